@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# scripts/deps.sh — install the Debian packages l4kit needs, only those missing.
+# Idempotent; needs root (or sudo) only when something is missing.
+set -euo pipefail
+
+PKGS=(
+  build-essential cmake pkg-config       # build
+  clang libclang-rt-14-dev clang-format  # libFuzzer targets, sanitizer runtimes, formatting
+  libpcap-dev                            # pcap reading and writing
+  tshark                                 # the real decoder our captures are checked against
+  python3 iproute2                       # test helpers, network namespaces
+)
+
+missing=()
+for p in "${PKGS[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "deps: installing ${missing[*]}" >&2
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null || { echo "deps: need root to install: ${missing[*]}" >&2; exit 1; }
+  SUDO=sudo
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

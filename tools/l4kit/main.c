@@ -1,0 +1,41 @@
+/* tools/l4kit/main.c — `l4kit <subcommand>`: dispatch to the cmd_*.c files. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cmd.h"
+
+const l4_cmd l4_cmds[] = {
+    {"help", "list the subcommands", cmd_help},
+    {NULL, NULL, NULL},
+};
+
+int cmd_help(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    printf("l4kit %s — the transport layer (TCP, UDP, QUIC) in user space\n\n", L4_VERSION);
+    printf("usage: l4kit <subcommand> [options]   (every subcommand takes --help)\n\n");
+    for (const l4_cmd *c = l4_cmds; c->name; c++)
+        printf("  %-18s %s\n", c->name, c->summary);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        cmd_help(0, NULL);
+        return 2;
+    }
+    const char *name = argv[1];
+    if (!strcmp(name, "--help") || !strcmp(name, "-h"))
+        return cmd_help(0, NULL);
+    if (!strcmp(name, "--version")) {
+        printf("l4kit %s\n", L4_VERSION);
+        return 0;
+    }
+    for (const l4_cmd *c = l4_cmds; c->name; c++)
+        if (!strcmp(c->name, name))
+            return c->run(argc - 1, argv + 1);
+    fprintf(stderr, "l4kit: unknown subcommand '%s' (try 'l4kit help')\n", name);
+    return 2;
+}
