@@ -24,8 +24,14 @@ typedef struct l4_test {
     void (*fn)(void);
 } l4_test;
 
-#define TEST(fn) {#fn, fn}
-#define TEST_END {NULL, NULL}
+#define TEST(fn)                                                                                   \
+    {                                                                                              \
+#fn, fn                                                                                    \
+    }
+#define TEST_END                                                                                   \
+    {                                                                                              \
+        NULL, NULL                                                                                 \
+    }
 
 static jmp_buf l4_check_jmp;
 static int l4_check_failed;
@@ -69,11 +75,13 @@ static inline void l4_check_fail(const char *file, int line, const char *msg)
 #define CHECK_STR(a, b)                                                                            \
     do {                                                                                           \
         const char *l4_a_ = (a), *l4_b_ = (b);                                                     \
-        CHECK_MSG(l4_a_ && l4_b_ && strcmp(l4_a_, l4_b_) == 0, "CHECK_STR(%s, %s): \"%s\" != \"%s\"", \
-                  #a, #b, l4_a_ ? l4_a_ : "(null)", l4_b_ ? l4_b_ : "(null)");                     \
+        CHECK_MSG(l4_a_ &&l4_b_ &&strcmp(l4_a_, l4_b_) == 0,                                       \
+                  "CHECK_STR(%s, %s): \"%s\" != \"%s\"", #a, #b, l4_a_ ? l4_a_ : "(null)",         \
+                  l4_b_ ? l4_b_ : "(null)");                                                       \
     } while (0)
 
-#define CHECK_MEM(a, b, n) CHECK_MSG(memcmp((a), (b), (n)) == 0, "CHECK_MEM(%s, %s, %s) differ", #a, #b, #n)
+#define CHECK_MEM(a, b, n)                                                                         \
+    CHECK_MSG(memcmp((a), (b), (n)) == 0, "CHECK_MEM(%s, %s, %s) differ", #a, #b, #n)
 
 /* Runs one case; returns nonzero when it failed. Kept apart so no local lives across setjmp. */
 static inline int l4_test_run_one(const l4_test *t)

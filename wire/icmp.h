@@ -14,26 +14,26 @@
 #define L4_ICMP_HDR 8
 
 /* ICMPv4 types and codes. */
-#define L4_ICMP4_ECHO_REPLY         0
-#define L4_ICMP4_DEST_UNREACH       3
-#define L4_ICMP4_ECHO_REQUEST       8
-#define L4_ICMP4_TIME_EXCEEDED      11
-#define L4_ICMP4_UNREACH_NET        0
-#define L4_ICMP4_UNREACH_HOST       1
-#define L4_ICMP4_UNREACH_PROTO      2
-#define L4_ICMP4_UNREACH_PORT       3
+#define L4_ICMP4_ECHO_REPLY          0
+#define L4_ICMP4_DEST_UNREACH        3
+#define L4_ICMP4_ECHO_REQUEST        8
+#define L4_ICMP4_TIME_EXCEEDED       11
+#define L4_ICMP4_UNREACH_NET         0
+#define L4_ICMP4_UNREACH_HOST        1
+#define L4_ICMP4_UNREACH_PROTO       2
+#define L4_ICMP4_UNREACH_PORT        3
 #define L4_ICMP4_UNREACH_FRAG_NEEDED 4
 
 /* ICMPv6 types and codes. */
-#define L4_ICMP6_DEST_UNREACH       1
-#define L4_ICMP6_PACKET_TOO_BIG     2
-#define L4_ICMP6_TIME_EXCEEDED      3
-#define L4_ICMP6_ECHO_REQUEST       128
-#define L4_ICMP6_ECHO_REPLY         129
-#define L4_ICMP6_UNREACH_NOROUTE    0
-#define L4_ICMP6_UNREACH_ADMIN      1
-#define L4_ICMP6_UNREACH_ADDR       3
-#define L4_ICMP6_UNREACH_PORT       4
+#define L4_ICMP6_DEST_UNREACH    1
+#define L4_ICMP6_PACKET_TOO_BIG  2
+#define L4_ICMP6_TIME_EXCEEDED   3
+#define L4_ICMP6_ECHO_REQUEST    128
+#define L4_ICMP6_ECHO_REPLY      129
+#define L4_ICMP6_UNREACH_NOROUTE 0
+#define L4_ICMP6_UNREACH_ADMIN   1
+#define L4_ICMP6_UNREACH_ADDR    3
+#define L4_ICMP6_UNREACH_PORT    4
 
 /**
  * A parsed ICMP message (either version). For echo, `id` and `seq` are the

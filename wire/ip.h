@@ -20,7 +20,7 @@ typedef struct l4_ip_pkt {
     l4_addr dst;
     uint8_t proto; /* upper-layer protocol */
     uint8_t ecn;
-    uint8_t ttl;   /* TTL or hop limit */
+    uint8_t ttl;         /* TTL or hop limit */
     uint8_t is_fragment; /* a fragment; for a non-first fragment the payload is not a header */
     uint16_t frag_off;
     union {

@@ -26,17 +26,17 @@
 
 /** A parsed IPv4 header. Pointers borrow the parsed buffer. */
 typedef struct l4_ipv4_hdr {
-    uint8_t hdr_len;   /* IHL in bytes, 20..60 */
-    uint8_t dscp;      /* 6 bits */
-    uint8_t ecn;       /* 2 bits, L4_ECN_* */
+    uint8_t hdr_len; /* IHL in bytes, 20..60 */
+    uint8_t dscp;    /* 6 bits */
+    uint8_t ecn;     /* 2 bits, L4_ECN_* */
     uint16_t total_len;
     uint16_t id;
-    uint8_t df;          /* don't fragment flag */
-    uint8_t mf;          /* more fragments flag */
-    uint16_t frag_off;   /* fragment offset in bytes (multiple of 8) */
+    uint8_t df;        /* don't fragment flag */
+    uint8_t mf;        /* more fragments flag */
+    uint16_t frag_off; /* fragment offset in bytes (multiple of 8) */
     uint8_t ttl;
     uint8_t proto;
-    uint16_t cksum;      /* as received / as written */
+    uint16_t cksum; /* as received / as written */
     uint8_t src[4];
     uint8_t dst[4];
     const uint8_t *options; /* hdr_len - 20 bytes, unparsed */

@@ -21,8 +21,8 @@
 
 /** A parsed IPv6 header. Pointers borrow the parsed buffer. */
 typedef struct l4_ipv6_hdr {
-    uint8_t dscp; /* 6 bits of the traffic class */
-    uint8_t ecn;  /* 2 bits, L4_ECN_* */
+    uint8_t dscp;        /* 6 bits of the traffic class */
+    uint8_t ecn;         /* 2 bits, L4_ECN_* */
     uint32_t flow_label; /* 20 bits */
     uint16_t payload_len;
     uint8_t next_header; /* the first next-header value, as in the fixed header */
@@ -30,12 +30,12 @@ typedef struct l4_ipv6_hdr {
     uint8_t src[16];
     uint8_t dst[16];
     /* After walking hop-by-hop, routing, destination-options and fragment headers: */
-    uint8_t proto;     /* upper-layer protocol (or L4_IPV6_NO_NEXT) */
-    uint8_t is_fragment;  /* a fragment header was present */
-    uint8_t frag_more;    /* its M flag */
-    uint16_t frag_off;    /* its offset in bytes */
+    uint8_t proto;       /* upper-layer protocol (or L4_IPV6_NO_NEXT) */
+    uint8_t is_fragment; /* a fragment header was present */
+    uint8_t frag_more;   /* its M flag */
+    uint16_t frag_off;   /* its offset in bytes */
     uint32_t frag_id;
-    size_t ext_len;       /* bytes of extension headers walked */
+    size_t ext_len;         /* bytes of extension headers walked */
     const uint8_t *payload; /* the upper-layer bytes after the extension headers */
     size_t payload_len;
 } l4_ipv6_hdr;

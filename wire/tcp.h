@@ -11,8 +11,8 @@
 #include "util/err.h"
 #include "wire/addr.h"
 
-#define L4_TCP_MIN_HDR 20
-#define L4_TCP_MAX_HDR 60
+#define L4_TCP_MIN_HDR  20
+#define L4_TCP_MAX_HDR  60
 #define L4_TCP_MAX_OPTS 40
 
 /* Flags, as in byte 13 of the header. */
