@@ -21,7 +21,13 @@ typedef struct spec_tok {
     size_t n;
 } spec_tok;
 
-static int spec_fail(char *err, size_t errcap, const char *fmt, ...)
+#if defined(__GNUC__) || defined(__clang__)
+#define SPEC_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#else
+#define SPEC_PRINTF(f, a)
+#endif
+
+SPEC_PRINTF(3, 4) static int spec_fail(char *err, size_t errcap, const char *fmt, ...)
 {
     if (err && errcap > 0) {
         va_list ap;
@@ -270,7 +276,7 @@ typedef struct spec_out {
     size_t len;
 } spec_out;
 
-static void spec_put(spec_out *o, const char *fmt, ...)
+SPEC_PRINTF(2, 3) static void spec_put(spec_out *o, const char *fmt, ...)
 {
     char tmp[96];
     va_list ap;
