@@ -70,6 +70,15 @@ static void test_burst_loss(void)
     burst = mean_burst(&l.sink, n, &lost);
     CHECK_MSG(fabs((double)lost / (double)n - 0.05) < 0.003, "loss %.5f", (double)lost / (double)n);
     th_line_free(&l);
+
+    /* loss 80 % with bursts of 3 would need p = 4/3: clipped to 1, the rate is
+       p/(p+r) = 1/(1+1/3) = 75 %, with bursts still of mean 3. */
+    th_line_init(&l, 13, "loss 80% loss-burst 3", n, L4_US, 64);
+    th_line_run(&l);
+    burst = mean_burst(&l.sink, n, &lost);
+    CHECK_MSG(fabs((double)lost / (double)n - 0.75) < 0.01, "loss %.5f", (double)lost / (double)n);
+    CHECK_MSG(fabs(burst - 3.0) < 0.1, "mean burst %.3f", burst);
+    th_line_free(&l);
 }
 
 static void test_rate_saturation(void)

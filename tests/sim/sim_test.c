@@ -509,6 +509,66 @@ static void test_router_ipv6_longest_prefix(void)
     th_sink_free(&s2);
 }
 
+/* N senders -> router -> bottleneck -> router -> N receivers. */
+static void test_dumbbell(void)
+{
+    enum { N = 3 };
+    l4_sim *sim = l4_sim_new(9);
+    th_src src[N];
+    th_sink sink[N];
+    memset(sink, 0, sizeof sink);
+    int r1 = l4_sim_add_router(sim), r2 = l4_sim_add_router(sim);
+    l4_link_spec access, bottleneck;
+    CHECK_EQ(l4_link_spec_parse(&access, "rate 100mbit delay 1ms", NULL, 0), 0);
+    CHECK_EQ(l4_link_spec_parse(&bottleneck, "rate 10mbit delay 20ms queue 30", NULL, 0), 0);
+    int bl = l4_sim_connect(sim, r1, 0, r2, 0, &bottleneck, &bottleneck);
+    CHECK(bl >= 0);
+    for (int i = 0; i < N; i++) {
+        /* Each sender offers 1000-byte packets every 1.6 ms = 5 Mbit/s; together 15. */
+        th_src_init(&src[i], 2000, 1600 * L4_US, 1000);
+        src[i].src[2] = (uint8_t)(10 + i);
+        src[i].dst[2] = (uint8_t)(20 + i);
+        src[i].next = (l4_time)i * 500 * L4_US;
+        int s = l4_sim_add_node(sim, &TH_SRC_OPS, &src[i]);
+        int k = l4_sim_add_node(sim, &TH_SINK_OPS, &sink[i]);
+        CHECK(l4_sim_connect(sim, s, 0, r1, 1 + i, &access, &access) >= 0);
+        CHECK(l4_sim_connect(sim, r2, 1 + i, k, 0, &access, &access) >= 0);
+        uint8_t net[4] = {10, 0, (uint8_t)(20 + i), 0};
+        l4_addr a = l4_addr_v4(net);
+        CHECK_EQ(l4_sim_router_route(sim, r2, &a, 24, 1 + i), 0);
+    }
+    l4_addr any = {.family = L4_AF_INET4};
+    CHECK_EQ(l4_sim_router_route(sim, r1, &any, 0, 0), 0);
+    while (l4_sim_step(sim))
+        ;
+    const l4_link_stats *st = l4_sim_link_stats(sim, bl, L4_LINK_DIR_AB);
+    CHECK_EQU(st->offered_pkts, N * 2000);
+    CHECK(st->dropped_queue > 0);
+    CHECK_EQU(st->queue_hwm_pkts, 30);
+    uint64_t got = 0;
+    l4_time first = L4_TIME_NONE, last = 0;
+    for (int i = 0; i < N; i++) {
+        /* Each receiver gets only its own sender's packets, in order. */
+        CHECK(sink[i].n > 0);
+        for (size_t j = 0; j < sink[i].n; j++) {
+            CHECK(j == 0 || sink[i].a[j].seq > sink[i].a[j - 1].seq);
+            first = l4_time_min(first, sink[i].a[j].t);
+            if (sink[i].a[j].t > last)
+                last = sink[i].a[j].t;
+        }
+        got += sink[i].n;
+    }
+    CHECK_EQU(l4_sim_node_stats_get(sim, r1)->no_route, 0);
+    CHECK_EQU(l4_sim_node_stats_get(sim, r2)->no_route, 0);
+    CHECK_EQU(got, st->delivered_pkts);
+    /* The bottleneck ran at its rate while saturated: 10 Mbit/s = 1250 packets/s. */
+    double rate = (double)(got - 1) * 8000.0 / ((double)(last - first) / 1e9);
+    CHECK_MSG(fabs(rate - 10e6) / 10e6 < 0.01, "bottleneck %.0f bit/s", rate);
+    l4_sim_del(sim);
+    for (int i = 0; i < N; i++)
+        th_sink_free(&sink[i]);
+}
+
 /* ---- timers ---- */
 
 typedef struct timer_node {
@@ -657,6 +717,7 @@ static const l4_test TESTS[] = {TEST(test_delay_exact),
                                 TEST(test_tap_matches_counters),
                                 TEST(test_ping_pong_through_router),
                                 TEST(test_router_ipv6_longest_prefix),
+                                TEST(test_dumbbell),
                                 TEST(test_timers_rescheduled),
                                 TEST(test_run_until_boundary),
                                 TEST(test_api_errors),
