@@ -93,21 +93,46 @@ const l4_sim_node_stats *l4_sim_node_stats_get(const l4_sim *sim, int node)
     return &sim->nodes[node].stats;
 }
 
-/* Re-reads the node's next_timeout and schedules it when it changed. */
+/* Queues a live timer event for node `id` at `t` (>= now), retiring any older one. */
+static int sim_timer_push(l4_sim *sim, int id, l4_time t)
+{
+    sim_node *n = &sim->nodes[id];
+    n->timer_gen++;
+    n->ev_at = t;
+    sim_event e = {.t = t, .kind = SIM_EV_TIMER, .node = id};
+    e.u.gen = n->timer_gen;
+    return sim_heap_push(&sim->heap, e);
+}
+
+/* Re-reads the node's next_timeout; queues an event only when it moved earlier. */
 static int sim_timer_update(l4_sim *sim, int id)
 {
     sim_node *n = &sim->nodes[id];
     l4_time t = n->ops.next_timeout(n->user);
-    if (t == n->timer_at)
-        return 0;
-    /* The pending event (if any) is superseded: it carries the old generation. */
-    n->timer_gen++;
     n->timer_at = t;
-    if (t == L4_TIME_NONE)
+    if (t == L4_TIME_NONE || (n->ev_at != L4_TIME_NONE && n->ev_at <= t))
         return 0;
-    sim_event e = {.t = t < sim->now ? sim->now : t, .kind = SIM_EV_TIMER, .node = id};
-    e.u.gen = n->timer_gen;
-    return sim_heap_push(&sim->heap, e);
+    return sim_timer_push(sim, id, t < sim->now ? sim->now : t);
+}
+
+/*
+ * Looks at a popped timer event: returns 1 when the node's timeout is due
+ * now, 0 when the event was retired or early (an early one is re-queued at
+ * the node's current deadline).
+ */
+static int sim_timer_due(l4_sim *sim, const sim_event *e)
+{
+    sim_node *n = &sim->nodes[e->node];
+    if (e->u.gen != n->timer_gen)
+        return 0;
+    n->ev_at = L4_TIME_NONE;
+    if (n->timer_at == L4_TIME_NONE)
+        return 0;
+    if (n->timer_at > e->t) {
+        (void)sim_timer_push(sim, e->node, n->timer_at);
+        return 0;
+    }
+    return 1;
 }
 
 int sim_node_send(l4_sim *sim, int node, int ifindex, const uint8_t *pkt, size_t len)
@@ -174,6 +199,7 @@ int l4_sim_add_node(l4_sim *sim, const l4_sim_node_ops *ops, void *user)
     for (int i = 0; i < L4_SIM_MAX_IFS; i++)
         n->ifs[i].link = -1;
     n->timer_at = L4_TIME_NONE;
+    n->ev_at = L4_TIME_NONE;
     if (sim_timer_update(sim, id) < 0) {
         sim->n_nodes--;
         return L4_ERR_NOMEM;
@@ -221,30 +247,31 @@ int l4_sim_wake(l4_sim *sim, int node)
 
 l4_time l4_sim_next_event(l4_sim *sim)
 {
-    /* Drop superseded timers so the answer is a real event. */
+    /* Settle retired and early timers so the answer is a real event. */
     for (;;) {
-        const sim_event *e = sim_heap_peek(&sim->heap);
-        if (!e)
+        const sim_event *top = sim_heap_peek(&sim->heap);
+        if (!top)
             return L4_TIME_NONE;
-        if (e->kind == SIM_EV_TIMER && e->u.gen != sim->nodes[e->node].timer_gen) {
-            sim_event drop;
-            sim_heap_pop(&sim->heap, &drop);
-            continue;
-        }
-        return e->t;
+        if (top->kind == SIM_EV_DELIVER)
+            return top->t;
+        const sim_node *n = &sim->nodes[top->node];
+        if (top->u.gen == n->timer_gen && n->timer_at != L4_TIME_NONE && n->timer_at <= top->t)
+            return top->t;
+        sim_event e;
+        sim_heap_pop(&sim->heap, &e);
+        (void)sim_timer_due(sim, &e);
     }
 }
 
-/* Runs one popped event. Returns 1 when it ran, 0 for a superseded timer. */
+/* Runs one popped event. Returns 1 when it ran, 0 for a retired or early timer. */
 static int sim_run_event(l4_sim *sim, const sim_event *e)
 {
     sim_node *n = &sim->nodes[e->node];
     if (e->kind == SIM_EV_TIMER) {
-        if (e->u.gen != n->timer_gen)
+        if (!sim_timer_due(sim, e))
             return 0;
         sim->now = e->t;
         n->timer_at = L4_TIME_NONE;
-        n->timer_gen++;
         n->stats.timeouts++;
         n->ops.handle_timeout(n->user, sim->now);
     } else {

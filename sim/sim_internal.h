@@ -128,8 +128,13 @@ typedef struct sim_node {
     l4_sim_node_ops ops;
     void *user;
     sim_if ifs[L4_SIM_MAX_IFS];
-    l4_time timer_at; /* deadline of the pending timer event, L4_TIME_NONE if none */
-    uint64_t timer_gen;
+    /* Timers: at most one live timer event per node, at ev_at <= timer_at. A
+       deadline that moves later costs no heap push: the early event, when it
+       comes, re-queues itself at the new deadline. A deadline that moves
+       earlier pushes a new event and retires the old one by generation. */
+    l4_time timer_at;   /* the node's deadline as last read, L4_TIME_NONE if none */
+    l4_time ev_at;      /* time of the live timer event, L4_TIME_NONE if none */
+    uint64_t timer_gen; /* generation of the live timer event */
     l4_sim_node_stats stats;
     sim_router *router; /* owned, for built-in routers */
 } sim_node;

@@ -1,6 +1,7 @@
 /* tests/sim/sim_test.c — the scheduler, links and router: exact timings, queues, ECN,
  * determinism, the tap, the ping-pong through a router, API errors. */
 #include "../check.h"
+#include "sim/sim_internal.h"
 #include "sim_helpers.h"
 #include "wire/ip.h"
 
@@ -630,6 +631,27 @@ static void test_timers_rescheduled(void)
     l4_sim_wake(sim, id);
     CHECK_EQ(l4_sim_step(sim), 1);
     CHECK_EQU(t.fired[2], 20 * L4_MS);
+    /* A deadline pushed later again and again (an RTO re-armed by every ACK)
+       fires once, at its last value; cleared, it never fires. */
+    for (l4_time d = 30; d <= 1000; d++) {
+        t.deadline = d * L4_MS;
+        l4_sim_wake(sim, id);
+    }
+    CHECK_EQU(sim->heap.n, 1); /* white-box: no event per re-arm */
+    CHECK_EQU(l4_sim_next_event(sim), 1000 * L4_MS);
+    CHECK_EQ(l4_sim_step(sim), 1);
+    CHECK_EQU(l4_sim_now(sim), 1000 * L4_MS);
+    CHECK_EQ(t.nfired, 4);
+    CHECK_EQU(t.fired[3], 1000 * L4_MS);
+    CHECK_EQ(l4_sim_step(sim), 0);
+    t.deadline = 2000 * L4_MS;
+    l4_sim_wake(sim, id);
+    t.deadline = L4_TIME_NONE;
+    l4_sim_wake(sim, id);
+    CHECK_EQU(l4_sim_next_event(sim), L4_TIME_NONE);
+    CHECK_EQ(l4_sim_step(sim), 0);
+    CHECK_EQU(l4_sim_now(sim), 1000 * L4_MS);
+    CHECK_EQU(l4_sim_node_stats_get(sim, id)->timeouts, 4);
     l4_sim_del(sim);
 }
 
