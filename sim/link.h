@@ -69,7 +69,8 @@
 #define L4_LINK_DIR_BA 1
 
 /** Tap events (see l4_sim_set_tap). */
-#define L4_SIM_TAP_SEND       0 /* accepted onto the link (after steps 1-4), at the send time */
+#define L4_SIM_TAP_SEND                                                                            \
+    0 /* accepted onto the link (after steps 1-4; each copy), at the send time */
 #define L4_SIM_TAP_DELIVER    1 /* handed to the receiving node, at the arrival time */
 #define L4_SIM_TAP_DROP_LOSS  2 /* dropped by step 1, at the send time */
 #define L4_SIM_TAP_DROP_QUEUE 3 /* dropped by the full queue (step 4), at the send time */

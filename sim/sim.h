@@ -14,8 +14,15 @@
  * timeout and every l4_sim_wake of a node it drains the node's output (calls
  * output until it returns 0 or an error) and re-reads its next_timeout; a
  * timeout is delivered by calling handle_timeout once the clock reaches it.
- * Node callbacks must not call l4_sim_step / l4_sim_run_until / l4_sim_del;
- * they may call l4_sim_wake for another node and l4_sim_now.
+ * Node callbacks must not call l4_sim_step / l4_sim_run_until / l4_sim_del /
+ * l4_sim_add_node / l4_sim_connect; they may call l4_sim_wake (for another
+ * node), l4_sim_now and the stats getters. The tap may only read (l4_sim_now,
+ * stats getters).
+ *
+ * Reproducibility: a run depends only on the seed, the topology and what the
+ * nodes do. Integer arithmetic is exact everywhere; the one floating-point
+ * path is the jitter draw (util/rng.h's Box-Muller, using libm log/cos), so
+ * traces with jitter are byte-identical on the same platform and libm.
  */
 #ifndef L4_SIM_SIM_H
 #define L4_SIM_SIM_H
