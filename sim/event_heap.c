@@ -11,6 +11,12 @@ static int heap_less(const sim_event *a, const sim_event *b)
 
 int sim_heap_push(sim_heap *h, sim_event e)
 {
+    e.seq = h->next_seq++;
+    return sim_heap_push_seq(h, e);
+}
+
+int sim_heap_push_seq(sim_heap *h, sim_event e)
+{
     if (h->n == h->cap) {
         size_t cap = h->cap ? h->cap * 2 : 256;
         sim_event *ev = realloc(h->ev, cap * sizeof *ev);
@@ -19,7 +25,6 @@ int sim_heap_push(sim_heap *h, sim_event e)
         h->ev = ev;
         h->cap = cap;
     }
-    e.seq = h->next_seq++;
     /* Sift up: move parents down until e's place is found. */
     size_t i = h->n++;
     while (i > 0) {

@@ -35,6 +35,12 @@ void sim_linkdir_init(sim_linkdir *ld, const l4_link_spec *spec, uint64_t seed, 
 
 void sim_linkdir_free(sim_linkdir *ld)
 {
+    while (ld->fifo_head) {
+        sim_pkt *p = ld->fifo_head;
+        ld->fifo_head = p->next;
+        free(p);
+    }
+    ld->fifo_tail = NULL;
     free(ld->wq);
     ld->wq = NULL;
     ld->wq_cap = ld->wq_n = 0;
@@ -162,7 +168,9 @@ static int link_carry(l4_sim *sim, sim_linkdir *ld, const uint8_t *src, size_t l
         delay = d <= 0.0 ? 0 : (l4_time)llround(d);
     }
     l4_time arrival;
+    int skipped = 0;
     if (s->reorder > 0.0 && l4_rng_chance(&ld->rng, s->reorder)) {
+        skipped = 1;
         ld->stats.reordered++;
         arrival = end;
     } else {
@@ -175,12 +183,24 @@ static int link_carry(l4_sim *sim, sim_linkdir *ld, const uint8_t *src, size_t l
     ld->stats.sent_pkts++;
     ld->stats.sent_bytes += len;
     sim_tap(sim, ld, L4_SIM_TAP_SEND, now, p->data, len);
-    sim_event e = {.t = arrival, .kind = SIM_EV_DELIVER, .node = ld->dst_node};
+    p->seq = sim->heap.next_seq++;
+    p->arrival = arrival;
+    p->next = NULL;
+    if (!skipped && ld->fifo_head) {
+        /* Behind the head: the head's event will schedule it (SIM_EV_LINK). */
+        ld->fifo_tail->next = p;
+        ld->fifo_tail = p;
+        return 0;
+    }
+    sim_event e = {.t = arrival, .seq = p->seq, .node = ld->dst_node};
+    e.kind = skipped ? SIM_EV_DELIVER : SIM_EV_LINK;
     e.u.pkt = p;
-    if (sim_heap_push(&sim->heap, e) < 0) {
+    if (sim_heap_push_seq(&sim->heap, e) < 0) {
         sim_pool_put(&sim->pool, p);
         return L4_ERR_NOMEM;
     }
+    if (!skipped)
+        ld->fifo_head = ld->fifo_tail = p;
     return 0;
 }
 

@@ -252,7 +252,7 @@ l4_time l4_sim_next_event(l4_sim *sim)
         const sim_event *top = sim_heap_peek(&sim->heap);
         if (!top)
             return L4_TIME_NONE;
-        if (top->kind == SIM_EV_DELIVER)
+        if (top->kind != SIM_EV_TIMER)
             return top->t;
         const sim_node *n = &sim->nodes[top->node];
         if (top->u.gen == n->timer_gen && n->timer_at != L4_TIME_NONE && n->timer_at <= top->t)
@@ -278,6 +278,22 @@ static int sim_run_event(l4_sim *sim, const sim_event *e)
         sim_pkt *p = e->u.pkt;
         sim_linkdir *ld = &sim->links[p->link].d[p->dir];
         sim->now = e->t;
+        if (e->kind == SIM_EV_LINK) {
+            /* The head leaves the FIFO; the next one's arrival becomes an event. */
+            ld->fifo_head = p->next;
+            if (!ld->fifo_head) {
+                ld->fifo_tail = NULL;
+            } else {
+                sim_event next = {.t = ld->fifo_head->arrival,
+                                  .seq = ld->fifo_head->seq,
+                                  .kind = SIM_EV_LINK,
+                                  .node = e->node};
+                next.u.pkt = ld->fifo_head;
+                /* A failed push (out of memory) would strand the FIFO; the
+                   heap has just shrunk by one, so it cannot fail here. */
+                (void)sim_heap_push_seq(&sim->heap, next);
+            }
+        }
         ld->stats.delivered_pkts++;
         ld->stats.delivered_bytes += p->len;
         sim_tap(sim, ld, L4_SIM_TAP_DELIVER, sim->now, p->data, p->len);

@@ -16,8 +16,10 @@
 
 /** A packet in flight on a link; the bytes follow the header. */
 typedef struct sim_pkt {
-    struct sim_pkt *next; /* free-list link while pooled */
-    uint32_t cap;         /* bytes of data[] */
+    struct sim_pkt *next; /* free list while pooled; the link's FIFO while in flight */
+    uint64_t seq;         /* event order, taken when it was sent */
+    l4_time arrival;
+    uint32_t cap; /* bytes of data[] */
     uint32_t len;
     int link;
     int dir;
@@ -41,8 +43,17 @@ void sim_pool_free(sim_pool *pool);
 
 /* ---- events (event_heap.c) ---------------------------------------------- */
 
-#define SIM_EV_DELIVER 0 /* a packet arrives at the end of its link */
+/*
+ * A link direction delivers in order, except for packets that skip the delay
+ * (reorder). So its in-order packets wait in a FIFO on the link with one heap
+ * event for the head only (SIM_EV_LINK), and only reordered packets get an
+ * event of their own (SIM_EV_DELIVER): the heap stays as small as the number
+ * of links, not the number of packets in flight. Packet events carry the
+ * packet's send-time seq, so ties still run in sending order.
+ */
+#define SIM_EV_DELIVER 0 /* a reordered packet arrives (u.pkt) */
 #define SIM_EV_TIMER   1 /* a node's next_timeout is due */
+#define SIM_EV_LINK    2 /* the head of a link direction's FIFO arrives (u.pkt) */
 
 typedef struct sim_event {
     l4_time t;
@@ -65,6 +76,8 @@ typedef struct sim_heap {
 
 /** Adds an event (its seq is assigned here). Returns 0 or L4_ERR_NOMEM. */
 int sim_heap_push(sim_heap *h, sim_event e);
+/** Adds an event whose seq the caller took earlier from next_seq. Returns 0 or L4_ERR_NOMEM. */
+int sim_heap_push_seq(sim_heap *h, sim_event e);
 /** Removes the earliest event into *out; returns 0 when the heap is empty, else 1. */
 int sim_heap_pop(sim_heap *h, sim_event *out);
 /** The earliest event without removing it, or NULL. */
@@ -94,6 +107,9 @@ typedef struct sim_linkdir {
     l4_time busy_until; /* when the last accepted packet's last bit leaves */
     uint64_t ser_rem;   /* carried remainder of len*8e9 / rate */
     l4_time last_arrival;
+    /* in-order packets in flight, by arrival time (see SIM_EV_LINK) */
+    sim_pkt *fifo_head;
+    sim_pkt *fifo_tail;
     /* packets waiting for the transmitter, FIFO ring */
     sim_wait *wq;
     size_t wq_cap; /* power of two or 0 */
@@ -105,6 +121,7 @@ typedef struct sim_linkdir {
 /** Sets up direction `dir` of link `link` towards (dst_node, dst_if) with `spec`. */
 void sim_linkdir_init(sim_linkdir *ld, const l4_link_spec *spec, uint64_t seed, int link, int dir,
                       int dst_node, int dst_if);
+/** Frees the direction's memory and the packets in its FIFO. */
 void sim_linkdir_free(sim_linkdir *ld);
 
 /**
