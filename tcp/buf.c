@@ -47,8 +47,8 @@ void l4_tcp_sndbuf_drop(l4_tcp_sndbuf *b, size_t n)
     b->len -= n;
 }
 
-uint32_t l4_tcp_rcvbuf_store(l4_tcp_rcvbuf *b, uint32_t rcv_nxt, uint32_t seq,
-                             const uint8_t *data, size_t n, int *stored)
+uint32_t l4_tcp_rcvbuf_store(l4_tcp_rcvbuf *b, uint32_t rcv_nxt, uint32_t seq, const uint8_t *data,
+                             size_t n, int *stored)
 {
     *stored = 0;
     if (n == 0)

@@ -50,8 +50,8 @@ static inline size_t l4_tcp_rcvbuf_space(const l4_tcp_rcvbuf *b)
  * that would need a range slot when none is left are not recorded (the
  * sender will retransmit them); `*stored` reports whether they were kept.
  */
-uint32_t l4_tcp_rcvbuf_store(l4_tcp_rcvbuf *b, uint32_t rcv_nxt, uint32_t seq,
-                             const uint8_t *data, size_t n, int *stored);
+uint32_t l4_tcp_rcvbuf_store(l4_tcp_rcvbuf *b, uint32_t rcv_nxt, uint32_t seq, const uint8_t *data,
+                             size_t n, int *stored);
 
 /** Moves up to `cap` in-order bytes to `dst`; returns the count. */
 size_t l4_tcp_rcvbuf_read(l4_tcp_rcvbuf *b, uint8_t *dst, size_t cap);

@@ -38,8 +38,8 @@ void l4_tcp_settings_default(l4_tcp_settings *s)
 }
 
 static const char *const tcp_state_names[] = {
-    "CLOSED",      "LISTEN",     "SYN_SENT",   "SYN_RECEIVED", "ESTABLISHED", "FIN_WAIT_1",
-    "FIN_WAIT_2",  "CLOSE_WAIT", "CLOSING",    "LAST_ACK",     "TIME_WAIT",
+    "CLOSED",     "LISTEN",     "SYN_SENT", "SYN_RECEIVED", "ESTABLISHED", "FIN_WAIT_1",
+    "FIN_WAIT_2", "CLOSE_WAIT", "CLOSING",  "LAST_ACK",     "TIME_WAIT",
 };
 
 const char *l4_tcp_state_name(l4_tcp_state s)
@@ -99,8 +99,7 @@ int l4_tcp_conn_new(l4_tcp_conn **pconn, const l4_tcp_settings *settings,
     c->state = L4_TCP_CLOSED;
     c->nodelay = s.nodelay;
     l4_rtt_init(&c->rtt, s.initial_rto, s.min_rto, s.max_rto, s.clock_granularity);
-    c->rto_at = c->persist_at = c->delack_at = c->keep_at = c->tw_at = c->fw2_at =
-        L4_TIME_NONE;
+    c->rto_at = c->persist_at = c->delack_at = c->keep_at = c->tw_at = c->fw2_at = L4_TIME_NONE;
     c->peer_mss = L4_TCP_DEFAULT_MSS;
     c->smss = s.mss < L4_TCP_DEFAULT_MSS ? s.mss : L4_TCP_DEFAULT_MSS;
     *pconn = c;
@@ -170,8 +169,7 @@ void l4_tcp_enter(l4_tcp_conn *c, l4_tcp_state s, l4_time now)
 void l4_tcp_close_now(l4_tcp_conn *c, l4_tcp_close_reason why)
 {
     c->state = L4_TCP_CLOSED;
-    c->rto_at = c->persist_at = c->delack_at = c->keep_at = c->tw_at = c->fw2_at =
-        L4_TIME_NONE;
+    c->rto_at = c->persist_at = c->delack_at = c->keep_at = c->tw_at = c->fw2_at = L4_TIME_NONE;
     c->ack_now = 0;
     c->force_probe = c->rtx_one = c->keep_probe_pending = 0;
     if (why == L4_TCP_CLOSE_RESET || why == L4_TCP_CLOSE_ABORTED || why == L4_TCP_CLOSE_TIMEOUT)
@@ -241,8 +239,8 @@ static void tcp_init_send(l4_tcp_conn *c, l4_time now)
     l4_cc_reset(c->cc, c->smss, now);
 }
 
-int l4_tcp_conn_connect(l4_tcp_conn *c, const l4_addr *local, uint16_t lport,
-                        const l4_addr *remote, uint16_t rport, l4_time now)
+int l4_tcp_conn_connect(l4_tcp_conn *c, const l4_addr *local, uint16_t lport, const l4_addr *remote,
+                        uint16_t rport, l4_time now)
 {
     if (!c || !remote || (local && remote->family != local->family))
         return L4_ERR_INVALID_ARGUMENT;

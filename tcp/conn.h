@@ -59,27 +59,27 @@ typedef enum l4_tcp_close_reason {
 
 /** Tunables; start from l4_tcp_settings_default(). */
 typedef struct l4_tcp_settings {
-    uint16_t mss;         /* MSS we advertise (bytes of payload); default 1460 */
-    uint32_t sndbuf;      /* send buffer bytes; default 256 KiB */
-    uint32_t rcvbuf;      /* receive buffer bytes (max 1 GiB); default 256 KiB */
-    int8_t wscale;        /* -1: smallest shift that covers rcvbuf; else 0..14 */
-    uint8_t window_scale; /* offer RFC 7323 window scaling; default 1 */
-    uint8_t timestamps;   /* offer RFC 7323 timestamps; default 1 */
-    uint8_t sack;         /* offer SACK-permitted (RFC 2018); default 1 */
-    uint8_t nodelay;      /* 1 disables Nagle's algorithm; default 0 */
-    l4_time delack;       /* delayed-ACK time; default 40 ms */
-    l4_time initial_rto;  /* default 1 s (RFC 6298 §2.1) */
-    l4_time min_rto;      /* default 200 ms */
-    l4_time max_rto;      /* default 120 s */
-    l4_time clock_granularity; /* G of RFC 6298; default 1 ms */
-    l4_time msl;               /* TIME_WAIT lasts 2*msl; default msl 30 s */
-    l4_time fin_wait2_timeout; /* after close(), FIN_WAIT_2 ends after this; default 60 s */
-    uint8_t keepalive;         /* default 0 (off) */
-    l4_time keep_idle;         /* default 2 h */
-    l4_time keep_intvl;        /* default 75 s */
-    uint32_t keep_cnt;         /* unanswered probes before closing; default 9 */
-    uint32_t max_retries;      /* RTO expiries of the same data before closing; default 15 */
-    uint32_t syn_retries;      /* SYN / SYN-ACK retransmissions; default 6 */
+    uint16_t mss;                 /* MSS we advertise (bytes of payload); default 1460 */
+    uint32_t sndbuf;              /* send buffer bytes; default 256 KiB */
+    uint32_t rcvbuf;              /* receive buffer bytes (max 1 GiB); default 256 KiB */
+    int8_t wscale;                /* -1: smallest shift that covers rcvbuf; else 0..14 */
+    uint8_t window_scale;         /* offer RFC 7323 window scaling; default 1 */
+    uint8_t timestamps;           /* offer RFC 7323 timestamps; default 1 */
+    uint8_t sack;                 /* offer SACK-permitted (RFC 2018); default 1 */
+    uint8_t nodelay;              /* 1 disables Nagle's algorithm; default 0 */
+    l4_time delack;               /* delayed-ACK time; default 40 ms */
+    l4_time initial_rto;          /* default 1 s (RFC 6298 §2.1) */
+    l4_time min_rto;              /* default 200 ms */
+    l4_time max_rto;              /* default 120 s */
+    l4_time clock_granularity;    /* G of RFC 6298; default 1 ms */
+    l4_time msl;                  /* TIME_WAIT lasts 2*msl; default msl 30 s */
+    l4_time fin_wait2_timeout;    /* after close(), FIN_WAIT_2 ends after this; default 60 s */
+    uint8_t keepalive;            /* default 0 (off) */
+    l4_time keep_idle;            /* default 2 h */
+    l4_time keep_intvl;           /* default 75 s */
+    uint32_t keep_cnt;            /* unanswered probes before closing; default 9 */
+    uint32_t max_retries;         /* RTO expiries of the same data before closing; default 15 */
+    uint32_t syn_retries;         /* SYN / SYN-ACK retransmissions; default 6 */
     uint32_t challenge_ack_limit; /* RFC 5961 §7: challenge ACKs per second; default 10 */
     const char *cc;               /* congestion control name (cc/cc.h); default "reno" */
     uint8_t isn_secret[16];       /* RFC 6528 key; set it from a seeded l4_rng */
@@ -106,8 +106,8 @@ typedef struct l4_tcp_info {
     l4_tcp_state state;
     uint32_t iss, irs;
     uint32_t snd_una, snd_nxt, snd_max, rcv_nxt;
-    uint64_t snd_wnd;  /* peer's window, scaled, bytes */
-    uint64_t rcv_wnd;  /* window we advertise, bytes */
+    uint64_t snd_wnd; /* peer's window, scaled, bytes */
+    uint64_t rcv_wnd; /* window we advertise, bytes */
     uint64_t cwnd, ssthresh;
     uint64_t in_flight; /* bytes sent and not acked (pipe during SACK recovery) */
     l4_time srtt, rttvar, rto;
@@ -118,7 +118,7 @@ typedef struct l4_tcp_info {
     uint64_t bytes_sent;    /* payload bytes sent the first time */
     uint64_t bytes_retrans; /* payload bytes sent again */
     uint64_t bytes_acked, bytes_received;
-    uint64_t retransmits;      /* segments retransmitted (any cause) */
+    uint64_t retransmits; /* segments retransmitted (any cause) */
     uint64_t rto_expiries, fast_retransmits, dup_acks;
     uint64_t ooo_segs, dropped_segs, challenge_acks, paws_drops;
     uint64_t rst_sent, rst_received, keepalive_probes, window_probes;
@@ -145,8 +145,8 @@ void l4_tcp_conn_del(l4_tcp_conn *c);
  * SYN_SENT; output then writes the SYN. Errors: L4_ERR_STATE (not CLOSED or
  * used before), L4_ERR_INVALID_ARGUMENT (NULL or mixed address families).
  */
-int l4_tcp_conn_connect(l4_tcp_conn *c, const l4_addr *local, uint16_t lport,
-                        const l4_addr *remote, uint16_t rport, l4_time now);
+int l4_tcp_conn_connect(l4_tcp_conn *c, const l4_addr *local, uint16_t lport, const l4_addr *remote,
+                        uint16_t rport, l4_time now);
 
 /**
  * Passive open: LISTEN on `local`:`lport`. The first SYN fed with
@@ -185,7 +185,8 @@ l4_ssize l4_tcp_conn_output(l4_tcp_conn *c, uint8_t *buf, size_t cap, uint8_t *e
 /** The earliest timer deadline, or L4_TIME_NONE. */
 l4_time l4_tcp_conn_next_timeout(const l4_tcp_conn *c);
 
-/** Runs every timer due at `now` (RTO, persist, delayed ACK, keepalive, TIME_WAIT, FIN_WAIT_2). Returns 0. */
+/** Runs every timer due at `now` (RTO, persist, delayed ACK, keepalive, TIME_WAIT, FIN_WAIT_2).
+ * Returns 0. */
 int l4_tcp_conn_handle_timeout(l4_tcp_conn *c, l4_time now);
 
 /**
@@ -219,7 +220,8 @@ int l4_tcp_conn_shutdown(l4_tcp_conn *c, l4_time now);
  */
 int l4_tcp_conn_close(l4_tcp_conn *c, l4_time now);
 
-/** Abort: a RST if synchronized, then CLOSED (reason ABORTED). Returns 0 or L4_ERR_STATE (already CLOSED). */
+/** Abort: a RST if synchronized, then CLOSED (reason ABORTED). Returns 0 or L4_ERR_STATE (already
+ * CLOSED). */
 int l4_tcp_conn_abort(l4_tcp_conn *c, l4_time now);
 
 l4_tcp_state l4_tcp_conn_state(const l4_tcp_conn *c);

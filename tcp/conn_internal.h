@@ -41,10 +41,10 @@ struct l4_tcp_conn {
     uint64_t max_snd_wnd; /* largest window the peer offered (sender SWS) */
     uint32_t buf_seq;     /* sequence number of the first byte in sndbuf */
     l4_tcp_sndbuf snd;
-    uint32_t fin_seq;     /* valid when fin_queued */
-    uint8_t fin_queued;   /* the application shut down its sending side */
-    uint8_t fin_sent;     /* a FIN has gone out (fin_seq consumed) */
-    uint8_t app_closed;   /* close(): the application reads no more */
+    uint32_t fin_seq;   /* valid when fin_queued */
+    uint8_t fin_queued; /* the application shut down its sending side */
+    uint8_t fin_sent;   /* a FIN has gone out (fin_seq consumed) */
+    uint8_t app_closed; /* close(): the application reads no more */
     uint8_t nodelay;
 
     /* Receive sequence space. */
@@ -52,10 +52,10 @@ struct l4_tcp_conn {
     uint32_t rcv_adv; /* right edge of the window last advertised */
     uint32_t last_ack_sent;
     l4_tcp_rcvbuf rcv;
-    uint8_t fin_rcvd;     /* the peer's FIN was processed (rcv_nxt counts it) */
-    uint8_t ooo_fin;      /* a FIN arrived beyond a hole at ooo_fin_seq */
+    uint8_t fin_rcvd; /* the peer's FIN was processed (rcv_nxt counts it) */
+    uint8_t ooo_fin;  /* a FIN arrived beyond a hole at ooo_fin_seq */
     uint32_t ooo_fin_seq;
-    uint32_t rcv_up;      /* urgent pointer (sequence just past urgent data) */
+    uint32_t rcv_up; /* urgent pointer (sequence just past urgent data) */
     uint8_t up_valid;
 
     /* Options negotiated. */
@@ -68,7 +68,7 @@ struct l4_tcp_conn {
 
     /* ACK generation. */
     uint8_t ack_now;
-    uint32_t unacked_segs; /* full-sized segments received since our last ACK */
+    uint32_t unacked_segs;                  /* full-sized segments received since our last ACK */
     uint32_t last_seg_left, last_seg_right; /* most recent out-of-order block (RFC 2018) */
 
     /* Control segments waiting for output. */

@@ -109,8 +109,7 @@ static void rtt_sample_on_ack(l4_tcp_conn *c, uint32_t ack, l4_time now)
     }
 }
 
-static void process_text(l4_tcp_conn *c, uint32_t seq, const uint8_t *data, size_t n,
-                          l4_time now);
+static void process_text(l4_tcp_conn *c, uint32_t seq, const uint8_t *data, size_t n, l4_time now);
 static void process_fin(l4_tcp_conn *c, l4_time now);
 
 static int in_syn_sent(l4_tcp_conn *c, const l4_tcp_hdr *seg, l4_time now)
@@ -218,8 +217,8 @@ static int process_ack(l4_tcp_conn *c, const l4_tcp_hdr *seg, l4_time now)
     uint32_t ack = seg->ack;
     /* RFC 5961 §5.2: SND.UNA - MAX.SND.WND <= SEG.ACK <= SND.NXT, else ACK and drop. */
     if (l4_seq_gt(ack, c->snd_max) ||
-        l4_seq_lt(ack, c->snd_una - (uint32_t)(c->max_snd_wnd > 0x7fffffff ? 0x7fffffff
-                                                                            : c->max_snd_wnd))) {
+        l4_seq_lt(ack, c->snd_una -
+                           (uint32_t)(c->max_snd_wnd > 0x7fffffff ? 0x7fffffff : c->max_snd_wnd))) {
         c->ack_now = 1;
         return 1;
     }
@@ -239,8 +238,7 @@ static int process_ack(l4_tcp_conn *c, const l4_tcp_hdr *seg, l4_time now)
     }
 
     /* Window update (RFC 9293 §3.10.7.4, fifth step). */
-    if (l4_seq_lt(c->snd_wl1, seg->seq) ||
-        (c->snd_wl1 == seg->seq && l4_seq_le(c->snd_wl2, ack))) {
+    if (l4_seq_lt(c->snd_wl1, seg->seq) || (c->snd_wl1 == seg->seq && l4_seq_le(c->snd_wl2, ack))) {
         c->snd_wnd = seg_wnd;
         c->snd_wl1 = seg->seq;
         c->snd_wl2 = ack;
@@ -403,7 +401,12 @@ static int in_sync(l4_tcp_conn *c, const l4_tcp_hdr *seg, l4_time now)
     if (!ok) {
         c->st.dropped_segs++;
         if (!(fl & L4_TCP_RST)) {
-            c->ack_now = 1;
+            /* Data always gets its ACK; a bare segment only within the
+               challenge-ACK budget, so two confused ends cannot ACK-storm. */
+            if (seg->payload_len || (fl & L4_TCP_FIN))
+                c->ack_now = 1;
+            else
+                l4_tcp_challenge_ack(c, now);
             /* A retransmitted FIN in TIME_WAIT restarts the 2 MSL timer. */
             if (c->state == L4_TCP_TIME_WAIT && (fl & L4_TCP_FIN))
                 l4_tcp_enter(c, L4_TCP_TIME_WAIT, now);
@@ -430,8 +433,8 @@ static int in_sync(l4_tcp_conn *c, const l4_tcp_hdr *seg, l4_time now)
             back_to_listen(c);
             return 0;
         }
-        l4_tcp_close_now(c, c->state == L4_TCP_TIME_WAIT ? L4_TCP_CLOSE_NORMAL
-                                                         : L4_TCP_CLOSE_RESET);
+        l4_tcp_close_now(c,
+                         c->state == L4_TCP_TIME_WAIT ? L4_TCP_CLOSE_NORMAL : L4_TCP_CLOSE_RESET);
         return 0;
     }
 
@@ -496,9 +499,8 @@ static int in_sync(l4_tcp_conn *c, const l4_tcp_hdr *seg, l4_time now)
         c->ack_now = 1;
 
     /* Sixth: URG (RFC 9293 §3.8.5: the pointer marks the end of urgent data). */
-    if ((fl & L4_TCP_URG) &&
-        (c->state == L4_TCP_ESTABLISHED || c->state == L4_TCP_FIN_WAIT_1 ||
-         c->state == L4_TCP_FIN_WAIT_2)) {
+    if ((fl & L4_TCP_URG) && (c->state == L4_TCP_ESTABLISHED || c->state == L4_TCP_FIN_WAIT_1 ||
+                              c->state == L4_TCP_FIN_WAIT_2)) {
         uint32_t up = seg->seq + seg->urg;
         if (!c->up_valid || l4_seq_gt(up, c->rcv_up)) {
             c->rcv_up = up;

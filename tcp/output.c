@@ -266,7 +266,10 @@ static l4_ssize out_data(l4_tcp_conn *c, uint8_t *buf, size_t cap, l4_time now)
     if (keep) {
         seq = c->snd_una - 1; /* RFC 9293 §3.8.4: a probe the peer must answer */
     } else if (len == 0 && !fin) {
-        seq = c->snd_nxt;
+        /* A pure ACK carries the highest sequence number sent: after a
+           timeout SND.NXT went back, and the peer already holds data up to
+           SND.MAX (an older number would fail its acceptability test). */
+        seq = c->snd_max;
     }
     h.seq = seq;
     if (fin)

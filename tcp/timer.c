@@ -59,8 +59,8 @@ void l4_tcp_timers_update(l4_tcp_conn *c, l4_time now)
     /* Keepalive only on an idle, established connection. */
     if (c->set.keepalive && (s == L4_TCP_ESTABLISHED || s == L4_TCP_CLOSE_WAIT) && !outstanding &&
         !has_unsent(c))
-        c->keep_at = c->keep_probes ? c->keep_last + c->set.keep_intvl
-                                    : c->last_rcv + c->set.keep_idle;
+        c->keep_at =
+            c->keep_probes ? c->keep_last + c->set.keep_intvl : c->last_rcv + c->set.keep_idle;
     else
         c->keep_at = L4_TIME_NONE;
     /* FIN_WAIT_2 is bounded only once the application has closed (it can no
