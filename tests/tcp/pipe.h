@@ -56,12 +56,12 @@ typedef struct pipe_result {
     int saw_time_wait[2];
 } pipe_result;
 
-static uint8_t pipe_pattern(size_t i, uint8_t salt)
+static inline uint8_t pipe_pattern(size_t i, uint8_t salt)
 {
     return (uint8_t)(i * 131u + (i >> 9) * 7u + salt);
 }
 
-static void pipe_cb_closed(l4_tcp_conn *c, void *u, l4_tcp_close_reason why)
+static inline void pipe_cb_closed(l4_tcp_conn *c, void *u, l4_tcp_close_reason why)
 {
     (void)c;
     pipe_end *e = u;
@@ -74,7 +74,7 @@ typedef struct pipe_q {
     size_t n, cap;
 } pipe_q;
 
-static int pipe_q_push(pipe_q *q, const pipe_pkt *p)
+static inline int pipe_q_push(pipe_q *q, const pipe_pkt *p)
 {
     if (q->n == q->cap) {
         size_t nc = q->cap ? q->cap * 2 : 256;
@@ -94,7 +94,7 @@ static int pipe_q_push(pipe_q *q, const pipe_pkt *p)
     return 0;
 }
 
-static void pipe_app(pipe_end *e, l4_time now, const pipe_cfg *cfg, uint8_t peer_salt)
+static inline void pipe_app(pipe_end *e, l4_time now, const pipe_cfg *cfg, uint8_t peer_salt)
 {
     uint8_t buf[16384];
     while (e->sent < e->to_send) {
@@ -130,14 +130,14 @@ static void pipe_app(pipe_end *e, l4_time now, const pipe_cfg *cfg, uint8_t peer
     }
 }
 
-static l4_time pipe_next_app_time(const pipe_end *e, const pipe_cfg *cfg)
+static inline l4_time pipe_next_app_time(const pipe_end *e, const pipe_cfg *cfg)
 {
     if (cfg->read_chunk && !e->eof && e->c && l4_tcp_conn_recv_ready(e->c))
         return e->next_read;
     return L4_TIME_NONE;
 }
 
-static pipe_result pipe_run(const pipe_cfg *cfg)
+static inline pipe_result pipe_run(const pipe_cfg *cfg)
 {
     pipe_result res;
     memset(&res, 0, sizeof res);
@@ -308,7 +308,7 @@ done:
     return res;
 }
 
-static pipe_cfg pipe_cfg_default(void)
+static inline pipe_cfg pipe_cfg_default(void)
 {
     pipe_cfg c;
     memset(&c, 0, sizeof c);
