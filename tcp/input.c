@@ -237,8 +237,10 @@ static int process_ack(l4_tcp_conn *c, const l4_tcp_hdr *seg, l4_time now)
         }
     }
 
-    /* Window update (RFC 9293 §3.10.7.4, fifth step). */
-    if (l4_seq_lt(c->snd_wl1, seg->seq) || (c->snd_wl1 == seg->seq && l4_seq_le(c->snd_wl2, ack))) {
+    /* Window update (RFC 9293 §3.10.7.4, fifth step): only from an ACK in
+       [SND.UNA, SND.MAX] that is not older than the last update. */
+    if (l4_seq_ge(ack, c->snd_una) && (l4_seq_lt(c->snd_wl1, seg->seq) ||
+                                       (c->snd_wl1 == seg->seq && l4_seq_le(c->snd_wl2, ack)))) {
         c->snd_wnd = seg_wnd;
         c->snd_wl1 = seg->seq;
         c->snd_wl2 = ack;
@@ -250,7 +252,8 @@ static int process_ack(l4_tcp_conn *c, const l4_tcp_hdr *seg, l4_time now)
 
     if (l4_seq_gt(ack, c->snd_una)) {
         uint64_t flight = (uint32_t)(c->snd_max - c->snd_una);
-        uint32_t acked = ack - c->snd_una;
+        /* The SYN's sequence number is not data for congestion control. */
+        uint32_t acked = ack - c->snd_una - (c->snd_una == c->iss ? 1u : 0u);
         uint32_t data_acked = 0;
         if (l4_seq_gt(ack, c->buf_seq)) {
             data_acked = ack - c->buf_seq;

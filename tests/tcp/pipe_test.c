@@ -22,10 +22,10 @@ static void run(const pipe_cfg *cfg)
     CHECK(!r.saw_time_wait[1]);
     CHECK_EQU(r.info[0].bytes_acked, cfg->bytes_ab);
     CHECK_EQU(r.info[1].bytes_acked, cfg->bytes_ba);
-    if (cfg->loss > 0) {
+    if (cfg->loss > 0 && (double)r.packets * cfg->loss > 20) {
         CHECK(r.dropped > 0);
         CHECK(r.info[0].retransmits + r.info[1].retransmits > 0);
-    } else if (cfg->dup == 0 && cfg->reorder == 0) {
+    } else if (cfg->loss == 0 && cfg->dup == 0 && cfg->reorder == 0) {
         CHECK_EQ(r.info[0].retransmits + r.info[1].retransmits, 0);
     }
     if (getenv("L4_VERBOSE"))
@@ -112,7 +112,11 @@ static void test_slow_reader_zero_window(void)
 
 static void test_seed_sweep_short(void)
 {
-    for (uint64_t seed = 1; seed <= 12; seed++) {
+    /* L4_SOAK_SEEDS=N runs N seeds (the soak version); CI runs 12. A failing
+       seed is printed by run() for replay. */
+    const char *soak = getenv("L4_SOAK_SEEDS");
+    uint64_t seeds = soak ? strtoull(soak, NULL, 10) : 12;
+    for (uint64_t seed = 1; seed <= seeds; seed++) {
         pipe_cfg c = pipe_cfg_default();
         l4_rng r;
         l4_rng_init(&r, seed, 5);
