@@ -221,6 +221,11 @@ static l4_ssize out_data(l4_tcp_conn *c, uint8_t *buf, size_t cap, l4_time now)
         }
         uint32_t avail = l4_seq_lt(seq, data_end) ? data_end - seq : 0;
         uint64_t cwnd = l4_cc_cwnd(c->cc) + c->inflate;
+        /* Going back after a timeout, SACKed bytes below SND.NXT have left
+           the network: they do not use the congestion window. */
+        if (c->sack_ok && c->sacked.n)
+            cwnd += l4_tcp_ranges_bytes_above(&c->sacked, c->snd_una) -
+                    l4_tcp_ranges_bytes_above(&c->sacked, seq);
         uint32_t wnd_edge = c->snd_una + (uint32_t)c->snd_wnd;
         uint32_t cwnd_edge = c->snd_una + (uint32_t)(cwnd > 0x3fffffff ? 0x3fffffff : cwnd);
         uint32_t edge = l4_seq_lt(wnd_edge, cwnd_edge) ? wnd_edge : cwnd_edge;

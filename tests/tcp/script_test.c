@@ -1018,6 +1018,196 @@ static void test_isn_rfc6528(void)
     l4_tcp_conn_del(c);
 }
 
+static l4_tcp_conn *mk_est_sack(void)
+{
+    l4_tcp_settings s = th_settings();
+    s.sack = 1;
+    s.nodelay = 1;
+    l4_tcp_conn *c = mk(&s);
+    l4_addr la = th_local(), ra = th_remote();
+    l4_tcp_conn_connect(c, &la, LOCAL_PORT, &ra, REMOTE_PORT, 0);
+    l4_tcp_hdr h;
+    if (th_recv(c, B, sizeof B, &h, 0) != 1)
+        return NULL;
+    l4_tcp_hdr sa = th_seg(S | A, REMOTE_ISS, LOCAL_ISS + 1, 65535, NULL, 0);
+    sa.opts.present = L4_TCP_HAS_MSS | L4_TCP_HAS_SACK_PERM;
+    sa.opts.mss = 1000;
+    th_send(c, &sa, MS(100));
+    if (th_recv(c, B, sizeof B, &h, MS(100)) != 1)
+        return NULL;
+    return c;
+}
+
+static void sack_ack(l4_tcp_conn *c, uint32_t ack, uint32_t l, uint32_t r, l4_time now)
+{
+    l4_tcp_hdr a = th_seg(A, REMOTE_ISS + 1, ack, 65535, NULL, 0);
+    if (l != r) {
+        a.opts.present = L4_TCP_HAS_SACK;
+        a.opts.sack_count = 1;
+        a.opts.sack[0].left = l;
+        a.opts.sack[0].right = r;
+    }
+    th_send(c, &a, now);
+}
+
+static void test_sack_recovery_retransmits_only_the_hole(void)
+{
+    l4_tcp_conn *c = mk_est_sack();
+    CHECK(c);
+    l4_tcp_hdr h;
+    uint8_t d[10000];
+    for (size_t k = 0; k < sizeof d; k++)
+        d[k] = (uint8_t)(k * 3);
+    CHECK_EQ(l4_tcp_conn_send(c, d, sizeof d, MS(200)), 10000);
+    const uint32_t base = LOCAL_ISS + 1;
+    for (int k = 0; k < 4; k++)
+        RECV(c, MS(200), h);
+    RECV_NONE(c, MS(200));
+    sack_ack(c, base + 1000, 0, 0, MS(300)); /* segment 1 acked; cwnd 5000 */
+    RECV(c, MS(300), h);
+    CHECK_EQU(h.seq, base + 4000);
+    RECV(c, MS(300), h);
+    CHECK_EQU(h.seq, base + 5000);
+    RECV_NONE(c, MS(300));
+    /* Segment 2 (base+1000) is lost; the peer SACKs what follows. SACKed
+       bytes have left the network, so each duplicate ACK lets one new
+       segment out (like limited transmit, RFC 3042). */
+    sack_ack(c, base + 1000, base + 2000, base + 3000, MS(301));
+    RECV(c, MS(301), h);
+    EXPECT(h, A, base + 6000, REMOTE_ISS + 1);
+    RECV_NONE(c, MS(301));
+    sack_ack(c, base + 1000, base + 2000, base + 4000, MS(302));
+    RECV(c, MS(302), h);
+    EXPECT(h, A, base + 7000, REMOTE_ISS + 1);
+    RECV_NONE(c, MS(302));
+    sack_ack(c, base + 1000, base + 2000, base + 5000, MS(303));
+    RECV(c, MS(303), h); /* RFC 6675: the hole, and only the hole */
+    EXPECT(h, A, base + 1000, REMOTE_ISS + 1);
+    CHECK_EQ(h.payload_len, 1000);
+    CHECK_MEM(h.payload, d + 1000, 1000);
+    /* cwnd = ssthresh = 7000 / 2; pipe = 1000 retransmitted + 3000 un-SACKed tail. */
+    RECV_NONE(c, MS(303));
+    l4_tcp_info i;
+    l4_tcp_conn_get_info(c, &i);
+    CHECK_EQ(i.in_recovery, 1);
+    CHECK_EQU(i.ssthresh, 3500);
+    CHECK_EQU(i.cwnd, 3500);
+    CHECK_EQU(i.in_flight, 4000);
+    /* More SACK: pipe falls to 2000, room for one new segment. */
+    sack_ack(c, base + 1000, base + 2000, base + 7000, MS(304));
+    RECV(c, MS(304), h);
+    EXPECT(h, A, base + 8000, REMOTE_ISS + 1);
+    RECV_NONE(c, MS(304));
+    /* The cumulative ACK covers the recovery point: recovery ends. */
+    sack_ack(c, base + 8000, 0, 0, MS(400));
+    l4_tcp_conn_get_info(c, &i);
+    CHECK_EQ(i.in_recovery, 0);
+    CHECK_EQU(i.cwnd, 3500);
+    CHECK_EQ(i.retransmits, 1);
+    CHECK_EQ(i.fast_retransmits, 1);
+    l4_tcp_conn_del(c);
+}
+
+static void test_rto_go_back_skips_sacked(void)
+{
+    l4_tcp_conn *c = mk_est_sack();
+    CHECK(c);
+    l4_tcp_hdr h;
+    uint8_t d[4000] = {0};
+    l4_tcp_conn_send(c, d, sizeof d, MS(200));
+    for (int k = 0; k < 4; k++)
+        RECV(c, MS(200), h);
+    const uint32_t base = LOCAL_ISS + 1;
+    /* Segments 2 and 3 SACKed (one duplicate ACK only), 1 and 4 lost. */
+    sack_ack(c, base, base + 1000, base + 3000, MS(250));
+    RECV_NONE(c, MS(250));
+    l4_time t = l4_tcp_conn_next_timeout(c);
+    CHECK_EQU(t, MS(500)); /* RTO 300 ms from the first send */
+    l4_tcp_conn_handle_timeout(c, t);
+    RECV(c, t, h);
+    EXPECT(h, A, base, REMOTE_ISS + 1); /* cwnd is one segment now */
+    CHECK_EQ(h.payload_len, 1000);
+    RECV_NONE(c, t);
+    sack_ack(c, base + 1000, base + 1000, base + 3000, t + MS(100));
+    RECV(c, t + MS(100), h); /* the SACKed 1000..3000 are skipped */
+    EXPECT(h, A | P, base + 3000, REMOTE_ISS + 1);
+    CHECK_EQ(h.payload_len, 1000);
+    l4_tcp_info i;
+    l4_tcp_conn_get_info(c, &i);
+    CHECK_EQ(i.retransmits, 2);
+    l4_tcp_conn_del(c);
+}
+
+static void test_send_buffer_full_and_writable(void)
+{
+    l4_tcp_settings s = th_settings();
+    s.sndbuf = 3000;
+    l4_tcp_conn *c = mk_est(&s);
+    l4_tcp_hdr h;
+    uint8_t d[5000] = {0};
+    CHECK_EQ(l4_tcp_conn_send(c, d, sizeof d, MS(200)), 3000);
+    CHECK_EQ(l4_tcp_conn_send(c, d, 1, MS(200)), L4_ERR_AGAIN);
+    CHECK_EQ(l4_tcp_conn_send(c, d, 0, MS(200)), L4_ERR_AGAIN);
+    CHECK_EQU(l4_tcp_conn_send_queued(c), 3000);
+    while (th_recv(c, B, sizeof B, &h, MS(200)) == 1)
+        ;
+    CHECK_EQ(EV.writable, 0);
+    SEND(c, A, REMOTE_ISS + 1, LOCAL_ISS + 1001, 65535, NULL, 0, MS(300));
+    CHECK_EQ(EV.writable, 1);
+    CHECK_EQU(l4_tcp_conn_send_queued(c), 2000);
+    CHECK_EQ(l4_tcp_conn_send(c, d, sizeof d, MS(300)), 1000);
+    l4_tcp_conn_del(c);
+}
+
+static void test_window_scale_up_to_1gib(void)
+{
+    l4_tcp_settings s = th_settings();
+    s.window_scale = 1;
+    s.rcvbuf = 4 * 1024 * 1024;
+    l4_tcp_conn *c = mk(&s);
+    l4_addr la = th_local(), ra = th_remote();
+    l4_tcp_conn_connect(c, &la, LOCAL_PORT, &ra, REMOTE_PORT, 0);
+    l4_tcp_hdr h;
+    RECV(c, 0, h);
+    CHECK_EQU(h.opts.wscale, 7); /* 4 MiB >> 7 = 32768 */
+    l4_tcp_hdr sa = th_seg(S | A, REMOTE_ISS, LOCAL_ISS + 1, 65535, NULL, 0);
+    sa.opts.present = L4_TCP_HAS_WSCALE;
+    sa.opts.wscale = 15; /* clamped to 14 (RFC 7323 §2.3) */
+    th_send(c, &sa, MS(10));
+    RECV(c, MS(10), h);
+    CHECK_EQU(h.window, 32768);
+    SEND(c, A, REMOTE_ISS + 1, LOCAL_ISS + 1, 65535, NULL, 0, MS(20));
+    l4_tcp_info i;
+    l4_tcp_conn_get_info(c, &i);
+    CHECK_EQ(i.snd_wscale, 14);
+    CHECK_EQU(i.snd_wnd, 65535ull << 14); /* just under 1 GiB */
+    CHECK_EQU(i.rcv_wnd, 32768u << 7);
+    l4_tcp_conn_del(c);
+    s.rcvbuf = (1u << 30) + 1;
+    CHECK_EQ(l4_tcp_conn_new(&c, &s, NULL, NULL), L4_ERR_INVALID_ARGUMENT);
+}
+
+static void test_ipv6_checksums(void)
+{
+    l4_tcp_settings s = th_settings();
+    l4_tcp_conn *c = mk(&s);
+    uint8_t a6[16] = {0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+    uint8_t b6[16] = {0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2};
+    l4_addr la = l4_addr_v6(a6), ra = l4_addr_v6(b6), r4 = th_remote();
+    CHECK_EQ(l4_tcp_conn_connect(c, &la, LOCAL_PORT, &r4, REMOTE_PORT, 0), L4_ERR_INVALID_ARGUMENT);
+    CHECK_EQ(l4_tcp_conn_connect(c, &la, LOCAL_PORT, &ra, REMOTE_PORT, 0), 0);
+    uint8_t ecn;
+    l4_ssize n = l4_tcp_conn_output(c, B, sizeof B, &ecn, 0);
+    CHECK(n > 0);
+    l4_tcp_hdr h;
+    CHECK_EQ(l4_tcp_parse(&h, B, (size_t)n, &la, &ra), 0);
+    l4_addr l4 = th_local();
+    CHECK_EQ(l4_tcp_parse(&h, B, (size_t)n, &l4, &r4), L4_ERR_CHECKSUM); /* v6 pseudo-header */
+    CHECK_EQ(l4_tcp_parse(&h, B, (size_t)n, &la, &ra), 0);
+    EXPECT(h, S, LOCAL_ISS, 0);
+    l4_tcp_conn_del(c);
+}
+
 static const l4_test TESTS[] = {
     TEST(test_active_open_options_and_handshake),
     TEST(test_passive_open_mirrors_options),
@@ -1051,6 +1241,11 @@ static const l4_test TESTS[] = {
     TEST(test_sequence_wraparound),
     TEST(test_api_errors_and_names),
     TEST(test_isn_rfc6528),
+    TEST(test_sack_recovery_retransmits_only_the_hole),
+    TEST(test_rto_go_back_skips_sacked),
+    TEST(test_send_buffer_full_and_writable),
+    TEST(test_window_scale_up_to_1gib),
+    TEST(test_ipv6_checksums),
     TEST_END,
 };
 
