@@ -981,7 +981,13 @@ static void test_api_errors_and_names(void)
     CHECK_EQ(l4_tcp_conn_send(c, "x", 1, 0), L4_ERR_STATE);
     CHECK_EQ(l4_tcp_conn_recv(c, B, 1, 0), L4_ERR_STATE);
     CHECK_EQ(l4_tcp_conn_shutdown(c, 0), L4_ERR_STATE);
-    CHECK(l4_tcp_conn_footprint(c) > 2 * 256 * 1024);
+    size_t idle = l4_tcp_conn_footprint(c);
+    CHECK(idle < 4096); /* buffers come at first use */
+    l4_addr la = th_local(), ra = th_remote();
+    l4_tcp_conn_connect(c, &la, 1, &ra, 2, 0);
+    CHECK_EQU(l4_tcp_conn_footprint(c), idle);
+    CHECK_EQ(l4_tcp_conn_send(c, "x", 1, 0), 1);
+    CHECK_EQU(l4_tcp_conn_footprint(c), idle + 256 * 1024);
     l4_tcp_conn_del(c);
     CHECK_STR(l4_tcp_state_name(L4_TCP_TIME_WAIT), "TIME_WAIT");
     CHECK_STR(l4_tcp_state_name(L4_TCP_SYN_RECEIVED), "SYN_RECEIVED");

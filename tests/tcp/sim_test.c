@@ -12,7 +12,7 @@
 #include "wire/ip.h"
 #include "wire/ipv4.h"
 
-#define MIB (1024 * 1024)
+#define MIB (1024 * 1024 / PIPE_SIZE_DIV)
 
 typedef struct tnode {
     pipe_end e;
@@ -198,7 +198,7 @@ static void test_sim_loss_1_5_20(void)
     run_sim(&c1);
     sim_case c5 = {"rate 100mbit delay 10ms queue 200 loss 5%", 2 * MIB, 3, 1, 900 * L4_S};
     run_sim(&c5);
-    sim_case c20 = {"rate 100mbit delay 10ms queue 200 loss 20%", 512 * 1024, 4, 1, 1800 * L4_S};
+    sim_case c20 = {"rate 100mbit delay 10ms queue 200 loss 20%", MIB / 2, 4, 1, 1800 * L4_S};
     run_sim(&c20);
 }
 
