@@ -30,7 +30,9 @@ static void reply_rst(l4_tcp_conn *c, const l4_addr *to, const l4_tcp_hdr *seg)
 static void take_syn_opts(l4_tcp_conn *c, const l4_tcp_hdr *seg, l4_time now, int active)
 {
     const l4_tcp_opts *o = &seg->opts;
-    c->peer_mss = (o->present & L4_TCP_HAS_MSS) ? o->mss : L4_TCP_DEFAULT_MSS;
+    /* Without the option: 536 over IPv4, 1220 over IPv6 (RFC 9293 §3.7.1). */
+    uint16_t dflt = c->raddr.family == L4_AF_INET6 ? L4_TCP_DEFAULT_MSS6 : L4_TCP_DEFAULT_MSS;
+    c->peer_mss = (o->present & L4_TCP_HAS_MSS) ? o->mss : dflt;
     if (c->peer_mss < 64)
         c->peer_mss = 64;
     int ws = c->set.window_scale && (o->present & L4_TCP_HAS_WSCALE);

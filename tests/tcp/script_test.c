@@ -1214,6 +1214,39 @@ static void test_ipv6_checksums(void)
     l4_tcp_conn_del(c);
 }
 
+static void test_close_in_syn_received_and_syn_sent(void)
+{
+    l4_tcp_conn *c = mk_listen(NULL);
+    l4_tcp_hdr h;
+    SEND(c, S, REMOTE_ISS, 0, 5000, NULL, 0, 0);
+    RECV(c, 0, h);
+    /* CLOSE in SYN_RECEIVED: the FIN waits for the handshake (RFC 9293 §3.10.4). */
+    CHECK_EQ(l4_tcp_conn_shutdown(c, MS(1)), 0);
+    STATE(c, L4_TCP_SYN_RECEIVED);
+    RECV_NONE(c, MS(1));
+    SEND(c, A, REMOTE_ISS + 1, LOCAL_ISS + 1, 5000, NULL, 0, MS(2));
+    STATE(c, L4_TCP_FIN_WAIT_1);
+    CHECK_EQ(EV.established, 1);
+    RECV(c, MS(2), h);
+    EXPECT(h, A | F, LOCAL_ISS + 1, REMOTE_ISS + 1);
+    l4_tcp_conn_del(c);
+    /* CLOSE in SYN_SENT and in LISTEN: straight to CLOSED, nothing sent. */
+    c = mk(NULL);
+    l4_addr la = th_local(), ra = th_remote();
+    l4_tcp_conn_connect(c, &la, LOCAL_PORT, &ra, REMOTE_PORT, 0);
+    RECV(c, 0, h);
+    CHECK_EQ(l4_tcp_conn_close(c, MS(1)), 0);
+    STATE(c, L4_TCP_CLOSED);
+    CHECK_EQ(EV.reason, L4_TCP_CLOSE_NORMAL);
+    RECV_NONE(c, MS(1));
+    CHECK_EQU(l4_tcp_conn_next_timeout(c), L4_TIME_NONE);
+    l4_tcp_conn_del(c);
+    c = mk_listen(NULL);
+    CHECK_EQ(l4_tcp_conn_close(c, 0), 0);
+    STATE(c, L4_TCP_CLOSED);
+    l4_tcp_conn_del(c);
+}
+
 static const l4_test TESTS[] = {
     TEST(test_active_open_options_and_handshake),
     TEST(test_passive_open_mirrors_options),
@@ -1252,6 +1285,7 @@ static const l4_test TESTS[] = {
     TEST(test_send_buffer_full_and_writable),
     TEST(test_window_scale_up_to_1gib),
     TEST(test_ipv6_checksums),
+    TEST(test_close_in_syn_received_and_syn_sent),
     TEST_END,
 };
 
