@@ -1247,6 +1247,28 @@ static void test_close_in_syn_received_and_syn_sent(void)
     l4_tcp_conn_del(c);
 }
 
+static void test_sender_sws_override_timer(void)
+{
+    l4_tcp_conn *c = mk_est(NULL); /* the peer offered 65535 in its SYN-ACK */
+    l4_tcp_hdr h;
+    uint8_t d[3000] = {0};
+    l4_tcp_conn_send(c, d, 1000, MS(200));
+    RECV(c, MS(200), h);
+    /* ACKed, but the window shrinks to 300 bytes: below half the largest
+       window seen, so the 2000 queued bytes wait (sender SWS avoidance)... */
+    SEND(c, A, REMOTE_ISS + 1, LOCAL_ISS + 1001, 300, NULL, 0, MS(300));
+    l4_tcp_conn_send(c, d, 2000, MS(300));
+    RECV_NONE(c, MS(300));
+    /* ...until the override timeout (the persist timer, one RTO = 250 ms). */
+    CHECK_EQU(l4_tcp_conn_next_timeout(c), MS(550));
+    l4_tcp_conn_handle_timeout(c, MS(550));
+    RECV(c, MS(550), h);
+    EXPECT(h, A, LOCAL_ISS + 1001, REMOTE_ISS + 1);
+    CHECK_EQ(h.payload_len, 300);
+    RECV_NONE(c, MS(550));
+    l4_tcp_conn_del(c);
+}
+
 static const l4_test TESTS[] = {
     TEST(test_active_open_options_and_handshake),
     TEST(test_passive_open_mirrors_options),
@@ -1286,6 +1308,7 @@ static const l4_test TESTS[] = {
     TEST(test_window_scale_up_to_1gib),
     TEST(test_ipv6_checksums),
     TEST(test_close_in_syn_received_and_syn_sent),
+    TEST(test_sender_sws_override_timer),
     TEST_END,
 };
 
