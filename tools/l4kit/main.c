@@ -6,6 +6,7 @@
 
 const l4_cmd l4_cmds[] = {
     {"help", "list the subcommands", cmd_help},
+    {"ports", "port number ranges and service names", cmd_ports},
     {NULL, NULL, NULL},
 };
 
