@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <pcap/pcap.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,14 +21,10 @@ struct l4_pcap_reader {
     char msg[L4_PCAP_ERRBUF];
 };
 
-static void pcap_set_err(char *err, size_t errcap, const char *fmt, ...)
+static void pcap_set_err(char *err, size_t errcap, const char *msg)
 {
-    if (!err || errcap == 0)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errcap, fmt, ap);
-    va_end(ap);
+    if (err && errcap > 0)
+        snprintf(err, errcap, "%s", msg);
 }
 
 int l4_pcap_writer_open(l4_pcap_writer **pw, const char *path, char *err, size_t errcap)
@@ -51,7 +46,7 @@ int l4_pcap_writer_open(l4_pcap_writer **pw, const char *path, char *err, size_t
     }
     w->dump = pcap_dump_open(w->dead, path);
     if (!w->dump) {
-        pcap_set_err(err, errcap, "%s", pcap_geterr(w->dead));
+        pcap_set_err(err, errcap, pcap_geterr(w->dead));
         pcap_close(w->dead);
         free(w);
         return L4_ERR_IO;
@@ -125,7 +120,7 @@ int l4_pcap_reader_open(l4_pcap_reader **pr, const char *path, char *err, size_t
     ebuf[0] = 0;
     r->p = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO, ebuf);
     if (!r->p) {
-        pcap_set_err(err, errcap, "%s", ebuf[0] ? ebuf : "libpcap cannot open it");
+        pcap_set_err(err, errcap, ebuf[0] ? ebuf : "libpcap cannot open it");
         free(r);
         return L4_ERR_IO;
     }

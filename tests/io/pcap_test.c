@@ -172,9 +172,9 @@ static void test_truncated_capture(void)
     CHECK_EQ(l4_pcap_reader_next(r, &rec), L4_ERR_TRUNCATED);
     char want[64];
     snprintf(want, sizeof want, "record 3 at byte offset %zu: truncated", rec3);
-    CHECK_MSG(strncmp(l4_pcap_reader_error(r), want, strlen(want)) == 0, "error '%s'",
+    CHECK_MSG(strncmp(l4_pcap_reader_error(r), want, strlen(want)) == 0, "error '%.200s'",
               l4_pcap_reader_error(r));
-    CHECK_MSG(strstr(l4_pcap_reader_error(r), "only got 10"), "error '%s'",
+    CHECK_MSG(strstr(l4_pcap_reader_error(r), "only got 10"), "error '%.200s'",
               l4_pcap_reader_error(r));
     /* Sticky. */
     CHECK_EQ(l4_pcap_reader_next(r, &rec), L4_ERR_TRUNCATED);
@@ -186,7 +186,7 @@ static void test_truncated_capture(void)
     CHECK_EQ(l4_pcap_reader_next(r, &rec), 1);
     CHECK_EQ(l4_pcap_reader_next(r, &rec), L4_ERR_TRUNCATED);
     CHECK_MSG(strstr(l4_pcap_reader_error(r), "record 2 at byte offset 60: truncated"),
-              "error '%s'", l4_pcap_reader_error(r));
+              "error '%.200s'", l4_pcap_reader_error(r));
     l4_pcap_reader_close(r);
 }
 
@@ -207,8 +207,9 @@ static void test_corrupt_record_header(void)
     CHECK_EQ(l4_pcap_reader_next(r, &rec), L4_ERR_MALFORMED);
     CHECK_MSG(strstr(l4_pcap_reader_error(r), "record 2 at byte offset 60: ") ==
                   l4_pcap_reader_error(r),
-              "error '%s'", l4_pcap_reader_error(r));
-    CHECK_MSG(strstr(l4_pcap_reader_error(r), "2147483647"), "error '%s'", l4_pcap_reader_error(r));
+              "error '%.200s'", l4_pcap_reader_error(r));
+    CHECK_MSG(strstr(l4_pcap_reader_error(r), "2147483647"), "error '%.200s'",
+              l4_pcap_reader_error(r));
     l4_pcap_reader_close(r);
 }
 
@@ -218,12 +219,12 @@ static void test_open_errors(void)
     l4_pcap_reader *r = (l4_pcap_reader *)1;
     CHECK_EQ(l4_pcap_reader_open(&r, tmp_path("does-not-exist.pcap"), err, sizeof err), L4_ERR_IO);
     CHECK(r == NULL);
-    CHECK_MSG(strstr(err, "No such file"), "err '%s'", err);
+    CHECK_MSG(strstr(err, "No such file"), "err '%.200s'", err);
     const char *junk = tmp_path("junk.pcap");
     write_all(junk, (const uint8_t *)"this is not a capture file at all", 33);
     err[0] = 0;
     CHECK_EQ(l4_pcap_reader_open(&r, junk, err, sizeof err), L4_ERR_IO);
-    CHECK_MSG(strstr(err, "format"), "err '%s'", err);
+    CHECK_MSG(strstr(err, "format"), "err '%.200s'", err);
     l4_pcap_writer *w = (l4_pcap_writer *)1;
     err[0] = 0;
     CHECK_EQ(l4_pcap_writer_open(&w, "/nonexistent-dir/x.pcap", err, sizeof err), L4_ERR_IO);
