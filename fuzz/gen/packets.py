@@ -1,0 +1,165 @@
+#!/usr/bin/env python3
+"""Builds the hand-written reference packets used by tests/wire and the fuzz
+seed corpora, with checksums computed here (independently of wire/).
+
+  packets.py c        print C arrays (pasted into tests/wire/packets.h)
+  packets.py corpus   write fuzz/corpus/fuzz_*/ seed files
+"""
+import os
+import struct
+import sys
+
+
+def csum(data):
+    if len(data) % 2:
+        data += b"\0"
+    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
+    while s >> 16:
+        s = (s & 0xFFFF) + (s >> 16)
+    return (~s) & 0xFFFF
+
+
+def ip4(a):
+    return bytes(int(x) for x in a.split("."))
+
+
+def ip6(a):
+    import ipaddress
+    return ipaddress.IPv6Address(a).packed
+
+
+def pseudo4(src, dst, proto, length):
+    return src + dst + struct.pack("!BBH", 0, proto, length)
+
+
+def pseudo6(src, dst, proto, length):
+    return src + dst + struct.pack("!I3xB", length, proto)
+
+
+def ipv4(src, dst, proto, payload, ident=0x1c46, ttl=64, df=True, tos=0):
+    hdr = struct.pack("!BBHHHBBH4s4s", 0x45, tos, 20 + len(payload), ident,
+                      0x4000 if df else 0, ttl, proto, 0, src, dst)
+    c = csum(hdr)
+    return hdr[:10] + struct.pack("!H", c) + hdr[12:] + payload
+
+
+def ipv6(src, dst, nh, payload, hlim=64, flow=0x12345, tc=0):
+    first = (6 << 28) | (tc << 20) | flow
+    return struct.pack("!IHBB", first, len(payload), nh, hlim) + src + dst + payload
+
+
+def tcp(src, dst, sport, dport, seq, ack, flags, win, opts, data, v6=False):
+    assert len(opts) % 4 == 0
+    off = (20 + len(opts)) // 4
+    hdr = struct.pack("!HHIIBBHHH", sport, dport, seq, ack, off << 4, flags, win, 0, 0) + opts
+    seg = hdr + data
+    ph = (pseudo6 if v6 else pseudo4)(src, dst, 6, len(seg))
+    c = csum(ph + seg)
+    return seg[:16] + struct.pack("!H", c) + seg[18:]
+
+
+def udp(src, dst, sport, dport, data, v6=False):
+    seg = struct.pack("!HHHH", sport, dport, 8 + len(data), 0) + data
+    ph = (pseudo6 if v6 else pseudo4)(src, dst, 17, len(seg))
+    c = csum(ph + seg) or 0xFFFF
+    return seg[:6] + struct.pack("!H", c) + seg[8:]
+
+
+def icmp4(typ, code, rest, body):
+    m = struct.pack("!BBHI", typ, code, 0, rest) + body
+    return m[:2] + struct.pack("!H", csum(m)) + m[4:]
+
+
+def icmp6(src, dst, typ, code, rest, body):
+    m = struct.pack("!BBHI", typ, code, 0, rest) + body
+    c = csum(pseudo6(src, dst, 58, len(m)) + m)
+    return m[:2] + struct.pack("!H", c) + m[4:]
+
+
+A4, B4 = ip4("10.0.0.1"), ip4("10.0.0.2")
+A6, B6 = ip6("fd00::1"), ip6("fd00::2")
+
+# Linux SYN: MSS 1460, SACK_PERM, TS, NOP, WS 7.
+SYN_OPTS = bytes.fromhex("020405b4") + bytes.fromhex("0402080a") + struct.pack("!II", 0x0a0b0c0d, 0) \
+    + bytes.fromhex("01030307")
+SYN_TCP = tcp(A4, B4, 45678, 80, 0x12345678, 0, 0x02, 64240, SYN_OPTS, b"")
+SYN4 = ipv4(A4, B4, 6, SYN_TCP)
+
+SYNACK_OPTS = bytes.fromhex("020405b4") + bytes.fromhex("0402080a") + \
+    struct.pack("!II", 0x11223344, 0x0a0b0c0d) + bytes.fromhex("01030307")
+SYNACK_TCP = tcp(B4, A4, 80, 45678, 0xcafef00d, 0x12345679, 0x12, 65160, SYNACK_OPTS, b"")
+SYNACK4 = ipv4(B4, A4, 6, SYNACK_TCP, ident=0)
+
+DATA_OPTS = bytes.fromhex("0101080a") + struct.pack("!II", 0x0a0b0c20, 0x11223350) + \
+    bytes.fromhex("0101") + bytes([5, 18]) + struct.pack("!IIII", 0x12345679 + 3000, 0x12345679 + 4000,
+                                                           0x12345679 + 5000, 0x12345679 + 6000)
+DATA_TCP = tcp(A4, B4, 45678, 80, 0x12345679 + 1000, 0xcafef00e, 0x18, 502, DATA_OPTS, b"hello")
+DATA4 = ipv4(A4, B4, 6, DATA_TCP, ident=0x1c47)
+
+DNS_Q = bytes.fromhex("abcd01000001000000000000") + b"\x07example\x03com\x00" + bytes.fromhex("00010001")
+DNS_UDP = udp(A4, B4, 53000, 53, DNS_Q)
+DNS4 = ipv4(A4, B4, 17, DNS_UDP, ident=0x2222)
+
+ECHO_ICMP = icmp4(8, 0, (0x1234 << 16) | 1, bytes(range(0x10, 0x10 + 32)))
+ECHO4 = ipv4(A4, B4, 1, ECHO_ICMP, ident=0x3333)
+
+UNREACH_ICMP = icmp4(3, 3, 0, DNS4[:28 + 8] if False else DNS4)  # quotes the whole DNS query
+UNREACH4 = ipv4(B4, A4, 1, UNREACH_ICMP, ident=0x4444, df=False)
+
+SYN6_TCP = tcp(A6, B6, 45678, 443, 0x01020304, 0, 0x02, 64800,
+               bytes.fromhex("020405a0") + bytes.fromhex("0402080a") + struct.pack("!II", 7, 0) +
+               bytes.fromhex("01030307"), b"", v6=True)
+SYN6 = ipv6(A6, B6, 6, SYN6_TCP)
+
+# Hop-by-hop (Router Alert + PadN... here: PadN of 4) then fragment (first, M=1) then UDP.
+FRAG_UDP = udp(A6, B6, 5000, 6000, b"fragment-data!", v6=True)
+HBH = bytes([44, 0, 1, 4, 0, 0, 0, 0])  # next=fragment, len 0 (8 bytes), PadN(4)
+FRAGH = struct.pack("!BBHI", 17, 0, 0 | 1, 0xdeadbeef)
+HBHFRAG6 = ipv6(A6, B6, 0, HBH + FRAGH + FRAG_UDP)
+
+ECHO6_ICMP = icmp6(A6, B6, 128, 0, (0x4321 << 16) | 7, b"ping6-payload")
+ECHO6 = ipv6(A6, B6, 58, ECHO6_ICMP)
+
+PACKETS = [
+    ("pkt_syn4", SYN4), ("pkt_synack4", SYNACK4), ("pkt_data4", DATA4), ("pkt_dns4", DNS4),
+    ("pkt_echo4", ECHO4), ("pkt_unreach4", UNREACH4), ("pkt_syn6", SYN6),
+    ("pkt_hbhfrag6", HBHFRAG6), ("pkt_echo6", ECHO6),
+]
+
+
+def c_out():
+    print("/* Generated by fuzz/gen/packets.py c — reference packets for the wire tests. */")
+    print("#ifndef L4_TESTS_WIRE_PACKETS_H\n#define L4_TESTS_WIRE_PACKETS_H\n\n#include <stdint.h>\n")
+    for name, p in PACKETS:
+        print("static const uint8_t %s[%d] = {" % (name, len(p)))
+        for i in range(0, len(p), 12):
+            print("    " + " ".join("0x%02x," % b for b in p[i:i + 12]))
+        print("};\n")
+    print("#endif")
+
+
+def corpus():
+    root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "corpus")
+    v4 = [SYN4, SYNACK4, DATA4, DNS4, ECHO4, UNREACH4]
+    v6 = [SYN6, HBHFRAG6, ECHO6]
+    sets = {
+        "fuzz_ipv4": v4,
+        "fuzz_ipv6": v6,
+        "fuzz_ip": v4 + v6,
+        # fuzz_tcp/udp/icmp: first byte selects v4 (even) or v6 (odd) pseudo-header.
+        "fuzz_tcp": [b"\0" + SYN_TCP, b"\0" + SYNACK_TCP, b"\0" + DATA_TCP, b"\1" + SYN6_TCP],
+        "fuzz_udp": [b"\0" + DNS_UDP, b"\1" + FRAG_UDP],
+        "fuzz_icmp": [b"\0" + ECHO_ICMP, b"\0" + UNREACH_ICMP, b"\1" + ECHO6_ICMP],
+        "fuzz_addr": [b"10.0.0.1", b"fd00::1", b"::", b"::1", b"2001:db8::1:0:0:1",
+                      b"::ffff:192.0.2.1", b"1:2:3:4:5:6:7:8"],
+    }
+    for target, items in sets.items():
+        d = os.path.join(root, target)
+        os.makedirs(d, exist_ok=True)
+        for i, data in enumerate(items):
+            with open(os.path.join(d, "seed%d" % i), "wb") as f:
+                f.write(data)
+
+
+if __name__ == "__main__":
+    {"c": c_out, "corpus": corpus}[sys.argv[1]]()
