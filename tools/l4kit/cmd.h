@@ -21,5 +21,7 @@ extern const l4_cmd l4_cmds[];
 
 int cmd_help(int argc, char **argv);
 int cmd_ports(int argc, char **argv);
+int cmd_dissect(int argc, char **argv);
+int cmd_demo(int argc, char **argv);
 
 #endif
