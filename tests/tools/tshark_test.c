@@ -34,8 +34,8 @@ typedef struct xpkt {
     uint8_t proto;
     uint8_t ttl, dscp, ecn;
     uint16_t ip_id;
-    l4_tcp_hdr tcp; /* ports, seq, ack, flags, window, urg, opts; payload_len */
-    int bad_cksum;  /* corrupt the TCP checksum after writing */
+    l4_tcp_hdr tcp;        /* ports, seq, ack, flags, window, urg, opts; payload_len */
+    int bad_cksum;         /* corrupt the TCP checksum after writing */
     uint16_t sport, dport; /* UDP */
     size_t udp_plen;
     uint8_t icmp_type, icmp_code;
@@ -251,26 +251,114 @@ static void make_capture(void)
 
 /* ---- tshark ---- */
 
-static const char *const fields[] = {
-    "frame.number", "ip.src", "ip.dst", "ipv6.src", "ipv6.dst", "ip.ttl", "ipv6.hlim", "ip.id",
-    "ip.dsfield.dscp", "ip.dsfield.ecn", "ipv6.tclass.dscp", "ipv6.tclass.ecn", "ip.flags.df",
-    "ip.checksum", "ip.checksum.status", "tcp.srcport", "tcp.dstport", "tcp.seq", "tcp.ack",
-    "tcp.flags", "tcp.window_size_value", "tcp.urgent_pointer", "tcp.len", "tcp.hdr_len",
-    "tcp.checksum", "tcp.checksum.status", "tcp.option_kind", "tcp.option_len",
-    "tcp.options.mss_val", "tcp.options.wscale.shift", "tcp.options.timestamp.tsval",
-    "tcp.options.timestamp.tsecr", "tcp.options.sack_le", "tcp.options.sack_re", "udp.srcport",
-    "udp.dstport", "udp.length", "udp.checksum", "udp.checksum.status", "icmp.type", "icmp.code",
-    "icmp.ident", "icmp.seq", "icmp.checksum", "icmp.checksum.status", "icmpv6.type",
-    "icmpv6.code", "icmpv6.echo.identifier", "icmpv6.echo.sequence_number", "icmpv6.checksum",
-    "icmpv6.checksum.status", "ipv6.flow", NULL};
+static const char *const fields[] = {"frame.number",
+                                     "ip.src",
+                                     "ip.dst",
+                                     "ipv6.src",
+                                     "ipv6.dst",
+                                     "ip.ttl",
+                                     "ipv6.hlim",
+                                     "ip.id",
+                                     "ip.dsfield.dscp",
+                                     "ip.dsfield.ecn",
+                                     "ipv6.tclass.dscp",
+                                     "ipv6.tclass.ecn",
+                                     "ip.flags.df",
+                                     "ip.checksum",
+                                     "ip.checksum.status",
+                                     "tcp.srcport",
+                                     "tcp.dstport",
+                                     "tcp.seq",
+                                     "tcp.ack",
+                                     "tcp.flags",
+                                     "tcp.window_size_value",
+                                     "tcp.urgent_pointer",
+                                     "tcp.len",
+                                     "tcp.hdr_len",
+                                     "tcp.checksum",
+                                     "tcp.checksum.status",
+                                     "tcp.option_kind",
+                                     "tcp.option_len",
+                                     "tcp.options.mss_val",
+                                     "tcp.options.wscale.shift",
+                                     "tcp.options.timestamp.tsval",
+                                     "tcp.options.timestamp.tsecr",
+                                     "tcp.options.sack_le",
+                                     "tcp.options.sack_re",
+                                     "udp.srcport",
+                                     "udp.dstport",
+                                     "udp.length",
+                                     "udp.checksum",
+                                     "udp.checksum.status",
+                                     "icmp.type",
+                                     "icmp.code",
+                                     "icmp.ident",
+                                     "icmp.seq",
+                                     "icmp.checksum",
+                                     "icmp.checksum.status",
+                                     "icmpv6.type",
+                                     "icmpv6.code",
+                                     "icmpv6.echo.identifier",
+                                     "icmpv6.echo.sequence_number",
+                                     "icmpv6.checksum",
+                                     "icmpv6.checksum.status",
+                                     "ipv6.flow",
+                                     NULL};
 #define NFIELDS 52
 
 enum {
-    F_FRAME, F_IPSRC, F_IPDST, F_IP6SRC, F_IP6DST, F_TTL, F_HLIM, F_IPID, F_DSCP, F_ECN, F_DSCP6,
-    F_ECN6, F_DF, F_IPCK, F_IPCKS, F_TSPORT, F_TDPORT, F_SEQ, F_ACK, F_FLAGS, F_WIN, F_URG, F_TLEN,
-    F_THL, F_TCK, F_TCKS, F_OKIND, F_OLEN, F_MSS, F_WS, F_TSV, F_TSE, F_SLE, F_SRE, F_USPORT,
-    F_UDPORT, F_ULEN, F_UCK, F_UCKS, F_ITYPE, F_ICODE, F_IID, F_ISEQ, F_ICK, F_ICKS, F_I6TYPE,
-    F_I6CODE, F_I6ID, F_I6SEQ, F_I6CK, F_I6CKS, F_FLOW
+    F_FRAME,
+    F_IPSRC,
+    F_IPDST,
+    F_IP6SRC,
+    F_IP6DST,
+    F_TTL,
+    F_HLIM,
+    F_IPID,
+    F_DSCP,
+    F_ECN,
+    F_DSCP6,
+    F_ECN6,
+    F_DF,
+    F_IPCK,
+    F_IPCKS,
+    F_TSPORT,
+    F_TDPORT,
+    F_SEQ,
+    F_ACK,
+    F_FLAGS,
+    F_WIN,
+    F_URG,
+    F_TLEN,
+    F_THL,
+    F_TCK,
+    F_TCKS,
+    F_OKIND,
+    F_OLEN,
+    F_MSS,
+    F_WS,
+    F_TSV,
+    F_TSE,
+    F_SLE,
+    F_SRE,
+    F_USPORT,
+    F_UDPORT,
+    F_ULEN,
+    F_UCK,
+    F_UCKS,
+    F_ITYPE,
+    F_ICODE,
+    F_IID,
+    F_ISEQ,
+    F_ICK,
+    F_ICKS,
+    F_I6TYPE,
+    F_I6CODE,
+    F_I6ID,
+    F_I6SEQ,
+    F_I6CK,
+    F_I6CKS,
+    F_FLOW
 };
 
 static char rows[MAXPKT][NFIELDS][160];
@@ -325,12 +413,13 @@ static const char *first(int row, int field)
     do {                                                                                           \
         char want_[160];                                                                           \
         snprintf(want_, sizeof want_, fmt, __VA_ARGS__);                                           \
-        CHECK_MSG(strcmp(first(row, field), want_) == 0, "packet %d: %.40s is '%.80s', wrote '%.80s'",     \
-                  (row) + 1, fields[field], rows[row][field], want_);                              \
+        CHECK_MSG(strcmp(first(row, field), want_) == 0,                                           \
+                  "packet %d: %.40s is '%.80s', wrote '%.80s'", (row) + 1, fields[field],          \
+                  rows[row][field], want_);                                                        \
     } while (0)
 
 #define CHECK_ALL(row, field, want)                                                                \
-    CHECK_MSG(strcmp(rows[row][field], want) == 0, "packet %d: %.40s is '%.80s', wrote '%.80s'",           \
+    CHECK_MSG(strcmp(rows[row][field], want) == 0, "packet %d: %.40s is '%.80s', wrote '%.80s'",   \
               (row) + 1, fields[field], rows[row][field], want)
 
 static void check_ip(int i)
@@ -479,8 +568,8 @@ static void check_icmp(int i)
     }
     if (!echo) {
         /* The quoted datagram is the one before, decoded by tshark too. */
-        CHECK_MSG(strstr(rows[i][F_UDPORT], "33435") != NULL, "packet %d: quoted port '%s'",
-                  i + 1, rows[i][F_UDPORT]);
+        CHECK_MSG(strstr(rows[i][F_UDPORT], "33435") != NULL, "packet %d: quoted port '%s'", i + 1,
+                  rows[i][F_UDPORT]);
     }
 }
 
@@ -548,11 +637,12 @@ static void test_dissect_json_agrees(void)
                     "\"hdr_len\":20,\"dscp\":%u,",
                     p->dscp);
         if (!p->v6)
-            want_in(line, i, "\"id\":%u,\"df\":true,\"mf\":false,\"frag_off\":0,\"ttl\":%u", p->ip_id,
-                    p->ttl);
+            want_in(line, i, "\"id\":%u,\"df\":true,\"mf\":false,\"frag_off\":0,\"ttl\":%u",
+                    p->ip_id, p->ttl);
         if (p->proto == L4_IPPROTO_TCP) {
             const l4_tcp_hdr *t = &p->tcp;
-            want_in(line, i, "\"tcp\":{\"sport\":%u,\"dport\":%u,\"seq\":%" PRIu32 ",\"ack\":%" PRIu32,
+            want_in(line, i,
+                    "\"tcp\":{\"sport\":%u,\"dport\":%u,\"seq\":%" PRIu32 ",\"ack\":%" PRIu32,
                     t->sport, t->dport, t->seq, t->ack);
             want_in(line, i,
                     "\"flags_value\":%u,\"window\":%u,\"checksum\":%u,\"checksum_status\":\"%s\"",

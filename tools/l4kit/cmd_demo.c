@@ -18,10 +18,11 @@
 #include "json.h"
 #include "sim/sim.h"
 
-#define DEMO_LINK   "rate 10mbit delay 20ms jitter 2ms loss 2% reorder 1% duplicate 0.5% corrupt 0.5% queue 50"
-#define DEMO_COUNT  2000
+#define DEMO_LINK                                                                                  \
+    "rate 10mbit delay 20ms jitter 2ms loss 2% reorder 1% duplicate 0.5% corrupt 0.5% queue 50"
+#define DEMO_COUNT   2000
 #define DEMO_PAYLOAD 1000
-#define DEMO_PCAP   "l4kit-demo.pcap"
+#define DEMO_PCAP    "l4kit-demo.pcap"
 
 static const char demo_usage[] =
     "usage: l4kit demo [--seed N] [--count N] [--link SPEC] [--out DIR] [--json]\n"
@@ -89,7 +90,7 @@ static void demo_text_dir(const char *name, const l4_link_stats *ab, const l4_li
 {
     uint64_t x = *(const uint64_t *)((const char *)ab + off);
     uint64_t y = *(const uint64_t *)((const char *)ba + off);
-    printf("    %-28s %8" PRIu64 " %8" PRIu64 "\n", name, x, y);
+    printf("    %-34s %8" PRIu64 " %8" PRIu64 "\n", name, x, y);
 }
 
 static void demo_json_link(const l4_link_stats *s)
@@ -109,9 +110,11 @@ static void demo_json_rx(const demo_rx *rx, uint64_t corrupt_delivered, const l4
     printf("{\"arrived\":%" PRIu64 ",\"rejected\":%" PRIu64 ",\"bad_ip_checksum\":%" PRIu64
            ",\"bad_udp_checksum\":%" PRIu64 ",\"malformed\":%" PRIu64
            ",\"corrupted_delivered\":%" PRIu64 ",\"good\":%" PRIu64 ",\"duplicates\":%" PRIu64
-           ",\"reordered\":%" PRIu64 ",\"unique\":%" PRIu64 ",\"missing\":%" PRIu64,
+           ",\"reordered\":%" PRIu64 ",\"late\":%" PRIu64 ",\"unique\":%" PRIu64
+           ",\"missing\":%" PRIu64,
            rx->arrived, demo_rx_rejected(rx), rx->bad_ip, rx->bad_udp, rx->malformed,
-           corrupt_delivered, rx->good, rx->dup, rx->late, rx->unique, count - rx->unique);
+           corrupt_delivered, rx->good, rx->dup, demo_rx_early(rx), rx->late, rx->unique,
+           count - rx->unique);
     printf(",\"delay_ms\":{\"min\":%.3f,\"median\":%.3f,\"p99\":%.3f,\"max\":%.3f}}",
            demo_q(d, rx->n_delays, 0), demo_q(d, rx->n_delays, 0.5), demo_q(d, rx->n_delays, 0.99),
            demo_q(d, rx->n_delays, 1));
@@ -276,8 +279,7 @@ int cmd_demo(int argc, char **argv)
         }
         printf("],\"ok\":%s}\n", all_ok ? "true" : "false");
     } else {
-        printf("l4kit demo, stage 1: UDP across an emulated, impaired link  (seed %" PRIu64
-               ")\n\n",
+        printf("l4kit demo, stage 1: UDP across an emulated, impaired link  (seed %" PRIu64 ")\n\n",
                seed);
         printf("  host A 10.0.0.1  <==== link ====>  host B 10.0.0.2\n");
         printf("  link, each direction:  %s\n", spec_text[0] ? spec_text : "(ideal)");
@@ -288,12 +290,13 @@ int cmd_demo(int argc, char **argv)
                count, DEMO_PAYLOAD);
         printf("  %.3f s of virtual time, %" PRIu64 " emulator events\n\n", (double)end / 1e9,
                events);
-        printf("  what the link did (emulator counters)      A -> B   B -> A\n");
+        printf("  what the link did (emulator counters)        A -> B   B -> A\n");
         demo_text_dir("offered by the sender", s_ab, s_ba, offsetof(l4_link_stats, offered_pkts));
         demo_text_dir("duplicated (extra copies)", s_ab, s_ba, offsetof(l4_link_stats, duplicated));
         demo_text_dir("lost (random loss)", s_ab, s_ba, offsetof(l4_link_stats, dropped_loss));
         demo_text_dir("dropped (queue full)", s_ab, s_ba, offsetof(l4_link_stats, dropped_queue));
-        demo_text_dir("corrupted (one bit flipped)", s_ab, s_ba, offsetof(l4_link_stats, corrupted));
+        demo_text_dir("corrupted (one bit flipped)", s_ab, s_ba,
+                      offsetof(l4_link_stats, corrupted));
         demo_text_dir("sent to skip the delay (reorder)", s_ab, s_ba,
                       offsetof(l4_link_stats, reordered));
         demo_text_dir("delivered", s_ab, s_ba, offsetof(l4_link_stats, delivered_pkts));
@@ -306,8 +309,9 @@ int cmd_demo(int argc, char **argv)
                run.corrupt_sent[L4_LINK_DIR_AB]);
         printf("    duplicates               %6" PRIu64 "   (a sequence number seen before)\n",
                b.rx.dup);
-        printf("    out of order             %6" PRIu64 "   (arrived after a higher number)\n",
-               b.rx.late);
+        printf("    reordered                %6" PRIu64 "   (overtook lower numbers on the way; "
+               "%" PRIu64 " arrived after a higher number)\n",
+               demo_rx_early(&b.rx), b.rx.late);
         printf("    distinct datagrams       %6" PRIu64 " of %" PRIu64 "   (%" PRIu64
                " never arrived intact)\n",
                b.rx.unique, count, count - b.rx.unique);
@@ -315,9 +319,11 @@ int cmd_demo(int argc, char **argv)
         size_t n = b.rx.n_delays;
         printf("    one-way delay (ms)       min %.3f  median %.3f  p99 %.3f  max %.3f\n",
                demo_q(d, n, 0), demo_q(d, n, 0.5), demo_q(d, n, 0.99), demo_q(d, n, 1));
-        printf("      (%.3f ms of serialization at the link rate + the configured delay and "
-               "jitter)\n",
-               spec.rate_bps ? (double)(DEMO_PAYLOAD + 28) * 8e3 / (double)spec.rate_bps : 0.0);
+        printf("      (%.3f ms to serialize at the link rate, + queueing, delay and jitter%s)\n",
+               spec.rate_bps ? (double)(DEMO_PAYLOAD + 28) * 8e3 / (double)spec.rate_bps : 0.0,
+               spec.reorder > 0
+                   ? ";\n       a reordered packet skips the delay: hence the low minimum"
+                   : "");
         printf("\n  what host A saw (the echoes, B -> A)\n");
         printf("    arrived %" PRIu64 ", rejected by checksum %" PRIu64 ", distinct %" PRIu64
                ", round trip (ms) min %.3f  median %.3f  p99 %.3f\n",

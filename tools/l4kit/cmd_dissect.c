@@ -93,8 +93,8 @@ static void dis_text_icmp(const dis_pkt *d)
         printf(": %s", c);
     else if (m->code)
         printf(" code %u", m->code);
-    int echo = d->ip.version == 4 ? (m->type == 0 || m->type == 8)
-                                  : (m->type == 128 || m->type == 129);
+    int echo =
+        d->ip.version == 4 ? (m->type == 0 || m->type == 8) : (m->type == 128 || m->type == 129);
     if (echo)
         printf(" id=%u seq=%u", m->id, m->seq);
     if (d->quote_ok) {
@@ -225,8 +225,8 @@ static void dis_text_verbose(const dis_pkt *d, const l4_pcap_record *rec, const 
             printf(" MF");
         if (!h->df && !h->mf)
             printf(" none");
-        printf(", fragment offset %u, TTL %u, protocol %u (%s), ", h->frag_off, h->ttl,
-               h->proto, pn ? pn : "?");
+        printf(", fragment offset %u, TTL %u, protocol %u (%s), ", h->frag_off, h->ttl, h->proto,
+               pn ? pn : "?");
         dis_text_ck(h->cksum, d->ip_ck, d->ip_ck_want);
         if (h->options_len)
             printf(", %zu bytes of options", h->options_len);
@@ -236,8 +236,7 @@ static void dis_text_verbose(const dis_pkt *d, const l4_pcap_record *rec, const 
         const char *pn = dis_proto_name(h->proto);
         printf("        IPv6: version 6, DSCP %u, ECN %s, flow label 0x%05" PRIx32
                ", payload length %u, next header %u, hop limit %u",
-               h->dscp, dis_ecn_name(h->ecn), h->flow_label, h->plen, h->next_header,
-               h->hop_limit);
+               h->dscp, dis_ecn_name(h->ecn), h->flow_label, h->plen, h->next_header, h->hop_limit);
         if (h->ext_len)
             printf(", %zu bytes of extension headers", h->ext_len);
         printf(", upper protocol %u (%s)", h->proto, pn ? pn : "?");
@@ -260,8 +259,8 @@ static void dis_text_verbose(const dis_pkt *d, const l4_pcap_record *rec, const 
         dis_text_tcp_opts(d);
     } else if (d->l4 == DIS_L4_UDP) {
         const l4_udp_hdr *u = &d->udp;
-        printf("        UDP: source port %u, destination port %u, length %u, ", u->sport,
-               u->dport, u->len);
+        printf("        UDP: source port %u, destination port %u, length %u, ", u->sport, u->dport,
+               u->len);
         dis_text_ck(u->cksum, d->l4_ck, d->l4_ck_want);
         printf(", payload %zu bytes\n", u->payload_len);
     } else if (d->l4 == DIS_L4_ICMP) {
@@ -342,8 +341,9 @@ static void dis_json_packet(const dis_pkt *d, const l4_pcap_record *rec, const l
         printf(",\"vlan\":%d", lk->vlan);
     if (link_rc) {
         printf(",\"error\":");
-        json_str(stdout, lk->ethertype && link_rc == L4_ERR_UNSUPPORTED ? "not an IP packet"
-                                                                       : dis_link_err(rec, link_rc));
+        json_str(stdout, lk->ethertype && link_rc == L4_ERR_UNSUPPORTED
+                             ? "not an IP packet"
+                             : dis_link_err(rec, link_rc));
         printf("}");
         return;
     }
@@ -361,8 +361,7 @@ static void dis_json_packet(const dis_pkt *d, const l4_pcap_record *rec, const l
         printf(",\"hdr_len\":%u,\"dscp\":%u,\"ecn\":\"%s\",\"total_len\":%u,\"id\":%u,"
                "\"df\":%s,\"mf\":%s,\"frag_off\":%u,\"ttl\":%u,\"proto\":%u",
                h->hdr_len, h->dscp, dis_ecn_name(h->ecn), h->total_len, h->id,
-               h->df ? "true" : "false", h->mf ? "true" : "false", h->frag_off, h->ttl,
-               h->proto);
+               h->df ? "true" : "false", h->mf ? "true" : "false", h->frag_off, h->ttl, h->proto);
         dis_json_ck(h->cksum, d->ip_ck, d->ip_ck_want);
         printf("}");
     } else {
@@ -373,8 +372,8 @@ static void dis_json_packet(const dis_pkt *d, const l4_pcap_record *rec, const l
         printf(",\"dscp\":%u,\"ecn\":\"%s\",\"flow_label\":%" PRIu32 ",\"payload_len\":%u,"
                "\"next_header\":%u,\"hop_limit\":%u,\"ext_len\":%zu,\"proto\":%u,"
                "\"fragment\":%s",
-               h->dscp, dis_ecn_name(h->ecn), h->flow_label, h->plen, h->next_header,
-               h->hop_limit, h->ext_len, h->proto, h->is_fragment ? "true" : "false");
+               h->dscp, dis_ecn_name(h->ecn), h->flow_label, h->plen, h->next_header, h->hop_limit,
+               h->ext_len, h->proto, h->is_fragment ? "true" : "false");
         if (h->is_fragment)
             printf(",\"frag_off\":%u,\"frag_more\":%s,\"frag_id\":%" PRIu32, h->frag_off,
                    h->frag_more ? "true" : "false", h->frag_id);
@@ -517,8 +516,8 @@ int cmd_dissect(int argc, char **argv)
     while ((rc = l4_pcap_reader_next(r, &rec)) == 1) {
         if (rec.index == 1)
             first = rec.ts;
-        double t = rec.ts >= first ? (double)(rec.ts - first) / 1e9
-                                   : -(double)(first - rec.ts) / 1e9;
+        double t =
+            rec.ts >= first ? (double)(rec.ts - first) / 1e9 : -(double)(first - rec.ts) / 1e9;
         dis_one(&o, &rec, t);
     }
     if (o.json)

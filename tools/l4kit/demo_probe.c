@@ -48,20 +48,37 @@ static int demo_rx_init(demo_rx *rx, uint32_t count)
     memset(rx, 0, sizeof *rx);
     rx->seen = calloc(count ? count : 1, 1);
     rx->delays = calloc(count ? count : 1, sizeof *rx->delays);
-    return rx->seen && rx->delays ? 0 : -1;
+    rx->order = calloc(count ? count : 1, sizeof *rx->order);
+    return rx->seen && rx->delays && rx->order ? 0 : -1;
 }
 
 static void demo_rx_free(demo_rx *rx)
 {
     free(rx->seen);
     free(rx->delays);
+    free(rx->order);
     rx->seen = NULL;
     rx->delays = NULL;
+    rx->order = NULL;
 }
 
 uint64_t demo_rx_rejected(const demo_rx *rx)
 {
     return rx->bad_ip + rx->bad_udp + rx->malformed;
+}
+
+uint64_t demo_rx_early(const demo_rx *rx)
+{
+    /* Walk arrivals backwards keeping the lowest number that came later. */
+    uint64_t early = 0;
+    uint32_t low = UINT32_MAX;
+    for (size_t i = rx->n_delays; i-- > 0;) {
+        if (rx->order[i] > low)
+            early++;
+        else
+            low = rx->order[i];
+    }
+    return early;
 }
 
 /*
@@ -113,6 +130,7 @@ static int demo_rx_seq(demo_rx *rx, uint32_t seq, l4_time delay)
     if (!rx->any || seq > rx->max_seq)
         rx->max_seq = seq;
     rx->any = 1;
+    rx->order[rx->n_delays] = seq;
     rx->delays[rx->n_delays++] = delay;
     return 1;
 }

@@ -29,13 +29,14 @@ typedef struct demo_rx {
     uint64_t malformed; /* rejected: did not parse (a flipped length or version bit) */
     uint64_t good;      /* passed every check */
     uint64_t dup;       /* good, but a sequence number already seen */
-    uint64_t late;      /* good, first copy, but after a higher sequence number */
+    uint64_t late;      /* good, first copy, after a higher number (RFC 4737 §3.3 "reordered") */
     uint64_t unique;    /* distinct sequence numbers received */
     uint32_t max_seq;
     int any;
     uint8_t *seen;   /* count bytes: 1 when seq was received */
     l4_time *delays; /* one per unique datagram: one-way delay (or round trip at the prober) */
     size_t n_delays;
+    uint32_t *order; /* the unique sequence numbers in arrival order (n_delays of them) */
 } demo_rx;
 
 /** The prober (host A). */
@@ -55,7 +56,7 @@ typedef struct demo_prober {
 /** The echo host (host B). */
 typedef struct demo_echo {
     l4_addr self;
-    uint32_t count; /* highest sequence number + 1 the prober will send */
+    uint32_t count;             /* highest sequence number + 1 the prober will send */
     uint8_t q[8][DEMO_MAX_PKT]; /* echoes waiting to be output */
     size_t q_len[8];
     unsigned q_head, q_n;
@@ -80,5 +81,12 @@ extern const l4_sim_node_ops demo_echo_ops;
 
 /** rx->arrived - rx->good: everything a check rejected. */
 uint64_t demo_rx_rejected(const demo_rx *rx);
+
+/**
+ * Datagrams that arrived ahead of a lower sequence number which arrived
+ * later: the ones that overtook others on the way (each reordering event
+ * makes one early packet and usually several late ones).
+ */
+uint64_t demo_rx_early(const demo_rx *rx);
 
 #endif

@@ -316,19 +316,28 @@ const char *dis_icmp_type_name(int version, uint8_t type)
 const char *dis_icmp_code_name(int version, uint8_t type, uint8_t code)
 {
     if (version == 4 && type == L4_ICMP4_DEST_UNREACH) {
-        static const char *const n[16] = {
-            "net unreachable", "host unreachable", "protocol unreachable",
-            "port unreachable", "fragmentation needed", "source route failed",
-            "destination network unknown", "destination host unknown", "source host isolated",
-            "network administratively prohibited", "host administratively prohibited",
-            "network unreachable for TOS", "host unreachable for TOS",
-            "communication administratively prohibited", "host precedence violation",
-            "precedence cutoff in effect"};
+        static const char *const n[16] = {"net unreachable",
+                                          "host unreachable",
+                                          "protocol unreachable",
+                                          "port unreachable",
+                                          "fragmentation needed",
+                                          "source route failed",
+                                          "destination network unknown",
+                                          "destination host unknown",
+                                          "source host isolated",
+                                          "network administratively prohibited",
+                                          "host administratively prohibited",
+                                          "network unreachable for TOS",
+                                          "host unreachable for TOS",
+                                          "communication administratively prohibited",
+                                          "host precedence violation",
+                                          "precedence cutoff in effect"};
         return code < 16 ? n[code] : NULL;
     }
     if (version == 4 && type == L4_ICMP4_TIME_EXCEEDED)
-        return code == 0 ? "TTL exceeded in transit"
-                         : code == 1 ? "fragment reassembly time exceeded" : NULL;
+        return code == 0   ? "TTL exceeded in transit"
+               : code == 1 ? "fragment reassembly time exceeded"
+                           : NULL;
     if (version == 6 && type == L4_ICMP6_DEST_UNREACH) {
         static const char *const n[8] = {"no route to destination",
                                          "administratively prohibited",
@@ -341,8 +350,9 @@ const char *dis_icmp_code_name(int version, uint8_t type, uint8_t code)
         return code < 8 ? n[code] : NULL;
     }
     if (version == 6 && type == L4_ICMP6_TIME_EXCEEDED)
-        return code == 0 ? "hop limit exceeded in transit"
-                         : code == 1 ? "fragment reassembly time exceeded" : NULL;
+        return code == 0   ? "hop limit exceeded in transit"
+               : code == 1 ? "fragment reassembly time exceeded"
+                           : NULL;
     return NULL;
 }
 

@@ -41,13 +41,13 @@ typedef struct dis_pkt {
     int ip_err; /* 0, or what l4_ip_parse said (L4_ERR_CHECKSUM still has `ip`) */
     int have_ip;
     l4_ip_pkt ip;
-    int ip_ck;            /* DIS_CK_* for the IPv4 header; NONE for IPv6 */
-    uint16_t ip_ck_want;  /* the correct IPv4 header checksum */
-    int cut;              /* the capture holds fewer bytes than the packet had */
-    int l4;               /* DIS_L4_* */
-    int l4_err;           /* 0, or the upper-layer parser's error (CHECKSUM still fills it) */
-    int l4_ck;            /* DIS_CK_* */
-    uint16_t l4_ck_want;  /* the correct upper-layer checksum */
+    int ip_ck;           /* DIS_CK_* for the IPv4 header; NONE for IPv6 */
+    uint16_t ip_ck_want; /* the correct IPv4 header checksum */
+    int cut;             /* the capture holds fewer bytes than the packet had */
+    int l4;              /* DIS_L4_* */
+    int l4_err;          /* 0, or the upper-layer parser's error (CHECKSUM still fills it) */
+    int l4_ck;           /* DIS_CK_* */
+    uint16_t l4_ck_want; /* the correct upper-layer checksum */
     l4_tcp_hdr tcp;
     dis_tcp_opt opts[DIS_MAX_OPTS];
     int n_opts;
@@ -84,7 +84,8 @@ const char *dis_icmp_type_name(int version, uint8_t type);
 /** The ICMP code name for destination unreachable / time exceeded, or NULL. */
 const char *dis_icmp_code_name(int version, uint8_t type, uint8_t code);
 
-/** The name of a TCP option kind ("MSS", "WS", "SACK_PERM", "SACK", "TS", "NOP", "EOL"), or NULL. */
+/** The name of a TCP option kind ("MSS", "WS", "SACK_PERM", "SACK", "TS", "NOP", "EOL"), or NULL.
+ */
 const char *dis_tcp_opt_name(uint8_t kind);
 
 #endif
