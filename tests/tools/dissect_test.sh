@@ -40,6 +40,27 @@ expect_line 13 "   13    0.051694  127.0.0.1 → 127.0.0.1 ICMP destination unre
 expect_line 14 "   14    0.154388  [::1]:48220 → [::1]:5555 TCP [SYN] seq=298565841 ack=0 win=65476 len=0 [bad TCP checksum]"
 expect_line 26 "   26    0.205511  ::1 → ::1 ICMPv6 destination unreachable: port unreachable (for UDP [::1]:51799 → [::1]:5557)"
 
+# --- the same capture as pcapng (editcap ships with tshark) decodes identically ---
+cp "$tmp/out" "$tmp/pcap.out"
+if editcap -F pcapng "$D/lo_tcp.pcap" "$tmp/lo.pcapng" 2>/dev/null; then
+  run "$tmp/lo.pcapng"
+  [ "$rc" -eq 0 ] && cmp -s "$tmp/out" "$tmp/pcap.out" || fail "pcapng decodes differently"
+else
+  fail "editcap (from tshark's wireshark-common) is missing: scripts/deps.sh installs tshark"
+fi
+
+# --- cut to 80 bytes a packet (editcap -s, like tcpdump -s): the headers that
+# were captured still decode; checksums over missing bytes are not judged ---
+editcap -s 80 "$D/lo_tcp.pcap" "$tmp/cut.pcap" 2>/dev/null || fail "editcap -s"
+run "$tmp/cut.pcap"
+[ "$rc" -eq 0 ] || fail "cut capture: exit $rc"
+expect_line 4 "    4    0.000111  127.0.0.1:52838 → 127.0.0.1:5555 TCP [PSH ACK] seq=2292455388 ack=2369942892 win=64 len=5 [bad TCP checksum]"
+expect_line 6 "    6    0.000281  127.0.0.1:5555 → 127.0.0.1:52838 TCP [PSH ACK] seq=2369942892 ack=2292455393 win=64 len=24 [captured 80 of 90 bytes]"
+expect_line 26 "   26    0.205511  ::1 → ::1 ICMPv6 destination unreachable: port unreachable [captured 80 of 124 bytes]"
+editcap -s 40 "$D/lo_tcp.pcap" "$tmp/cut40.pcap" 2>/dev/null || fail "editcap -s 40"
+run "$tmp/cut40.pcap"
+expect_line 1 "    1    0.000000  127.0.0.1 → 127.0.0.1 TCP [header not captured] len=40 [captured 40 of 74 bytes]"
+
 # --- Linux cooked captures decode to the same kind of lines ---
 for f in any_tcp any_sll2; do
   run "$D/$f.pcap"

@@ -5,6 +5,7 @@
  */
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cmd.h"
@@ -35,6 +36,7 @@ typedef struct dis_out {
     int verbose;
     int json;
     uint64_t n; /* packets printed */
+    uint8_t scratch[DIS_SCRATCH];
 } dis_out;
 
 static const char *dis_link_err(const l4_pcap_record *rec, int rc);
@@ -130,6 +132,8 @@ static void dis_text_line(const dis_pkt *d)
     printf("%s → %s %s", src, dst, dis_l4_name(d));
     if (d->ip.is_fragment && d->ip.frag_off != 0) {
         printf(" fragment offset=%u len=%zu", d->ip.frag_off, d->ip.payload_len);
+    } else if (d->l4_cut) {
+        printf(" [header not captured] len=%zu", d->ip.payload_len);
     } else if (d->l4_err) {
         printf(" [malformed %s header: %s] len=%zu", dis_l4_name(d), l4_strerror(d->l4_err),
                d->ip.payload_len);
@@ -387,7 +391,7 @@ static void dis_json_packet(const dis_pkt *d, const l4_pcap_record *rec, const l
     }
     if (d->l4_err) {
         printf(",\"error\":");
-        json_str(stdout, l4_strerror(d->l4_err));
+        json_str(stdout, d->l4_cut ? "header not captured" : l4_strerror(d->l4_err));
         printf("}");
         return;
     }
@@ -445,7 +449,7 @@ static void dis_one(dis_out *o, const l4_pcap_record *rec, double t)
     dis_pkt d;
     memset(&d, 0, sizeof d);
     if (!link_rc)
-        dis_decode(&d, lk.ip, lk.ip_len, rec->origlen - (rec->caplen - lk.ip_len));
+        dis_decode(&d, lk.ip, lk.ip_len, rec->origlen - (rec->caplen - lk.ip_len), o->scratch);
     if (o->json) {
         printf("%s\n", o->n ? "," : "");
         dis_json_packet(&d, rec, &lk, link_rc, t);
@@ -468,6 +472,8 @@ static void dis_one(dis_out *o, const l4_pcap_record *rec, double t)
         printf("\n");
     } else {
         dis_text_line(&d);
+        if (d.cut)
+            printf(" [captured %" PRIu32 " of %" PRIu32 " bytes]", rec->caplen, rec->origlen);
         printf("\n");
     }
     if (o->verbose)
@@ -477,38 +483,47 @@ static void dis_one(dis_out *o, const l4_pcap_record *rec, double t)
 
 int cmd_dissect(int argc, char **argv)
 {
-    dis_out o = {0, 0, 0};
+    dis_out *o = calloc(1, sizeof *o);
+    if (!o) {
+        fprintf(stderr, "l4kit dissect: out of memory\n");
+        return 1;
+    }
+    int status = 0;
     const char *file = NULL;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             fputs(dissect_usage, stdout);
-            return 0;
+            goto done;
         } else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
-            o.verbose = 1;
+            o->verbose = 1;
         } else if (!strcmp(a, "--json")) {
-            o.json = 1;
+            o->json = 1;
         } else if (a[0] == '-' && a[1]) {
             fprintf(stderr, "l4kit dissect: unknown option '%s' (try --help)\n", a);
-            return 2;
+            status = 2;
+            goto done;
         } else if (file) {
             fprintf(stderr, "l4kit dissect: one FILE at a time ('%s' and '%s' given)\n", file, a);
-            return 2;
+            status = 2;
+            goto done;
         } else {
             file = a;
         }
     }
     if (!file) {
         fprintf(stderr, "l4kit dissect: missing FILE (a pcap or pcapng capture; try --help)\n");
-        return 2;
+        status = 2;
+        goto done;
     }
     l4_pcap_reader *r = NULL;
     char err[L4_PCAP_ERRBUF] = "";
     if (l4_pcap_reader_open(&r, file, err, sizeof err) != 0) {
         fprintf(stderr, "l4kit dissect: %s: %s\n", file, err);
-        return 1;
+        status = 1;
+        goto done;
     }
-    if (o.json)
+    if (o->json)
         printf("[");
     l4_pcap_record rec;
     l4_time first = 0;
@@ -518,17 +533,18 @@ int cmd_dissect(int argc, char **argv)
             first = rec.ts;
         double t =
             rec.ts >= first ? (double)(rec.ts - first) / 1e9 : -(double)(first - rec.ts) / 1e9;
-        dis_one(&o, &rec, t);
+        dis_one(o, &rec, t);
     }
-    if (o.json)
-        printf("%s]\n", o.n ? "\n" : "");
+    if (o->json)
+        printf("%s]\n", o->n ? "\n" : "");
     fflush(stdout);
-    int status = 0;
     if (rc < 0) {
         fprintf(stderr, "l4kit dissect: %s: %s (%" PRIu64 " packets before it shown)\n", file,
-                l4_pcap_reader_error(r), o.n);
+                l4_pcap_reader_error(r), o->n);
         status = 1;
     }
     l4_pcap_reader_close(r);
+done:
+    free(o);
     return status;
 }

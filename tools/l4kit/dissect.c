@@ -150,11 +150,26 @@ static void dis_icmp(dis_pkt *d, int verify)
         dis_icmp_quote(d);
 }
 
-void dis_decode(dis_pkt *d, const uint8_t *buf, size_t len, size_t origlen)
+void dis_decode(dis_pkt *d, const uint8_t *buf, size_t len, size_t origlen, uint8_t *scratch)
 {
     memset(d, 0, sizeof *d);
     d->cut = origlen > len;
+    d->captured = len;
     int rc = l4_ip_parse(&d->ip, buf, len);
+    if (rc == L4_ERR_TRUNCATED && d->cut && origlen <= DIS_SCRATCH && scratch) {
+        /* The capture kept only the first bytes: decode the headers it has
+         * over a zero-filled copy of the original length. */
+        memcpy(scratch, buf, len);
+        memset(scratch + len, 0, origlen - len);
+        buf = scratch;
+        rc = l4_ip_parse(&d->ip, buf, origlen);
+        if (rc == 0 || rc == L4_ERR_CHECKSUM) {
+            /* The IP header must lie inside what was captured. */
+            size_t hl = d->ip.version == 4 ? d->ip.hdr.v4.hdr_len : L4_IPV6_HDR;
+            if ((size_t)(d->ip.payload - buf) > len || hl > len)
+                rc = L4_ERR_TRUNCATED;
+        }
+    }
     d->ip_err = rc;
     if (rc != 0 && rc != L4_ERR_CHECKSUM)
         return;
@@ -170,7 +185,8 @@ void dis_decode(dis_pkt *d, const uint8_t *buf, size_t len, size_t origlen)
         d->l4 = DIS_L4_NONE;
         return;
     }
-    int verify = !d->ip.is_fragment;
+    int verify = !d->ip.is_fragment && !d->cut;
+    size_t l4_off = (size_t)(d->ip.payload - buf);
     switch (d->ip.proto) {
     case L4_IPPROTO_TCP:
         d->l4 = DIS_L4_TCP;
@@ -191,6 +207,29 @@ void dis_decode(dis_pkt *d, const uint8_t *buf, size_t len, size_t origlen)
         break;
     default:
         d->l4 = DIS_L4_OTHER;
+    }
+    if (!d->cut)
+        return;
+    /* A cut capture: what lies past the captured bytes is zero fill, not data. */
+    size_t hdr = 0;
+    if (d->l4 == DIS_L4_TCP)
+        hdr = d->l4_err ? L4_TCP_MIN_HDR : d->tcp.hdr_len;
+    else if (d->l4 == DIS_L4_UDP)
+        hdr = L4_UDP_HDR;
+    else if (d->l4 == DIS_L4_ICMP)
+        hdr = L4_ICMP_HDR;
+    if (l4_off + hdr > d->captured || (d->l4 == DIS_L4_TCP && d->l4_err)) {
+        d->l4_cut = 1;
+        d->l4_err = L4_ERR_TRUNCATED;
+        d->quote_ok = 0;
+    } else if (d->quote_ok) {
+        size_t end = (size_t)(d->icmp.body - buf);
+        size_t have = d->captured > end ? d->captured - end : 0;
+        size_t need = (d->quote_src.family == L4_AF_INET6 ? L4_IPV6_HDR : L4_IPV4_MIN_HDR);
+        if (have < need)
+            d->quote_ok = 0;
+        else if (have < need + 4)
+            d->quote_sport = d->quote_dport = 0;
     }
 }
 

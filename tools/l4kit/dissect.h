@@ -44,6 +44,8 @@ typedef struct dis_pkt {
     int ip_ck;           /* DIS_CK_* for the IPv4 header; NONE for IPv6 */
     uint16_t ip_ck_want; /* the correct IPv4 header checksum */
     int cut;             /* the capture holds fewer bytes than the packet had */
+    int l4_cut;          /* ... so few that the upper-layer header is incomplete */
+    size_t captured;     /* bytes of the IP packet the capture holds */
     int l4;              /* DIS_L4_* */
     int l4_err;          /* 0, or the upper-layer parser's error (CHECKSUM still fills it) */
     int l4_ck;           /* DIS_CK_* */
@@ -61,13 +63,21 @@ typedef struct dis_pkt {
     uint16_t quote_sport, quote_dport;
 } dis_pkt;
 
+/** Room dis_decode needs in `scratch` to decode cut packets (the largest IP packet). */
+#define DIS_SCRATCH 65535
+
 /**
  * Decodes the IP packet `ip` of `len` bytes (`origlen` is its length on the
- * wire, >= len; larger when the capture cut it). Never fails as a whole:
- * whatever a layer's parser rejects is in ip_err / l4_err and the layers
- * above it are left empty.
+ * wire, >= len; larger when the capture cut it, as tcpdump -s does). Never
+ * fails as a whole: whatever a layer's parser rejects is in ip_err / l4_err
+ * and the layers above it are left empty.
+ *
+ * A cut packet is copied into `scratch` (DIS_SCRATCH bytes, owned by the
+ * caller) and zero-filled to its original length, so the headers that were
+ * captured still decode; its upper-layer checksum is then "unverified".
+ * Pointers in `*d` may point into `ip` or `scratch`.
  */
-void dis_decode(dis_pkt *d, const uint8_t *ip, size_t len, size_t origlen);
+void dis_decode(dis_pkt *d, const uint8_t *ip, size_t len, size_t origlen, uint8_t *scratch);
 
 /** The name of an IP protocol number ("TCP", "UDP", "ICMP", "ICMPv6", ...), or NULL. */
 const char *dis_proto_name(uint8_t proto);
