@@ -6,6 +6,8 @@
 #   any_sll2.pcap    tshark on "any" with -y LINUX_SLL2 (cooked v2), pcap format
 # Each holds the traffic of lo_traffic.py: TCP 5555, UDP 5556, UDP 5557 with
 # its ICMP port unreachable, over 127.0.0.1 and ::1.
+# tests/tools/dissect_test.sh expects exact values (ports, seq, checksums) read
+# from these files with tshark: re-capturing means updating those values.
 set -euo pipefail
 cd "$(dirname "$0")"
 filter="tcp port 5555 or udp port 5556 or udp port 5557 or (icmp and icmp[0] = 3) or (icmp6 and ip6[40] = 1)"
