@@ -61,6 +61,10 @@ editcap -s 40 "$D/lo_tcp.pcap" "$tmp/cut40.pcap" 2>/dev/null || fail "editcap -s
 run "$tmp/cut40.pcap"
 expect_line 1 "    1    0.000000  127.0.0.1 → 127.0.0.1 TCP [header not captured] len=40 [captured 40 of 74 bytes]"
 
+# --- "-" reads the capture from standard input ---
+"$L4KIT" dissect - <"$D/lo_tcp.pcap" >"$tmp/stdin.out" 2>/dev/null || fail "dissect - exit"
+cmp -s "$tmp/stdin.out" "$tmp/pcap.out" || fail "dissect - differs from dissect FILE"
+
 # --- Linux cooked captures decode to the same kind of lines ---
 for f in any_tcp any_sll2; do
   run "$D/$f.pcap"

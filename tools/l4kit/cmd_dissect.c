@@ -27,10 +27,14 @@ static const char dissect_usage[] =
     "                  TCP (data offset, each option, checksum, urgent pointer)\n"
     "  --json          a JSON array with one object per packet (all fields)\n"
     "\n"
-    "Link types: Ethernet (one VLAN tag), raw IP, Linux cooked v1/v2, BSD loopback.\n"
-    "Bad checksums are shown, not fatal; a packet that does not parse is shown with\n"
-    "its error. A damaged capture file: the records before the damage are shown,\n"
-    "then the reason, and the exit status is 1.\n";
+    "FILE - reads standard input. Link types: Ethernet (one VLAN tag), raw IP,\n"
+    "Linux cooked v1/v2, BSD loopback.\n"
+    "Bad checksums are shown, not fatal (packets captured on the host that sent\n"
+    "them, loopback included, often carry TCP/UDP checksums that offload fills in\n"
+    "later: those show as bad). A packet that does not parse is shown with its\n"
+    "error; one cut by the capture's snap length shows the headers it kept. A\n"
+    "damaged capture file: the records before the damage are shown, then the\n"
+    "reason, and the exit status is 1.\n";
 
 typedef struct dis_out {
     int verbose;
