@@ -173,8 +173,8 @@ static int pkt_put_pn(uint8_t *dst, size_t cap, size_t *o, const l4_quic_hdr *h)
 }
 
 /* Long header with a version: first byte, version, DCID, SCID. */
-static int pkt_put_long_prefix(uint8_t *dst, size_t cap, size_t *o, uint8_t first,
-                               uint32_t version, const l4_quic_hdr *h)
+static int pkt_put_long_prefix(uint8_t *dst, size_t cap, size_t *o, uint8_t first, uint32_t version,
+                               const l4_quic_hdr *h)
 {
     uint8_t b[5];
     b[0] = first;
@@ -203,8 +203,8 @@ l4_ssize l4_quic_hdr_write(uint8_t *dst, size_t cap, const l4_quic_hdr *h)
     case L4_QUIC_PKT_INITIAL:
     case L4_QUIC_PKT_0RTT:
     case L4_QUIC_PKT_HANDSHAKE: {
-        uint8_t first = (uint8_t)(L4_QUIC_HDR_FORM_LONG | L4_QUIC_HDR_FIXED_BIT |
-                                  (h->type << 4) | (h->pn_len - 1));
+        uint8_t first = (uint8_t)(L4_QUIC_HDR_FORM_LONG | L4_QUIC_HDR_FIXED_BIT | (h->type << 4) |
+                                  (h->pn_len - 1));
         if (h->type != L4_QUIC_PKT_INITIAL && h->token_len)
             return L4_ERR_INVALID_ARGUMENT;
         if ((rc = pkt_put_long_prefix(dst, cap, &o, first, h->version, h)) < 0)

@@ -17,11 +17,11 @@
 
 #define L4_QUIC_VERSION_1       UINT32_C(0x00000001) /* RFC 9000 */
 #define L4_QUIC_VERSION_NEG     UINT32_C(0x00000000) /* Version Negotiation (§17.2.1) */
-#define L4_QUIC_MAX_CID_LEN     20 /* §17.2: in QUIC version 1 */
-#define L4_QUIC_RETRY_TAG_LEN   16 /* RFC 9001 §5.8 */
+#define L4_QUIC_MAX_CID_LEN     20                   /* §17.2: in QUIC version 1 */
+#define L4_QUIC_RETRY_TAG_LEN   16                   /* RFC 9001 §5.8 */
 #define L4_QUIC_MAX_PN_LEN      4
 #define L4_QUIC_PN_NONE         UINT64_MAX /* "no packet number yet" */
-#define L4_QUIC_MIN_INITIAL_LEN 1200 /* §14.1: client Initial datagrams */
+#define L4_QUIC_MIN_INITIAL_LEN 1200       /* §14.1: client Initial datagrams */
 
 /* First-byte bits (§17.2, §17.3). */
 #define L4_QUIC_HDR_FORM_LONG 0x80
@@ -125,7 +125,8 @@ int l4_quic_pkt_next(l4_quic_hdr *h, const uint8_t *dgram, size_t len, size_t *o
  * - 1-RTT: first byte (fixed bit, spin, key phase, pn_len - 1), DCID, packet
  *   number. Returns the header length.
  * - Retry: first byte (its four unused low bits from h->first), version,
- *   DCID, SCID, token, and the 16-byte tag from h->retry_tag (compute it with quic/protect.h). Returns the packet length.
+ *   DCID, SCID, token, and the 16-byte tag from h->retry_tag (compute it with quic/protect.h).
+ * Returns the packet length.
  * - Version Negotiation: first byte 0x80 | (h->first & 0x7f) (the unused bits
  *   are the caller's choice, §17.2.1), version 0, DCID, SCID and the
  *   n_versions 32-bit versions read big-endian from h->versions. Returns the

@@ -360,16 +360,11 @@ static void test_pn_encoding(void)
 }
 
 static const l4_test TESTS[] = {
-    TEST(test_initial_client),
-    TEST(test_initial_server_and_token),
-    TEST(test_handshake_0rtt),
-    TEST(test_retry),
-    TEST(test_version_negotiation),
-    TEST(test_short),
-    TEST(test_malformed_long),
-    TEST(test_coalesced),
-    TEST(test_pn_encoding),
-    TEST_END,
+    TEST(test_initial_client),      TEST(test_initial_server_and_token),
+    TEST(test_handshake_0rtt),      TEST(test_retry),
+    TEST(test_version_negotiation), TEST(test_short),
+    TEST(test_malformed_long),      TEST(test_coalesced),
+    TEST(test_pn_encoding),         TEST_END,
 };
 
 int main(int argc, char **argv)
