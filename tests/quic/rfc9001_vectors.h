@@ -3,16 +3,16 @@
 #define L4_TESTS_QUIC_RFC9001_VECTORS_H
 
 /* A.1: keys for DCID 0x8394c8f03e515708. */
-#define V_DCID "8394c8f03e515708"
+#define V_DCID           "8394c8f03e515708"
 #define V_INITIAL_SECRET "7db5df06e7a69e432496adedb0085192 3595221596ae2ae9fb8115c1e9ed0a44"
-#define V_CLIENT_SECRET "c00cf151ca5be075ed0ebfb5c80323c4 2d6b7db67881289af4008f1f6c357aea"
-#define V_CLIENT_KEY "1f369613dd76d5467730efcbe3b1a22d"
-#define V_CLIENT_IV "fa044b2f42a3fd3b46fb255c"
-#define V_CLIENT_HP "9f50449e04a0e810283a1e9933adedd2"
-#define V_SERVER_SECRET "3c199828fd139efd216c155ad844cc81 fb82fa8d7446fa7d78be803acdda951b"
-#define V_SERVER_KEY "cf3a5331653c364c88f0f379b6067e37"
-#define V_SERVER_IV "0ac1493ca1905853b0bba03e"
-#define V_SERVER_HP "c206b8d9b9f0f37644430b490eeaa314"
+#define V_CLIENT_SECRET  "c00cf151ca5be075ed0ebfb5c80323c4 2d6b7db67881289af4008f1f6c357aea"
+#define V_CLIENT_KEY     "1f369613dd76d5467730efcbe3b1a22d"
+#define V_CLIENT_IV      "fa044b2f42a3fd3b46fb255c"
+#define V_CLIENT_HP      "9f50449e04a0e810283a1e9933adedd2"
+#define V_SERVER_SECRET  "3c199828fd139efd216c155ad844cc81 fb82fa8d7446fa7d78be803acdda951b"
+#define V_SERVER_KEY     "cf3a5331653c364c88f0f379b6067e37"
+#define V_SERVER_IV      "0ac1493ca1905853b0bba03e"
+#define V_SERVER_HP      "c206b8d9b9f0f37644430b490eeaa314"
 
 /* A.2: the client Initial — its CRYPTO frame (padded with PADDING to 1162
  * bytes), unprotected header, sample, mask and the protected packet. */
