@@ -118,8 +118,7 @@ int l4_quic_hkdf_expand_label(l4_quic_hash hash, uint8_t *out, size_t out_len,
     return rc < 0 ? L4_ERR_UNSUPPORTED : 0;
 }
 
-int l4_quic_initial_secrets(uint8_t *client, uint8_t *server, const uint8_t *dcid,
-                            size_t dcid_len)
+int l4_quic_initial_secrets(uint8_t *client, uint8_t *server, const uint8_t *dcid, size_t dcid_len)
 {
     if (dcid_len > 255)
         return L4_ERR_INVALID_ARGUMENT;
@@ -175,8 +174,7 @@ static int crypto_derive(l4_quic_keys *k, l4_quic_aead aead, const uint8_t *secr
     return rc;
 }
 
-int l4_quic_keys_init(l4_quic_keys *k, l4_quic_aead aead, const uint8_t *secret,
-                      size_t secret_len)
+int l4_quic_keys_init(l4_quic_keys *k, l4_quic_aead aead, const uint8_t *secret, size_t secret_len)
 {
     memset(k, 0, sizeof *k);
     if ((unsigned)aead > L4_QUIC_AEAD_CHACHA20_POLY1305 ||
@@ -197,7 +195,9 @@ int l4_quic_keys_init_update(l4_quic_keys *k, const l4_quic_keys *cur, const uin
 {
     l4_quic_aead aead = cur->aead;
     uint8_t hp[L4_QUIC_MAX_KEY_LEN];
-    memcpy(hp, cur->hp, sizeof hp); /* k may alias cur */
+    memcpy(hp, cur->hp, sizeof hp);
+    if (k == cur)
+        l4_quic_keys_free(k); /* updating in place: the old handles go */
     memset(k, 0, sizeof *k);
     if ((unsigned)aead > L4_QUIC_AEAD_CHACHA20_POLY1305 ||
         secret_len != l4_quic_hash_len(l4_quic_aead_hash(aead)))
@@ -253,8 +253,8 @@ int l4_quic_secret_update(l4_quic_aead aead, uint8_t *next, const uint8_t *secre
     if ((unsigned)aead > L4_QUIC_AEAD_CHACHA20_POLY1305 || secret_len != l4_quic_hash_len(hash))
         return L4_ERR_INVALID_ARGUMENT;
     uint8_t tmp[L4_QUIC_MAX_SECRET_LEN];
-    int rc = l4_quic_hkdf_expand_label(hash, tmp, secret_len, secret, secret_len, "quic ku", NULL,
-                                       0);
+    int rc =
+        l4_quic_hkdf_expand_label(hash, tmp, secret_len, secret, secret_len, "quic ku", NULL, 0);
     if (rc == 0)
         memcpy(next, tmp, secret_len);
     memset(tmp, 0, sizeof tmp);

@@ -15,18 +15,18 @@
 
 #include "util/err.h"
 
-#define L4_QUIC_MAX_SECRET_LEN 48 /* SHA-384 */
-#define L4_QUIC_MAX_KEY_LEN    32
-#define L4_QUIC_IV_LEN         12 /* every TLS 1.3 AEAD QUIC uses (RFC 9001 §5.3) */
-#define L4_QUIC_TAG_LEN        16 /* the AEAD expansion of every supported suite */
-#define L4_QUIC_HP_SAMPLE_LEN  16 /* RFC 9001 §5.4.2 */
-#define L4_QUIC_HP_MASK_LEN    5
+#define L4_QUIC_MAX_SECRET_LEN     48 /* SHA-384 */
+#define L4_QUIC_MAX_KEY_LEN        32
+#define L4_QUIC_IV_LEN             12 /* every TLS 1.3 AEAD QUIC uses (RFC 9001 §5.3) */
+#define L4_QUIC_TAG_LEN            16 /* the AEAD expansion of every supported suite */
+#define L4_QUIC_HP_SAMPLE_LEN      16 /* RFC 9001 §5.4.2 */
+#define L4_QUIC_HP_MASK_LEN        5
 #define L4_QUIC_INITIAL_SECRET_LEN 32 /* SHA-256 */
 
 /** The AEADs of the TLS 1.3 cipher suites QUIC v1 supports here. */
 typedef enum l4_quic_aead {
-    L4_QUIC_AEAD_AES_128_GCM = 0,  /* TLS_AES_128_GCM_SHA256; also Initial packets */
-    L4_QUIC_AEAD_AES_256_GCM = 1,  /* TLS_AES_256_GCM_SHA384 */
+    L4_QUIC_AEAD_AES_128_GCM = 0,       /* TLS_AES_128_GCM_SHA256; also Initial packets */
+    L4_QUIC_AEAD_AES_256_GCM = 1,       /* TLS_AES_256_GCM_SHA384 */
     L4_QUIC_AEAD_CHACHA20_POLY1305 = 2, /* TLS_CHACHA20_POLY1305_SHA256 */
 } l4_quic_aead;
 
@@ -93,8 +93,7 @@ int l4_quic_hkdf_expand_label(l4_quic_hash hash, uint8_t *out, size_t out_len,
  * Returns 0. Errors: L4_ERR_INVALID_ARGUMENT (dcid_len > 255),
  * L4_ERR_UNSUPPORTED (GnuTLS refused the operation).
  */
-int l4_quic_initial_secrets(uint8_t *client, uint8_t *server, const uint8_t *dcid,
-                            size_t dcid_len);
+int l4_quic_initial_secrets(uint8_t *client, uint8_t *server, const uint8_t *dcid, size_t dcid_len);
 
 /**
  * Derives the packet protection key ("quic key"), IV ("quic iv") and header
@@ -107,8 +106,7 @@ int l4_quic_initial_secrets(uint8_t *client, uint8_t *server, const uint8_t *dci
  * L4_ERR_UNSUPPORTED (GnuTLS refused the cipher). On error `*k` holds no
  * resources (l4_quic_keys_free() on it is harmless).
  */
-int l4_quic_keys_init(l4_quic_keys *k, l4_quic_aead aead, const uint8_t *secret,
-                      size_t secret_len);
+int l4_quic_keys_init(l4_quic_keys *k, l4_quic_aead aead, const uint8_t *secret, size_t secret_len);
 
 /**
  * Both directions' Initial keys (AES-128-GCM) for the client's first
@@ -123,8 +121,9 @@ int l4_quic_keys_init_initial(l4_quic_keys *client, l4_quic_keys *server, const 
 /**
  * Keys for the next key phase (RFC 9001 §6.1): key and IV from `next_secret`
  * (see l4_quic_secret_update()), the header-protection key copied from `cur`
- * (it never changes with a key update). `cur` is not modified. Errors as
- * l4_quic_keys_init().
+ * (it never changes with a key update). `cur` is not modified, unless `k`
+ * is `cur`: then the keys are replaced in place and the old ones released.
+ * Errors as l4_quic_keys_init().
  */
 int l4_quic_keys_init_update(l4_quic_keys *k, const l4_quic_keys *cur, const uint8_t *next_secret,
                              size_t secret_len);

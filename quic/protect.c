@@ -97,8 +97,7 @@ l4_ssize l4_quic_unprotect(l4_quic_keys *k, uint8_t *pkt, size_t pkt_len, size_t
 {
     if (!k->aead_hd || pn_offset == 0)
         return L4_ERR_INVALID_ARGUMENT;
-    if (pkt_len < pn_offset ||
-        pkt_len - pn_offset < 4 + L4_QUIC_HP_SAMPLE_LEN)
+    if (pkt_len < pn_offset || pkt_len - pn_offset < 4 + L4_QUIC_HP_SAMPLE_LEN)
         return L4_ERR_TRUNCATED;
 
     uint8_t mask[L4_QUIC_HP_MASK_LEN];
@@ -113,16 +112,16 @@ l4_ssize l4_quic_unprotect(l4_quic_keys *k, uint8_t *pkt, size_t pkt_len, size_t
     protect_apply_mask(pkt, pn_offset, pn_len, mask);
 
     size_t hlen = pn_offset + pn_len;
-    uint64_t full = l4_quic_pn_decode(largest_pn, l4_quic_pn_read(pkt + pn_offset, pn_len),
-                                      pn_len * 8);
+    uint64_t full =
+        l4_quic_pn_decode(largest_pn, l4_quic_pn_read(pkt + pn_offset, pn_len), pn_len * 8);
     /* pkt_len >= pn_offset + 20 >= hlen + 16, so the tag fits. */
     size_t payload_len = pkt_len - hlen - L4_QUIC_TAG_LEN;
     uint8_t nonce[L4_QUIC_IV_LEN];
     protect_nonce(nonce, k, full);
     giovec_t ad = {pkt, hlen};
     giovec_t data = {pkt + hlen, payload_len};
-    rc = gnutls_aead_cipher_decryptv2((gnutls_aead_cipher_hd_t)k->aead_hd, nonce, sizeof nonce,
-                                      &ad, 1, &data, 1, pkt + hlen + payload_len, L4_QUIC_TAG_LEN);
+    rc = gnutls_aead_cipher_decryptv2((gnutls_aead_cipher_hd_t)k->aead_hd, nonce, sizeof nonce, &ad,
+                                      1, &data, 1, pkt + hlen + payload_len, L4_QUIC_TAG_LEN);
     if (rc < 0) {
         protect_apply_mask(pkt, pn_offset, pn_len, mask); /* back as received */
         return rc == GNUTLS_E_DECRYPTION_FAILED ? L4_ERR_CHECKSUM : L4_ERR_UNSUPPORTED;

@@ -293,9 +293,8 @@ static int frame_encode_body(frame_wr *w, const l4_quic_frame *f)
             (rc = frame_wr_varints(w, a->range_count, a->first_range, 1)) < 0 ||
             (rc = frame_wr_bytes(w, a->ranges, a->ranges_len)) < 0)
             return rc;
-        if (t == L4_QUIC_FRAME_ACK_ECN &&
-            ((rc = frame_wr_varints(w, a->ect0, a->ect1, 1)) < 0 ||
-             (rc = frame_wr_varint(w, a->ce)) < 0))
+        if (t == L4_QUIC_FRAME_ACK_ECN && ((rc = frame_wr_varints(w, a->ect0, a->ect1, 1)) < 0 ||
+                                           (rc = frame_wr_varint(w, a->ce)) < 0))
             return rc;
         return 0;
     }

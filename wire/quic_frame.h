@@ -122,7 +122,7 @@ typedef struct l4_quic_frame_new_cid {
 typedef struct l4_quic_frame {
     uint64_t type;
     union {
-        size_t padding_len; /* PADDING: the run of 0x00 bytes, ≥ 1 */
+        size_t padding_len;    /* PADDING: the run of 0x00 bytes, ≥ 1 */
         l4_quic_frame_ack ack; /* ACK, ACK_ECN */
         struct {
             uint64_t stream_id, error_code, final_size;
@@ -148,7 +148,7 @@ typedef struct l4_quic_frame {
         } stream_value; /* MAX_STREAM_DATA, STREAM_DATA_BLOCKED */
         l4_quic_frame_new_cid new_cid;
         uint8_t path_data[L4_QUIC_PATH_DATA_LEN]; /* PATH_CHALLENGE/RESPONSE */
-        l4_quic_frame_close close; /* CONNECTION_CLOSE, _APP */
+        l4_quic_frame_close close;                /* CONNECTION_CLOSE, _APP */
     } u;
 } l4_quic_frame;
 
@@ -195,8 +195,8 @@ typedef struct l4_quic_ack_range {
 /** Walks the ranges of a decoded ACK frame, highest first. */
 typedef struct l4_quic_ack_iter {
     const uint8_t *p, *end;
-    uint64_t left;      /* pairs not yet read */
-    uint64_t smallest;  /* of the range returned last */
+    uint64_t left;     /* pairs not yet read */
+    uint64_t smallest; /* of the range returned last */
     int started;
     const l4_quic_frame_ack *ack;
 } l4_quic_ack_iter;

@@ -144,9 +144,10 @@ static int pkt_put(uint8_t *dst, size_t cap, size_t *o, const void *src, size_t 
     return 0;
 }
 
-static int pkt_put_cid(uint8_t *dst, size_t cap, size_t *o, const uint8_t *cid, size_t n)
+static int pkt_put_cid(uint8_t *dst, size_t cap, size_t *o, const uint8_t *cid, size_t n,
+                       size_t max)
 {
-    if (n > L4_QUIC_MAX_CID_LEN || (n && !cid))
+    if (n > max || (n && !cid))
         return L4_ERR_INVALID_ARGUMENT;
     uint8_t b = (uint8_t)n;
     int rc = pkt_put(dst, cap, o, &b, 1);
@@ -179,11 +180,14 @@ static int pkt_put_long_prefix(uint8_t *dst, size_t cap, size_t *o, uint8_t firs
     uint8_t b[5];
     b[0] = first;
     l4_put_u32(b + 1, version);
+    /* RFC 8999 §5.1: Version Negotiation echoes CIDs of any version, up to
+     * 255 bytes; version 1 limits them to 20 (RFC 9000 §17.2). */
+    size_t max = version == L4_QUIC_VERSION_NEG ? 255 : L4_QUIC_MAX_CID_LEN;
     int rc = pkt_put(dst, cap, o, b, 5);
     if (rc == 0)
-        rc = pkt_put_cid(dst, cap, o, h->dcid, h->dcid_len);
+        rc = pkt_put_cid(dst, cap, o, h->dcid, h->dcid_len, max);
     if (rc == 0)
-        rc = pkt_put_cid(dst, cap, o, h->scid, h->scid_len);
+        rc = pkt_put_cid(dst, cap, o, h->scid, h->scid_len, max);
     return rc;
 }
 

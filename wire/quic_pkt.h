@@ -88,7 +88,8 @@ typedef struct l4_quic_hdr {
  * - L4_ERR_TRUNCATED: `buf` ends inside the header, inside the Length the
  *   header announces, or (Retry) before the 16-byte integrity tag;
  * - L4_ERR_MALFORMED: the fixed bit is 0 (version 1 or short header), a
- *   connection ID longer than 20 bytes in version 1, a Version Negotiation
+ *   connection ID longer than 20 bytes in version 1 (Version Negotiation
+ *   packets may carry up to 255, RFC 8999 §6), a Version Negotiation
  *   list that is not a whole number of 4-byte versions, a Length shorter than
  *   one packet-number byte;
  * - L4_ERR_UNSUPPORTED: a long header of a version other than 1 (and not 0):
@@ -134,7 +135,8 @@ int l4_quic_pkt_next(l4_quic_hdr *h, const uint8_t *dgram, size_t len, size_t *o
  * `version` is written as given for long headers other than VN.
  *
  * Errors: L4_ERR_NOBUF (cap too small), L4_ERR_INVALID_ARGUMENT (unknown
- * type, a CID over 20 bytes, pn_len not 1..4, length over 2^62 - 1 or not
+ * type, a CID over 20 bytes (255 for Version Negotiation, which echoes the
+ * CIDs of any version), pn_len not 1..4, length over 2^62 - 1 or not
  * fitting length_n, Retry without a tag).
  */
 l4_ssize l4_quic_hdr_write(uint8_t *dst, size_t cap, const l4_quic_hdr *h);

@@ -75,8 +75,8 @@ static void test_truncation_every_length(void)
         for (size_t len = 0; len < stop; len++) {
             l4_quic_frame f;
             l4_ssize rc = l4_quic_frame_decode(&f, in, len);
-            CHECK_MSG(rc == L4_ERR_TRUNCATED, "0x%02x cut at %zu: %td", (int)SAMPLES[i].type,
-                      len, rc);
+            CHECK_MSG(rc == L4_ERR_TRUNCATED, "0x%02x cut at %zu: %td", (int)SAMPLES[i].type, len,
+                      rc);
             CHECK_EQU(f.type, len == 0 ? L4_QUIC_FRAME_TYPE_NONE : SAMPLES[i].type);
             CHECK_EQU(l4_quic_frame_error_code((int)rc), L4_QUIC_ERR_FRAME_ENCODING_ERROR);
         }
@@ -456,8 +456,8 @@ static void test_allowed_table(void)
         for (uint64_t t = rows[i].lo; t <= rows[i].hi; t++) {
             for (int c = 0; c < 4; c++) {
                 int want = rows[i].pkts[c] != '_';
-                CHECK_MSG(l4_quic_frame_allowed(t, pkt_of[c]) == want, "frame 0x%02x in %s",
-                          (int)t, l4_quic_pkt_type_name(pkt_of[c]));
+                CHECK_MSG(l4_quic_frame_allowed(t, pkt_of[c]) == want, "frame 0x%02x in %s", (int)t,
+                          l4_quic_pkt_type_name(pkt_of[c]));
             }
             CHECK_EQ(l4_quic_frame_allowed(t, L4_QUIC_PKT_RETRY), 0);
             CHECK_EQ(l4_quic_frame_allowed(t, L4_QUIC_PKT_VN), 0);

@@ -186,6 +186,23 @@ static void test_version_negotiation(void)
     CHECK_EQ(l4_quic_hdr_parse(&p, buf, (size_t)w - 1, 0), L4_ERR_MALFORMED);
     for (size_t cap = 0; cap < (size_t)w; cap++)
         CHECK_EQ(l4_quic_hdr_write(buf, cap, &h), L4_ERR_NOBUF);
+
+    /* VN echoes the CIDs of an unknown version, even longer than 20 bytes. */
+    static uint8_t long_cid[255];
+    h.dcid = long_cid;
+    h.dcid_len = 255;
+    w = l4_quic_hdr_write(buf, sizeof buf, &h);
+    CHECK_EQ(w, 5 + 256 + 9 + 8);
+    CHECK_EQ(l4_quic_hdr_parse(&p, buf, (size_t)w, 0), 0);
+    CHECK_EQ(p.dcid_len, 255);
+    CHECK_EQ(p.n_versions, 2);
+    /* ... while a version 1 header refuses them. */
+    h.type = L4_QUIC_PKT_HANDSHAKE;
+    h.version = L4_QUIC_VERSION_1;
+    h.dcid_len = 21;
+    h.pn_len = 1;
+    h.length = 1;
+    CHECK_EQ(l4_quic_hdr_write(buf, sizeof buf, &h), L4_ERR_INVALID_ARGUMENT);
 }
 
 static void test_short(void)
