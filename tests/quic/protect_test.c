@@ -5,6 +5,7 @@
 #include "quic/crypto.h"
 #include "quic/protect.h"
 #include "rfc9001_vectors.h"
+#include "wire/quic_frame.h"
 #include "wire/quic_pkt.h"
 
 static uint8_t dcid[8];
@@ -57,6 +58,13 @@ static void test_initial_keys(void)
     CHECK_HEX(s.key, 16, V_SERVER_KEY);
     l4_quic_keys_free(&s);
     CHECK_EQ(l4_quic_initial_secrets(NULL, ss, dcid, 256), L4_ERR_INVALID_ARGUMENT);
+
+    /* Another DCID gives other secrets; an empty one still works. */
+    uint8_t cs2[32], ss2[32];
+    CHECK_EQ(l4_quic_initial_secrets(cs2, ss2, dcid, 7), 0);
+    CHECK(memcmp(cs2, cs, 32) != 0 && memcmp(ss2, ss, 32) != 0);
+    CHECK_EQ(l4_quic_initial_secrets(cs2, ss2, NULL, 0), 0);
+    CHECK(memcmp(cs2, cs, 32) != 0 && memcmp(cs2, ss2, 32) != 0);
 }
 
 static void test_hkdf_label_limits(void)
@@ -125,6 +133,42 @@ static void test_client_initial(void)
     l4_quic_keys_free(&c);
 }
 
+/* The same client Initial assembled with the writers: header, CRYPTO frame,
+ * PADDING frame, protect. */
+static void test_client_initial_from_writers(void)
+{
+    load_dcid();
+    l4_quic_keys c;
+    CHECK_EQ(l4_quic_keys_init_initial(&c, NULL, dcid, 8), 0);
+    uint8_t ch[300];
+    size_t clen = hex_decode(ch, sizeof ch, V_CLIENT_CRYPTO);
+    l4_quic_hdr h;
+    memset(&h, 0, sizeof h);
+    h.type = L4_QUIC_PKT_INITIAL;
+    h.version = L4_QUIC_VERSION_1;
+    h.dcid = dcid;
+    h.dcid_len = 8;
+    h.length = 4 + 1162 + 16;
+    h.pn = 2;
+    h.pn_len = 4;
+    l4_ssize hl = l4_quic_hdr_write(pkt, sizeof pkt, &h);
+    CHECK_EQ(hl, 22);
+    l4_quic_frame f;
+    memset(&f, 0, sizeof f);
+    f.type = L4_QUIC_FRAME_CRYPTO;
+    f.u.crypto.data = ch + 4; /* past the frame's own type/offset/length */
+    f.u.crypto.len = clen - 4;
+    l4_ssize n1 = l4_quic_frame_encode(pkt + hl, sizeof pkt - (size_t)hl, &f);
+    CHECK_EQ(n1, 245);
+    memset(&f, 0, sizeof f);
+    f.type = L4_QUIC_FRAME_PADDING;
+    f.u.padding_len = 1162 - (size_t)n1;
+    CHECK_EQ(l4_quic_frame_encode(pkt + hl + n1, sizeof pkt - (size_t)(hl + n1), &f), 917);
+    CHECK_EQ(l4_quic_protect(&c, pkt, sizeof pkt, (size_t)hl, 18, 2, 1162), 1200);
+    CHECK_HEX(pkt, 1200, V_CLIENT_PACKET);
+    l4_quic_keys_free(&c);
+}
+
 static void test_server_initial(void)
 {
     load_dcid();
@@ -190,6 +234,10 @@ static void test_chacha20_short(void)
     uint8_t ku[32];
     CHECK_EQ(l4_quic_secret_update(L4_QUIC_AEAD_CHACHA20_POLY1305, ku, secret, 32), 0);
     CHECK_HEX(ku, 32, V_CC_KU);
+    uint8_t inplace[32];
+    memcpy(inplace, secret, 32);
+    CHECK_EQ(l4_quic_secret_update(L4_QUIC_AEAD_CHACHA20_POLY1305, inplace, inplace, 32), 0);
+    CHECK_HEX(inplace, 32, V_CC_KU);
 
     uint8_t p[64];
     size_t hlen = hex_decode(p, sizeof p, V_CC_HDR);
@@ -355,6 +403,7 @@ static const l4_test TESTS[] = {
     TEST(test_initial_keys),
     TEST(test_hkdf_label_limits),
     TEST(test_client_initial),
+    TEST(test_client_initial_from_writers),
     TEST(test_server_initial),
     TEST(test_retry_tag),
     TEST(test_chacha20_short),
