@@ -2,7 +2,8 @@
  * fuzz/fuzz_ip.c — a whole packet: l4_ip_parse, then the upper-layer parser
  * that matches its protocol (TCP, UDP, ICMPv4/ICMPv6) on the payload, as the
  * host input path does. Also rewrites the ECN field on a copy and checks the
- * packet still parses the same with the new codepoint (RFC 1624 update).
+ * packet still parses the same with the new codepoint (RFC 1624 update),
+ * and likewise decrements the TTL / hop limit.
  */
 #include <stdlib.h>
 
@@ -84,6 +85,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_CHECK(memcmp(copy, data, 10) == 0 && memcmp(copy + 12, data + 12, size - 12) == 0);
         FUZZ_CHECK(memcmp(copy + 10, data + 10, 2) == 0 ||
                    (l4_get_u16(data + 10) == 0xffff && l4_get_u16(copy + 10) == 0));
+    }
+
+    /* TTL decrement: one less (or still 0), everything else as it was. */
+    memcpy(copy, data, size);
+    int ttl = l4_ip_dec_ttl(copy, size);
+    FUZZ_CHECK(ttl == (p.ttl ? p.ttl - 1 : 0));
+    rc2 = l4_ip_parse(&q, copy, size);
+    FUZZ_CHECK(rc2 == rc && q.ttl == ttl && q.ecn == p.ecn && q.proto == p.proto);
+    if (p.version == 6) {
+        FUZZ_CHECK(memcmp(copy, data, 7) == 0 && memcmp(copy + 8, data + 8, size - 8) == 0);
+    } else {
+        FUZZ_CHECK(memcmp(copy, data, 8) == 0 && copy[9] == data[9]);
+        FUZZ_CHECK(memcmp(copy + 12, data + 12, size - 12) == 0);
     }
     free(copy);
     return 0;
