@@ -187,6 +187,7 @@ static l4_ssize out_data(l4_tcp_conn *c, uint8_t *buf, size_t cap, l4_time now)
         /* Fast retransmit / partial ACK: the segment at SND.UNA, now. */
         seq = c->snd_una;
         len = l4_seq_lt(seq, data_end) ? min_u32(maxpay, data_end - seq) : 0;
+        len = min_u32(len, c->snd_max - seq); /* a retransmission carries no new data */
         rtx = 1;
         advance_nxt = 0;
         c->rtx_one = 0;
@@ -234,6 +235,8 @@ static l4_ssize out_data(l4_tcp_conn *c, uint8_t *buf, size_t cap, l4_time now)
         uint32_t usable = l4_seq_lt(seq, edge) ? edge - seq : 0;
         len = min_u32(min_u32(avail, usable), maxpay);
         rtx = l4_seq_lt(seq, c->snd_max);
+        if (rtx) /* keep old and new data apart (as packet analyzers expect) */
+            len = min_u32(len, c->snd_max - seq);
         if (rtx && c->sack_ok) {
             /* Do not resend into a SACKed range. */
             for (int i = 0; i < c->sacked.n; i++)
