@@ -1275,6 +1275,34 @@ static void test_sender_sws_override_timer(void)
     l4_tcp_conn_del(c);
 }
 
+static void test_answers_peer_keepalive_and_window_probe(void)
+{
+    l4_tcp_settings s = th_settings();
+    s.rcvbuf = 2000;
+    l4_tcp_conn *c = mk_est(&s);
+    l4_tcp_hdr h;
+    /* A keepalive probe (SEG.SEQ = RCV.NXT - 1, no data) gets an ACK. */
+    SEND(c, A, REMOTE_ISS, LOCAL_ISS + 1, 65535, NULL, 0, MS(200));
+    RECV(c, MS(200), h);
+    EXPECT(h, A, LOCAL_ISS + 1, REMOTE_ISS + 1);
+    /* Fill our window, then the peer probes it with one byte. */
+    uint8_t d[2000] = {0};
+    SEND(c, A, REMOTE_ISS + 1, LOCAL_ISS + 1, 65535, d, 2000, MS(300));
+    RECV(c, MS(300), h);
+    EXPECT(h, A, LOCAL_ISS + 1, REMOTE_ISS + 2001);
+    CHECK_EQU(h.window, 0);
+    SEND(c, A, REMOTE_ISS + 2001, LOCAL_ISS + 1, 65535, "p", 1, MS(400));
+    RECV(c, MS(400), h);
+    EXPECT(h, A, LOCAL_ISS + 1, REMOTE_ISS + 2001); /* not taken, window still 0 */
+    CHECK_EQU(h.window, 0);
+    CHECK_EQ(l4_tcp_conn_recv(c, B, sizeof B, MS(500)), 2000);
+    RECV(c, MS(500), h); /* the window update */
+    CHECK_EQU(h.window, 2000);
+    SEND(c, A, REMOTE_ISS + 2001, LOCAL_ISS + 1, 65535, "p", 1, MS(600));
+    CHECK_EQ(l4_tcp_conn_recv(c, B, sizeof B, MS(600)), 1);
+    l4_tcp_conn_del(c);
+}
+
 static const l4_test TESTS[] = {
     TEST(test_active_open_options_and_handshake),
     TEST(test_passive_open_mirrors_options),
@@ -1315,6 +1343,7 @@ static const l4_test TESTS[] = {
     TEST(test_ipv6_checksums),
     TEST(test_close_in_syn_received_and_syn_sent),
     TEST(test_sender_sws_override_timer),
+    TEST(test_answers_peer_keepalive_and_window_probe),
     TEST_END,
 };
 
