@@ -52,6 +52,10 @@ static void take_syn_opts(l4_tcp_conn *c, const l4_tcp_hdr *seg, l4_time now, in
 
 static void become_established(l4_tcp_conn *c, l4_time now)
 {
+    /* RFC 6298 §5.7: a SYN or SYN-ACK was lost and no RTT sample exists:
+       data starts with an RTO of 3 s. */
+    if (!c->rtt.has_sample && c->retries > 0 && c->rtt.initial < 3 * L4_S)
+        c->rtt.initial = 3 * L4_S;
     l4_tcp_enter(c, L4_TCP_ESTABLISHED, now);
     c->retries = 0;
     c->rto_at = L4_TIME_NONE;

@@ -1303,6 +1303,24 @@ static void test_answers_peer_keepalive_and_window_probe(void)
     l4_tcp_conn_del(c);
 }
 
+static void test_rto_3s_after_lost_syn(void)
+{
+    l4_tcp_conn *c = mk(NULL);
+    l4_addr la = th_local(), ra = th_remote();
+    l4_tcp_conn_connect(c, &la, LOCAL_PORT, &ra, REMOTE_PORT, 0);
+    l4_tcp_hdr h;
+    RECV(c, 0, h);
+    l4_tcp_conn_handle_timeout(c, L4_S);
+    RECV(c, L4_S, h); /* the SYN again: no RTT sample possible (Karn) */
+    SEND(c, S | A, REMOTE_ISS, LOCAL_ISS + 1, 65535, NULL, 0, MS(1100));
+    RECV(c, MS(1100), h);
+    STATE(c, L4_TCP_ESTABLISHED);
+    l4_tcp_conn_send(c, "x", 1, MS(1200));
+    RECV(c, MS(1200), h);
+    CHECK_EQU(l4_tcp_conn_next_timeout(c), MS(1200) + 3 * L4_S); /* RFC 6298 §5.7 */
+    l4_tcp_conn_del(c);
+}
+
 static const l4_test TESTS[] = {
     TEST(test_active_open_options_and_handshake),
     TEST(test_passive_open_mirrors_options),
@@ -1344,6 +1362,7 @@ static const l4_test TESTS[] = {
     TEST(test_close_in_syn_received_and_syn_sent),
     TEST(test_sender_sws_override_timer),
     TEST(test_answers_peer_keepalive_and_window_probe),
+    TEST(test_rto_3s_after_lost_syn),
     TEST_END,
 };
 
