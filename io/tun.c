@@ -62,7 +62,7 @@ static int tun_enter_netns(l4_tun *t, const char *ns, int *orig)
     if (nsfd < 0) {
         int e = errno;
         if (e == ENOENT)
-            return tun_fail(t, L4_ERR_NOT_FOUND, e, "network namespace '%s' (%s)", ns, path);
+            return tun_fail(t, L4_ERR_NOT_FOUND, e, "no network namespace '%s' (%s)", ns, path);
         return tun_fail(t, L4_ERR_IO, e, "open %s", path);
     }
     *orig = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);

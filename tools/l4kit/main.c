@@ -6,6 +6,7 @@
 
 const l4_cmd l4_cmds[] = {
     {"help", "list the subcommands", cmd_help},
+    {"netem", "real-time emulated link between two TUN devices (kernel traffic)", cmd_netem},
     {NULL, NULL, NULL},
 };
 

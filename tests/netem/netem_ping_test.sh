@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# tests/netem/netem_ping_test.sh — ping across `l4kit netem --link "delay 20ms"`:
+# the round trip is the two one-way delays, 40 ms, plus little (min RTT in
+# [40, 45] ms), and every echo crosses the link both ways.
+. "$(dirname "$0")/netem_lib.sh"
+command -v ping >/dev/null || fail "ping (iputils-ping) is not installed"
+
+start_netem netem 1 "delay 20ms"
+in_a ping -c 10 -i 0.05 -W 2 10.231.1.2 >"$WORK/ping.txt" 2>&1 ||
+  fail "ping failed: $(cat "$WORK/ping.txt")"
+stop_netem netem
+cat "$WORK/ping.txt"
+
+# "rtt min/avg/max/mdev = 40.532/41.401/42.595/0.836 ms"
+min=$(sed -n 's|^rtt min/avg/max/mdev = \([0-9.]*\)/.*|\1|p' "$WORK/ping.txt")
+[ -n "$min" ] || fail "no RTT line in the ping output"
+awk -v m="$min" 'BEGIN { exit !(m >= 40.0 && m <= 45.0) }' ||
+  fail "min RTT $min ms is not within [40, 45] ms"
+grep -q " 0% packet loss" "$WORK/ping.txt" || fail "echoes were lost"
+
+# Ten requests went A->B and ten replies B->A through the link, none dropped.
+J="$WORK/netem.out"
+[ "$(jget "$J" 'j["link"]["a_to_b"]["spec"]')" = "delay 20ms" ] || fail "spec not echoed: $(cat "$J")"
+[ "$(jget "$J" 'j["stopped_by"]')" = "SIGTERM" ] || fail "stopped_by: $(cat "$J")"
+for d in a_to_b b_to_a; do
+  n=$(jget "$J" "j['link']['$d']['delivered']")
+  [ "$n" -ge 10 ] || fail "$d delivered $n < 10 packets"
+  [ "$(jget "$J" "j['link']['$d']['dropped']")" -eq 0 ] || fail "$d dropped packets: $(cat "$J")"
+  [ "$(jget "$J" "j['link']['$d']['read']")" -eq "$n" ] || fail "$d read != delivered: $(cat "$J")"
+done
+echo "ok: min RTT $min ms over delay 20ms each way"
