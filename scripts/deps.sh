@@ -7,6 +7,7 @@ PKGS=(
   build-essential cmake pkg-config       # build
   clang libclang-rt-14-dev clang-format  # libFuzzer targets, sanitizer runtimes, formatting
   libpcap-dev                            # pcap reading and writing
+  libgnutls28-dev                        # TLS 1.3 and packet protection for QUIC
   tshark                                 # the real decoder our captures are checked against
   python3 iproute2                       # test helpers, network namespaces
 )

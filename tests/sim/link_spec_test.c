@@ -1,0 +1,214 @@
+/* tests/sim/link_spec_test.c — the netem-like spec: every key, units, errors, formatting. */
+#include <math.h>
+
+#include "../check.h"
+#include "sim/link_spec.h"
+#include "util/err.h"
+
+static void test_full_example(void)
+{
+    l4_link_spec s;
+    char err[128];
+    CHECK_EQ(
+        l4_link_spec_parse(&s,
+                           "rate 100mbit delay 50ms jitter 5ms loss 1% loss-burst 3 reorder 1% "
+                           "duplicate 0.1% corrupt 0.1% queue 100 ecn-threshold 20",
+                           err, sizeof err),
+        0);
+    CHECK_STR(err, "");
+    CHECK_EQU(s.rate_bps, 100000000);
+    CHECK_EQU(s.delay, 50 * L4_MS);
+    CHECK_EQU(s.jitter, 5 * L4_MS);
+    CHECK(fabs(s.loss - 0.01) < 1e-12);
+    CHECK(fabs(s.loss_burst - 3.0) < 1e-12);
+    CHECK(fabs(s.reorder - 0.01) < 1e-12);
+    CHECK(fabs(s.duplicate - 0.001) < 1e-12);
+    CHECK(fabs(s.corrupt - 0.001) < 1e-12);
+    CHECK_EQU(s.queue_pkts, 100);
+    CHECK_EQU(s.queue_bytes, 0);
+    CHECK_EQU(s.ecn_threshold, 20);
+}
+
+static void test_defaults(void)
+{
+    l4_link_spec s;
+    CHECK_EQ(l4_link_spec_parse(&s, "   ", NULL, 0), 0);
+    CHECK_EQU(s.rate_bps, 0);
+    CHECK_EQU(s.delay, 0);
+    CHECK_EQU(s.jitter, 0);
+    CHECK(s.loss == 0.0 && s.loss_burst == 0.0 && s.reorder == 0.0);
+    CHECK(s.duplicate == 0.0 && s.corrupt == 0.0);
+    CHECK_EQU(s.queue_pkts, 1000);
+    CHECK_EQU(s.queue_bytes, 0);
+    CHECK_EQU(s.ecn_threshold, L4_LINK_ECN_OFF);
+    l4_link_spec d;
+    l4_link_spec_default(&d);
+    CHECK_MEM(&s, &d, sizeof s);
+}
+
+static void test_units(void)
+{
+    static const struct {
+        const char *text;
+        uint64_t rate;
+        l4_time delay;
+    } cases[] = {
+        {"rate 1bit", 1, 0},
+        {"rate 64kbit", 64000, 0},
+        {"rate 1.5Mbit", 1500000, 0},
+        {"rate 10GBIT", 10000000000ull, 0},
+        {"rate 0", 0, 0},
+        {"delay 250ns", 0, 250},
+        {"delay 20us", 0, 20000},
+        {"delay 1.5ms", 0, 1500000},
+        {"delay 2s", 0, 2000000000ull},
+        {"delay 0", 0, 0},
+        {"DELAY 3MS rate 2kbit", 2000, 3000000},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        l4_link_spec s;
+        char err[128];
+        CHECK_MSG(l4_link_spec_parse(&s, cases[i].text, err, sizeof err) == 0, "%s: %s",
+                  cases[i].text, err);
+        CHECK_EQU(s.rate_bps, cases[i].rate);
+        CHECK_EQU(s.delay, cases[i].delay);
+    }
+    l4_link_spec s;
+    CHECK_EQ(l4_link_spec_parse(&s, "jitter 7us", NULL, 0), 0);
+    CHECK_EQU(s.jitter, 7000);
+    CHECK_EQ(l4_link_spec_parse(&s, "loss 2.5 reorder 100% duplicate 0 corrupt 0%", NULL, 0), 0);
+    CHECK(fabs(s.loss - 0.025) < 1e-12);
+    CHECK(s.reorder == 1.0 && s.duplicate == 0.0 && s.corrupt == 0.0);
+    CHECK_EQ(l4_link_spec_parse(&s, "queue 64kb", NULL, 0), 0);
+    CHECK_EQU(s.queue_bytes, 64000);
+    CHECK_EQU(s.queue_pkts, 0);
+    CHECK_EQ(l4_link_spec_parse(&s, "queue 1500b", NULL, 0), 0);
+    CHECK_EQU(s.queue_bytes, 1500);
+    CHECK_EQ(l4_link_spec_parse(&s, "queue 2MB", NULL, 0), 0);
+    CHECK_EQU(s.queue_bytes, 2000000);
+    CHECK_EQ(l4_link_spec_parse(&s, "queue 1 ecn-threshold 0 loss-burst 1", NULL, 0), 0);
+    CHECK_EQU(s.queue_pkts, 1);
+    CHECK_EQU(s.ecn_threshold, 0);
+    CHECK(s.loss_burst == 1.0);
+    CHECK_EQ(l4_link_spec_parse(&s, "\tloss\n1%  rate  5mbit ", NULL, 0), 0);
+    CHECK_EQU(s.rate_bps, 5000000);
+}
+
+static void test_errors_name_the_token(void)
+{
+    static const struct {
+        const char *text;
+        const char *msg;
+    } cases[] = {
+        {"los 1%", "unknown key 'los'"},
+        {"rate 10mbps", "bad rate '10mbps' (use bit, kbit, mbit, gbit)"},
+        {"rate fast", "bad rate 'fast' (use bit, kbit, mbit, gbit)"},
+        {"rate 10", "bad rate '10' (use bit, kbit, mbit, gbit)"},
+        {"rate 0.5bit", "rate '0.5bit' out of range 1bit-1000000gbit"},
+        {"delay", "missing value for 'delay'"},
+        {"rate 1mbit delay   ", "missing value for 'delay'"},
+        {"delay 50", "bad delay '50' (use ns, us, ms, s)"},
+        {"delay 50min", "bad delay '50min' (use ns, us, ms, s)"},
+        {"jitter -5ms", "bad jitter '-5ms' (use ns, us, ms, s)"},
+        {"delay 2000000s", "delay '2000000s' out of range (at most 1000000s)"},
+        {"loss 120%", "loss '120%' out of range 0-100%"},
+        {"reorder 101", "reorder '101' out of range 0-100%"},
+        {"duplicate 1%%", "bad duplicate '1%%' (use a percentage such as 1%)"},
+        {"corrupt x", "bad corrupt 'x' (use a percentage such as 1%)"},
+        {"loss -1%", "bad loss '-1%' (use a percentage such as 1%)"},
+        {"loss-burst 0.5", "bad loss-burst '0.5' (mean burst length in packets, >= 1)"},
+        {"loss-burst 3pk", "bad loss-burst '3pk' (mean burst length in packets, >= 1)"},
+        {"queue 0", "bad queue '0' (whole packets, 1 or more)"},
+        {"queue 2.5", "bad queue '2.5' (whole packets, 1 or more)"},
+        {"queue 64kib", "bad queue '64kib' (packets, or bytes with b, kb, mb, e.g. 64kb)"},
+        {"queue 0b", "bad queue '0b' (packets, or bytes with b, kb, mb, e.g. 64kb)"},
+        {"ecn-threshold 2.5", "bad ecn-threshold '2.5' (whole packets)"},
+        {"ecn-threshold many", "bad ecn-threshold 'many' (whole packets)"},
+        {"loss 1% loss 2%", "duplicate key 'loss'"},
+        {"seed 5", "unknown key 'seed'"},
+        {"1mbit", "unknown key '1mbit'"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        l4_link_spec s;
+        char err[128] = "untouched";
+        CHECK_MSG(l4_link_spec_parse(&s, cases[i].text, err, sizeof err) == L4_ERR_MALFORMED,
+                  "'%s' accepted", cases[i].text);
+        CHECK_STR(err, cases[i].msg);
+    }
+    /* A short message buffer truncates, still NUL-terminated; NULL err is fine. */
+    l4_link_spec s;
+    char small[8];
+    CHECK_EQ(l4_link_spec_parse(&s, "los 1", small, sizeof small), L4_ERR_MALFORMED);
+    CHECK_STR(small, "unknown");
+    CHECK_EQ(l4_link_spec_parse(&s, "los 1", NULL, 0), L4_ERR_MALFORMED);
+    CHECK_EQ(l4_link_spec_parse(NULL, "loss 1", NULL, 0), L4_ERR_INVALID_ARGUMENT);
+    CHECK_EQ(l4_link_spec_parse(&s, NULL, NULL, 0), L4_ERR_INVALID_ARGUMENT);
+}
+
+static void test_format_canonical(void)
+{
+    static const struct {
+        const char *in;
+        const char *out;
+    } cases[] = {
+        {"", ""},
+        {"ecn-threshold 20 queue 100 corrupt 0.1% duplicate 0.1 reorder 1% loss-burst 3 loss 1 "
+         "jitter 5000us delay 0.05s rate 100000kbit",
+         "rate 100mbit delay 50ms jitter 5ms loss 1% loss-burst 3 reorder 1% duplicate 0.1% "
+         "corrupt 0.1% queue 100 ecn-threshold 20"},
+        {"rate 1500kbit delay 1500us", "rate 1500kbit delay 1500us"},
+        {"rate 1234bit delay 7ns", "rate 1234bit delay 7ns"},
+        {"rate 2gbit delay 3s", "rate 2gbit delay 3s"},
+        {"queue 64000b", "queue 64kb"},
+        {"queue 1500b", "queue 1500b"},
+        {"queue 3mb", "queue 3mb"},
+        {"queue 1000", ""},
+        {"loss 0.0001%", "loss 0.0001%"},
+        {"loss-burst 2.5 ecn-threshold 0", "loss-burst 2.5 ecn-threshold 0"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        l4_link_spec s, back;
+        char buf[256];
+        CHECK_EQ(l4_link_spec_parse(&s, cases[i].in, NULL, 0), 0);
+        int n = l4_link_spec_format(&s, buf, sizeof buf);
+        CHECK_EQ(n, (int)strlen(cases[i].out));
+        CHECK_STR(buf, cases[i].out);
+        /* The canonical text parses back to the same spec. */
+        CHECK_EQ(l4_link_spec_parse(&back, buf, NULL, 0), 0);
+        CHECK_EQU(back.rate_bps, s.rate_bps);
+        CHECK_EQU(back.delay, s.delay);
+        CHECK_EQU(back.jitter, s.jitter);
+        CHECK(fabs(back.loss - s.loss) < 1e-9 && fabs(back.reorder - s.reorder) < 1e-9);
+        CHECK(fabs(back.duplicate - s.duplicate) < 1e-9 && fabs(back.corrupt - s.corrupt) < 1e-9);
+        CHECK(fabs(back.loss_burst - s.loss_burst) < 1e-9);
+        CHECK_EQU(back.queue_pkts, s.queue_pkts);
+        CHECK_EQU(back.queue_bytes, s.queue_bytes);
+        CHECK_EQU(back.ecn_threshold, s.ecn_threshold);
+    }
+}
+
+static void test_format_nobuf(void)
+{
+    l4_link_spec s;
+    CHECK_EQ(l4_link_spec_parse(&s, "rate 100mbit delay 50ms", NULL, 0), 0);
+    char buf[64];
+    CHECK_EQ(l4_link_spec_format(&s, buf, 24), 23); /* exactly fits with its NUL */
+    CHECK_STR(buf, "rate 100mbit delay 50ms");
+    memset(buf, 'x', sizeof buf);
+    CHECK_EQ(l4_link_spec_format(&s, buf, 23), L4_ERR_NOBUF);
+    CHECK_EQ(buf[0], '\0');
+    CHECK_EQ(l4_link_spec_format(&s, NULL, 0), L4_ERR_NOBUF);
+}
+
+static const l4_test TESTS[] = {TEST(test_full_example),
+                                TEST(test_defaults),
+                                TEST(test_units),
+                                TEST(test_errors_name_the_token),
+                                TEST(test_format_canonical),
+                                TEST(test_format_nobuf),
+                                TEST_END};
+
+int main(int argc, char **argv)
+{
+    return l4_test_main(argc, argv, TESTS);
+}
