@@ -2,8 +2,8 @@
 # tests/netem/netem_rate_test.sh — the rate limit holds: a kernel TCP flow
 # (CUBIC, 10 MiB) over `rate 20mbit delay 5ms` reaches a goodput within 15 %
 # below 20 Mbit/s and never above it — over the whole transfer, and in every
-# 250 ms interval of it — and the link itself never carried more than
-# 20 Mbit/s of IP packets.
+# 1 s window of it — and the link itself carried no more than 20 Mbit/s of IP
+# packets.
 . "$(dirname "$0")/netem_lib.sh"
 NBYTES=$((10 * 1024 * 1024))
 
@@ -17,13 +17,16 @@ mbps=$(jget "$R" 'j["bytes"] * 8 / j["seconds"] / 1e6')
 echo "goodput $mbps Mbit/s"
 awk -v g="$mbps" 'BEGIN { exit !(g >= 17.0 && g <= 20.0) }' ||
   fail "goodput $mbps Mbit/s is not within [17, 20] Mbit/s"
-# Every full 250 ms bin (the last one is partial). A bin may hold a
-# delivery that was due just before its start, a few ms late: allow 2 %.
-worst=$(jget "$R" 'max(b * 8 / j["bin_seconds"] / 1e6 for b in j["bins"][:-1])')
-echo "busiest 250 ms: $worst Mbit/s"
-awk -v w="$worst" 'BEGIN { exit !(w <= 20.4) }' || fail "a 250 ms interval ran at $worst Mbit/s"
+# Never above: in every 1 s window of the transfer (four 250 ms bins; the
+# last, partial bin is left out). TCP/IP headers take 3.5 % of each 1500-byte
+# packet, so a flow cannot reach 20 Mbit/s of goodput on a 20 Mbit/s link
+# unless the link ran too fast; the same margin absorbs a late delivery
+# (up to ~35 ms) moving bytes from one window into the next.
+worst=$(jget "$R" 'max(sum(j["bins"][i:i+4]) * 8 / (4 * j["bin_seconds"]) / 1e6 for i in range(len(j["bins"]) - 4))')
+echo "busiest 1 s: $worst Mbit/s"
+awk -v w="$worst" 'BEGIN { exit !(w <= 20.0) }' || fail "a 1 s window ran at $worst Mbit/s"
 # The link's own view: IP bytes delivered A->B (SYN and FIN included) over
-# the first-to-last data byte time; the same 2 % allowance.
+# the first-to-last data byte time, allowing 2 % for the two clocks.
 wire=$("$PY" -c 'import json,sys
 j=json.load(open(sys.argv[1])); r=json.load(open(sys.argv[2]))
 print(j["link"]["a_to_b"]["delivered_bytes"] * 8 / r["seconds"] / 1e6)' "$J" "$R")
