@@ -184,8 +184,47 @@ out:
     return rc;
 }
 
+int l4_tun_vnet_parse(l4_tun_vnet *h, const uint8_t *buf, size_t len)
+{
+    if (len < L4_TUN_VNET_LEN)
+        return L4_ERR_TRUNCATED;
+    /* struct virtio_net_hdr: u8 flags, u8 gso_type, then four __virtio16 */
+    h->flags = buf[0];
+    h->gso_type = buf[1];
+    h->hdr_len = (uint16_t)(buf[2] | buf[3] << 8);
+    h->gso_size = (uint16_t)(buf[4] | buf[5] << 8);
+    h->csum_start = (uint16_t)(buf[6] | buf[7] << 8);
+    h->csum_offset = (uint16_t)(buf[8] | buf[9] << 8);
+    return (int)L4_TUN_VNET_LEN;
+}
+
+void l4_tun_vnet_write(uint8_t *out, const l4_tun_vnet *h)
+{
+    const uint16_t v[4] = {h->hdr_len, h->gso_size, h->csum_start, h->csum_offset};
+    out[0] = h->flags;
+    out[1] = h->gso_type;
+    for (int i = 0; i < 4; i++) {
+        out[2 + 2 * i] = (uint8_t)(v[i] & 0xff);
+        out[3 + 2 * i] = (uint8_t)(v[i] >> 8);
+    }
+}
+
+/* IFF_VNET_HDR details: little-endian headers of L4_TUN_VNET_LEN bytes and
+   the offloads asked for. */
+static int tun_setup_vnet(l4_tun *t, int fd, unsigned offload)
+{
+    int le = 1, sz = (int)L4_TUN_VNET_LEN;
+    if (ioctl(fd, TUNSETVNETLE, &le) != 0)
+        return tun_fail(t, L4_ERR_IO, errno, "TUNSETVNETLE '%s'", t->name);
+    if (ioctl(fd, TUNSETVNETHDRSZ, &sz) != 0)
+        return tun_fail(t, L4_ERR_IO, errno, "TUNSETVNETHDRSZ '%s'", t->name);
+    if (ioctl(fd, TUNSETOFFLOAD, (unsigned long)offload) != 0)
+        return tun_fail(t, L4_ERR_IO, errno, "TUNSETOFFLOAD '%s' 0x%x", t->name, offload);
+    return 0;
+}
+
 /* Opens /dev/net/tun and binds it to the device, in the current namespace. */
-static int tun_open_dev(l4_tun *t, const char *name)
+static int tun_open_dev(l4_tun *t, const char *name, const l4_tun_config *cfg)
 {
     int fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0)
@@ -193,6 +232,8 @@ static int tun_open_dev(l4_tun *t, const char *name)
     struct ifreq ifr;
     memset(&ifr, 0, sizeof ifr);
     ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
+    if (cfg->vnet_hdr)
+        ifr.ifr_flags |= IFF_VNET_HDR;
     if (name)
         memcpy(ifr.ifr_name, name, strlen(name));
     if (ioctl(fd, TUNSETIFF, &ifr) != 0) {
@@ -200,9 +241,19 @@ static int tun_open_dev(l4_tun *t, const char *name)
         close(fd);
         return tun_fail(t, L4_ERR_IO, e, "TUNSETIFF '%s'", name ? name : "");
     }
-    t->fd = fd;
     memcpy(t->name, ifr.ifr_name, sizeof t->name);
     t->name[sizeof t->name - 1] = '\0';
+    if (cfg->vnet_hdr) {
+        int rc = tun_setup_vnet(t, fd, cfg->offload);
+        if (rc != 0) {
+            int e = errno;
+            close(fd);
+            errno = e;
+            return rc;
+        }
+    }
+    t->fd = fd;
+    t->vnet_hdr = cfg->vnet_hdr != 0;
     return 0;
 }
 
@@ -225,13 +276,18 @@ int l4_tun_create(l4_tun *t, const l4_tun_config *cfg)
             return tun_fail(t, L4_ERR_INVALID_ARGUMENT, 0, "prefix /%d out of range 0-%d",
                             cfg->prefix, maxp);
     }
+    const unsigned known =
+        L4_TUN_OFFLOAD_CSUM | L4_TUN_OFFLOAD_TSO4 | L4_TUN_OFFLOAD_TSO6 | L4_TUN_OFFLOAD_TSO_ECN;
+    if ((cfg->offload && !cfg->vnet_hdr) || (cfg->offload & ~known))
+        return tun_fail(t, L4_ERR_INVALID_ARGUMENT, 0, "offload 0x%x%s", cfg->offload,
+                        cfg->vnet_hdr ? " has unknown bits" : " needs vnet_hdr");
     if (cfg->mtu != 0 && cfg->mtu < 68) /* RFC 791: every IPv4 host takes 68 bytes */
         return tun_fail(t, L4_ERR_INVALID_ARGUMENT, 0, "mtu %d below 68", cfg->mtu);
 
     int orig = -1, rc;
     if (cfg->netns && cfg->netns[0] && (rc = tun_enter_netns(t, cfg->netns, &orig)))
         return rc;
-    rc = tun_open_dev(t, name);
+    rc = tun_open_dev(t, name, cfg);
     if (rc == 0)
         rc = tun_configure(t, cfg);
     rc = tun_leave_netns(t, orig, rc);
