@@ -14,7 +14,11 @@
 
 #include "wire/addr.h"
 
-/** Adds `len` bytes (big-endian 16-bit words, odd tail zero-padded) to `sum`. */
+/**
+ * Adds `len` bytes (big-endian 16-bit words, odd tail zero-padded) to `sum`.
+ * The returned running sum is folded to 16 bits (end-around carry), so calls
+ * chain without overflow for any length; `sum` may be any uint32_t.
+ */
 uint32_t l4_cksum_add(uint32_t sum, const uint8_t *data, size_t len);
 
 /** Folds a running sum to 16 bits and returns its one's complement (the field value). */

@@ -37,7 +37,8 @@
 
 /**
  * A parsed ICMP message (either version). For echo, `id` and `seq` are the
- * identifier and sequence number; for destination unreachable `rest` holds
+ * identifier and sequence number (the parser always fills id/seq and rest
+ * from bytes 4..7, whatever the type); for destination unreachable `rest` holds
  * the 4 bytes after the checksum (unused / next-hop MTU) and `body` the
  * invoking packet as much as was quoted. Pointers borrow the parsed buffer.
  */
@@ -72,11 +73,16 @@ int l4_icmp6_parse(l4_icmp_msg *m, const uint8_t *buf, size_t len, const l4_addr
  * Writes `m` (type, code, id/seq for echo types, `rest` otherwise, then
  * m->body_len bytes of m->body; body may already sit at dst+8) into `dst`
  * with a computed checksum; m->cksum is ignored.
- * Returns the message length. Errors: L4_ERR_NOBUF.
+ * Returns the message length. Errors: L4_ERR_NOBUF, L4_ERR_INVALID_ARGUMENT
+ * (body over 65527 bytes, or body NULL with a nonzero body_len).
  */
 l4_ssize l4_icmp4_write(uint8_t *dst, size_t cap, const l4_icmp_msg *m);
 
-/** As l4_icmp4_write, for ICMPv6 with the pseudo-header of `src`/`dst`. */
+/**
+ * As l4_icmp4_write, for ICMPv6 with the pseudo-header of `src`/`daddr`
+ * (echo types are 128/129). L4_ERR_INVALID_ARGUMENT also when an address is
+ * not IPv6.
+ */
 l4_ssize l4_icmp6_write(uint8_t *dst, size_t cap, const l4_icmp_msg *m, const l4_addr *src,
                         const l4_addr *daddr);
 

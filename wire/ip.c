@@ -53,6 +53,20 @@ int l4_ip_parse(l4_ip_pkt *p, const uint8_t *buf, size_t len)
     }
 }
 
+/*
+ * RFC 1624 §3, eqn. 3: when one 16-bit word of an IPv4 header changes from m
+ * to m', the checksum becomes HC' = ~(~HC + ~m + m'), with end-around carries.
+ */
+static void ip_cksum_update(uint8_t *hdr, uint16_t old_word, uint16_t new_word)
+{
+    uint32_t s = (uint16_t)~l4_get_u16(hdr + 10);
+    s += (uint16_t)~old_word;
+    s += new_word;
+    while (s >> 16)
+        s = (s & 0xffff) + (s >> 16);
+    l4_put_u16(hdr + 10, (uint16_t)~s);
+}
+
 int l4_ip_set_ecn(uint8_t *buf, size_t len, uint8_t ecn)
 {
     if (ecn > L4_ECN_CE)
@@ -67,14 +81,7 @@ int l4_ip_set_ecn(uint8_t *buf, size_t len, uint8_t ecn)
             return L4_ERR_MALFORMED;
         uint16_t old_word = l4_get_u16(buf);
         buf[1] = (uint8_t)((buf[1] & 0xfc) | ecn);
-        uint16_t new_word = l4_get_u16(buf);
-        /* RFC 1624 §3, eqn. 3: HC' = ~(~HC + ~m + m'), with end-around carries. */
-        uint32_t s = (uint16_t)~l4_get_u16(buf + 10);
-        s += (uint16_t)~old_word;
-        s += new_word;
-        while (s >> 16)
-            s = (s & 0xffff) + (s >> 16);
-        l4_put_u16(buf + 10, (uint16_t)~s);
+        ip_cksum_update(buf, old_word, l4_get_u16(buf));
         return 0;
     }
     case 6:
@@ -83,6 +90,34 @@ int l4_ip_set_ecn(uint8_t *buf, size_t len, uint8_t ecn)
         /* The traffic class spans bytes 0..1; its ECN bits are 0x30 of byte 1. */
         buf[1] = (uint8_t)((buf[1] & 0xcf) | ecn << 4);
         return 0;
+    default:
+        return L4_ERR_MALFORMED;
+    }
+}
+
+int l4_ip_dec_ttl(uint8_t *buf, size_t len)
+{
+    if (len == 0)
+        return L4_ERR_TRUNCATED;
+    switch (buf[0] >> 4) {
+    case 4: {
+        if (len < L4_IPV4_MIN_HDR)
+            return L4_ERR_TRUNCATED;
+        if ((buf[0] & 0x0f) < 5)
+            return L4_ERR_MALFORMED;
+        if (buf[8] == 0)
+            return 0;
+        uint16_t old_word = l4_get_u16(buf + 8); /* TTL and protocol share a word */
+        buf[8]--;
+        ip_cksum_update(buf, old_word, l4_get_u16(buf + 8));
+        return buf[8];
+    }
+    case 6:
+        if (len < L4_IPV6_HDR)
+            return L4_ERR_TRUNCATED;
+        if (buf[7] > 0)
+            buf[7]--;
+        return buf[7];
     default:
         return L4_ERR_MALFORMED;
     }

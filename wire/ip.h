@@ -41,8 +41,19 @@ int l4_ip_parse(l4_ip_pkt *p, const uint8_t *buf, size_t len);
 /**
  * Rewrites the ECN field of the IP packet at `buf` in place to `ecn`
  * (L4_ECN_*); for IPv4 the header checksum is updated (RFC 1624).
- * Returns 0. Errors: L4_ERR_TRUNCATED, L4_ERR_MALFORMED (not IPv4/IPv6).
+ * Returns 0. Errors: L4_ERR_TRUNCATED, L4_ERR_MALFORMED (not IPv4/IPv6, or
+ * IHL < 5), L4_ERR_INVALID_ARGUMENT (ecn > 3). Nothing is changed on error.
  */
 int l4_ip_set_ecn(uint8_t *buf, size_t len, uint8_t ecn);
+
+/**
+ * Decrements the TTL (IPv4) or hop limit (IPv6) of the packet at `buf` in
+ * place, as a router forwarding it does (RFC 791 §3.2, RFC 8200 §3); for IPv4
+ * the header checksum is updated (RFC 1624). A packet whose TTL is already 0
+ * is left unchanged. Returns the new TTL, so 0 means "do not forward; send
+ * Time Exceeded". Errors: L4_ERR_TRUNCATED (shorter than the fixed header),
+ * L4_ERR_MALFORMED (not IPv4/IPv6, or IHL < 5).
+ */
+int l4_ip_dec_ttl(uint8_t *buf, size_t len);
 
 #endif

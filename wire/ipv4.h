@@ -64,8 +64,9 @@ int l4_ipv4_parse(l4_ipv4_hdr *h, const uint8_t *buf, size_t len);
  * h->hdr_len, h->total_len and h->cksum are ignored.
  *
  * Returns the header length written. Errors: L4_ERR_NOBUF (cap too small),
- * L4_ERR_INVALID_ARGUMENT (options longer than 40 bytes or total length over
- * 65535).
+ * L4_ERR_INVALID_ARGUMENT (options longer than 40 bytes or NULL with a
+ * nonzero length, total length over 65535, frag_off not a multiple of 8).
+ * dscp and ecn are masked to 6 and 2 bits; options are padded with EOL (0).
  */
 l4_ssize l4_ipv4_write(uint8_t *dst, size_t cap, const l4_ipv4_hdr *h);
 

@@ -109,8 +109,16 @@ l4_ssize l4_tcp_opts_len(const l4_tcp_opts *o);
  * `dst`). The checksum covers the pseudo-header of `src`/`daddr`; with NULL
  * addresses it is left 0.
  *
+ * Exact layouts (each piece 4-byte aligned, in this order; Linux-like):
+ *   MSS 02 04 mm mm | SACK_PERM+TS 04 02 08 0a val ecr | TS alone 01 01 08 0a
+ *   val ecr | SACK_PERM alone 01 01 04 02 | WSCALE 01 03 03 ws | SACK blocks
+ *   01 01 05 len blocks (only when HAS_SACK and sack_count > 0).
+ * So a SYN with MSS, SACK_PERM, TS and WSCALE is 20 option bytes; a data
+ * segment with TS and n SACK blocks is 12 + 4 + 8n (n <= 3 fits).
+ *
  * Returns the segment length. Errors: L4_ERR_NOBUF, L4_ERR_INVALID_ARGUMENT
- * (options over 40 bytes, more than 4 SACK blocks, segment over 65535 bytes).
+ * (options over 40 bytes, more than 4 SACK blocks, segment over 65535 bytes,
+ * payload NULL with a nonzero payload_len).
  */
 l4_ssize l4_tcp_write(uint8_t *dst, size_t cap, const l4_tcp_hdr *h, const l4_addr *src,
                       const l4_addr *daddr);
@@ -118,7 +126,8 @@ l4_ssize l4_tcp_write(uint8_t *dst, size_t cap, const l4_tcp_hdr *h, const l4_ad
 /**
  * Writes the names of the flags in `flags` ("SYN ACK", in the order FIN SYN
  * RST PSH ACK URG ECE CWR; "" for none), separated by spaces, into `buf`.
- * Returns the length, or L4_ERR_NOBUF (32 bytes always suffice).
+ * Returns the length, or L4_ERR_NOBUF (32 bytes always suffice; buf is then
+ * truncated and NUL-terminated when cap > 0).
  */
 int l4_tcp_flags_str(uint8_t flags, char *buf, size_t cap);
 

@@ -40,6 +40,9 @@ int l4_udp_parse(l4_udp_hdr *h, const uint8_t *buf, size_t len, const l4_addr *s
  * checksum computed over the pseudo-header of `src`/`daddr` (a computed 0 is
  * sent as 0xffff). With `src` NULL over IPv4 the checksum is left 0 (none).
  *
+ * The family is known from whichever address is non-NULL: with one NULL and
+ * the other IPv6, or payload NULL with a nonzero payload_len, the call fails.
+ *
  * Returns the datagram length. Errors: L4_ERR_NOBUF, L4_ERR_INVALID_ARGUMENT
  * (datagram over 65535 bytes, or NULL addresses over IPv6).
  */

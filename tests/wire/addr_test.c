@@ -80,6 +80,13 @@ static void test_format_rfc5952(void)
     addr_expect("1:0:0:0:0:0:0:0", "1::");
     addr_expect("0:0:0:0:0:0:0:1", "::1");
     addr_expect("1:2:3:4:5:6:7:8", "1:2:3:4:5:6:7:8");
+    /* "::" may stand for a single group on input (RFC 4291 §2.2), never on output. */
+    addr_expect("1:2:3:4:5:6:7::", "1:2:3:4:5:6:7:0");
+    addr_expect("::2:3:4:5:6:7:8", "0:2:3:4:5:6:7:8");
+    addr_expect("1::3:4:5:6:7:8", "1:0:3:4:5:6:7:8");
+    /* A dotted quad may end any address; only ::ffff:0:0/96 prints as one. */
+    addr_expect("1:2:3:4:5:6:1.2.3.4", "1:2:3:4:5:6:102:304");
+    addr_expect("::1.2.3.4", "::102:304");
     addr_expect("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
                 "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff");
     /* §5: IPv4-mapped addresses keep a dotted quad. */

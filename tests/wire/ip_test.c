@@ -145,9 +145,48 @@ static void test_set_ecn_errors(void)
     CHECK_MEM(b, pkt_syn6, 80); /* untouched on error */
 }
 
+static void test_dec_ttl(void)
+{
+    uint8_t b[80];
+    memcpy(b, pkt_syn4, 60);
+    for (int ttl = 63; ttl >= 0; ttl--) {
+        CHECK_EQ(l4_ip_dec_ttl(b, 60), ttl);
+        CHECK_EQU(b[8], ttl);
+        CHECK_EQU(l4_cksum(b, 20), 0); /* still valid after each step */
+    }
+    /* At 0 nothing changes. */
+    CHECK_EQ(l4_ip_dec_ttl(b, 60), 0);
+    CHECK_EQU(b[8], 0);
+    CHECK_EQU(l4_cksum(b, 20), 0);
+    CHECK_MEM(b + 20, pkt_syn4 + 20, 40);
+    l4_ip_pkt p;
+    CHECK_EQ(l4_ip_parse(&p, b, 60), 0);
+    CHECK_EQ(p.ttl, 0);
+
+    memcpy(b, pkt_syn6, 80);
+    CHECK_EQ(l4_ip_dec_ttl(b, 80), 63);
+    CHECK_EQU(b[7], 63);
+    CHECK_MEM(b, pkt_syn6, 7);
+    CHECK_MEM(b + 8, pkt_syn6 + 8, 72);
+    b[7] = 0;
+    CHECK_EQ(l4_ip_dec_ttl(b, 80), 0);
+    CHECK_EQU(b[7], 0);
+
+    CHECK_EQ(l4_ip_dec_ttl(b, 0), L4_ERR_TRUNCATED);
+    CHECK_EQ(l4_ip_dec_ttl(b, 39), L4_ERR_TRUNCATED);
+    memcpy(b, pkt_syn4, 60);
+    CHECK_EQ(l4_ip_dec_ttl(b, 19), L4_ERR_TRUNCATED);
+    b[0] = 0x43;
+    CHECK_EQ(l4_ip_dec_ttl(b, 60), L4_ERR_MALFORMED);
+    b[0] = 0x15;
+    CHECK_EQ(l4_ip_dec_ttl(b, 60), L4_ERR_MALFORMED);
+    CHECK_EQU(b[8], 64);
+}
+
 static const l4_test TESTS[] = {
-    TEST(test_parse_v4),   TEST(test_parse_v6),   TEST(test_parse_errors),   TEST(test_v4_fragment),
-    TEST(test_set_ecn_v4), TEST(test_set_ecn_v6), TEST(test_set_ecn_errors), TEST_END};
+    TEST(test_dec_ttl),      TEST(test_parse_v4),       TEST(test_parse_v6),
+    TEST(test_parse_errors), TEST(test_v4_fragment),    TEST(test_set_ecn_v4),
+    TEST(test_set_ecn_v6),   TEST(test_set_ecn_errors), TEST_END};
 
 int main(int argc, char **argv)
 {
