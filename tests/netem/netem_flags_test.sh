@@ -38,10 +38,14 @@ expect_bad "longer than 15" --a "$NS_A:l4a-name-too-long-x" --b "$B"
 expect_bad "--duration '10'" --a "$A" --b "$B" --duration 10
 expect_bad "--mtu '20'" --a "$A" --b "$B" --mtu 20
 expect_bad "--seed 'x'" --a "$A" --b "$B" --seed x
+expect_bad "--pcap: " --a "$A" --b "$B" --pcap "$WORK/no/such/dir/x.pcap"
 expect_bad "the same device" --a "$A" --b "$NS_A:l4a:10.231.4.2/24"
 # A namespace that does not exist: side A was already created, then removed.
 expect_bad "network namespace 'l4t-netem-$$-nosuch'" --a "$A" --b "l4t-netem-$$-nosuch:l4b"
 ! ip -n "$NS_A" link show l4a >/dev/null 2>&1 || fail "device l4a left behind in $NS_A"
+# ... and with --pcap, no empty capture is left either.
+expect_bad "network namespace" --a "$A" --b "l4t-netem-$$-nosuch:l4b" --pcap "$WORK/none.pcap"
+[ ! -e "$WORK/none.pcap" ] || fail "an empty capture was left behind"
 
 # --duration: stops by itself, exit 0, reports how long it ran.
 rc=0
@@ -59,3 +63,10 @@ grep -q 'a->b  link "rate 1mbit"' "$WORK/text.out" || fail "text output: $(cat "
 grep -q 'b->a  link "delay 2ms"' "$WORK/text.out" || fail "text output: $(cat "$WORK/text.out")"
 grep -q "dropped 0: loss 0, queue 0, device write 0" "$WORK/text.out" || fail "text output: $(cat "$WORK/text.out")"
 echo "ok: --duration and text output"
+# --stats: a line of counters per second on stderr.
+"$L4KIT" netem --a "$A" --b "$B" --duration 1200ms --stats >/dev/null 2>"$WORK/stats.err" ||
+  fail "--stats run failed: $(cat "$WORK/stats.err")"
+# (The kernel's own IPv6 housekeeping, MLD reports, may cross the link.)
+grep -Eq "^l4kit netem: +1\.0s  a->b read [0-9]+ delivered [0-9]+ dropped 0 \(loss 0 queue 0\) marked 0  b->a read" \
+  "$WORK/stats.err" || fail "--stats output: $(cat "$WORK/stats.err")"
+echo "ok: --stats"

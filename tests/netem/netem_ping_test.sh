@@ -5,7 +5,7 @@
 . "$(dirname "$0")/netem_lib.sh"
 command -v ping >/dev/null || fail "ping (iputils-ping) is not installed"
 
-start_netem netem 1 "delay 20ms"
+start_netem netem 1 "delay 20ms" --pcap "$WORK/ping.pcap"
 in_a ping -c 10 -i 0.05 -W 2 10.231.1.2 >"$WORK/ping.txt" 2>&1 ||
   fail "ping failed: $(cat "$WORK/ping.txt")"
 stop_netem netem
@@ -29,6 +29,34 @@ for d in a_to_b b_to_a; do
   [ "$(jget "$J" "j['link']['$d']['read']")" -eq "$n" ] || fail "$d read != delivered: $(cat "$J")"
 done
 echo "ok: min RTT $min ms over delay 20ms each way"
+
+# --pcap: the ten requests and ten replies as delivered, with wall-clock
+# times (link time); each reply is delivered to A at least the 20 ms link
+# delay after its request was delivered to B (20 ms plus B's turnaround,
+# which includes how late the request was written into B).
+"$PY" - "$WORK/ping.pcap" <<'PYEOF' || fail "the capture is wrong"
+import struct, sys, time
+d = open(sys.argv[1], "rb").read()
+magic, _, _, _, _, _, linktype = struct.unpack("<IHHiIII", d[:24])
+assert magic == 0xA1B23C4D, hex(magic)  # nanosecond pcap
+assert linktype == 101, linktype        # LINKTYPE_RAW
+off, req, rep = 24, {}, {}
+while off < len(d):
+    sec, nsec, incl, orig = struct.unpack("<IIII", d[off:off + 16])
+    pkt = d[off + 16:off + 16 + incl]
+    off += 16 + incl
+    t = sec + nsec / 1e9
+    assert abs(t - time.time()) < 60, t  # wall-clock time
+    if pkt[0] >> 4 == 4 and pkt[9] == 1:
+        ihl = (pkt[0] & 15) * 4
+        seq = struct.unpack(">H", pkt[ihl + 6:ihl + 8])[0]
+        (req if pkt[ihl] == 8 else rep)[seq] = t
+assert sorted(req) == sorted(rep) and len(req) == 10, (req, rep)
+gaps = [rep[s] - req[s] for s in req]
+assert 0.020 <= min(gaps) and max(gaps) < 0.100, gaps
+print("ok: capture holds 10 requests and 10 replies, reply - request %.2f..%.2f ms"
+      % (min(gaps) * 1e3, max(gaps) * 1e3))
+PYEOF
 
 # IPv6 too (addresses set by ioctl; TUN devices skip duplicate address
 # detection, so they are usable at once): "delay 5ms" gives a 10 ms RTT.

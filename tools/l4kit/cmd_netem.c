@@ -10,46 +10,46 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cmd.h"
 #include "io/clock.h"
 #include "io/netem.h"
+#include "io/pcap.h"
 #include "io/tun.h"
+#include "json.h"
 #include "sim/link_spec.h"
 
-static void netem_usage(FILE *f)
-{
-    fprintf(f, "usage: l4kit netem --a NS:TUN[:ADDR/PREFIX] --b NS:TUN[:ADDR/PREFIX]\n"
-               "                   [--link SPEC] [--link-back SPEC] [--seed N] [--duration TIME]\n"
-               "                   [--mtu N] [--stats] [--json]\n"
-               "\n"
-               "Creates TUN device TUN in network namespace NS (as made by 'ip netns add NS'; an\n"
-               "empty NS means the current one) for each side, brings it up with the kernel's\n"
-               "address ADDR/PREFIX when given, and carries every packet one device receives from\n"
-               "the kernel to the other through an emulated link, in real time. Runs until\n"
-               "--duration is over or SIGINT/SIGTERM, then prints the counters of each direction.\n"
-               "Needs root (CAP_NET_ADMIN, CAP_SYS_ADMIN).\n"
-               "\n"
-               "  --a NS:TUN[:ADDR/PREFIX]  side A, e.g. l4a-ns:l4a:10.231.0.1/24 (IPv6: "
-               "ns:tun:fd00::1/64)\n"
-               "  --b NS:TUN[:ADDR/PREFIX]  side B, e.g. l4b-ns:l4b:10.231.0.2/24\n"
-               "  --link SPEC       the A->B direction, the link spec of 'l4kit sim', e.g.\n"
-               "                    \"rate 50mbit delay 10ms jitter 1ms loss 1%% loss-burst 2 "
-               "reorder 1%%\n"
-               "                     duplicate 0.1%% corrupt 0.1%% queue 100 ecn-threshold 20\"\n"
-               "                    (default: an ideal link)\n"
-               "  --link-back SPEC  the B->A direction (default: the same as --link)\n"
-               "  --seed N          seed of the link's random decisions (default 1)\n"
-               "  --duration TIME   stop after TIME (units ns us ms s m, e.g. 30s); default: until "
-               "a signal\n"
-               "  --mtu N           MTU of both devices (default 1500)\n"
-               "  --stats           print each direction's counters to stderr every second\n"
-               "  --json            print the final counters as one JSON object\n"
-               "\n"
-               "Once both devices are up it prints 'l4kit netem: running ...' on stderr.\n"
-               "Exit status: 0 after a clean stop, 1 on a run-time failure, 2 on bad input\n"
-               "(including a namespace that does not exist).\n");
-}
+static const char netem_help[] =
+    "usage: l4kit netem --a NS:TUN[:ADDR/PREFIX] --b NS:TUN[:ADDR/PREFIX]\n"
+    "                   [--link SPEC] [--link-back SPEC] [--seed N] [--duration TIME]\n"
+    "                   [--mtu N] [--stats] [--json] [--pcap FILE]\n"
+    "\n"
+    "For each side, creates TUN device TUN in network namespace NS (made by\n"
+    "'ip netns add NS'; an empty NS means the current one), gives the kernel the\n"
+    "address ADDR/PREFIX on it when given and brings it up. Every packet one\n"
+    "device receives from the kernel is carried to the other through an emulated\n"
+    "link, in real time. Runs until --duration is over or SIGINT/SIGTERM, then\n"
+    "prints the counters of each direction. Needs root.\n"
+    "\n"
+    "  --a NS:TUN[:ADDR/PREFIX]  side A, e.g. nsa:l4a:10.231.0.1/24 or nsa:l4a:fd00::1/64\n"
+    "  --b NS:TUN[:ADDR/PREFIX]  side B, e.g. nsb:l4b:10.231.0.2/24\n"
+    "  --link SPEC       the A->B direction, in the link spec of 'l4kit sim':\n"
+    "                    rate 50mbit delay 10ms jitter 1ms loss 1% loss-burst 2\n"
+    "                    reorder 1% duplicate 0.1% corrupt 0.1% queue 100\n"
+    "                    ecn-threshold 20 (any subset; default: an ideal link)\n"
+    "  --link-back SPEC  the B->A direction (default: the same as --link)\n"
+    "  --seed N          seed of the link's random decisions (default 1)\n"
+    "  --duration TIME   stop after TIME (ns us ms s m: 30s, 1.5m); default: at a signal\n"
+    "  --mtu N           MTU of both devices (default 1500)\n"
+    "  --stats           print each direction's counters to stderr every second\n"
+    "  --json            print the final counters as one JSON object\n"
+    "  --pcap FILE       write every packet the link delivers, both directions, to\n"
+    "                    FILE (raw IP, wall-clock time of delivery)\n"
+    "\n"
+    "Once both devices are up it prints 'l4kit netem: running ...' on stderr.\n"
+    "Exit status: 0 after a clean stop, 1 on a run-time failure, 2 on bad input\n"
+    "(including a namespace that does not exist).\n";
 
 /* A one-line reason on stderr and the usage exit status. */
 static int netem_bad(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -128,23 +128,9 @@ static int netem_parse_side(const char *flag, const char *text, char *buf, size_
 
 /* ---- output ----------------------------------------------------------------- */
 
-static void netem_json_str(FILE *f, const char *s)
-{
-    fputc('"', f);
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\')
-            fprintf(f, "\\%c", c);
-        else if (c < 0x20)
-            fprintf(f, "\\u%04x", c);
-        else
-            fputc(c, f);
-    }
-    fputc('"', f);
-}
-
 typedef struct netem_cli {
     l4_netem *ne;
+    l4_pcap_writer *pcap;
     const char *spec_text[2]; /* canonical spec text per direction */
     int stats_timer;
 } netem_cli;
@@ -154,6 +140,16 @@ static const char *const netem_dir_name[2] = {"a->b", "b->a"};
 static uint64_t netem_dropped(const l4_netem_dir_stats *s)
 {
     return s->link.dropped_loss + s->link.dropped_queue + s->write_errors;
+}
+
+/* The netem tap: delivered packets into the capture. */
+static void netem_pcap_tap(void *user, int dir, int event, l4_time wall, const uint8_t *pkt,
+                           size_t len)
+{
+    (void)dir;
+    netem_cli *cli = user;
+    if (event == L4_SIM_TAP_DELIVER)
+        (void)l4_pcap_writer_write(cli->pcap, wall, pkt, len); /* failures reported at close */
 }
 
 static void netem_on_stats(void *user, l4_time now)
@@ -176,15 +172,19 @@ static void netem_on_stats(void *user, l4_time now)
 static void netem_print_text(const netem_cli *cli)
 {
     int sig = l4_netem_stop_signal(cli->ne);
-    printf("l4kit netem: ran %.3f s (%s)\n", l4_netem_elapsed(cli->ne),
+    printf("l4kit netem: ran %.3f s (%s), %.3f s of CPU\n", l4_netem_elapsed(cli->ne),
            sig == SIGINT    ? "SIGINT"
            : sig == SIGTERM ? "SIGTERM"
-                            : "done");
+                            : "done",
+           (double)l4_io_cpu_time() / 1e9);
     for (int d = 0; d < 2; d++) {
         l4_netem_dir_stats s;
         l4_netem_stats(cli->ne, d, &s);
         const l4_link_stats *l = &s.link;
-        printf("  %s  link \"%s\"\n", netem_dir_name[d], cli->spec_text[d]);
+        if (cli->spec_text[d][0])
+            printf("  %s  link \"%s\"\n", netem_dir_name[d], cli->spec_text[d]);
+        else
+            printf("  %s  link (ideal)\n", netem_dir_name[d]);
         printf("        read %" PRIu64 " pkts (%" PRIu64 " bytes), sent %" PRIu64
                ", delivered %" PRIu64 " pkts (%" PRIu64 " bytes)\n",
                s.read_pkts, s.read_bytes, l->sent_pkts, s.written_pkts, s.written_bytes);
@@ -205,17 +205,17 @@ static void netem_print_text(const netem_cli *cli)
 static void netem_print_json(const netem_cli *cli, const l4_netem_config *cfg, uint64_t seed)
 {
     int sig = l4_netem_stop_signal(cli->ne);
-    printf("{\"seed\":%" PRIu64 ",\"seconds\":%.6f,\"stopped_by\":\"%s\",", seed,
-           l4_netem_elapsed(cli->ne),
+    printf("{\"seed\":%" PRIu64 ",\"seconds\":%.6f,\"cpu_seconds\":%.6f,\"stopped_by\":\"%s\",",
+           seed, l4_netem_elapsed(cli->ne), (double)l4_io_cpu_time() / 1e9,
            sig == SIGINT    ? "SIGINT"
            : sig == SIGTERM ? "SIGTERM"
                             : "duration");
     const l4_tun_config *tc[2] = {&cfg->a, &cfg->b};
     for (int i = 0; i < 2; i++) {
         printf("\"%c\":{\"netns\":", 'a' + i);
-        netem_json_str(stdout, tc[i]->netns);
+        json_str(stdout, tc[i]->netns);
         printf(",\"tun\":");
-        netem_json_str(stdout, l4_netem_tun(cli->ne, i)->name);
+        json_str(stdout, l4_netem_tun(cli->ne, i)->name);
         printf(",\"mtu\":%d},", l4_netem_tun(cli->ne, i)->mtu);
     }
     printf("\"link\":{");
@@ -224,7 +224,7 @@ static void netem_print_json(const netem_cli *cli, const l4_netem_config *cfg, u
         l4_netem_stats(cli->ne, d, &s);
         const l4_link_stats *l = &s.link;
         printf("%s\"%s\":{\"spec\":", d ? "," : "", d ? "b_to_a" : "a_to_b");
-        netem_json_str(stdout, cli->spec_text[d]);
+        json_str(stdout, cli->spec_text[d]);
         printf(",\"read\":%" PRIu64 ",\"read_bytes\":%" PRIu64 ",\"offered\":%" PRIu64
                ",\"sent\":%" PRIu64 ",\"delivered\":%" PRIu64 ",\"delivered_bytes\":%" PRIu64
                ",\"dropped\":%" PRIu64 ",\"dropped_loss\":%" PRIu64 ",\"dropped_queue\":%" PRIu64
@@ -249,14 +249,14 @@ int cmd_netem(int argc, char **argv)
     memset(&cfg, 0, sizeof cfg);
     char side_buf[2][256];
     const char *side_text[2] = {NULL, NULL};
-    const char *link = NULL, *link_back = NULL;
+    const char *link = NULL, *link_back = NULL, *pcap = NULL;
     uint64_t seed = 1;
     int stats = 0, json = 0, mtu = 0;
 
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
         if (!strcmp(arg, "--help") || !strcmp(arg, "-h")) {
-            netem_usage(stdout);
+            fputs(netem_help, stdout);
             return 0;
         }
         if (!strcmp(arg, "--stats")) {
@@ -267,8 +267,8 @@ int cmd_netem(int argc, char **argv)
             json = 1;
             continue;
         }
-        static const char *const with_value[] = {"--a",    "--b",        "--link", "--link-back",
-                                                 "--seed", "--duration", "--mtu",  NULL};
+        static const char *const with_value[] = {
+            "--a", "--b", "--link", "--link-back", "--seed", "--duration", "--mtu", "--pcap", NULL};
         int known = 0;
         for (int k = 0; with_value[k]; k++)
             known |= !strcmp(arg, with_value[k]);
@@ -288,6 +288,8 @@ int cmd_netem(int argc, char **argv)
                 return rc;
         } else if (!strcmp(arg, "--link")) {
             link = val;
+        } else if (!strcmp(arg, "--pcap")) {
+            pcap = val;
         } else if (!strcmp(arg, "--link-back")) {
             link_back = val;
         } else if (!strcmp(arg, "--seed")) {
@@ -338,9 +340,21 @@ int cmd_netem(int argc, char **argv)
     cli.spec_text[1] = spec_text[1];
 
     char err[512];
+    if (pcap) {
+        if (l4_pcap_writer_open(&cli.pcap, pcap, err, sizeof err) != 0) {
+            fprintf(stderr, "l4kit netem: --pcap: %s\n", err);
+            return 2;
+        }
+        cfg.tap = netem_pcap_tap;
+        cfg.tap_user = &cli;
+    }
     int rc = l4_netem_new(&cli.ne, &cfg, err, sizeof err);
     if (rc != 0) {
         fprintf(stderr, "l4kit netem: %s\n", err);
+        if (cli.pcap) {
+            l4_pcap_writer_close(cli.pcap);
+            unlink(pcap); /* nothing ran: leave no empty capture behind */
+        }
         /* A namespace or a setting that does not exist is bad input. */
         return rc == L4_ERR_NOT_FOUND || rc == L4_ERR_INVALID_ARGUMENT ? 2 : 1;
     }
@@ -362,5 +376,9 @@ int cmd_netem(int argc, char **argv)
     if (rc != 0)
         fprintf(stderr, "l4kit netem: %s\n", l4_netem_error(cli.ne));
     l4_netem_del(cli.ne);
+    if (cli.pcap && l4_pcap_writer_close(cli.pcap) != 0) {
+        fprintf(stderr, "l4kit netem: --pcap: writing %s failed\n", pcap);
+        rc = L4_ERR_IO;
+    }
     return rc != 0 ? 1 : 0;
 }
