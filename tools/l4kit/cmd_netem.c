@@ -314,8 +314,7 @@ int cmd_netem(int argc, char **argv)
     }
     if (!side_text[0] || !side_text[1])
         return netem_bad("%s is required (try 'l4kit netem --help')", side_text[0] ? "--b" : "--a");
-    if (cfg.a.netns[0] && cfg.b.netns[0] && !strcmp(cfg.a.netns, cfg.b.netns) &&
-        !strcmp(cfg.a.name, cfg.b.name))
+    if (!strcmp(cfg.a.netns, cfg.b.netns) && !strcmp(cfg.a.name, cfg.b.name))
         return netem_bad("--a and --b name the same device '%s'", cfg.a.name);
 
     char why[256];
