@@ -119,6 +119,11 @@ const l4_host_config *l4_host_config_get(const l4_host *h)
     return &h->cfg;
 }
 
+l4_time l4_host_now(const l4_host *h)
+{
+    return h->now;
+}
+
 size_t l4_host_socket_count(const l4_host *h)
 {
     return h->nsocks;
@@ -138,9 +143,8 @@ int host_addr_is_any(const l4_addr *a)
 static int host_addr_is_multicast(const l4_addr *a)
 {
     if (a->family == L4_AF_INET4)
-        return (a->bytes[0] & 0xf0) == 0xe0 ||
-               (a->bytes[0] == 255 && a->bytes[1] == 255 && a->bytes[2] == 255 &&
-                a->bytes[3] == 255);
+        return (a->bytes[0] & 0xf0) == 0xe0 || (a->bytes[0] == 255 && a->bytes[1] == 255 &&
+                                                a->bytes[2] == 255 && a->bytes[3] == 255);
     return a->bytes[0] == 0xff;
 }
 
@@ -307,6 +311,7 @@ int l4_host_input_if(l4_host *h, int ifindex, const uint8_t *pkt, size_t len, l4
     (void)ifindex; /* weak host model: any interface (RFC 1122 §3.3.4.2) */
     if (!h || (!pkt && len))
         return L4_ERR_INVALID_ARGUMENT;
+    h->now = now;
     h->st.ip_in++;
     l4_ip_pkt ip;
     int rc = l4_ip_parse(&ip, pkt, len);
@@ -377,6 +382,7 @@ l4_ssize l4_host_output_if(l4_host *h, int *ifindex, uint8_t *buf, size_t cap, l
         return L4_ERR_INVALID_ARGUMENT;
     if (ifindex)
         *ifindex = 0;
+    h->now = now;
     if (h->txq_head) {
         host_txpkt *p = h->txq_head;
         if (p->len > cap)
@@ -410,8 +416,8 @@ l4_ssize l4_host_output_if(l4_host *h, int *ifindex, uint8_t *buf, size_t cap, l
                 break;
             }
             if (n > 0) {
-                l4_ssize w = host_ip_header(h, buf, hl, &s->laddr, &s->raddr, L4_IPPROTO_TCP,
-                                            ecn, (size_t)n);
+                l4_ssize w = host_ip_header(h, buf, hl, &s->laddr, &s->raddr, L4_IPPROTO_TCP, ecn,
+                                            (size_t)n);
                 if (w < 0) {
                     ret = w;
                     break;
@@ -450,6 +456,7 @@ int l4_host_handle_timeout(l4_host *h, l4_time now)
 {
     if (!h)
         return L4_ERR_INVALID_ARGUMENT;
+    h->now = now;
     host_enter(h);
     /* Each connection due runs once per call: bounded even if a timer
        handler leaves a deadline at `now`. */

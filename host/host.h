@@ -53,42 +53,42 @@ typedef struct l4_host l4_host;
 
 /** Tunables; start from l4_host_config_default(). */
 typedef struct l4_host_config {
-    uint64_t seed;             /* all of the host's randomness derives from it */
-    uint32_t mtu;              /* link MTU (every interface); default 1500, min 1280 */
-    uint16_t ephemeral_min;    /* RFC 6056 range; default 49152 */
-    uint16_t ephemeral_max;    /* default 65535 */
-    uint32_t ephemeral_incr;   /* RFC 6056 §3.3.5: random step 1..this after each pick; default 8 */
-    uint8_t udp_checksum_v4;   /* send UDP checksums over IPv4 (RFC 768 optional); default 1 */
-    uint32_t udp_rcvq_bytes;   /* per-socket UDP receive queue limit; default 212992 */
-    uint32_t icmp_rate;        /* ICMP errors per second (token bucket); 0 = unlimited; default 1000 */
-    uint32_t icmp_burst;       /* bucket size; default 50 */
-    uint8_t tcp_tw_reuse;      /* reuse a TIME_WAIT 4-tuple for connect(), see socket.h; default 1 */
-    uint32_t txq_limit;        /* host-built packets (UDP, ICMP, RST) queued; default 1024 */
-    uint32_t max_sockets;      /* open sockets (incl. half-open and orphans); default 1 << 20 */
-    l4_tcp_settings tcp;       /* settings for every TCP connection (mss is set from mtu,
-                                  isn_secret from the seed) */
+    uint64_t seed;           /* all of the host's randomness derives from it */
+    uint32_t mtu;            /* link MTU (every interface); default 1500, min 1280 */
+    uint16_t ephemeral_min;  /* RFC 6056 range; default 49152 */
+    uint16_t ephemeral_max;  /* default 65535 */
+    uint32_t ephemeral_incr; /* RFC 6056 §3.3.5: random step 1..this after each pick; default 8 */
+    uint8_t udp_checksum_v4; /* send UDP checksums over IPv4 (RFC 768 optional); default 1 */
+    uint32_t udp_rcvq_bytes; /* per-socket UDP receive queue limit; default 212992 */
+    uint32_t icmp_rate;   /* ICMP errors per second (token bucket); 0 = unlimited; default 1000 */
+    uint32_t icmp_burst;  /* bucket size; default 50 */
+    uint8_t tcp_tw_reuse; /* reuse a TIME_WAIT 4-tuple for connect(), see socket.h; default 1 */
+    uint32_t txq_limit;   /* host-built packets (UDP, ICMP, RST) queued; default 1024 */
+    uint32_t max_sockets; /* open sockets (incl. half-open and orphans); default 1 << 20 */
+    l4_tcp_settings tcp;  /* settings for every TCP connection (mss is set from mtu,
+                             isn_secret from the seed) */
 } l4_host_config;
 
 /** Drop and event counters, by cause. */
 typedef struct l4_host_stats {
     uint64_t ip_in, ip_out;
-    uint64_t ip_bad_header;    /* truncated / malformed / not IPv4 or IPv6 */
-    uint64_t ip_bad_checksum;  /* IPv4 header checksum */
-    uint64_t ip_bad_src;       /* impossible source address */
-    uint64_t ip_not_for_us;    /* destination is none of our addresses */
-    uint64_t ip_frag_dropped;  /* fragments (no reassembly) */
-    uint64_t ip_unknown_proto; /* not TCP, UDP or ICMP */
-    uint64_t tcp_in, tcp_bad;  /* segments; segments failing parse or checksum */
-    uint64_t tcp_no_socket;    /* segments for no connection or listener */
-    uint64_t tcp_rst_sent;     /* RSTs the host built (closed port, ACK to a listener) */
-    uint64_t tcp_listen_drop;  /* non-SYN, non-ACK segments to a listener */
+    uint64_t ip_bad_header;         /* truncated / malformed / not IPv4 or IPv6 */
+    uint64_t ip_bad_checksum;       /* IPv4 header checksum */
+    uint64_t ip_bad_src;            /* impossible source address */
+    uint64_t ip_not_for_us;         /* destination is none of our addresses */
+    uint64_t ip_frag_dropped;       /* fragments (no reassembly) */
+    uint64_t ip_unknown_proto;      /* not TCP, UDP or ICMP */
+    uint64_t tcp_in, tcp_bad;       /* segments; segments failing parse or checksum */
+    uint64_t tcp_no_socket;         /* segments for no connection or listener */
+    uint64_t tcp_rst_sent;          /* RSTs the host built (closed port, ACK to a listener) */
+    uint64_t tcp_listen_drop;       /* non-SYN, non-ACK segments to a listener */
     uint64_t tcp_syn_queue_full;    /* SYNs dropped: SYN queue at its backlog */
     uint64_t tcp_accept_queue_full; /* SYNs dropped: accept queue at its backlog */
     uint64_t tcp_conns_opened, tcp_conns_closed;
-    uint64_t tcp_tw_reused;    /* TIME_WAIT connections replaced by connect() */
-    uint64_t udp_in, udp_bad;  /* datagrams; datagrams failing parse or checksum */
-    uint64_t udp_no_port;      /* datagrams to a closed port */
-    uint64_t udp_rcvq_drops;   /* datagrams refused by a full receive queue */
+    uint64_t tcp_tw_reused;   /* TIME_WAIT connections replaced by connect() */
+    uint64_t udp_in, udp_bad; /* datagrams; datagrams failing parse or checksum */
+    uint64_t udp_no_port;     /* datagrams to a closed port */
+    uint64_t udp_rcvq_drops;  /* datagrams refused by a full receive queue */
     uint64_t icmp_in, icmp_bad;
     uint64_t icmp_echo_replies;
     uint64_t icmp_unreach_sent;
@@ -165,6 +165,12 @@ const l4_host_config *l4_host_config_get(const l4_host *h);
  * Never NULL.
  */
 const char *l4_host_strerror(int err);
+
+/**
+ * The latest `now` any call gave the host (input, output, timeout, socket
+ * calls). Socket callbacks use it as the current time.
+ */
+l4_time l4_host_now(const l4_host *h);
 
 /** Number of open sockets (including half-open connections and orphans in TIME_WAIT). */
 size_t l4_host_socket_count(const l4_host *h);

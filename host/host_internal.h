@@ -36,9 +36,9 @@ typedef struct l4_hsock l4_hsock;
 struct l4_hsock {
     l4_host *host;
     int sd;
-    uint8_t type;   /* L4_SOCK_STREAM / L4_SOCK_DGRAM */
-    uint8_t family; /* L4_AF_INET4 / L4_AF_INET6 */
-    uint8_t bound;  /* in the port table */
+    uint8_t type;     /* L4_SOCK_STREAM / L4_SOCK_DGRAM */
+    uint8_t family;   /* L4_AF_INET4 / L4_AF_INET6 */
+    uint8_t bound;    /* in the port table */
     uint8_t port_ref; /* counted in host->tcp_refs[lport] */
     uint8_t listening;
     uint8_t connected; /* TCP: has a conn to a peer; UDP: connect() done */
@@ -48,19 +48,19 @@ struct l4_hsock {
     uint8_t dirty;     /* on the output list */
     uint8_t on_evlist;
     uint8_t reuseaddr;
-    uint8_t active;    /* connect() (not accepted) */
-    uint8_t est_once;  /* reached ESTABLISHED */
+    uint8_t active;      /* connect() (not accepted) */
+    uint8_t est_once;    /* reached ESTABLISHED */
     uint8_t conn_closed; /* the conn reported CLOSED; bookkeeping pending */
     uint8_t shut_wr;
-    uint8_t q;         /* HQ_* */
-    uint8_t events;    /* HEV_* pending */
+    uint8_t q;      /* HQ_* */
+    uint8_t events; /* HEV_* pending */
     uint16_t lport, rport;
     l4_addr laddr, raddr;
     int err; /* pending error (L4_E*) */
     l4_tcp_conn *tcp;
     l4_udp_queue rq;
     l4_time deadline;
-    size_t heap_idx; /* SIZE_MAX when not in the timer heap */
+    size_t heap_idx;  /* SIZE_MAX when not in the timer heap */
     l4_time tw_since; /* first seen in TIME_WAIT (L4_TIME_NONE: not yet) */
     uint32_t hash;
     l4_hsock *hnext, *pnext, *dnext, *enext, *znext;
@@ -118,6 +118,7 @@ struct l4_host {
     l4_hsock *ev_head, *ev_tail;
     l4_hsock *zombies;
     int depth;
+    l4_time now; /* the latest time any call gave the host */
     int dispatching;
     /* ICMP error token bucket */
     uint64_t icmp_tokens_milli; /* tokens * 1000 */
@@ -179,10 +180,9 @@ void icmp_send_unreach(l4_host *h, const l4_ip_pkt *ip, const uint8_t *pkt, size
 void host_tcp_input(l4_host *h, const l4_ip_pkt *ip, l4_time now);
 
 /* udp_input.c */
-void host_udp_input(l4_host *h, const l4_ip_pkt *ip, const uint8_t *pkt, size_t len,
-                    l4_time now);
-l4_ssize host_udp_send(l4_host *h, l4_hsock *s, const void *buf, size_t len,
-                       const l4_addr *dst, uint16_t dport);
+void host_udp_input(l4_host *h, const l4_ip_pkt *ip, const uint8_t *pkt, size_t len, l4_time now);
+l4_ssize host_udp_send(l4_host *h, l4_hsock *s, const void *buf, size_t len, const l4_addr *dst,
+                       uint16_t dport);
 
 /* Errors: maps util/err.h codes from engines to L4_E*. */
 int host_errno(int err);

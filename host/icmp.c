@@ -142,9 +142,9 @@ void icmp_input(l4_host *h, const l4_ip_pkt *ip, const uint8_t *pkt, size_t len,
     (void)now;
     h->st.icmp_in++;
     l4_icmp_msg m;
-    int rc = ip->version == 4 ? l4_icmp4_parse(&m, ip->payload, ip->payload_len)
-                              : l4_icmp6_parse(&m, ip->payload, ip->payload_len, &ip->src,
-                                               &ip->dst);
+    int rc = ip->version == 4
+                 ? l4_icmp4_parse(&m, ip->payload, ip->payload_len)
+                 : l4_icmp6_parse(&m, ip->payload, ip->payload_len, &ip->src, &ip->dst);
     if (rc != 0) {
         h->st.icmp_bad++;
         return;

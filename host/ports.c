@@ -17,8 +17,8 @@
 
 static int ports_overlap(const l4_addr *a, const l4_addr *b)
 {
-    return a->family == b->family && (host_addr_is_any(a) || host_addr_is_any(b) ||
-                                      l4_addr_eq(a, b));
+    return a->family == b->family &&
+           (host_addr_is_any(a) || host_addr_is_any(b) || l4_addr_eq(a, b));
 }
 
 int ports_tw_reusable(const l4_host *h, const l4_hsock *s, l4_time now)
@@ -63,7 +63,8 @@ static void ports_keys(const l4_host *h, const l4_addr *la, const l4_addr *ra, u
 static void ports_advance(l4_host *h, uint32_t g, uint32_t attempts)
 {
     uint32_t step = 1 + l4_rng_below(&h->rng, h->cfg.ephemeral_incr);
-    h->eph_table[g % HOST_EPH_TABLE] = (uint16_t)(h->eph_table[g % HOST_EPH_TABLE] + attempts + step);
+    h->eph_table[g % HOST_EPH_TABLE] =
+        (uint16_t)(h->eph_table[g % HOST_EPH_TABLE] + attempts + step);
 }
 
 /* An exclusive port for bind(port 0) and UDP auto-bind: no bound socket of

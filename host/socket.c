@@ -146,8 +146,8 @@ int l4_socket_accept(l4_host *h, int sd, l4_addr *peer, uint16_t *pport)
         *pport = s->rport;
     /* Events that arrived before accept were held; announce the state now. */
     uint8_t ev = HEV_WRITABLE;
-    if (s->tcp && (l4_tcp_conn_recv_ready(s->tcp) > 0 ||
-                   l4_tcp_conn_state(s->tcp) != L4_TCP_ESTABLISHED))
+    if (s->tcp &&
+        (l4_tcp_conn_recv_ready(s->tcp) > 0 || l4_tcp_conn_state(s->tcp) != L4_TCP_ESTABLISHED))
         ev |= HEV_READABLE;
     host_enter(h);
     sock_event(h, s, ev);
@@ -158,6 +158,8 @@ int l4_socket_accept(l4_host *h, int sd, l4_addr *peer, uint16_t *pport)
 int l4_socket_connect(l4_host *h, int sd, const l4_addr *addr, uint16_t port, l4_time now)
 {
     l4_hsock *s = sock_get(h, sd);
+    if (h)
+        h->now = now;
     if (!s)
         return L4_EBADF;
     if (!addr)
@@ -266,6 +268,8 @@ static int socket_take_err(l4_hsock *s)
 l4_ssize l4_socket_send(l4_host *h, int sd, const void *buf, size_t len, l4_time now)
 {
     l4_hsock *s = sock_get(h, sd);
+    if (h)
+        h->now = now;
     if (!s)
         return L4_EBADF;
     if (s->type == L4_SOCK_DGRAM) {
@@ -296,6 +300,8 @@ l4_ssize l4_socket_send(l4_host *h, int sd, const void *buf, size_t len, l4_time
 l4_ssize l4_socket_recv(l4_host *h, int sd, void *buf, size_t cap, l4_time now)
 {
     l4_hsock *s = sock_get(h, sd);
+    if (h)
+        h->now = now;
     if (!s)
         return L4_EBADF;
     if (s->type == L4_SOCK_DGRAM)
@@ -323,8 +329,9 @@ l4_ssize l4_socket_recv(l4_host *h, int sd, void *buf, size_t cap, l4_time now)
 l4_ssize l4_socket_sendto(l4_host *h, int sd, const void *buf, size_t len, const l4_addr *addr,
                           uint16_t port, l4_time now)
 {
-    (void)now;
     l4_hsock *s = sock_get(h, sd);
+    if (h)
+        h->now = now;
     if (!s)
         return L4_EBADF;
     if (s->type != L4_SOCK_DGRAM)
@@ -356,8 +363,9 @@ l4_ssize l4_socket_sendto(l4_host *h, int sd, const void *buf, size_t len, const
 l4_ssize l4_socket_recvfrom(l4_host *h, int sd, void *buf, size_t cap, l4_addr *src,
                             uint16_t *sport, int *flags, l4_time now)
 {
-    (void)now;
     l4_hsock *s = sock_get(h, sd);
+    if (h)
+        h->now = now;
     if (flags)
         *flags = 0;
     if (!s)
@@ -378,6 +386,8 @@ l4_ssize l4_socket_recvfrom(l4_host *h, int sd, void *buf, size_t cap, l4_addr *
 int l4_socket_shutdown(l4_host *h, int sd, l4_time now)
 {
     l4_hsock *s = sock_get(h, sd);
+    if (h)
+        h->now = now;
     if (!s)
         return L4_EBADF;
     if (s->type != L4_SOCK_STREAM)
@@ -398,6 +408,8 @@ int l4_socket_shutdown(l4_host *h, int sd, l4_time now)
 int l4_socket_close(l4_host *h, int sd, l4_time now)
 {
     l4_hsock *s = sock_get(h, sd);
+    if (h)
+        h->now = now;
     if (!s)
         return L4_EBADF;
     host_enter(h);

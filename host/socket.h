@@ -14,8 +14,8 @@
  * Events: callbacks run after the host has finished processing the packet,
  * timer or call that caused them (never inside a TCP engine call), so a
  * callback may call any function of this API, including l4_socket_close on
- * its own socket. They are level hints: after `readable`, read until
- * L4_EAGAIN.
+ * its own socket; l4_host_now(h) is the time to pass. They are level hints: after `readable`, read
+ * until L4_EAGAIN.
  *
  * Address-in-use rules (like Linux): bind fails with L4_EADDRINUSE when a
  * socket of the same type is bound to the same port on an overlapping
@@ -49,29 +49,29 @@
 #include "wire/addr.h"
 
 /* errno-like codes: -(Linux errno). */
-#define L4_EPERM           (-1)
-#define L4_EBADF           (-9)
-#define L4_EAGAIN          (-11)
-#define L4_ENOMEM          (-12)
-#define L4_EINVAL          (-22)
-#define L4_EMFILE          (-24)
-#define L4_EPIPE           (-32)
-#define L4_EDESTADDRREQ    (-89)
-#define L4_EMSGSIZE        (-90)
-#define L4_EPROTOTYPE      (-91)
-#define L4_EOPNOTSUPP      (-95)
-#define L4_EAFNOSUPPORT    (-97)
-#define L4_EADDRINUSE      (-98)
-#define L4_EADDRNOTAVAIL   (-99)
-#define L4_ECONNABORTED    (-103)
-#define L4_ECONNRESET      (-104)
-#define L4_ENOBUFS         (-105)
-#define L4_EISCONN         (-106)
-#define L4_ENOTCONN        (-107)
-#define L4_ETIMEDOUT       (-110)
-#define L4_ECONNREFUSED    (-111)
-#define L4_EALREADY        (-114)
-#define L4_EINPROGRESS     (-115)
+#define L4_EPERM         (-1)
+#define L4_EBADF         (-9)
+#define L4_EAGAIN        (-11)
+#define L4_ENOMEM        (-12)
+#define L4_EINVAL        (-22)
+#define L4_EMFILE        (-24)
+#define L4_EPIPE         (-32)
+#define L4_EDESTADDRREQ  (-89)
+#define L4_EMSGSIZE      (-90)
+#define L4_EPROTOTYPE    (-91)
+#define L4_EOPNOTSUPP    (-95)
+#define L4_EAFNOSUPPORT  (-97)
+#define L4_EADDRINUSE    (-98)
+#define L4_EADDRNOTAVAIL (-99)
+#define L4_ECONNABORTED  (-103)
+#define L4_ECONNRESET    (-104)
+#define L4_ENOBUFS       (-105)
+#define L4_EISCONN       (-106)
+#define L4_ENOTCONN      (-107)
+#define L4_ETIMEDOUT     (-110)
+#define L4_ECONNREFUSED  (-111)
+#define L4_EALREADY      (-114)
+#define L4_EINPROGRESS   (-115)
 
 /* Socket types. */
 #define L4_SOCK_STREAM 1 /* TCP */
@@ -87,26 +87,26 @@
 typedef struct l4_socket_callbacks {
     /* data or end of stream to recv, a datagram to recvfrom, a connection to accept */
     void (*readable)(l4_host *h, int sd, void *user);
-    void (*writable)(l4_host *h, int sd, void *user); /* send buffer space */
-    void (*connected)(l4_host *h, int sd, void *user); /* connect() completed */
-    void (*closed)(l4_host *h, int sd, void *user);    /* the connection reached CLOSED */
+    void (*writable)(l4_host *h, int sd, void *user);       /* send buffer space */
+    void (*connected)(l4_host *h, int sd, void *user);      /* connect() completed */
+    void (*closed)(l4_host *h, int sd, void *user);         /* the connection reached CLOSED */
     void (*error)(l4_host *h, int sd, int err, void *user); /* err as l4_socket_error gives */
 } l4_socket_callbacks;
 
 /** What l4_host_sockets reports about one socket. */
 typedef struct l4_socket_info {
     int sd;
-    int type;   /* L4_SOCK_STREAM / L4_SOCK_DGRAM */
-    int family; /* L4_AF_INET4 / L4_AF_INET6 */
+    int type;            /* L4_SOCK_STREAM / L4_SOCK_DGRAM */
+    int family;          /* L4_AF_INET4 / L4_AF_INET6 */
     l4_addr local, peer; /* peer all-zero when none */
     uint16_t lport, pport;
     int listening;
-    int orphan; /* closed by the application, still finishing (e.g. TIME_WAIT) */
-    l4_tcp_state state; /* TCP: the connection's state; LISTEN for listeners; CLOSED otherwise */
-    size_t sendq, recvq;  /* bytes queued to send (TCP) / readable (UDP: bytes of datagrams) */
+    int orphan;          /* closed by the application, still finishing (e.g. TIME_WAIT) */
+    l4_tcp_state state;  /* TCP: the connection's state; LISTEN for listeners; CLOSED otherwise */
+    size_t sendq, recvq; /* bytes queued to send (TCP) / readable (UDP: bytes of datagrams) */
     size_t backlog, syn_queue, accept_queue; /* listeners */
     int has_tcp_info;
-    l4_tcp_info tcp; /* cwnd, srtt, rto, counters (when has_tcp_info) */
+    l4_tcp_info tcp;    /* cwnd, srtt, rto, counters (when has_tcp_info) */
     l4_time next_timer; /* the connection's next deadline, L4_TIME_NONE when none */
 } l4_socket_info;
 

@@ -107,8 +107,8 @@ void host_tcp_input(l4_host *h, const l4_ip_pkt *ip, l4_time now)
 {
     h->st.tcp_in++;
     l4_tcp_hdr th;
-    if (l4_tcp_parse(&th, ip->payload, ip->payload_len, &ip->src, &ip->dst) != 0 ||
-        th.sport == 0 || th.dport == 0) {
+    if (l4_tcp_parse(&th, ip->payload, ip->payload_len, &ip->src, &ip->dst) != 0 || th.sport == 0 ||
+        th.dport == 0) {
         h->st.tcp_bad++;
         return;
     }

@@ -12,15 +12,13 @@
 #include "wire/ipv6.h"
 #include "wire/udp.h"
 
-void host_udp_input(l4_host *h, const l4_ip_pkt *ip, const uint8_t *pkt, size_t len,
-                    l4_time now)
+void host_udp_input(l4_host *h, const l4_ip_pkt *ip, const uint8_t *pkt, size_t len, l4_time now)
 {
     h->st.udp_in++;
     l4_udp_hdr uh;
     /* The parser verifies the checksum: over IPv4 a zero one means "none"
        (RFC 768), over IPv6 it is mandatory (RFC 8200 §8.1). */
-    if (l4_udp_parse(&uh, ip->payload, ip->payload_len, &ip->src, &ip->dst) != 0 ||
-        uh.dport == 0) {
+    if (l4_udp_parse(&uh, ip->payload, ip->payload_len, &ip->src, &ip->dst) != 0 || uh.dport == 0) {
         h->st.udp_bad++;
         return;
     }
@@ -39,8 +37,8 @@ void host_udp_input(l4_host *h, const l4_ip_pkt *ip, const uint8_t *pkt, size_t 
     sock_event(h, s, HEV_READABLE);
 }
 
-l4_ssize host_udp_send(l4_host *h, l4_hsock *s, const void *buf, size_t len,
-                       const l4_addr *dst, uint16_t dport)
+l4_ssize host_udp_send(l4_host *h, l4_hsock *s, const void *buf, size_t len, const l4_addr *dst,
+                       uint16_t dport)
 {
     if (len > l4_udp_max_payload(s->family, h->cfg.mtu))
         return L4_EMSGSIZE;

@@ -218,10 +218,10 @@ static void test_config_errors(void)
     l4_host_del(h);
 }
 
-static const l4_test TESTS[] = {
-    TEST(test_echo_v4),          TEST(test_echo_v6),       TEST(test_port_unreachable),
-    TEST(test_icmp_rate_limit),  TEST(test_rst_closed_port), TEST(test_drops_counted),
-    TEST(test_config_errors),    TEST_END};
+static const l4_test TESTS[] = {TEST(test_echo_v4),          TEST(test_echo_v6),
+                                TEST(test_port_unreachable), TEST(test_icmp_rate_limit),
+                                TEST(test_rst_closed_port),  TEST(test_drops_counted),
+                                TEST(test_config_errors),    TEST_END};
 
 int main(int argc, char **argv)
 {
