@@ -70,10 +70,7 @@ int l4_host_new(l4_host **ph, const l4_host_config *cfg)
     h->ip_id = (uint16_t)l4_rng_u32(&h->rng);
     h->tbl_mask = 255;
     h->tbl = calloc(h->tbl_mask + 1, sizeof *h->tbl);
-    h->tcp_refs = calloc(65536, sizeof *h->tcp_refs);
-    if (!h->tbl || !h->tcp_refs) {
-        free(h->tbl);
-        free(h->tcp_refs);
+    if (!h->tbl) {
         free(h);
         return L4_ERR_NOMEM;
     }
@@ -104,7 +101,8 @@ void l4_host_del(l4_host *h)
     free(h->socks);
     free(h->free_sd);
     free(h->tbl);
-    free(h->tcp_refs);
+    for (int i = 0; i < 256; i++)
+        free(h->tcp_refs[i]);
     free(h->heap);
     free(h);
 }

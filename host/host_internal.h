@@ -106,7 +106,9 @@ struct l4_host {
     size_t tbl_mask, tbl_count;
     /* bound sockets, by port */
     l4_hsock *ports[HOST_PORT_BUCKETS];
-    uint32_t *tcp_refs; /* [65536] live TCP conns per local port not in the port table */
+    /* live TCP conns per local port not in the port table: 256 blocks of 256
+       counters, allocated when first used */
+    uint32_t *tcp_refs[256];
     /* timer heap */
     l4_hsock **heap;
     size_t heap_len, heap_cap;
@@ -166,6 +168,8 @@ int ports_bind_check(l4_host *h, const l4_hsock *s, const l4_addr *a, uint16_t p
 int ports_ephemeral_bind(l4_host *h, l4_hsock *s, const l4_addr *la, uint16_t *port);
 int ports_ephemeral_connect(l4_host *h, uint8_t type, const l4_addr *la, const l4_addr *ra,
                             uint16_t rp, uint16_t *port, l4_hsock **tw_victim, l4_time now);
+uint32_t ports_refs(const l4_host *h, uint16_t port);
+int ports_ref(l4_host *h, uint16_t port, int delta);
 int ports_tw_reusable(const l4_host *h, const l4_hsock *s, l4_time now);
 
 /* timers.c */

@@ -10,6 +10,7 @@
  * to one peer do not get consecutive ports. Keys, counters and steps come
  * from the host's seeded generator.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "host/host_internal.h"
@@ -21,9 +22,32 @@ static int ports_overlap(const l4_addr *a, const l4_addr *b)
            (host_addr_is_any(a) || host_addr_is_any(b) || l4_addr_eq(a, b));
 }
 
+uint32_t ports_refs(const l4_host *h, uint16_t port)
+{
+    const uint32_t *b = h->tcp_refs[port >> 8];
+    return b ? b[port & 0xff] : 0;
+}
+
+/* Adds `delta` (+1 / -1) to the count of live connections on `port`.
+   Returns 0 or L4_ERR_NOMEM. */
+int ports_ref(l4_host *h, uint16_t port, int delta)
+{
+    uint32_t **b = &h->tcp_refs[port >> 8];
+    if (!*b) {
+        if (delta < 0)
+            return 0;
+        *b = calloc(256, sizeof **b);
+        if (!*b)
+            return L4_ERR_NOMEM;
+    }
+    (*b)[port & 0xff] = (uint32_t)((int64_t)(*b)[port & 0xff] + delta);
+    return 0;
+}
+
 int ports_tw_reusable(const l4_host *h, const l4_hsock *s, l4_time now)
 {
-    if (!h->cfg.tcp_tw_reuse || !s->tcp || l4_tcp_conn_state(s->tcp) != L4_TCP_TIME_WAIT)
+    if (!h->cfg.tcp_tw_reuse || !s->orphan || !s->tcp ||
+        l4_tcp_conn_state(s->tcp) != L4_TCP_TIME_WAIT)
         return 0;
     l4_tcp_info info;
     l4_tcp_conn_get_info(s->tcp, &info);
@@ -42,7 +66,7 @@ int ports_bind_check(l4_host *h, const l4_hsock *s, const l4_addr *a, uint16_t p
             continue;
         return L4_EADDRINUSE;
     }
-    if (s->type == L4_SOCK_STREAM && h->tcp_refs[port] > 0 && !s->reuseaddr)
+    if (s->type == L4_SOCK_STREAM && ports_refs(h, port) > 0 && !s->reuseaddr)
         return L4_EADDRINUSE;
     return 0;
 }
@@ -82,7 +106,7 @@ int ports_ephemeral_bind(l4_host *h, l4_hsock *s, const l4_addr *la, uint16_t *p
         uint16_t p = (uint16_t)(h->cfg.ephemeral_min + (base + i) % num);
         if (ports_port_bound(h, s->type, p))
             continue;
-        if (s->type == L4_SOCK_STREAM && h->tcp_refs[p] > 0)
+        if (s->type == L4_SOCK_STREAM && ports_refs(h, p) > 0)
             continue;
         ports_advance(h, g, i);
         *port = p;

@@ -111,7 +111,7 @@ static void sock_release_tuple(l4_host *h, l4_hsock *s)
 {
     demux_remove(h, s);
     if (s->port_ref) {
-        h->tcp_refs[s->lport]--;
+        ports_ref(h, s->lport, -1);
         s->port_ref = 0;
     }
     timers_update(h, s, L4_TIME_NONE);

@@ -223,7 +223,7 @@ int l4_socket_connect(l4_host *h, int sd, const l4_addr *addr, uint16_t port, l4
         if (victim->in_hash)
             demux_remove(h, victim);
         if (victim->port_ref) {
-            h->tcp_refs[victim->lport]--;
+            ports_ref(h, victim->lport, -1);
             victim->port_ref = 0;
         }
         timers_update(h, victim, L4_TIME_NONE);
@@ -246,10 +246,8 @@ int l4_socket_connect(l4_host *h, int sd, const l4_addr *addr, uint16_t port, l4
             s->lport = 0;
         return L4_ENOMEM;
     }
-    if (!s->bound) {
-        h->tcp_refs[lport]++;
+    if (!s->bound && ports_ref(h, lport, 1) == 0)
         s->port_ref = 1;
-    }
     host_enter(h);
     sock_mark_dirty(h, s);
     sock_after_conn(h, s, now);

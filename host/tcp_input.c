@@ -88,8 +88,8 @@ static void host_tcp_listener_input(l4_host *h, l4_hsock *l, const l4_ip_pkt *ip
         sock_free(h, s);
         return;
     }
-    h->tcp_refs[s->lport]++;
-    s->port_ref = 1;
+    if (ports_ref(h, s->lport, 1) == 0)
+        s->port_ref = 1;
     s->parent = l;
     s->q = HQ_SYN;
     s->qprev = NULL;
