@@ -144,12 +144,13 @@ int main(int argc, char **argv)
     double bufs = 2.0 * buf;
     double linux_b = 2600, lwip_lo = 200, lwip_hi = 300;
     if (json) {
-        printf("{\"conns\": %" PRIu64 ", \"established_a\": %" PRIu64 ", \"established_b\": %" PRIu64
-               ", \"buf\": %u, \"bytes_per_endpoint\": %.0f, \"bytes_per_endpoint_without_buffers\": "
-               "%.0f, \"linux_tcp_sock\": %.0f, \"lwip_tcp_pcb\": [%.0f, %.0f], \"setup_wall_s\": "
-               "%.3f, \"setup_cpu_s\": %.3f, \"virtual_s\": %.3f, \"hosts_heap_bytes\": %zu}\n",
-               n, ea.est, eb.est, buf, per, per - bufs, linux_b, lwip_lo, lwip_hi, w1 - w0, c1 - c0,
-               (double)l4_sim_now(sim) / 1e9, heap2 - heap0);
+        printf(
+            "{\"conns\": %" PRIu64 ", \"established_a\": %" PRIu64 ", \"established_b\": %" PRIu64
+            ", \"buf\": %u, \"bytes_per_endpoint\": %.0f, \"bytes_per_endpoint_without_buffers\": "
+            "%.0f, \"linux_tcp_sock\": %.0f, \"lwip_tcp_pcb\": [%.0f, %.0f], \"setup_wall_s\": "
+            "%.3f, \"setup_cpu_s\": %.3f, \"virtual_s\": %.3f, \"hosts_heap_bytes\": %zu}\n",
+            n, ea.est, eb.est, buf, per, per - bufs, linux_b, lwip_lo, lwip_hi, w1 - w0, c1 - c0,
+            (double)l4_sim_now(sim) / 1e9, heap2 - heap0);
     } else {
         printf("host_conns_bench: %" PRIu64 " TCP connections between two hosts in the emulator\n",
                n);
