@@ -102,6 +102,47 @@ static void test_200_clients(void)
     run_transfer(3, "rate 100mbit delay 5ms loss 0.5% queue 2000", 0, 64 * 1024, 200);
 }
 
+/* Half-close: the client sends 100 KiB and shuts down; the server reads to
+   end of stream, and only then sends 1 MiB back over the half-closed
+   connection (client in FIN_WAIT_2 receiving, server in CLOSE_WAIT sending). */
+static void test_half_close(void)
+{
+    l4_host_config cfg;
+    l4_host_config_default(&cfg);
+    cfg.tcp.msl = L4_S;
+    world *w = world_new(6, "rate 20mbit delay 20ms loss 1%", &cfg);
+    l4_addr sa = th_addr("10.0.0.1");
+    app_init(&w->sa, w->ha, 1024 * 1024, 0x11, 0x22);
+    app_init(&w->cb, w->hb, 100 * 1024, 0x22, 0x11);
+    w->sa.send_after_eof = 1;
+    CHECK(app_listen(&w->sa, &sa, 80, 4) >= 0);
+    int sd = app_connect(&w->cb, &sa, 80, 0);
+    l4_sim_wake(w->sim, w->nb);
+    /* run until the client has shut down and the server has its EOF */
+    int saw_fw2 = 0, saw_cw = 0;
+    while (l4_sim_step(w->sim) && l4_sim_now(w->sim) < 120 * L4_S) {
+        l4_tcp_state st = l4_socket_state(w->hb, sd);
+        if (st == L4_TCP_FIN_WAIT_2 && w->cb.c[sd].rcvd > 0)
+            saw_fw2 = 1;
+        for (int i = 0; i < APP_MAX_SD; i++)
+            if (w->sa.c[i].used && !w->sa.c[i].closed &&
+                l4_socket_state(w->ha, i) == L4_TCP_CLOSE_WAIT && w->sa.c[i].sent > 0)
+                saw_cw = 1;
+        if (w->cb.done && w->sa.done && l4_host_socket_count(w->hb) == 0)
+            break;
+    }
+    CHECK(saw_fw2);
+    CHECK(saw_cw);
+    CHECK_EQ(w->cb.done, 1);
+    CHECK_EQ(w->sa.done, 1);
+    CHECK_EQU(w->cb.c[sd].rcvd, 1024 * 1024);
+    CHECK_EQ(w->sa.bad + w->cb.bad, 0);
+    l4_sim_run_until(w->sim, l4_sim_now(w->sim) + 10 * L4_S);
+    CHECK_EQU(l4_host_socket_count(w->ha), 1);
+    CHECK_EQU(l4_host_socket_count(w->hb), 0);
+    world_del(w);
+}
+
 static void test_connect_refused(void)
 {
     world *w = world_new(4, NULL, NULL);
@@ -157,9 +198,13 @@ static void test_backlog_full(void)
     world_del(w);
 }
 
-static const l4_test TESTS[] = {TEST(test_1mib_lossy_v4), TEST(test_1mib_lossy_v6),
-                                TEST(test_200_clients),   TEST(test_connect_refused),
-                                TEST(test_backlog_full),  TEST_END};
+static const l4_test TESTS[] = {TEST(test_1mib_lossy_v4),
+                                TEST(test_1mib_lossy_v6),
+                                TEST(test_200_clients),
+                                TEST(test_half_close),
+                                TEST(test_connect_refused),
+                                TEST(test_backlog_full),
+                                TEST_END};
 
 int main(int argc, char **argv)
 {
