@@ -78,26 +78,42 @@ static int spec_tok_is(spec_tok t, const char *word)
  */
 static int spec_number(spec_tok t, double *v, spec_tok *unit)
 {
+    /* Digits go into an integer mantissa and the value is mantissa / 10^frac:
+     * one correctly rounded division, so the same text always gives the same
+     * double and the formatter's output reads back exactly. Digits past the
+     * 18th significant one are ignored. */
     size_t i = 0;
-    double x = 0.0;
-    int digits = 0;
+    uint64_t mant = 0;
+    int digits = 0, sig = 0, frac = 0, scale_up = 0;
     while (i < t.n && t.p[i] >= '0' && t.p[i] <= '9') {
-        x = x * 10.0 + (t.p[i] - '0');
+        if (sig < 18) {
+            mant = mant * 10u + (uint64_t)(t.p[i] - '0');
+            sig += mant != 0;
+        } else {
+            scale_up++;
+        }
         i++;
         digits++;
     }
     if (i < t.n && t.p[i] == '.') {
         i++;
-        double scale = 0.1;
         while (i < t.n && t.p[i] >= '0' && t.p[i] <= '9') {
-            x += (t.p[i] - '0') * scale;
-            scale /= 10.0;
+            if (sig < 18) {
+                mant = mant * 10u + (uint64_t)(t.p[i] - '0');
+                sig += mant != 0;
+                frac++;
+            }
             i++;
             digits++;
         }
     }
     if (digits == 0)
         return -1;
+    double x = (double)mant;
+    if (frac > 0)
+        x /= pow(10.0, frac);
+    if (scale_up > 0)
+        x *= pow(10.0, scale_up);
     *v = x;
     unit->p = t.p + i;
     unit->n = t.n - i;
@@ -166,7 +182,9 @@ static int spec_percent(spec_tok key, spec_tok val, double *out, char *err, size
     if (v > 100.0)
         return spec_fail(err, errcap, "%.*s '%.*s' out of range 0-100%%", (int)key.n, key.p,
                          (int)val.n, val.p);
-    *out = v / 100.0;
+    /* Probabilities keep a resolution of 1e-12 so the canonical text (plain
+     * decimals, see spec_put_dec) always parses back to the same value. */
+    *out = round(v / 100.0 * 1e12) / 1e12;
     return 0;
 }
 
@@ -210,7 +228,7 @@ static int spec_set(l4_link_spec *s, int k, spec_tok key, spec_tok val, char *er
             return spec_fail(err, errcap,
                              "bad loss-burst '%.*s' (mean burst length in packets, >= 1)",
                              (int)val.n, val.p);
-        s->loss_burst = v;
+        s->loss_burst = round(v * 1e6) / 1e6; /* resolution 1e-6, like its text form */
         return 0;
     case SPEC_QUEUE:
         if (spec_number(val, &v, &unit) == 0 && unit.n == 0) {
@@ -307,10 +325,28 @@ static void spec_put_unit(spec_out *o, const char *key, uint64_t v, const spec_u
     spec_put(o, "%s %llu%s", key, (unsigned long long)(v / (uint64_t)best->mult), best->name);
 }
 
+/*
+ * Writes "key V<suffix>" with V in plain decimal (the parser takes no
+ * exponents), with `decimals` decimals, trailing zeros dropped.
+ */
+static void spec_put_dec(spec_out *o, const char *key, double v, int decimals, const char *suffix)
+{
+    char num[64];
+    int n = snprintf(num, sizeof num, "%.*f", decimals, v);
+    if (n <= 0 || (size_t)n >= sizeof num)
+        n = 0;
+    while (n > 1 && num[n - 1] == '0')
+        n--;
+    if (n > 1 && num[n - 1] == '.')
+        n--;
+    num[n] = '\0';
+    spec_put(o, "%s %s%s", key, num, suffix);
+}
+
 static void spec_put_pct(spec_out *o, const char *key, double p)
 {
     if (p > 0.0)
-        spec_put(o, "%s %.10g%%", key, p * 100.0);
+        spec_put_dec(o, key, p * 100.0, 10, "%");
 }
 
 int l4_link_spec_format(const l4_link_spec *s, char *buf, size_t cap)
@@ -326,7 +362,7 @@ int l4_link_spec_format(const l4_link_spec *s, char *buf, size_t cap)
         spec_put_unit(&o, "jitter", s->jitter, SPEC_TIME_UNITS);
     spec_put_pct(&o, "loss", s->loss);
     if (s->loss_burst > 0.0)
-        spec_put(&o, "loss-burst %.10g", s->loss_burst);
+        spec_put_dec(&o, "loss-burst", s->loss_burst, 6, "");
     spec_put_pct(&o, "reorder", s->reorder);
     spec_put_pct(&o, "duplicate", s->duplicate);
     spec_put_pct(&o, "corrupt", s->corrupt);

@@ -11,7 +11,8 @@
  *                  0 or absent = unlimited. Fractions allowed: "1.5mbit".
  *   delay, jitter  N{ns,us,ms,s}; a bare 0 is accepted. Fractions allowed.
  *   loss, reorder, duplicate, corrupt
- *                  percent, "1%" or "1" both mean 1 %, range 0..100.
+ *                  percent, "1%" or "1" both mean 1 %, range 0..100;
+ *                  kept to a resolution of 1e-12 (as a probability).
  *   loss-burst     mean loss burst length in packets, >= 1 (turns random loss
  *                  into Gilbert-Elliott with the same average loss rate).
  *   queue          packets as a plain integer (>= 1), or bytes with a suffix

@@ -20,5 +20,8 @@ typedef struct l4_cmd {
 extern const l4_cmd l4_cmds[];
 
 int cmd_help(int argc, char **argv);
+int cmd_ports(int argc, char **argv);
+int cmd_dissect(int argc, char **argv);
+int cmd_demo(int argc, char **argv);
 
 #endif

@@ -6,6 +6,9 @@
 
 const l4_cmd l4_cmds[] = {
     {"help", "list the subcommands", cmd_help},
+    {"demo", "a guided run of the emulator: UDP over an impaired link, with a pcap", cmd_demo},
+    {"ports", "port number ranges and service names", cmd_ports},
+    {"dissect", "decode the packets of a pcap capture", cmd_dissect},
     {NULL, NULL, NULL},
 };
 
