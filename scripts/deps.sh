@@ -9,7 +9,7 @@ PKGS=(
   libpcap-dev                            # pcap reading and writing
   libgnutls28-dev                        # TLS 1.3 and packet protection for QUIC
   tshark                                 # the real decoder our captures are checked against
-  python3 iproute2                       # test helpers, network namespaces
+  python3 iproute2 iputils-ping          # test helpers, network namespaces, ping (netem tests)
 )
 
 missing=()

@@ -31,13 +31,13 @@ expect_line() { # N TEXT
 run "$D/lo_tcp.pcap"
 [ "$rc" -eq 0 ] || fail "lo_tcp.pcap: exit $rc ($err)"
 [ "$(wc -l <"$tmp/out")" -eq 26 ] || fail "lo_tcp.pcap: wanted 26 lines: $out"
-expect_line 1 "    1    0.000000  127.0.0.1:52838 → 127.0.0.1:5555 TCP [SYN] seq=2292455387 ack=0 win=65495 len=0 [bad TCP checksum]"
-expect_line 2 "    2    0.000046  127.0.0.1:5555 → 127.0.0.1:52838 TCP [SYN ACK] seq=2369942891 ack=2292455388 win=65483 len=0 [bad TCP checksum]"
-expect_line 6 "    6    0.000281  127.0.0.1:5555 → 127.0.0.1:52838 TCP [PSH ACK] seq=2369942892 ack=2292455393 win=64 len=24 [bad TCP checksum]"
-expect_line 8 "    8    0.050819  127.0.0.1:52838 → 127.0.0.1:5555 TCP [FIN ACK] seq=2292455393 ack=2369942916 win=64 len=0 [bad TCP checksum]"
-expect_line 11 "   11    0.051653  127.0.0.1:43201 → 127.0.0.1:5556 UDP len=16 [bad UDP checksum]"
+expect_line 1 "    1    0.000000  127.0.0.1:52838 → 127.0.0.1:5555 TCP [SYN] seq=2292455387 ack=0 win=65495 len=0"
+expect_line 2 "    2    0.000046  127.0.0.1:5555 → 127.0.0.1:52838 TCP [SYN ACK] seq=2369942891 ack=2292455388 win=65483 len=0"
+expect_line 6 "    6    0.000281  127.0.0.1:5555 → 127.0.0.1:52838 TCP [PSH ACK] seq=2369942892 ack=2292455393 win=64 len=24"
+expect_line 8 "    8    0.050819  127.0.0.1:52838 → 127.0.0.1:5555 TCP [FIN ACK] seq=2292455393 ack=2369942916 win=64 len=0"
+expect_line 11 "   11    0.051653  127.0.0.1:43201 → 127.0.0.1:5556 UDP len=16"
 expect_line 13 "   13    0.051694  127.0.0.1 → 127.0.0.1 ICMP destination unreachable: port unreachable (for UDP 127.0.0.1:43201 → 127.0.0.1:5557)"
-expect_line 14 "   14    0.154388  [::1]:48220 → [::1]:5555 TCP [SYN] seq=298565841 ack=0 win=65476 len=0 [bad TCP checksum]"
+expect_line 14 "   14    0.154388  [::1]:48220 → [::1]:5555 TCP [SYN] seq=298565841 ack=0 win=65476 len=0"
 expect_line 26 "   26    0.205511  ::1 → ::1 ICMPv6 destination unreachable: port unreachable (for UDP [::1]:51799 → [::1]:5557)"
 
 # --- the same capture as pcapng (editcap ships with tshark) decodes identically ---
@@ -54,7 +54,7 @@ fi
 editcap -s 80 "$D/lo_tcp.pcap" "$tmp/cut.pcap" 2>/dev/null || fail "editcap -s"
 run "$tmp/cut.pcap"
 [ "$rc" -eq 0 ] || fail "cut capture: exit $rc"
-expect_line 4 "    4    0.000111  127.0.0.1:52838 → 127.0.0.1:5555 TCP [PSH ACK] seq=2292455388 ack=2369942892 win=64 len=5 [bad TCP checksum]"
+expect_line 4 "    4    0.000111  127.0.0.1:52838 → 127.0.0.1:5555 TCP [PSH ACK] seq=2292455388 ack=2369942892 win=64 len=5"
 expect_line 6 "    6    0.000281  127.0.0.1:5555 → 127.0.0.1:52838 TCP [PSH ACK] seq=2369942892 ack=2292455393 win=64 len=24 [captured 80 of 90 bytes]"
 expect_line 26 "   26    0.205511  ::1 → ::1 ICMPv6 destination unreachable: port unreachable [captured 80 of 124 bytes]"
 editcap -s 40 "$D/lo_tcp.pcap" "$tmp/cut40.pcap" 2>/dev/null || fail "editcap -s 40"
@@ -81,13 +81,13 @@ run -v "$D/lo_tcp.pcap"
 for want in \
   "        frame: 74 bytes captured of 74, link EN10MB, EtherType 0x0800" \
   "        IPv4: version 4, header length 20, DSCP 0, ECN Not-ECT, total length 60, id 0x5ca4 (23716), flags DF, fragment offset 0, TTL 64, protocol 6 (TCP), checksum 0xe015 (good)" \
-  "        TCP: source port 52838, destination port 5555, seq 2292455387, ack 0, data offset 40, flags 0x02 (SYN), window 65495, checksum 0xfe30 (bad, should be 0xd325), urgent pointer 0, payload 0 bytes" \
+  "        TCP: source port 52838, destination port 5555, seq 2292455387, ack 0, data offset 40, flags 0x02 (SYN), window 65495, checksum 0xfe30 (partial: pseudo-header sum only, the sender offloaded checksumming; complete 0xd325), urgent pointer 0, payload 0 bytes" \
   "        option MSS 65495" \
   "        option SACK_PERM" \
   "        option TS val 59176121 ecr 0" \
   "        option NOP" \
   "        option WS 10 (multiply by 1024)" \
-  "        UDP: source port 43201, destination port 5556, length 24, checksum 0xfe2b (bad, should be 0xe78f), payload 16 bytes"; do
+  "        UDP: source port 43201, destination port 5556, length 24, checksum 0xfe2b (partial: pseudo-header sum only, the sender offloaded checksumming; complete 0xe78f), payload 16 bytes"; do
   grep -qxF -- "$want" "$tmp/out" || fail "-v lacks: $want"
 done
 grep -qE '^        IPv6: version 6, DSCP 0, ECN Not-ECT, flow label 0x[0-9a-f]{5}, payload length 40, next header 6, hop limit 64, upper protocol 6 \(TCP\)$' "$tmp/out" ||
@@ -109,7 +109,7 @@ t = p["tcp"]
 assert t["flags"] == ["SYN"] and t["dport"] == 5555 and t["window"] == 65495
 assert [o["name"] for o in t["options"]] == ["MSS", "SACK_PERM", "TS", "NOP", "WS"], t["options"]
 assert t["options"][0]["mss"] == 65495 and t["options"][4]["shift"] == 10
-assert t["checksum_status"] == "bad" and "checksum_expected" in t
+assert t["checksum_status"] == "partial" and "checksum_expected" in t
 assert a[12]["icmp"]["type_name"] == "destination unreachable"
 assert a[12]["icmp"]["quoted"]["dport"] == 5557
 assert a[13]["ip"]["version"] == 6 and a[13]["ip"]["src"] == "::1"
@@ -156,7 +156,7 @@ head -c $((size - 10)) "$D/lo_tcp.pcap" >"$tmp/trunc.pcap"
 run "$tmp/trunc.pcap"
 [ "$rc" -eq 1 ] || fail "truncated: exit $rc, wanted 1"
 [ "$(wc -l <"$tmp/out")" -eq 25 ] || fail "truncated: wanted 25 packets shown"
-expect_line 25 "   25    0.205501  [::1]:51799 → [::1]:5557 UDP len=14 [bad UDP checksum]"
+expect_line 25 "   25    0.205501  [::1]:51799 → [::1]:5557 UDP len=14"
 off=$((size - 124 - 16))
 [ "$err" = "l4kit dissect: $tmp/trunc.pcap: record 26 at byte offset $off: truncated dump file; tried to read 124 captured bytes, only got 114 (25 packets before it shown)" ] ||
   fail "truncated message: $err"

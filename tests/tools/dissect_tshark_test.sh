@@ -39,6 +39,10 @@ def eq(i, what, mine, theirs):
     if str(mine) != str(theirs):
         bad.append("%s packet %d: %s: l4kit %r, tshark %r" % (cap, i + 1, what, mine, theirs))
 CK = {"0": "bad", "1": "good", "2": "unverified"}
+def ck(mine):
+    # tshark has no verdict for an offloaded (pseudo-header-only) checksum and
+    # calls it bad; l4kit says "partial" and gives the complete value.
+    return "bad" if mine == "partial" else mine
 assert len(rows) == len(pk) == 26, (len(rows), len(pk))
 for i, (r, p) in enumerate(zip(rows, pk)):
     eq(i, "index", p["index"], r["frame.number"])
@@ -64,14 +68,14 @@ for i, (r, p) in enumerate(zip(rows, pk)):
         eq(i, "window", t["window"], r["tcp.window_size_value"])
         eq(i, "len", t["payload_len"], r["tcp.len"])
         eq(i, "option kinds", ",".join(str(o["kind"]) for o in t["options"]), r["tcp.option_kind"])
-        eq(i, "tcp checksum", t["checksum_status"], CK[r["tcp.checksum.status"]])
+        eq(i, "tcp checksum", ck(t["checksum_status"]), CK[r["tcp.checksum.status"]])
     elif "udp" in p:
         u = p["udp"]
         eq(i, "proto", p["proto"], "UDP")
         eq(i, "sport", u["sport"], first(r, "udp.srcport"))
         eq(i, "dport", u["dport"], first(r, "udp.dstport"))
         eq(i, "udp length", u["len"], first(r, "udp.length"))
-        eq(i, "udp checksum", u["checksum_status"], CK[first(r, "udp.checksum.status")])
+        eq(i, "udp checksum", ck(u["checksum_status"]), CK[first(r, "udp.checksum.status")])
     else:
         m = p["icmp"]
         v = "icmp" if ip["version"] == 4 else "icmpv6"

@@ -168,6 +168,9 @@ static void dis_text_ck(uint16_t have, int ck, uint16_t want)
     printf("checksum 0x%04x (%s", have, dis_ck_name(ck));
     if (ck == DIS_CK_BAD)
         printf(", should be 0x%04x", want);
+    if (ck == DIS_CK_PARTIAL)
+        printf(": pseudo-header sum only, the sender offloaded checksumming; complete 0x%04x",
+               want);
     printf(")");
 }
 
@@ -292,7 +295,7 @@ static void dis_json_addr(const char *key, const l4_addr *a)
 static void dis_json_ck(uint16_t have, int ck, uint16_t want)
 {
     printf(",\"checksum\":%u,\"checksum_status\":\"%s\"", have, dis_ck_name(ck));
-    if (ck == DIS_CK_BAD)
+    if (ck == DIS_CK_BAD || ck == DIS_CK_PARTIAL)
         printf(",\"checksum_expected\":%u", want);
 }
 

@@ -43,6 +43,21 @@ static void dis_tcp_opts(dis_pkt *d, const uint8_t *seg)
     }
 }
 
+/*
+ * The verdict on an upper-layer checksum the parser rejected. A Linux sender
+ * that offloads checksumming (CHECKSUM_PARTIAL: loopback, or a NIC that
+ * fills it in) leaves only the folded pseudo-header sum in the field, and a
+ * capture taken on that host shows exactly that value. Such a packet is not
+ * corrupt, so it gets its own verdict, as Wireshark's "partial" does.
+ */
+static int dis_ck_verdict(int rc, uint16_t have, uint32_t pseudo)
+{
+    if (rc != L4_ERR_CHECKSUM)
+        return DIS_CK_GOOD;
+    uint16_t folded = (uint16_t)~l4_cksum_finish(pseudo);
+    return have == folded ? DIS_CK_PARTIAL : DIS_CK_BAD;
+}
+
 static void dis_tcp(dis_pkt *d, int verify)
 {
     const l4_ip_pkt *ip = &d->ip;
@@ -58,7 +73,7 @@ static void dis_tcp(dis_pkt *d, int verify)
     } else {
         uint32_t s = l4_cksum_pseudo(&ip->src, &ip->dst, L4_IPPROTO_TCP, (uint32_t)len);
         d->l4_ck_want = dis_ck_want(l4_cksum_add(s, seg, len), d->tcp.cksum);
-        d->l4_ck = rc == L4_ERR_CHECKSUM ? DIS_CK_BAD : DIS_CK_GOOD;
+        d->l4_ck = dis_ck_verdict(rc, d->tcp.cksum, s);
     }
     dis_tcp_opts(d, seg);
 }
@@ -81,7 +96,7 @@ static void dis_udp(dis_pkt *d, int verify)
         uint32_t s = l4_cksum_pseudo(&ip->src, &ip->dst, L4_IPPROTO_UDP, d->udp.len);
         uint16_t want = dis_ck_want(l4_cksum_add(s, dg, d->udp.len), d->udp.cksum);
         d->l4_ck_want = want ? want : 0xffff; /* RFC 768: a computed 0 is sent as all ones */
-        d->l4_ck = rc == L4_ERR_CHECKSUM ? DIS_CK_BAD : DIS_CK_GOOD;
+        d->l4_ck = dis_ck_verdict(rc, d->udp.cksum, s);
     }
     /* QUIC on its usual ports: the fixed bit (0x40) must be set; the high
      * bit tells a long header from a short one (RFC 9000 §17.2, §17.3). */
@@ -283,6 +298,8 @@ const char *dis_ck_name(int ck)
         return "bad";
     case DIS_CK_UNVERIFIED:
         return "unverified";
+    case DIS_CK_PARTIAL:
+        return "partial";
     default:
         return "none";
     }

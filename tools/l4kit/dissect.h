@@ -19,6 +19,7 @@
 #define DIS_CK_GOOD       1
 #define DIS_CK_BAD        2
 #define DIS_CK_UNVERIFIED 3 /* not all bytes present (fragment, cut capture) */
+#define DIS_CK_PARTIAL    4 /* only the pseudo-header sum: the sender offloaded the rest */
 
 /* Upper layers. */
 #define DIS_L4_NONE  0
@@ -85,7 +86,7 @@ const char *dis_proto_name(uint8_t proto);
 /** "Not-ECT", "ECT(1)", "ECT(0)" or "CE". */
 const char *dis_ecn_name(uint8_t ecn);
 
-/** "good", "bad", "none" or "unverified". */
+/** "good", "bad", "none", "unverified" or "partial". */
 const char *dis_ck_name(int ck);
 
 /** The ICMP type name ("echo request", ...) for `version` 4 or 6, or NULL. */

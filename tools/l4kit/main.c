@@ -9,6 +9,7 @@ const l4_cmd l4_cmds[] = {
     {"demo", "a guided run of the emulator: UDP over an impaired link, with a pcap", cmd_demo},
     {"ports", "port number ranges and service names", cmd_ports},
     {"dissect", "decode the packets of a pcap capture", cmd_dissect},
+    {"netem", "real-time emulated link between two TUN devices (kernel traffic)", cmd_netem},
     {NULL, NULL, NULL},
 };
 
