@@ -82,6 +82,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     l4_host_config_default(&cfg);
     cfg.seed = 1;
     cfg.tcp.sndbuf = cfg.tcp.rcvbuf = 16384;
+    cfg.tcp_syn_recycle = 1; /* cover the SYN-queue recycling path */
     l4_host *a = NULL, *b = NULL;
     if (l4_host_new(&a, &cfg) < 0)
         return 0;

@@ -443,6 +443,11 @@ l4_ssize l4_host_output_if(l4_host *h, int *ifindex, uint8_t *buf, size_t cap, l
     return ret;
 }
 
+int l4_host_has_output(const l4_host *h)
+{
+    return h && (h->txq_head != NULL || h->dirty_head != NULL);
+}
+
 l4_time l4_host_next_timeout(const l4_host *h)
 {
     if (!h || h->heap_len == 0)

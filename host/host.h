@@ -154,6 +154,14 @@ l4_ssize l4_host_output_if(l4_host *h, int *ifindex, uint8_t *buf, size_t cap, l
 /** l4_host_output_if without the interface. */
 l4_ssize l4_host_output(l4_host *h, uint8_t *buf, size_t cap, l4_time now);
 
+/**
+ * Nonzero when l4_host_output may have a packet now (host-built packets are
+ * queued or a connection has been touched since it was last drained). An
+ * event loop uses it after socket calls made outside host callbacks to know
+ * whether to drain output; calling l4_host_output anyway is always correct.
+ */
+int l4_host_has_output(const l4_host *h);
+
 /** The earliest deadline of any connection, or L4_TIME_NONE. */
 l4_time l4_host_next_timeout(const l4_host *h);
 

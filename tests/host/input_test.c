@@ -32,10 +32,13 @@ static l4_ssize next_pkt(l4_host *h)
 static void test_echo_v4(void)
 {
     l4_host *h = th_host(1, 1, NULL);
+    CHECK(!l4_host_has_output(h));
     CHECK_EQ(l4_host_input(h, ECHO4_REQ, sizeof ECHO4_REQ, 0), 0);
+    CHECK(l4_host_has_output(h));
     CHECK_EQ(next_pkt(h), (l4_ssize)sizeof ECHO4_REP);
     CHECK_MEM(out, ECHO4_REP, sizeof ECHO4_REP);
     CHECK_EQ(next_pkt(h), 0);
+    CHECK(!l4_host_has_output(h));
     CHECK_EQU(l4_host_stats_get(h)->icmp_echo_replies, 1);
     l4_host_del(h);
 }
