@@ -32,7 +32,9 @@
  *    about an ICMP error, a fragment or a multicast/broadcast source or
  *    destination (RFC 1122 §3.2.2, RFC 4443 §2.4(e)); errors are rate limited
  *    by a token bucket (RFC 4443 §2.4(f)). Port Unreachable received about a
- *    connected UDP socket sets its error to L4_ECONNREFUSED.
+ *    connected UDP socket sets its error to L4_ECONNREFUSED; Port or Protocol
+ *    Unreachable about a TCP connection still in SYN_SENT aborts it with
+ *    L4_ECONNREFUSED (RFC 1122 §4.2.3.9, checked against RFC 5927 §4.1).
  *  - TCP to a closed port: a RST per RFC 9293 §3.10.7.1 (no RST answers a RST).
  */
 #ifndef L4_HOST_HOST_H
