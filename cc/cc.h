@@ -1,0 +1,123 @@
+/*
+ * cc/cc.h — the congestion-control interface shared by TCP and QUIC.
+ *
+ * An algorithm is an ops table plus a block of private state whose size the
+ * table declares. It sees only the events and samples below (bytes acked,
+ * an RTT sample, bytes in flight, congestion events, ECN-CE, app-limited
+ * periods), never the connection. All byte counts are octets; times are
+ * l4_time nanoseconds.
+ *
+ * The caller (the transport) decides what counts as a congestion event: one
+ * per loss episode (fast retransmit / SACK recovery entry, RFC 5681 §3.2,
+ * RFC 6675 §5), a retransmission timeout, or an ECN-CE echo. During loss
+ * recovery the transport does not report on_ack (RFC 5681 §3.2 step 6 sets
+ * cwnd to ssthresh on exit), so algorithms need not track recovery.
+ *
+ * Adding an algorithm: one file defining a `const l4_cc_ops` and one line in
+ * cc/registry.c.
+ */
+#ifndef L4_CC_CC_H
+#define L4_CC_CC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/err.h"
+#include "util/time.h"
+
+/** One acknowledgement as the algorithm sees it. */
+typedef struct l4_cc_ack {
+    uint64_t bytes_acked; /* newly acknowledged (cumulatively or by SACK) */
+    l4_time rtt;          /* an RTT sample taken on this ACK, or 0 for none */
+    uint64_t in_flight;   /* bytes in flight before this ACK was applied */
+    l4_time now;
+} l4_cc_ack;
+
+typedef struct l4_cc_ops {
+    const char *name;
+    size_t state_size;
+    /* (Re)starts the algorithm: initial window for `mss`-byte segments. */
+    void (*reset)(void *st, uint32_t mss, l4_time now);
+    /* The sender's maximum segment size changed (e.g. after the handshake). */
+    void (*set_mss)(void *st, uint32_t mss);
+    void (*on_ack)(void *st, const l4_cc_ack *ack);
+    /* A loss episode began (fast retransmit or recovery entry). */
+    void (*on_congestion_event)(void *st, uint64_t in_flight, l4_time now);
+    /* The retransmission timer expired for the first time on this data. */
+    void (*on_rto)(void *st, uint64_t in_flight, l4_time now);
+    /* The peer echoed Congestion Experienced (treated as a loss by Reno, RFC 3168 §6.1.2). */
+    void (*on_ecn_ce)(void *st, uint64_t in_flight, l4_time now);
+    /* The sender ran out of data before filling cwnd. */
+    void (*on_app_limited)(void *st, l4_time now);
+    uint64_t (*cwnd)(const void *st);
+    uint64_t (*ssthresh)(const void *st);
+    /* Pacing rate in bytes per second; 0 means "do not pace". */
+    uint64_t (*pacing_rate)(const void *st);
+} l4_cc_ops;
+
+/** An instance: its ops and its state (allocated together by l4_cc_new). */
+typedef struct l4_cc {
+    const l4_cc_ops *ops;
+    void *state;
+} l4_cc;
+
+/** The algorithm registered under `name` ("reno"), or NULL. */
+const l4_cc_ops *l4_cc_find(const char *name);
+
+/** The name of the i-th registered algorithm, or NULL past the end. */
+const char *l4_cc_name_at(size_t i);
+
+/**
+ * Allocates an instance of algorithm `name` for `mss`-byte segments and
+ * resets it at `now`. The caller owns `*pcc` and frees it with l4_cc_del.
+ * Errors: L4_ERR_NOT_FOUND (no such algorithm), L4_ERR_INVALID_ARGUMENT
+ * (NULL pcc/name or mss 0), L4_ERR_NOMEM.
+ */
+int l4_cc_new(l4_cc **pcc, const char *name, uint32_t mss, l4_time now);
+
+/** Frees an instance from l4_cc_new (NULL is ignored). */
+void l4_cc_del(l4_cc *cc);
+
+/* Thin dispatchers, so callers read as sentences. */
+static inline void l4_cc_on_ack(l4_cc *cc, const l4_cc_ack *a)
+{
+    cc->ops->on_ack(cc->state, a);
+}
+static inline void l4_cc_on_congestion_event(l4_cc *cc, uint64_t in_flight, l4_time now)
+{
+    cc->ops->on_congestion_event(cc->state, in_flight, now);
+}
+static inline void l4_cc_on_rto(l4_cc *cc, uint64_t in_flight, l4_time now)
+{
+    cc->ops->on_rto(cc->state, in_flight, now);
+}
+static inline void l4_cc_on_ecn_ce(l4_cc *cc, uint64_t in_flight, l4_time now)
+{
+    cc->ops->on_ecn_ce(cc->state, in_flight, now);
+}
+static inline void l4_cc_on_app_limited(l4_cc *cc, l4_time now)
+{
+    cc->ops->on_app_limited(cc->state, now);
+}
+static inline void l4_cc_set_mss(l4_cc *cc, uint32_t mss)
+{
+    cc->ops->set_mss(cc->state, mss);
+}
+static inline void l4_cc_reset(l4_cc *cc, uint32_t mss, l4_time now)
+{
+    cc->ops->reset(cc->state, mss, now);
+}
+static inline uint64_t l4_cc_cwnd(const l4_cc *cc)
+{
+    return cc->ops->cwnd(cc->state);
+}
+static inline uint64_t l4_cc_ssthresh(const l4_cc *cc)
+{
+    return cc->ops->ssthresh(cc->state);
+}
+static inline uint64_t l4_cc_pacing_rate(const l4_cc *cc)
+{
+    return cc->ops->pacing_rate(cc->state);
+}
+
+#endif

@@ -1,0 +1,129 @@
+/*
+ * host/tcp_input.c — TCP segments through the host: to their connection, to
+ * a listener (which creates a child connection per SYN, within its backlog),
+ * or answered with a RST when no socket takes them.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "host/host_internal.h"
+#include "wire/ipv4.h"
+#include "wire/ipv6.h"
+
+/* RFC 9293 §3.10.7.1 (CLOSED) and §3.10.7.2 (LISTEN, an ACK): never answer a
+   RST; if the segment has ACK, <SEQ=SEG.ACK><CTL=RST>; otherwise
+   <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>, SEG.LEN counting SYN and FIN. */
+static void host_tcp_send_rst(l4_host *h, const l4_ip_pkt *ip, const l4_tcp_hdr *th)
+{
+    if (th->flags & L4_TCP_RST)
+        return;
+    l4_tcp_hdr r;
+    memset(&r, 0, sizeof r);
+    r.sport = th->dport;
+    r.dport = th->sport;
+    if (th->flags & L4_TCP_ACK) {
+        r.seq = th->ack;
+        r.flags = L4_TCP_RST;
+    } else {
+        uint32_t seglen = (uint32_t)th->payload_len + ((th->flags & L4_TCP_SYN) ? 1u : 0u) +
+                          ((th->flags & L4_TCP_FIN) ? 1u : 0u);
+        r.seq = 0;
+        r.ack = th->seq + seglen;
+        r.flags = L4_TCP_RST | L4_TCP_ACK;
+    }
+    size_t hl = ip->version == 4 ? L4_IPV4_MIN_HDR : L4_IPV6_HDR;
+    host_txpkt *p;
+    uint8_t *d = host_tx_alloc(h, hl + L4_TCP_MIN_HDR, &p);
+    if (!d)
+        return;
+    l4_ssize n = l4_tcp_write(d + hl, L4_TCP_MIN_HDR, &r, &ip->dst, &ip->src);
+    if (n < 0 || host_ip_header(h, d, hl, &ip->dst, &ip->src, L4_IPPROTO_TCP, 0, (size_t)n) < 0) {
+        free(p);
+        return;
+    }
+    const host_addr *a = host_find_addr(h, &ip->dst);
+    host_tx_commit(h, p, a ? a->ifindex : 0, hl + (size_t)n);
+    h->st.tcp_rst_sent++;
+}
+
+static void host_tcp_listener_input(l4_host *h, l4_hsock *l, const l4_ip_pkt *ip,
+                                    const l4_tcp_hdr *th, l4_time now)
+{
+    if (th->flags & L4_TCP_RST) {
+        h->st.tcp_listen_drop++;
+        return;
+    }
+    if (th->flags & L4_TCP_ACK) {
+        host_tcp_send_rst(h, ip, th);
+        return;
+    }
+    if (!(th->flags & L4_TCP_SYN)) {
+        h->st.tcp_listen_drop++;
+        return;
+    }
+    if (l->syn_count >= l->backlog) {
+        h->st.tcp_syn_queue_full++;
+        return;
+    }
+    if (l->acc_count >= l->backlog) {
+        h->st.tcp_accept_queue_full++;
+        return;
+    }
+    l4_hsock *s = sock_new(h, l->family, L4_SOCK_STREAM);
+    if (!s) {
+        h->st.nomem++;
+        return;
+    }
+    s->laddr = ip->dst;
+    s->lport = th->dport;
+    s->raddr = ip->src;
+    s->rport = th->sport;
+    s->reuseaddr = l->reuseaddr;
+    s->cb = l->cb;
+    s->user = l->user;
+    s->connected = 1;
+    if (sock_tcp_attach(h, s) < 0 || l4_tcp_conn_listen(s->tcp, &s->laddr, s->lport, now) < 0 ||
+        demux_insert(h, s) < 0) {
+        s->orphan = 1;
+        sock_free(h, s);
+        return;
+    }
+    if (ports_ref(h, s->lport, 1) == 0)
+        s->port_ref = 1;
+    s->parent = l;
+    s->q = HQ_SYN;
+    s->qprev = NULL;
+    s->qnext = l->synq;
+    if (l->synq)
+        l->synq->qprev = s;
+    l->synq = s;
+    l->syn_count++;
+    l4_tcp_conn_input_from(s->tcp, &ip->src, th, ip->ecn, now);
+    sock_mark_dirty(h, s);
+    sock_after_conn(h, s, now);
+}
+
+void host_tcp_input(l4_host *h, const l4_ip_pkt *ip, l4_time now)
+{
+    h->st.tcp_in++;
+    l4_tcp_hdr th;
+    if (l4_tcp_parse(&th, ip->payload, ip->payload_len, &ip->src, &ip->dst) != 0 || th.sport == 0 ||
+        th.dport == 0) {
+        h->st.tcp_bad++;
+        return;
+    }
+    l4_hsock *s = demux_lookup(h, L4_SOCK_STREAM, &ip->dst, th.dport, &ip->src, th.sport);
+    if (s && s->tcp) {
+        l4_tcp_conn_input(s->tcp, &th, ip->ecn, now);
+        sock_mark_dirty(h, s);
+        sock_after_conn(h, s, now);
+        return;
+    }
+    l4_hsock *l = ports_lookup(h, L4_SOCK_STREAM, &ip->dst, th.dport);
+    if (l) {
+        host_tcp_listener_input(h, l, ip, &th, now);
+        return;
+    }
+    h->st.tcp_no_socket++;
+    host_tcp_send_rst(h, ip, &th);
+}

@@ -1,0 +1,145 @@
+/*
+ * tcp/conn_internal.h — the connection structure and the functions the
+ * engine's files share (not installed; white-box tests may include it).
+ *
+ * Sequence variables follow RFC 9293 §3.3.1, plus snd_max (the highest
+ * sequence number sent: snd_nxt is pulled back to snd_una by a timeout, for
+ * go-back-N retransmission, while snd_max remembers how far we went).
+ */
+#ifndef L4_TCP_CONN_INTERNAL_H
+#define L4_TCP_CONN_INTERNAL_H
+
+#include "cc/cc.h"
+#include "cc/rtt.h"
+#include "tcp/buf.h"
+#include "tcp/conn.h"
+#include "tcp/ranges.h"
+#include "tcp/seq.h"
+
+/* Option bytes a timestamp takes in every segment (NOP NOP TS). */
+#define L4_TCP_TS_LEN 12
+/* RFC 9293 §3.7.1: the send MSS when the peer sends no MSS option (IPv4). */
+#define L4_TCP_DEFAULT_MSS 536
+#define L4_TCP_DUPTHRESH   3
+/* RFC 7323 §5.5: TS.Recent older than 24 days is no longer trusted. */
+#define L4_TCP_PAWS_IDLE (24ull * 24 * 3600 * L4_S)
+
+struct l4_tcp_conn {
+    l4_tcp_settings set;
+    l4_tcp_callbacks cb;
+    void *user;
+    l4_tcp_state state;
+    uint8_t used;    /* connect/listen was called once */
+    uint8_t passive; /* came from LISTEN (RST in SYN_RECEIVED returns there) */
+    l4_addr laddr, raddr;
+    uint16_t lport, rport;
+
+    /* Send sequence space. */
+    uint32_t iss, snd_una, snd_nxt, snd_max;
+    uint32_t snd_wl1, snd_wl2;
+    uint64_t snd_wnd;     /* scaled */
+    uint64_t max_snd_wnd; /* largest window the peer offered (sender SWS) */
+    uint32_t buf_seq;     /* sequence number of the first byte in sndbuf */
+    l4_tcp_sndbuf snd;
+    uint32_t fin_seq;   /* valid when fin_queued */
+    uint8_t fin_queued; /* the application shut down its sending side */
+    uint8_t fin_sent;   /* a FIN has gone out (fin_seq consumed) */
+    uint8_t app_closed; /* close(): the application reads no more */
+    uint8_t nodelay;
+
+    /* Receive sequence space. */
+    uint32_t irs, rcv_nxt;
+    uint32_t rcv_adv; /* right edge of the window last advertised */
+    uint32_t last_ack_sent;
+    l4_tcp_rcvbuf rcv;
+    uint8_t fin_rcvd; /* the peer's FIN was processed (rcv_nxt counts it) */
+    uint8_t ooo_fin;  /* a FIN arrived beyond a hole at ooo_fin_seq */
+    uint32_t ooo_fin_seq;
+    uint32_t rcv_up; /* urgent pointer (sequence just past urgent data) */
+    uint8_t up_valid;
+
+    /* Options negotiated. */
+    uint16_t peer_mss;
+    uint32_t smss; /* payload per full segment we send (peer MSS - TS option) */
+    uint8_t snd_wscale, rcv_wscale, ws_ok, ts_ok, sack_ok;
+    uint32_t ts_recent;
+    l4_time ts_recent_age;
+    uint32_t ts_offset;
+
+    /* ACK generation. */
+    uint8_t ack_now;
+    uint32_t unacked_segs;                  /* full-sized segments received since our last ACK */
+    uint32_t last_seg_left, last_seg_right; /* most recent out-of-order block (RFC 2018) */
+
+    /* Control segments waiting for output. */
+    uint8_t rst_pending;
+    uint32_t rst_seq, rst_ack;
+    uint8_t rst_flags;
+    l4_addr rst_addr; /* where the RST goes (a listener answers any source) */
+    uint16_t rst_port;
+    uint8_t keep_probe_pending;
+    uint8_t force_probe; /* persist timer: send one byte beyond the window */
+    uint8_t rtx_one;     /* fast retransmit: send the segment at snd_una now */
+
+    /* Retransmission and RTT. */
+    l4_rtt rtt;
+    uint8_t rtt_timing;
+    uint32_t rtt_seq;
+    l4_time rtt_start;
+    uint32_t retries; /* consecutive RTO expiries */
+    l4_cc *cc;
+
+    /* Loss recovery. */
+    uint32_t dupacks;
+    uint8_t in_recovery;
+    uint32_t recover;     /* RFC 6582 "recover" / RFC 6675 RecoveryPoint */
+    uint32_t high_rxt;    /* RFC 6675 HighRxt */
+    uint64_t inflate;     /* NewReno window inflation (RFC 6582 §3.2) */
+    l4_tcp_ranges sacked; /* scoreboard: SACKed ranges above snd_una */
+
+    /* Timers (L4_TIME_NONE when off). */
+    l4_time rto_at, persist_at, delack_at, keep_at, tw_at, fw2_at;
+    uint32_t persist_backoff;
+    uint32_t keep_probes;
+    l4_time last_rcv, keep_last;
+
+    /* RFC 5961 §7 challenge-ACK rate limit. */
+    l4_time chal_window_start;
+    uint32_t chal_count;
+
+    l4_tcp_info st; /* counters (the estimate fields are filled on demand) */
+    uint8_t closed_cb_done;
+    uint8_t reset_rcvd; /* closed by reset or abort: recv reports L4_ERR_STATE */
+};
+
+/* conn.c */
+void l4_tcp_enter(l4_tcp_conn *c, l4_tcp_state s, l4_time now);
+void l4_tcp_close_now(l4_tcp_conn *c, l4_tcp_close_reason why);
+uint32_t l4_tcp_rcv_wnd(const l4_tcp_conn *c);
+void l4_tcp_queue_rst(l4_tcp_conn *c, uint32_t seq, uint32_t ack, uint8_t flags);
+int l4_tcp_challenge_ack(l4_tcp_conn *c, l4_time now);
+uint32_t l4_tcp_isn(const l4_tcp_conn *c, l4_time now);
+uint32_t l4_tcp_ts_now(const l4_tcp_conn *c, l4_time now);
+void l4_tcp_set_smss(l4_tcp_conn *c);
+
+/* input.c */
+int l4_tcp_input_seg(l4_tcp_conn *c, const l4_addr *remote, const l4_tcp_hdr *seg, l4_time now);
+
+/* output.c */
+l4_ssize l4_tcp_output_seg(l4_tcp_conn *c, uint8_t *buf, size_t cap, l4_time now);
+
+/* timer.c */
+void l4_tcp_timers_update(l4_tcp_conn *c, l4_time now);
+void l4_tcp_timers_run(l4_tcp_conn *c, l4_time now);
+l4_time l4_tcp_timers_next(const l4_tcp_conn *c);
+
+/* sack.c — RFC 6675 scoreboard queries. */
+int l4_tcp_sack_is_lost(const l4_tcp_conn *c, uint32_t seq);
+uint64_t l4_tcp_sack_pipe(const l4_tcp_conn *c);
+/* Next sequence to retransmit under RFC 6675 NextSeg rule 1, with *len; 0 if none. */
+int l4_tcp_sack_next_lost(const l4_tcp_conn *c, uint32_t *seq, uint32_t *len);
+
+/* Bytes of data + FIN in flight for window accounting. */
+uint64_t l4_tcp_in_flight(const l4_tcp_conn *c);
+
+#endif

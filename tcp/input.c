@@ -1,0 +1,566 @@
+/*
+ * tcp/input.c — segment arrival (RFC 9293 §3.10.7), with the RFC 5961
+ * checks, RFC 7323 PAWS, SACK scoreboard updates and loss detection
+ * (RFC 5681 §3.2, RFC 6582, RFC 6675).
+ */
+#include "tcp/conn_internal.h"
+
+static uint32_t seg_len(const l4_tcp_hdr *s)
+{
+    return (uint32_t)s->payload_len + !!(s->flags & L4_TCP_SYN) + !!(s->flags & L4_TCP_FIN);
+}
+
+/* RFC 9293 §3.10.7.1: the reset that answers a segment nobody expects. */
+static void reply_rst(l4_tcp_conn *c, const l4_addr *to, const l4_tcp_hdr *seg)
+{
+    if (seg->flags & L4_TCP_RST)
+        return;
+    if (seg->flags & L4_TCP_ACK)
+        l4_tcp_queue_rst(c, seg->ack, 0, 0);
+    else
+        l4_tcp_queue_rst(c, 0, seg->seq + seg_len(seg), L4_TCP_ACK);
+    if (to) {
+        c->rst_addr = *to;
+        c->rst_port = seg->sport;
+    }
+    c->st.rst_sent++;
+}
+
+/* Options of the peer's SYN (RFC 9293 §3.7.1, RFC 7323 §2.2/§3.2, RFC 2018 §2). */
+static void take_syn_opts(l4_tcp_conn *c, const l4_tcp_hdr *seg, l4_time now, int active)
+{
+    const l4_tcp_opts *o = &seg->opts;
+    c->peer_mss = (o->present & L4_TCP_HAS_MSS) ? o->mss : L4_TCP_DEFAULT_MSS;
+    if (c->peer_mss < 64)
+        c->peer_mss = 64;
+    int ws = c->set.window_scale && (o->present & L4_TCP_HAS_WSCALE);
+    c->ws_ok = (uint8_t)ws;
+    c->snd_wscale = ws ? (o->wscale > 14 ? 14 : o->wscale) : 0;
+    if (!ws)
+        c->rcv_wscale = 0;
+    c->ts_ok = c->set.timestamps && (o->present & L4_TCP_HAS_TS);
+    if (c->ts_ok) {
+        c->ts_recent = o->ts_val;
+        c->ts_recent_age = now;
+    }
+    c->sack_ok = c->set.sack && (o->present & L4_TCP_HAS_SACK_PERM);
+    (void)active;
+    l4_tcp_set_smss(c);
+}
+
+static void become_established(l4_tcp_conn *c, l4_time now)
+{
+    l4_tcp_enter(c, L4_TCP_ESTABLISHED, now);
+    c->retries = 0;
+    c->rto_at = L4_TIME_NONE;
+    c->rtt.backoff = 0;
+    if (c->cb.established)
+        c->cb.established(c, c->user);
+    if (c->fin_queued && c->state == L4_TCP_ESTABLISHED)
+        l4_tcp_enter(c, L4_TCP_FIN_WAIT_1, now); /* shutdown while in SYN_RECEIVED */
+}
+
+static int in_listen(l4_tcp_conn *c, const l4_addr *remote, const l4_tcp_hdr *seg, l4_time now)
+{
+    if (seg->flags & L4_TCP_RST)
+        return 0;
+    if (seg->flags & L4_TCP_ACK) {
+        reply_rst(c, remote, seg);
+        return 0;
+    }
+    if (!(seg->flags & L4_TCP_SYN))
+        return 0;
+    c->raddr = *remote;
+    c->rport = seg->sport;
+    c->iss = l4_tcp_isn(c, now);
+    c->snd_una = c->snd_nxt = c->snd_max = c->iss;
+    c->buf_seq = c->iss + 1;
+    c->rcv_wscale = 0;
+    if (c->set.window_scale) {
+        uint8_t sh = 0;
+        if (c->set.wscale >= 0)
+            sh = (uint8_t)c->set.wscale;
+        else
+            while (sh < 14 && ((uint64_t)c->set.rcvbuf >> sh) > 65535)
+                sh++;
+        c->rcv_wscale = sh;
+    }
+    c->irs = seg->seq;
+    c->rcv_nxt = c->rcv_adv = seg->seq + 1;
+    take_syn_opts(c, seg, now, 0);
+    l4_cc_reset(c->cc, c->smss, now);
+    l4_cc_set_mss(c->cc, c->smss);
+    /* The window of a SYN is never scaled (RFC 7323 §2.2). */
+    c->snd_wnd = c->max_snd_wnd = seg->window;
+    c->snd_wl1 = seg->seq;
+    c->snd_wl2 = c->iss;
+    c->recover = c->iss;
+    c->last_rcv = now;
+    l4_tcp_enter(c, L4_TCP_SYN_RECEIVED, now);
+    /* Data carried by the SYN is not queued; the peer sends it again. */
+    return 0;
+}
+
+static void rtt_sample_on_ack(l4_tcp_conn *c, uint32_t ack, l4_time now)
+{
+    if (c->rtt_timing && l4_seq_gt(ack, c->rtt_seq)) {
+        l4_rtt_sample(&c->rtt, now - c->rtt_start);
+        c->rtt_timing = 0;
+    }
+}
+
+static void process_text(l4_tcp_conn *c, uint32_t seq, const uint8_t *data, size_t n, l4_time now);
+static void process_fin(l4_tcp_conn *c, l4_time now);
+
+static int in_syn_sent(l4_tcp_conn *c, const l4_tcp_hdr *seg, l4_time now)
+{
+    int ack_ok = 0;
+    if (seg->flags & L4_TCP_ACK) {
+        if (l4_seq_le(seg->ack, c->iss) || l4_seq_gt(seg->ack, c->snd_max)) {
+            reply_rst(c, NULL, seg);
+            return 0;
+        }
+        ack_ok = 1;
+    }
+    if (seg->flags & L4_TCP_RST) {
+        if (ack_ok) {
+            c->st.rst_received++;
+            l4_tcp_close_now(c, L4_TCP_CLOSE_RESET); /* "connection refused" */
+        }
+        return 0;
+    }
+    if (!(seg->flags & L4_TCP_SYN))
+        return 0;
+    c->irs = seg->seq;
+    c->rcv_nxt = c->rcv_adv = seg->seq + 1;
+    take_syn_opts(c, seg, now, 1);
+    c->snd_wnd = c->max_snd_wnd = seg->window;
+    c->snd_wl1 = seg->seq;
+    c->last_rcv = now;
+    c->recover = c->iss;
+    if (c->ts_ok)
+        c->last_ack_sent = c->rcv_nxt;
+    if (ack_ok) {
+        c->snd_wl2 = seg->ack;
+        rtt_sample_on_ack(c, seg->ack, now);
+        c->snd_una = seg->ack;
+        if (l4_seq_lt(c->snd_nxt, c->snd_una))
+            c->snd_nxt = c->snd_una;
+        c->ack_now = 1;
+        become_established(c, now);
+        if (seg->payload_len)
+            process_text(c, seg->seq + 1, seg->payload, seg->payload_len, now);
+        if ((seg->flags & L4_TCP_FIN) && c->rcv_nxt == seg->seq + 1 + (uint32_t)seg->payload_len)
+            process_fin(c, now);
+        return 0;
+    }
+    /* Simultaneous open (RFC 9293 §3.5, figure 7): answer with SYN,ACK. */
+    c->snd_wl2 = c->iss;
+    c->snd_nxt = c->iss;
+    c->rtt_timing = 0;
+    l4_tcp_enter(c, L4_TCP_SYN_RECEIVED, now);
+    return 0;
+}
+
+/* Back to LISTEN after a reset of a passively opened SYN_RECEIVED (§3.10.7.4). */
+static void back_to_listen(l4_tcp_conn *c)
+{
+    c->state = L4_TCP_LISTEN;
+    c->rto_at = c->persist_at = c->delack_at = c->keep_at = L4_TIME_NONE;
+    c->ack_now = 0;
+    c->snd.len = c->snd.head = 0;
+    c->rcv.len = c->rcv.head = 0;
+    l4_tcp_ranges_clear(&c->rcv.ooo);
+    l4_tcp_ranges_clear(&c->sacked);
+    c->fin_queued = c->fin_sent = 0;
+    c->retries = 0;
+    c->rtt_timing = 0;
+    c->rtt.backoff = 0;
+}
+
+static void fin_acked_transitions(l4_tcp_conn *c, l4_time now)
+{
+    int fin_acked = c->fin_sent && l4_seq_gt(c->snd_una, c->fin_seq);
+    if (!fin_acked)
+        return;
+    switch (c->state) {
+    case L4_TCP_FIN_WAIT_1:
+        l4_tcp_enter(c, L4_TCP_FIN_WAIT_2, now);
+        break;
+    case L4_TCP_CLOSING:
+        l4_tcp_enter(c, L4_TCP_TIME_WAIT, now);
+        break;
+    case L4_TCP_LAST_ACK:
+        l4_tcp_close_now(c, L4_TCP_CLOSE_NORMAL);
+        break;
+    default:
+        break;
+    }
+}
+
+static void enter_recovery(l4_tcp_conn *c, l4_time now)
+{
+    uint64_t flight = (uint32_t)(c->snd_max - c->snd_una);
+    c->in_recovery = 1;
+    c->recover = c->snd_max;
+    c->high_rxt = c->snd_una;
+    l4_cc_on_congestion_event(c->cc, flight, now);
+    c->inflate = c->sack_ok ? 0 : (uint64_t)L4_TCP_DUPTHRESH * c->smss; /* RFC 6582 §3.2 step 2 */
+    c->rtx_one = 1;
+    c->rtt_timing = 0;
+    c->st.fast_retransmits++;
+}
+
+/* Returns 1 when the segment must be dropped after the ACK step. */
+static int process_ack(l4_tcp_conn *c, const l4_tcp_hdr *seg, l4_time now)
+{
+    uint32_t ack = seg->ack;
+    /* RFC 5961 §5.2: SND.UNA - MAX.SND.WND <= SEG.ACK <= SND.NXT, else ACK and drop. */
+    if (l4_seq_gt(ack, c->snd_max) ||
+        l4_seq_lt(ack, c->snd_una -
+                           (uint32_t)(c->max_snd_wnd > 0x7fffffff ? 0x7fffffff : c->max_snd_wnd))) {
+        c->ack_now = 1;
+        return 1;
+    }
+    uint64_t seg_wnd = (uint64_t)seg->window << c->snd_wscale;
+    int same_wnd = seg_wnd == c->snd_wnd;
+
+    int sack_new = 0;
+    if (c->sack_ok && (seg->opts.present & L4_TCP_HAS_SACK)) {
+        for (int i = 0; i < seg->opts.sack_count && i < L4_TCP_MAX_SACK; i++) {
+            uint32_t l = seg->opts.sack[i].left, r = seg->opts.sack[i].right;
+            /* Only blocks inside (SND.UNA, SND.MAX] carry news (D-SACKs do not). */
+            if (!l4_seq_lt(l, r) || l4_seq_le(l, c->snd_una) || l4_seq_gt(r, c->snd_max))
+                continue;
+            if (l4_tcp_ranges_add(&c->sacked, l, r) == 1)
+                sack_new = 1;
+        }
+    }
+
+    /* Window update (RFC 9293 §3.10.7.4, fifth step): only from an ACK in
+       [SND.UNA, SND.MAX] that is not older than the last update. */
+    if (l4_seq_ge(ack, c->snd_una) && (l4_seq_lt(c->snd_wl1, seg->seq) ||
+                                       (c->snd_wl1 == seg->seq && l4_seq_le(c->snd_wl2, ack)))) {
+        c->snd_wnd = seg_wnd;
+        c->snd_wl1 = seg->seq;
+        c->snd_wl2 = ack;
+        if (seg_wnd > c->max_snd_wnd)
+            c->max_snd_wnd = seg_wnd;
+    }
+    if (c->snd_wnd == 0)
+        c->retries = 0; /* the peer answers: a zero window is not a dead peer (§3.8.6.1) */
+
+    if (l4_seq_gt(ack, c->snd_una)) {
+        uint64_t flight = (uint32_t)(c->snd_max - c->snd_una);
+        /* The SYN's sequence number is not data for congestion control. */
+        uint32_t acked = ack - c->snd_una - (c->snd_una == c->iss ? 1u : 0u);
+        uint32_t data_acked = 0;
+        if (l4_seq_gt(ack, c->buf_seq)) {
+            data_acked = ack - c->buf_seq;
+            if (data_acked > c->snd.len)
+                data_acked = (uint32_t)c->snd.len;
+            l4_tcp_sndbuf_drop(&c->snd, data_acked);
+            c->buf_seq += data_acked;
+        }
+        rtt_sample_on_ack(c, ack, now);
+        l4_time sample = c->rtt.latest;
+        c->snd_una = ack;
+        if (l4_seq_lt(c->snd_nxt, ack))
+            c->snd_nxt = ack;
+        l4_tcp_ranges_trim_below(&c->sacked, ack);
+        c->retries = 0;
+        c->rto_at = L4_TIME_NONE; /* restarted by the timer update (RFC 6298 §5.3) */
+        c->st.bytes_acked += data_acked;
+        if (c->in_recovery) {
+            if (l4_seq_ge(ack, c->recover)) {
+                /* Full acknowledgment: recovery ends, cwnd = ssthresh (RFC 6582 §3.2 step 5). */
+                c->in_recovery = 0;
+                c->inflate = 0;
+                c->dupacks = 0;
+            } else if (!c->sack_ok) {
+                /* Partial ACK (RFC 6582 §3.2 step 4): retransmit the next hole,
+                   deflate by the amount acked, add back one SMSS. */
+                c->rtx_one = 1;
+                c->inflate = c->inflate > acked ? c->inflate - acked : 0;
+                if (acked >= c->smss)
+                    c->inflate += c->smss;
+            }
+        } else {
+            c->dupacks = 0;
+            l4_cc_ack a = {.bytes_acked = acked, .rtt = sample, .in_flight = flight, .now = now};
+            l4_cc_on_ack(c->cc, &a);
+        }
+        if (data_acked && c->cb.writable && !c->fin_queued)
+            c->cb.writable(c, c->user);
+    } else if (ack == c->snd_una && c->snd_una != c->snd_max && seg->payload_len == 0 &&
+               !(seg->flags & (L4_TCP_SYN | L4_TCP_FIN)) && (same_wnd || sack_new)) {
+        /* Duplicate ACK (RFC 5681 §2; RFC 6675 §2 counts new SACK information). */
+        c->dupacks++;
+        c->st.dup_acks++;
+        if (!c->in_recovery) {
+            int trigger = c->dupacks >= L4_TCP_DUPTHRESH ||
+                          (c->sack_ok && l4_tcp_sack_is_lost(c, c->snd_una));
+            /* RFC 6582 §3.2 step 2: not again for ACKs covered by the last recovery. */
+            if (trigger && (c->sack_ok || l4_seq_gt(ack, c->recover) || c->recover == c->iss))
+                enter_recovery(c, now);
+        } else if (!c->sack_ok) {
+            c->inflate += c->smss; /* RFC 6582 §3.2 step 3 */
+        }
+    }
+    return 0;
+}
+
+static void process_fin(l4_tcp_conn *c, l4_time now)
+{
+    c->rcv_nxt++;
+    c->fin_rcvd = 1;
+    c->ooo_fin = 0;
+    c->ack_now = 1;
+    if (c->cb.peer_fin)
+        c->cb.peer_fin(c, c->user);
+    switch (c->state) {
+    case L4_TCP_SYN_RECEIVED:
+    case L4_TCP_ESTABLISHED:
+        l4_tcp_enter(c, L4_TCP_CLOSE_WAIT, now);
+        break;
+    case L4_TCP_FIN_WAIT_1:
+        /* Our FIN is not acked yet (else we would be in FIN_WAIT_2): simultaneous close. */
+        l4_tcp_enter(c, L4_TCP_CLOSING, now);
+        break;
+    case L4_TCP_FIN_WAIT_2:
+        l4_tcp_enter(c, L4_TCP_TIME_WAIT, now);
+        break;
+    default:
+        break;
+    }
+}
+
+static void process_text(l4_tcp_conn *c, uint32_t seq, const uint8_t *data, size_t n, l4_time now)
+{
+    if (n == 0)
+        return;
+    int had_ooo = c->rcv.ooo.n > 0;
+    int stored = 0;
+    uint32_t adv = l4_tcp_rcvbuf_store(&c->rcv, c->rcv_nxt, seq, data, n, &stored);
+    if (stored) {
+        c->last_seg_left = seq;
+        c->last_seg_right = seq + (uint32_t)n;
+    }
+    if (adv) {
+        c->rcv_nxt += adv;
+        c->st.bytes_received += adv;
+        if (c->cb.readable)
+            c->cb.readable(c, c->user);
+    }
+    if (!adv || had_ooo) {
+        /* Out of order, or filling a hole: ACK at once (RFC 5681 §4.2, RFC 9293 §3.8.6.3). */
+        if (!adv)
+            c->st.ooo_segs++;
+        c->ack_now = 1;
+    } else {
+        /* Delayed ACK: at least every second full-sized segment (RFC 5681 §4.2). */
+        c->unacked_segs += n >= c->smss ? 2 : 1;
+        if (c->unacked_segs >= 4 || (uint32_t)(c->rcv_nxt - c->last_ack_sent) >= 2u * c->set.mss)
+            c->ack_now = 1;
+        else if (c->delack_at == L4_TIME_NONE)
+            c->delack_at = now + c->set.delack;
+    }
+    if (c->ooo_fin && c->rcv_nxt == c->ooo_fin_seq)
+        process_fin(c, now);
+}
+
+static int in_sync(l4_tcp_conn *c, const l4_tcp_hdr *seg, l4_time now)
+{
+    uint8_t fl = seg->flags;
+    uint32_t seq = seg->seq;
+    uint32_t slen = seg_len(seg);
+
+    /* A retransmitted SYN while we wait for the handshake's ACK: resend SYN,ACK. */
+    if (c->state == L4_TCP_SYN_RECEIVED && (fl & L4_TCP_SYN) && !(fl & (L4_TCP_ACK | L4_TCP_RST)) &&
+        seq == c->irs) {
+        c->snd_nxt = c->iss;
+        return 0;
+    }
+
+    /* PAWS (RFC 7323 §5.3 R1): an old timestamp marks an old duplicate. */
+    int has_ts = c->ts_ok && (seg->opts.present & L4_TCP_HAS_TS);
+    if (has_ts && !(fl & L4_TCP_RST) && now - c->ts_recent_age < L4_TCP_PAWS_IDLE &&
+        l4_seq_lt(seg->opts.ts_val, c->ts_recent)) {
+        c->st.paws_drops++;
+        c->ack_now = 1;
+        return 0;
+    }
+
+    /* Acceptability (RFC 9293 §3.10.7.4, first step). */
+    uint32_t wnd = l4_tcp_rcv_wnd(c);
+    int ok;
+    if (slen == 0)
+        ok = wnd == 0 ? seq == c->rcv_nxt : l4_seq_in(seq, c->rcv_nxt, c->rcv_nxt + wnd);
+    else if (wnd == 0)
+        ok = seq == c->rcv_nxt; /* only ACK, URG and RST are taken from it (below) */
+    else
+        ok = l4_seq_in(seq, c->rcv_nxt, c->rcv_nxt + wnd) ||
+             l4_seq_in(seq + slen - 1, c->rcv_nxt, c->rcv_nxt + wnd);
+    if (!ok) {
+        c->st.dropped_segs++;
+        if (!(fl & L4_TCP_RST)) {
+            /* Data always gets its ACK; a bare segment only within the
+               challenge-ACK budget, so two confused ends cannot ACK-storm. */
+            if (seg->payload_len || (fl & L4_TCP_FIN))
+                c->ack_now = 1;
+            else
+                l4_tcp_challenge_ack(c, now);
+            /* A retransmitted FIN in TIME_WAIT restarts the 2 MSL timer. */
+            if (c->state == L4_TCP_TIME_WAIT && (fl & L4_TCP_FIN))
+                l4_tcp_enter(c, L4_TCP_TIME_WAIT, now);
+        }
+        return 0;
+    }
+    c->last_rcv = now;
+    c->keep_probes = 0;
+
+    /* RFC 7323 §4.3: TS.Recent from segments that cover Last.ACK.sent. */
+    if (has_ts && l4_seq_ge(seg->opts.ts_val, c->ts_recent) && l4_seq_le(seq, c->last_ack_sent)) {
+        c->ts_recent = seg->opts.ts_val;
+        c->ts_recent_age = now;
+    }
+
+    /* Second: RST (RFC 5961 §3.2: only an exact match resets; in-window gets a challenge). */
+    if (fl & L4_TCP_RST) {
+        if (seq != c->rcv_nxt) {
+            l4_tcp_challenge_ack(c, now);
+            return 0;
+        }
+        c->st.rst_received++;
+        if (c->state == L4_TCP_SYN_RECEIVED && c->passive) {
+            back_to_listen(c);
+            return 0;
+        }
+        l4_tcp_close_now(c,
+                         c->state == L4_TCP_TIME_WAIT ? L4_TCP_CLOSE_NORMAL : L4_TCP_CLOSE_RESET);
+        return 0;
+    }
+
+    /* Fourth: SYN in a synchronized state (RFC 5961 §4.2: challenge ACK). */
+    if (fl & L4_TCP_SYN) {
+        if (c->state == L4_TCP_SYN_RECEIVED && c->passive) {
+            back_to_listen(c);
+            return 0;
+        }
+        l4_tcp_challenge_ack(c, now);
+        return 0;
+    }
+
+    /* Fifth: ACK. */
+    if (!(fl & L4_TCP_ACK))
+        return 0;
+    if (c->state == L4_TCP_SYN_RECEIVED) {
+        if (!(l4_seq_lt(c->snd_una, seg->ack) && l4_seq_le(seg->ack, c->snd_max))) {
+            reply_rst(c, NULL, seg);
+            return 0;
+        }
+        c->snd_wnd = (uint64_t)seg->window << c->snd_wscale;
+        if (c->snd_wnd > c->max_snd_wnd)
+            c->max_snd_wnd = c->snd_wnd;
+        c->snd_wl1 = seq;
+        c->snd_wl2 = seg->ack;
+        become_established(c, now);
+    }
+    if (process_ack(c, seg, now))
+        return 0;
+    fin_acked_transitions(c, now);
+    if (c->state == L4_TCP_CLOSED)
+        return 0;
+
+    /* Trim to the receive window: drop what is already received, then what does
+       not fit in the buffer (a FIN beyond it goes too). */
+    const uint8_t *data = seg->payload;
+    size_t n = seg->payload_len;
+    int fin = !!(fl & L4_TCP_FIN);
+    if (l4_seq_lt(seq, c->rcv_nxt)) {
+        uint32_t d = c->rcv_nxt - seq;
+        if (d > n) {
+            n = 0;
+            if (d > seg->payload_len)
+                fin = 0; /* the FIN too was already received */
+        } else {
+            data += d;
+            n -= d;
+        }
+        seq = c->rcv_nxt;
+    }
+    size_t space = l4_tcp_rcvbuf_space(&c->rcv);
+    uint32_t off = seq - c->rcv_nxt;
+    if (off >= space) {
+        n = 0;
+        fin = 0;
+    } else if (off + n > space) {
+        n = space - off;
+        fin = 0;
+    }
+    if (n < seg->payload_len && seg->payload_len > 0 && (l4_seq_gt(seq + (uint32_t)n, c->rcv_nxt)))
+        c->ack_now = 1;
+
+    /* Sixth: URG (RFC 9293 §3.8.5: the pointer marks the end of urgent data). */
+    if ((fl & L4_TCP_URG) && (c->state == L4_TCP_ESTABLISHED || c->state == L4_TCP_FIN_WAIT_1 ||
+                              c->state == L4_TCP_FIN_WAIT_2)) {
+        uint32_t up = seg->seq + seg->urg;
+        if (!c->up_valid || l4_seq_gt(up, c->rcv_up)) {
+            c->rcv_up = up;
+            c->up_valid = 1;
+            if (c->cb.urgent)
+                c->cb.urgent(c, c->user, (uint64_t)(uint32_t)(up - c->irs - 1));
+        }
+    }
+
+    /* Seventh: segment text. */
+    if (seg->payload_len > 0) {
+        if (c->state == L4_TCP_ESTABLISHED || c->state == L4_TCP_FIN_WAIT_1 ||
+            c->state == L4_TCP_FIN_WAIT_2) {
+            if (c->app_closed) {
+                /* Nobody will read it: RFC 1122 §4.2.2.13 says reset. */
+                l4_tcp_queue_rst(c, c->snd_max, 0, 0);
+                c->st.rst_sent++;
+                l4_tcp_close_now(c, L4_TCP_CLOSE_ABORTED);
+                return 0;
+            }
+            if (n == 0)
+                c->ack_now = 1; /* a duplicate: tell the sender where we are */
+            process_text(c, seq, data, n, now);
+        }
+    }
+
+    /* Eighth: FIN. */
+    if (fin && !c->fin_rcvd) {
+        uint32_t fin_at = seq + (uint32_t)n;
+        if (fin_at == c->rcv_nxt) {
+            process_fin(c, now);
+        } else if (l4_seq_gt(fin_at, c->rcv_nxt)) {
+            c->ooo_fin = 1;
+            c->ooo_fin_seq = fin_at;
+            c->ack_now = 1;
+        }
+    } else if (fin && c->state == L4_TCP_TIME_WAIT) {
+        c->ack_now = 1;
+        l4_tcp_enter(c, L4_TCP_TIME_WAIT, now);
+    }
+    return 0;
+}
+
+int l4_tcp_input_seg(l4_tcp_conn *c, const l4_addr *remote, const l4_tcp_hdr *seg, l4_time now)
+{
+    switch (c->state) {
+    case L4_TCP_CLOSED:
+        /* RFC 9293 §3.10.7.1: everything but a RST gets a RST (only when we
+           know where to send it). */
+        if (c->used)
+            reply_rst(c, NULL, seg);
+        return 0;
+    case L4_TCP_LISTEN:
+        return in_listen(c, remote, seg, now);
+    case L4_TCP_SYN_SENT:
+        return in_syn_sent(c, seg, now);
+    default:
+        return in_sync(c, seg, now);
+    }
+}

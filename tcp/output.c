@@ -1,0 +1,344 @@
+/*
+ * tcp/output.c — choosing and writing the next segment: RST replies,
+ * SYN / SYN,ACK, retransmissions (fast retransmit, NewReno partial ACKs,
+ * RFC 6675 NextSeg, go-back-N after a timeout), new data under the send
+ * and congestion windows with Nagle and sender SWS avoidance (RFC 9293
+ * §3.8.6.2.1), window probes, keepalive probes, and pure ACKs.
+ */
+#include <string.h>
+
+#include "tcp/conn_internal.h"
+
+/* The window field to advertise, applying receiver SWS avoidance
+   (RFC 9293 §3.8.6.2.2) and never moving the right edge left. */
+static uint16_t adv_window(l4_tcp_conn *c, int syn)
+{
+    size_t space = l4_tcp_rcvbuf_space(&c->rcv);
+    if (syn) {
+        uint32_t w = space > 65535 ? 65535 : (uint32_t)space;
+        c->rcv_adv = c->rcv_nxt + w;
+        return (uint16_t)w;
+    }
+    uint32_t cur = l4_tcp_rcv_wnd(c);
+    size_t thresh = c->rcv.cap / 2 < c->set.mss ? c->rcv.cap / 2 : c->set.mss;
+    uint64_t wnd = cur;
+    if (space > cur && space - cur >= thresh)
+        wnd = space;
+    uint8_t sh = c->rcv_wscale;
+    uint64_t field = (wnd + ((1u << sh) - 1)) >> sh; /* round up ... */
+    if ((field << sh) > space)
+        field = space >> sh; /* ... unless that promises more than the buffer holds */
+    if (field > 65535)
+        field = 65535;
+    uint32_t edge = c->rcv_nxt + (uint32_t)(field << sh);
+    if (l4_seq_gt(edge, c->rcv_adv))
+        c->rcv_adv = edge;
+    return (uint16_t)field;
+}
+
+/* SACK blocks for the receiver's out-of-order data, most recently changed
+   first (RFC 2018 §4). */
+static void add_sack_blocks(const l4_tcp_conn *c, l4_tcp_opts *o, int max)
+{
+    const l4_tcp_ranges *s = &c->rcv.ooo;
+    uint8_t used[L4_TCP_MAX_RANGES] = {0};
+    int k = 0;
+    while (k < max && k < s->n) {
+        int best = -1;
+        for (int i = 0; i < s->n; i++)
+            if (!used[i] && (best < 0 || s->r[i].stamp > s->r[best].stamp))
+                best = i;
+        used[best] = 1;
+        o->sack[k].left = s->r[best].left;
+        o->sack[k].right = s->r[best].right;
+        k++;
+    }
+    if (k) {
+        o->sack_count = (uint8_t)k;
+        o->present |= L4_TCP_HAS_SACK;
+    }
+}
+
+static void ack_sent(l4_tcp_conn *c)
+{
+    c->ack_now = 0;
+    c->delack_at = L4_TIME_NONE;
+    c->unacked_segs = 0;
+    c->last_ack_sent = c->rcv_nxt;
+}
+
+static l4_ssize write_seg(l4_tcp_conn *c, uint8_t *buf, size_t cap, l4_tcp_hdr *h,
+                          const l4_addr *to)
+{
+    l4_ssize n = l4_tcp_write(buf, cap, h, &c->laddr, to);
+    if (n > 0)
+        c->st.segs_out++;
+    return n;
+}
+
+static l4_ssize out_rst(l4_tcp_conn *c, uint8_t *buf, size_t cap)
+{
+    l4_tcp_hdr h;
+    memset(&h, 0, sizeof h);
+    h.sport = c->lport;
+    h.dport = c->rst_port;
+    h.seq = c->rst_seq;
+    h.ack = (c->rst_flags & L4_TCP_ACK) ? c->rst_ack : 0;
+    h.flags = c->rst_flags;
+    l4_ssize n = write_seg(c, buf, cap, &h, &c->rst_addr);
+    if (n > 0)
+        c->rst_pending = 0;
+    return n;
+}
+
+static l4_ssize out_syn(l4_tcp_conn *c, uint8_t *buf, size_t cap, l4_time now)
+{
+    int synack = c->state == L4_TCP_SYN_RECEIVED;
+    l4_tcp_hdr h;
+    memset(&h, 0, sizeof h);
+    h.sport = c->lport;
+    h.dport = c->rport;
+    h.seq = c->iss;
+    h.flags = L4_TCP_SYN;
+    if (synack) {
+        h.flags |= L4_TCP_ACK;
+        h.ack = c->rcv_nxt;
+    }
+    h.window = adv_window(c, 1);
+    l4_tcp_opts *o = &h.opts;
+    o->present = L4_TCP_HAS_MSS;
+    o->mss = c->set.mss;
+    if (synack ? c->ws_ok : c->set.window_scale) {
+        o->present |= L4_TCP_HAS_WSCALE;
+        o->wscale = c->rcv_wscale;
+    }
+    if (synack ? c->sack_ok : c->set.sack)
+        o->present |= L4_TCP_HAS_SACK_PERM;
+    if (synack ? c->ts_ok : c->set.timestamps) {
+        o->present |= L4_TCP_HAS_TS;
+        o->ts_val = l4_tcp_ts_now(c, now);
+        o->ts_ecr = synack ? c->ts_recent : 0;
+    }
+    l4_ssize n = write_seg(c, buf, cap, &h, &c->raddr);
+    if (n <= 0)
+        return n;
+    int first = c->snd_max == c->iss;
+    if (first) {
+        c->rtt_timing = 1; /* Karn: only a SYN sent once is timed */
+        c->rtt_seq = c->iss;
+        c->rtt_start = now;
+    } else {
+        c->rtt_timing = 0;
+        c->st.retransmits++;
+    }
+    c->snd_nxt = c->iss + 1;
+    if (l4_seq_gt(c->snd_nxt, c->snd_max))
+        c->snd_max = c->snd_nxt;
+    if (synack)
+        ack_sent(c);
+    return n;
+}
+
+static int state_sends_data(l4_tcp_state s)
+{
+    return s == L4_TCP_ESTABLISHED || s == L4_TCP_CLOSE_WAIT || s == L4_TCP_FIN_WAIT_1 ||
+           s == L4_TCP_CLOSING || s == L4_TCP_LAST_ACK;
+}
+
+static uint32_t min_u32(uint64_t a, uint64_t b)
+{
+    uint64_t m = a < b ? a : b;
+    return m > UINT32_MAX ? UINT32_MAX : (uint32_t)m;
+}
+
+static l4_ssize out_data(l4_tcp_conn *c, uint8_t *buf, size_t cap, l4_time now)
+{
+    l4_tcp_hdr h;
+    memset(&h, 0, sizeof h);
+    h.sport = c->lport;
+    h.dport = c->rport;
+    h.flags = L4_TCP_ACK;
+    h.ack = c->rcv_nxt;
+    if (c->ts_ok) {
+        h.opts.present |= L4_TCP_HAS_TS;
+        h.opts.ts_val = l4_tcp_ts_now(c, now);
+        h.opts.ts_ecr = c->ts_recent;
+    }
+    if (c->sack_ok && c->rcv.ooo.n)
+        add_sack_blocks(c, &h.opts, c->ts_ok ? 3 : 4);
+    l4_ssize optlen = l4_tcp_opts_len(&h.opts);
+    if (optlen < 0)
+        return optlen;
+    size_t hdr = L4_TCP_MIN_HDR + (size_t)optlen;
+    if (cap < hdr)
+        return L4_ERR_NOBUF;
+
+    uint32_t mss_total = c->peer_mss < c->set.mss ? c->peer_mss : c->set.mss;
+    uint32_t maxpay = mss_total > (uint32_t)optlen ? mss_total - (uint32_t)optlen : 1;
+    if (maxpay > cap - hdr)
+        maxpay = (uint32_t)(cap - hdr);
+
+    uint32_t data_end = c->buf_seq + (uint32_t)c->snd.len;
+    uint32_t seq = c->snd_nxt, len = 0;
+    int fin = 0, rtx = 0, advance_nxt = 1, probe = 0, keep = 0;
+    int can = state_sends_data(c->state);
+
+    if (can && c->rtx_one) {
+        /* Fast retransmit / partial ACK: the segment at SND.UNA, now. */
+        seq = c->snd_una;
+        len = l4_seq_lt(seq, data_end) ? min_u32(maxpay, data_end - seq) : 0;
+        rtx = 1;
+        advance_nxt = 0;
+        c->rtx_one = 0;
+        if (c->in_recovery && c->sack_ok && l4_seq_gt(seq + len, c->high_rxt))
+            c->high_rxt = seq + len;
+    } else if (can && c->in_recovery && c->sack_ok) {
+        /* RFC 6675 §5 step (C): send while cwnd - pipe >= 1 SMSS. */
+        uint64_t pipe = l4_tcp_sack_pipe(c), cwnd = l4_cc_cwnd(c->cc);
+        if (cwnd >= pipe + c->smss) {
+            uint32_t s, l;
+            if (l4_tcp_sack_next_lost(c, &s, &l)) {
+                seq = s;
+                len = min_u32(l, maxpay);
+                rtx = 1;
+                advance_nxt = 0;
+                c->high_rxt = seq + len;
+            } else {
+                seq = c->snd_max;
+                uint32_t wnd_edge = c->snd_una + (uint32_t)c->snd_wnd;
+                uint32_t avail = l4_seq_lt(seq, data_end) ? data_end - seq : 0;
+                uint32_t usable = l4_seq_lt(seq, wnd_edge) ? wnd_edge - seq : 0;
+                len = min_u32(min_u32(avail, usable), maxpay);
+            }
+        }
+    } else if (can) {
+        /* After a timeout SND.NXT went back to SND.UNA: skip what the peer SACKed. */
+        if (c->sack_ok) {
+            int i;
+            while (l4_seq_lt(seq, c->snd_max) && (i = l4_tcp_ranges_find(&c->sacked, seq)) >= 0)
+                seq = c->sacked.r[i].right;
+            c->snd_nxt = seq;
+        }
+        uint32_t avail = l4_seq_lt(seq, data_end) ? data_end - seq : 0;
+        uint64_t cwnd = l4_cc_cwnd(c->cc) + c->inflate;
+        /* Going back after a timeout, SACKed bytes below SND.NXT have left
+           the network: they do not use the congestion window. */
+        if (c->sack_ok && c->sacked.n)
+            cwnd += l4_tcp_ranges_bytes_above(&c->sacked, c->snd_una) -
+                    l4_tcp_ranges_bytes_above(&c->sacked, seq);
+        uint32_t wnd_edge = c->snd_una + (uint32_t)c->snd_wnd;
+        uint32_t cwnd_edge = c->snd_una + (uint32_t)(cwnd > 0x3fffffff ? 0x3fffffff : cwnd);
+        uint32_t edge = l4_seq_lt(wnd_edge, cwnd_edge) ? wnd_edge : cwnd_edge;
+        uint32_t usable = l4_seq_lt(seq, edge) ? edge - seq : 0;
+        len = min_u32(min_u32(avail, usable), maxpay);
+        rtx = l4_seq_lt(seq, c->snd_max);
+        if (rtx && c->sack_ok) {
+            /* Do not resend into a SACKed range. */
+            for (int i = 0; i < c->sacked.n; i++)
+                if (l4_seq_gt(c->sacked.r[i].left, seq)) {
+                    uint32_t gap = c->sacked.r[i].left - seq;
+                    if (len > gap)
+                        len = gap;
+                    break;
+                }
+        }
+        if (len == 0 && avail > 0 && c->force_probe && c->snd_wnd == 0) {
+            len = 1; /* zero-window probe (RFC 9293 §3.8.6.1) */
+            probe = 1;
+        }
+        if (!rtx && !probe && len > 0 && len < maxpay) {
+            /* Nagle (RFC 9293 §3.7.4) and sender SWS avoidance (§3.8.6.2.1):
+               a short segment only when it empties the buffer and nothing is
+               in flight (or Nagle is off), or it is half the largest window. */
+            int all = len == avail;
+            int ok = (all && (c->nodelay || c->snd_una == c->snd_max)) ||
+                     (c->max_snd_wnd && len >= c->max_snd_wnd / 2) || (all && c->fin_queued);
+            if (!ok)
+                len = 0;
+        }
+    }
+    /* The FIN follows the last data byte, in a new segment or a retransmission. */
+    if (can && c->fin_queued && seq + len == c->fin_seq && l4_seq_le(c->snd_una, c->fin_seq))
+        fin = 1;
+    if (len == 0 && !fin) {
+        if (c->keep_probe_pending && c->snd_una == c->snd_max) {
+            keep = 1;
+        } else if (!c->ack_now) {
+            c->force_probe = 0;
+            return 0;
+        }
+    }
+    if (keep) {
+        seq = c->snd_una - 1; /* RFC 9293 §3.8.4: a probe the peer must answer */
+    } else if (len == 0 && !fin) {
+        /* A pure ACK carries the highest sequence number sent: after a
+           timeout SND.NXT went back, and the peer already holds data up to
+           SND.MAX (an older number would fail its acceptability test). */
+        seq = c->snd_max;
+    }
+    h.seq = seq;
+    if (fin)
+        h.flags |= L4_TCP_FIN;
+    if (len > 0 && seq + len == data_end)
+        h.flags |= L4_TCP_PSH;
+    h.window = adv_window(c, 0);
+    if (len) {
+        l4_tcp_sndbuf_copy(&c->snd, seq - c->buf_seq, buf + hdr, len);
+        h.payload = buf + hdr;
+        h.payload_len = len;
+    }
+    l4_ssize n = write_seg(c, buf, cap, &h, &c->raddr);
+    if (n <= 0)
+        return n;
+    ack_sent(c);
+    if (keep) {
+        c->keep_probe_pending = 0;
+        c->st.keepalive_probes++;
+        return n;
+    }
+    if (probe) {
+        c->force_probe = 0;
+        c->st.window_probes++;
+    }
+    uint32_t end = seq + len + (uint32_t)fin;
+    if (len || fin) {
+        if (rtx || l4_seq_lt(seq, c->snd_max)) {
+            c->st.retransmits++;
+            c->st.bytes_retrans += len;
+            c->rtt_timing = 0; /* Karn's rule (RFC 6298 §3) */
+        } else if (!c->rtt_timing) {
+            c->rtt_timing = 1;
+            c->rtt_seq = seq;
+            c->rtt_start = now;
+        }
+        if (l4_seq_gt(end, c->snd_max)) {
+            uint32_t fresh = end - l4_seq_max(seq, c->snd_max);
+            c->st.bytes_sent += fin ? fresh - 1 : fresh;
+            c->snd_max = end;
+        }
+        if (advance_nxt && l4_seq_gt(end, c->snd_nxt))
+            c->snd_nxt = end;
+        if (fin)
+            c->fin_sent = 1;
+    }
+    return n;
+}
+
+l4_ssize l4_tcp_output_seg(l4_tcp_conn *c, uint8_t *buf, size_t cap, l4_time now)
+{
+    if (c->rst_pending)
+        return out_rst(c, buf, cap);
+    switch (c->state) {
+    case L4_TCP_CLOSED:
+    case L4_TCP_LISTEN:
+        return 0;
+    case L4_TCP_SYN_SENT:
+        return c->snd_nxt == c->iss ? out_syn(c, buf, cap, now) : 0;
+    case L4_TCP_SYN_RECEIVED:
+        if (c->snd_nxt == c->iss)
+            return out_syn(c, buf, cap, now);
+        return c->ack_now ? out_data(c, buf, cap, now) : 0;
+    default:
+        return out_data(c, buf, cap, now);
+    }
+}

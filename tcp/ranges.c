@@ -1,0 +1,79 @@
+/* tcp/ranges.c — sorted, disjoint sequence ranges; see ranges.h. */
+#include "tcp/ranges.h"
+
+#include <string.h>
+
+#include "tcp/seq.h"
+#include "util/err.h"
+
+void l4_tcp_ranges_clear(l4_tcp_ranges *s)
+{
+    s->n = 0;
+}
+
+int l4_tcp_ranges_add(l4_tcp_ranges *s, uint32_t left, uint32_t right)
+{
+    if (!l4_seq_lt(left, right))
+        return 0;
+    /* First range that ends at or after `left` (could merge or follow). */
+    int i = 0;
+    while (i < s->n && l4_seq_lt(s->r[i].right, left))
+        i++;
+    /* Ranges i..j-1 overlap or touch [left, right). */
+    int j = i;
+    while (j < s->n && l4_seq_le(s->r[j].left, right))
+        j++;
+    if (j == i) {
+        if (s->n == L4_TCP_MAX_RANGES)
+            return L4_ERR_LIMIT;
+        memmove(&s->r[i + 1], &s->r[i], (size_t)(s->n - i) * sizeof s->r[0]);
+        s->r[i].left = left;
+        s->r[i].right = right;
+        s->r[i].stamp = ++s->clock;
+        s->n++;
+        return 1;
+    }
+    if (j == i + 1 && l4_seq_le(s->r[i].left, left) && l4_seq_ge(s->r[i].right, right))
+        return 0; /* already covered */
+    uint32_t nl = l4_seq_min(left, s->r[i].left);
+    uint32_t nr = l4_seq_max(right, s->r[j - 1].right);
+    s->r[i].left = nl;
+    s->r[i].right = nr;
+    s->r[i].stamp = ++s->clock;
+    memmove(&s->r[i + 1], &s->r[j], (size_t)(s->n - j) * sizeof s->r[0]);
+    s->n -= j - i - 1;
+    return 1;
+}
+
+void l4_tcp_ranges_trim_below(l4_tcp_ranges *s, uint32_t seq)
+{
+    int k = 0;
+    while (k < s->n && l4_seq_le(s->r[k].right, seq))
+        k++;
+    if (k) {
+        memmove(&s->r[0], &s->r[k], (size_t)(s->n - k) * sizeof s->r[0]);
+        s->n -= k;
+    }
+    if (s->n && l4_seq_lt(s->r[0].left, seq))
+        s->r[0].left = seq;
+}
+
+uint64_t l4_tcp_ranges_bytes_above(const l4_tcp_ranges *s, uint32_t seq)
+{
+    uint64_t total = 0;
+    for (int i = s->n - 1; i >= 0; i--) {
+        if (l4_seq_le(s->r[i].right, seq))
+            break;
+        uint32_t l = l4_seq_max(s->r[i].left, seq);
+        total += s->r[i].right - l;
+    }
+    return total;
+}
+
+int l4_tcp_ranges_find(const l4_tcp_ranges *s, uint32_t seq)
+{
+    for (int i = 0; i < s->n; i++)
+        if (l4_seq_in(seq, s->r[i].left, s->r[i].right))
+            return i;
+    return -1;
+}

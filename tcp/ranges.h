@@ -1,0 +1,49 @@
+/*
+ * tcp/ranges.h — a small bounded set of sequence-number ranges (internal).
+ *
+ * Used for the out-of-order data a receiver holds (and the SACK blocks it
+ * reports, RFC 2018) and for the SACKed ranges a sender's scoreboard holds
+ * (RFC 6675). Ranges are [left, right) in sequence space, kept sorted and
+ * disjoint (touching ranges merge). All members lie within 2^31 of each
+ * other. Each range carries a stamp: the value of a counter when a byte was
+ * last added to it, so "most recently changed first" can be reported.
+ */
+#ifndef L4_TCP_RANGES_H
+#define L4_TCP_RANGES_H
+
+#include <stdint.h>
+
+#define L4_TCP_MAX_RANGES 32
+
+typedef struct l4_tcp_range {
+    uint32_t left, right;
+    uint32_t stamp;
+} l4_tcp_range;
+
+typedef struct l4_tcp_ranges {
+    l4_tcp_range r[L4_TCP_MAX_RANGES];
+    int n;
+    uint32_t clock;
+} l4_tcp_ranges;
+
+/**
+ * Adds [left, right), merging with overlapping or touching ranges; the
+ * merged range gets a fresh stamp. Returns 1 when the set changed (new
+ * bytes covered), 0 when the range was already covered or empty, and
+ * L4_ERR_LIMIT (-209) when it would need a new slot and the set is full.
+ */
+int l4_tcp_ranges_add(l4_tcp_ranges *s, uint32_t left, uint32_t right);
+
+/** Removes every byte below `seq`. */
+void l4_tcp_ranges_trim_below(l4_tcp_ranges *s, uint32_t seq);
+
+/** Bytes covered at or above `seq`. */
+uint64_t l4_tcp_ranges_bytes_above(const l4_tcp_ranges *s, uint32_t seq);
+
+/** Index of the range containing `seq`, or -1. */
+int l4_tcp_ranges_find(const l4_tcp_ranges *s, uint32_t seq);
+
+/** Empties the set. */
+void l4_tcp_ranges_clear(l4_tcp_ranges *s);
+
+#endif

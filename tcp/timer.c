@@ -1,0 +1,157 @@
+/*
+ * tcp/timer.c — the connection's deadlines: retransmission (RFC 6298),
+ * persist (zero-window probes, RFC 9293 §3.8.6.1), delayed ACK, keepalive
+ * (RFC 9293 §3.8.4), TIME_WAIT (2 MSL) and FIN_WAIT_2. Each is an explicit
+ * time or L4_TIME_NONE; there is no tick.
+ */
+#include "tcp/conn_internal.h"
+
+#define L4_TCP_PERSIST_MIN (200 * L4_MS)
+#define L4_TCP_PERSIST_MAX (60 * L4_S)
+
+static int has_unsent(const l4_tcp_conn *c)
+{
+    uint32_t data_end = c->buf_seq + (uint32_t)c->snd.len;
+    return l4_seq_lt(c->snd_nxt, data_end);
+}
+
+void l4_tcp_timers_update(l4_tcp_conn *c, l4_time now)
+{
+    l4_tcp_state s = c->state;
+    if (s == L4_TCP_CLOSED || s == L4_TCP_LISTEN) {
+        c->rto_at = c->persist_at = c->delack_at = c->keep_at = c->fw2_at = L4_TIME_NONE;
+        if (s == L4_TCP_LISTEN)
+            c->tw_at = L4_TIME_NONE;
+        return;
+    }
+    if (s == L4_TCP_TIME_WAIT) {
+        c->rto_at = c->persist_at = c->keep_at = c->fw2_at = L4_TIME_NONE;
+        return;
+    }
+    int outstanding = c->snd_una != c->snd_max;
+    int synced = s != L4_TCP_SYN_SENT && s != L4_TCP_SYN_RECEIVED;
+    if (synced && c->snd_wnd == 0 && c->snd_nxt == c->snd_una && has_unsent(c)) {
+        /* Zero window with data waiting: probe on the persist timer, backing
+           off like the RTO. */
+        if (c->persist_at == L4_TIME_NONE) {
+            l4_time t = l4_rtt_base_rto(&c->rtt);
+            for (uint32_t i = 0; i < c->persist_backoff && t < L4_TCP_PERSIST_MAX; i++)
+                t *= 2;
+            if (t < L4_TCP_PERSIST_MIN)
+                t = L4_TCP_PERSIST_MIN;
+            if (t > L4_TCP_PERSIST_MAX)
+                t = L4_TCP_PERSIST_MAX;
+            c->persist_at = now + t;
+        }
+        if (!outstanding)
+            c->rto_at = L4_TIME_NONE;
+    } else {
+        c->persist_at = L4_TIME_NONE;
+        if (c->snd_wnd > 0)
+            c->persist_backoff = 0;
+    }
+    if (outstanding || (!synced && c->snd_nxt != c->iss)) {
+        if (c->rto_at == L4_TIME_NONE)
+            c->rto_at = now + l4_rtt_rto(&c->rtt);
+    } else if (c->persist_at == L4_TIME_NONE || !outstanding) {
+        c->rto_at = L4_TIME_NONE;
+    }
+    /* Keepalive only on an idle, established connection. */
+    if (c->set.keepalive && (s == L4_TCP_ESTABLISHED || s == L4_TCP_CLOSE_WAIT) && !outstanding &&
+        !has_unsent(c))
+        c->keep_at =
+            c->keep_probes ? c->keep_last + c->set.keep_intvl : c->last_rcv + c->set.keep_idle;
+    else
+        c->keep_at = L4_TIME_NONE;
+    /* FIN_WAIT_2 is bounded only once the application has closed (it can no
+       longer read, so waiting for the peer's FIN forever helps nobody). */
+    if (s == L4_TCP_FIN_WAIT_2 && c->app_closed) {
+        if (c->fw2_at == L4_TIME_NONE)
+            c->fw2_at = now + c->set.fin_wait2_timeout;
+    } else {
+        c->fw2_at = L4_TIME_NONE;
+    }
+}
+
+l4_time l4_tcp_timers_next(const l4_tcp_conn *c)
+{
+    l4_time t = c->rto_at;
+    t = l4_time_min(t, c->persist_at);
+    t = l4_time_min(t, c->delack_at);
+    t = l4_time_min(t, c->keep_at);
+    t = l4_time_min(t, c->tw_at);
+    t = l4_time_min(t, c->fw2_at);
+    return t;
+}
+
+static void on_rto(l4_tcp_conn *c, l4_time now)
+{
+    int syn = c->state == L4_TCP_SYN_SENT || c->state == L4_TCP_SYN_RECEIVED;
+    uint32_t limit = syn ? c->set.syn_retries : c->set.max_retries;
+    c->rto_at = L4_TIME_NONE;
+    if (c->retries >= limit) {
+        l4_tcp_close_now(c, L4_TCP_CLOSE_TIMEOUT);
+        return;
+    }
+    c->retries++;
+    c->st.rto_expiries++;
+    l4_rtt_backoff(&c->rtt); /* RFC 6298 §5.5 */
+    c->rtt_timing = 0;       /* Karn */
+    if (syn) {
+        c->snd_nxt = c->iss;
+        return;
+    }
+    if (c->retries == 1) /* the first expiry for this data (RFC 5681 §3.1) */
+        l4_cc_on_rto(c->cc, (uint32_t)(c->snd_max - c->snd_una), now);
+    /* Go back N from SND.UNA; end any fast recovery (RFC 6582 §3.2 step 1:
+       recover = highest sent, so stale duplicate ACKs start none). */
+    c->snd_nxt = c->snd_una;
+    c->in_recovery = 0;
+    c->inflate = 0;
+    c->dupacks = 0;
+    c->rtx_one = 0;
+    c->recover = c->snd_max;
+    c->high_rxt = c->snd_una;
+}
+
+void l4_tcp_timers_run(l4_tcp_conn *c, l4_time now)
+{
+    if (c->state == L4_TCP_CLOSED)
+        return;
+    if (c->tw_at <= now) {
+        c->tw_at = L4_TIME_NONE;
+        l4_tcp_close_now(c, L4_TCP_CLOSE_NORMAL);
+        return;
+    }
+    if (c->fw2_at <= now) {
+        c->fw2_at = L4_TIME_NONE;
+        l4_tcp_queue_rst(c, c->snd_max, 0, 0);
+        c->st.rst_sent++;
+        l4_tcp_close_now(c, L4_TCP_CLOSE_TIMEOUT);
+        return;
+    }
+    if (c->rto_at <= now) {
+        on_rto(c, now);
+        if (c->state == L4_TCP_CLOSED)
+            return;
+    }
+    if (c->persist_at <= now) {
+        c->persist_at = L4_TIME_NONE;
+        c->force_probe = 1;
+        c->persist_backoff++;
+    }
+    if (c->delack_at <= now) {
+        c->delack_at = L4_TIME_NONE;
+        c->ack_now = 1;
+    }
+    if (c->keep_at <= now) {
+        c->keep_at = L4_TIME_NONE;
+        if (c->keep_probes >= c->set.keep_cnt) {
+            l4_tcp_close_now(c, L4_TCP_CLOSE_TIMEOUT);
+            return;
+        }
+        c->keep_probes++;
+        c->keep_last = now;
+        c->keep_probe_pending = 1;
+    }
+}

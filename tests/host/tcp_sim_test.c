@@ -1,0 +1,167 @@
+/*
+ * tests/host/tcp_sim_test.c — two hosts in the emulator talking TCP through
+ * the socket API over an impaired link: 1 MiB each way byte-exact with
+ * half-close and close (every connection freed after TIME_WAIT), IPv6 too,
+ * 200 concurrent clients of one listener, a full backlog, a connect to a
+ * closed port (ECONNREFUSED).
+ */
+#include <stdio.h>
+
+#include "app.h"
+#include "check.h"
+#include "host/sim_node.h"
+#include "sim/sim.h"
+
+typedef struct world {
+    l4_sim *sim;
+    l4_host *ha, *hb; /* a: server 10.0.0.1, b: client 10.0.0.2 */
+    int na, nb;
+    app sa, cb;
+} world;
+
+static world *world_new(uint64_t seed, const char *spec, l4_host_config *cfg)
+{
+    world *w = calloc(1, sizeof *w);
+    w->sim = l4_sim_new(seed);
+    w->ha = th_host(seed * 2 + 1, 1, cfg);
+    w->hb = th_host(seed * 2 + 2, 2, cfg);
+    w->na = l4_host_sim_add(w->sim, w->ha);
+    w->nb = l4_host_sim_add(w->sim, w->hb);
+    l4_link_spec ls;
+    l4_link_spec_default(&ls);
+    if (spec) {
+        char err[128];
+        CHECK_EQ(l4_link_spec_parse(&ls, spec, err, sizeof err), 0);
+    }
+    CHECK(l4_sim_connect(w->sim, w->na, 0, w->nb, 0, &ls, &ls) >= 0);
+    return w;
+}
+
+static void world_del(world *w)
+{
+    l4_sim_del(w->sim);
+    l4_host_del(w->ha);
+    l4_host_del(w->hb);
+    free(w);
+}
+
+static void run_transfer(uint64_t seed, const char *spec, int v6, uint64_t bytes, int nconns)
+{
+    l4_host_config cfg;
+    l4_host_config_default(&cfg);
+    cfg.tcp.msl = 2 * L4_S; /* short TIME_WAIT keeps the run short */
+    world *w = world_new(seed, spec, &cfg);
+    l4_addr sa = th_addr(v6 ? "fd00::1" : "10.0.0.1");
+    app_init(&w->sa, w->ha, bytes, 0x5a, 0xc3);
+    app_init(&w->cb, w->hb, bytes, 0xc3, 0x5a);
+    CHECK(app_listen(&w->sa, &sa, 80, 256) >= 0);
+    for (int i = 0; i < nconns; i++)
+        CHECK(app_connect(&w->cb, &sa, 80, 0) >= 0);
+    l4_sim_wake(w->sim, w->nb);
+    l4_sim_run_until(w->sim, 600 * L4_S);
+    CHECK_EQ(w->sa.accepted, nconns);
+    CHECK_EQ(w->sa.done, nconns);
+    CHECK_EQ(w->cb.done, nconns);
+    CHECK_EQ(w->sa.bad + w->cb.bad, 0);
+    CHECK_EQ(w->sa.errors + w->cb.errors, 0);
+    /* every byte arrived, both ways */
+    uint64_t rs = 0, rc = 0;
+    for (int i = 0; i < APP_MAX_SD; i++) {
+        rs += w->sa.c[i].used ? w->sa.c[i].rcvd : 0;
+        rc += w->cb.c[i].used ? w->cb.c[i].rcvd : 0;
+    }
+    CHECK_EQU(rs, bytes * (uint64_t)nconns);
+    CHECK_EQU(rc, bytes * (uint64_t)nconns);
+    /* everything CLOSED and freed: only the listener is left */
+    CHECK_EQU(l4_host_socket_count(w->ha), 1);
+    CHECK_EQU(l4_host_socket_count(w->hb), 0);
+    const l4_host_stats *sta = l4_host_stats_get(w->ha), *stb = l4_host_stats_get(w->hb);
+    CHECK_EQU(sta->tcp_conns_opened, sta->tcp_conns_closed);
+    CHECK_EQU(stb->tcp_conns_opened, stb->tcp_conns_closed);
+    CHECK_EQU(stb->tcp_conns_opened, (uint64_t)nconns);
+    CHECK_EQ(l4_host_next_timeout(w->ha), L4_TIME_NONE);
+    /* the link really was impaired: packets were lost both ways */
+    const l4_link_stats *ab = l4_sim_link_stats(w->sim, 0, L4_LINK_DIR_AB);
+    const l4_link_stats *ba = l4_sim_link_stats(w->sim, 0, L4_LINK_DIR_BA);
+    CHECK(ab->dropped_loss > 0 && ba->dropped_loss > 0);
+    world_del(w);
+}
+
+static void test_1mib_lossy_v4(void)
+{
+    run_transfer(1, "rate 50mbit delay 10ms loss 2% reorder 1% duplicate 0.5%", 0, 1024 * 1024, 1);
+}
+
+static void test_1mib_lossy_v6(void)
+{
+    run_transfer(2, "rate 50mbit delay 10ms loss 1% corrupt 0.5%", 1, 1024 * 1024, 1);
+}
+
+static void test_200_clients(void)
+{
+    run_transfer(3, "rate 100mbit delay 5ms loss 0.5% queue 2000", 0, 64 * 1024, 200);
+}
+
+static void test_connect_refused(void)
+{
+    world *w = world_new(4, NULL, NULL);
+    app_init(&w->cb, w->hb, 10, 1, 2);
+    l4_addr sa = th_addr("10.0.0.1");
+    int sd = app_connect(&w->cb, &sa, 81, 0);
+    CHECK(sd >= 0);
+    l4_sim_wake(w->sim, w->nb);
+    l4_sim_run_until(w->sim, 5 * L4_S);
+    CHECK_EQ(w->cb.c[sd].err, L4_ECONNREFUSED);
+    CHECK_EQU(l4_host_stats_get(w->ha)->tcp_rst_sent, 1);
+    CHECK_EQU(l4_host_socket_count(w->hb), 0); /* the app closed it on the error */
+    world_del(w);
+}
+
+/* Backlog 2 and an application that does not accept yet: of five SYNs
+   arriving together two enter the SYN queue and three are dropped (SYN queue
+   full); the two complete into the accept queue. The three retry after the
+   1 s initial RTO and are dropped again (accept queue full). Once the
+   application accepts, the next retries get through. */
+static void test_backlog_full(void)
+{
+    world *w = world_new(5, "delay 1ms", NULL);
+    app_init(&w->sa, w->ha, 100, 1, 2);
+    app_init(&w->cb, w->hb, 100, 2, 1);
+    l4_addr sa = th_addr("10.0.0.1");
+    int l = l4_socket_open(w->ha, L4_AF_INET4, L4_SOCK_STREAM);
+    CHECK_EQ(l4_socket_bind(w->ha, l, &sa, 80), 0);
+    CHECK_EQ(l4_socket_listen(w->ha, l, 2), 0); /* no callbacks: nobody accepts yet */
+    for (int i = 0; i < 5; i++)
+        CHECK(app_connect(&w->cb, &sa, 80, 0) >= 0);
+    l4_sim_wake(w->sim, w->nb);
+    l4_sim_run_until(w->sim, 500 * L4_MS);
+    l4_socket_info in;
+    CHECK_EQ(l4_socket_info_get(w->ha, l, &in), 0);
+    CHECK_EQU(in.accept_queue, 2);
+    CHECK_EQU(in.syn_queue, 0);
+    CHECK_EQU(in.backlog, 2);
+    CHECK_EQU(l4_host_stats_get(w->ha)->tcp_syn_queue_full, 3);
+    CHECK_EQU(l4_host_stats_get(w->ha)->tcp_accept_queue_full, 0);
+    l4_sim_run_until(w->sim, 1500 * L4_MS);
+    CHECK_EQU(l4_host_stats_get(w->ha)->tcp_accept_queue_full, 3);
+    CHECK_EQU(l4_host_socket_count(w->ha), 3);
+    /* now the application accepts: the retried SYNs get in */
+    w->sa.listener = l;
+    l4_socket_set_callbacks(w->ha, l, &app_cbs, &w->sa);
+    app_pump(&w->sa, l);
+    l4_sim_wake(w->sim, w->na);
+    l4_sim_run_until(w->sim, 60 * L4_S);
+    CHECK_EQ(w->sa.accepted, 5);
+    CHECK_EQ(w->cb.done, 5);
+    CHECK_EQ(w->sa.done, 5);
+    world_del(w);
+}
+
+static const l4_test TESTS[] = {TEST(test_1mib_lossy_v4), TEST(test_1mib_lossy_v6),
+                                TEST(test_200_clients),   TEST(test_connect_refused),
+                                TEST(test_backlog_full),  TEST_END};
+
+int main(int argc, char **argv)
+{
+    return l4_test_main(argc, argv, TESTS);
+}
