@@ -63,10 +63,16 @@ typedef struct l4_host_config {
     uint32_t icmp_rate;   /* ICMP errors per second (token bucket); 0 = unlimited; default 1000 */
     uint32_t icmp_burst;  /* bucket size; default 50 */
     uint8_t tcp_tw_reuse; /* reuse a TIME_WAIT 4-tuple for connect(), see socket.h; default 1 */
-    uint32_t txq_limit;   /* host-built packets (UDP, ICMP, RST) queued; default 1024 */
-    uint32_t max_sockets; /* open sockets (incl. half-open and orphans); default 1 << 20 */
-    l4_tcp_settings tcp;  /* settings for every TCP connection (mss is set from mtu,
-                             isn_secret from the seed) */
+    /* SYN queue full: reset the oldest half-open connection if it is at least
+       tcp_syn_recycle_age old, and admit the new SYN (RFC 4987 §3.3; a SYN-flood
+       defence while there are no SYN cookies). Default 0: drop the new SYN, as
+       Linux does without cookies. */
+    uint8_t tcp_syn_recycle;
+    l4_time tcp_syn_recycle_age; /* default 0 */
+    uint32_t txq_limit;          /* host-built packets (UDP, ICMP, RST) queued; default 1024 */
+    uint32_t max_sockets;        /* open sockets (incl. half-open and orphans); default 1 << 20 */
+    l4_tcp_settings tcp;         /* settings for every TCP connection (mss is set from mtu,
+                                    isn_secret from the seed) */
 } l4_host_config;
 
 /** Drop and event counters, by cause. */
@@ -84,6 +90,7 @@ typedef struct l4_host_stats {
     uint64_t tcp_listen_drop;       /* non-SYN, non-ACK segments to a listener */
     uint64_t tcp_syn_queue_full;    /* SYNs dropped: SYN queue at its backlog */
     uint64_t tcp_accept_queue_full; /* SYNs dropped: accept queue at its backlog */
+    uint64_t tcp_syn_recycled;      /* half-open connections reset by tcp_syn_recycle */
     uint64_t tcp_conns_opened, tcp_conns_closed;
     uint64_t tcp_tw_reused;   /* TIME_WAIT connections replaced by connect() */
     uint64_t udp_in, udp_bad; /* datagrams; datagrams failing parse or checksum */

@@ -61,13 +61,14 @@ struct l4_hsock {
     l4_udp_queue rq;
     l4_time deadline;
     size_t heap_idx;  /* SIZE_MAX when not in the timer heap */
+    l4_time born;     /* when a listener's child was created */
     l4_time tw_since; /* first seen in TIME_WAIT (L4_TIME_NONE: not yet) */
     uint32_t hash;
     l4_hsock *hnext, *pnext, *dnext, *enext, *znext;
     /* child of a listener, until accepted */
     l4_hsock *parent, *qprev, *qnext;
     /* listener */
-    l4_hsock *synq, *accq_head, *accq_tail;
+    l4_hsock *synq, *synq_tail, *accq_head, *accq_tail; /* synq: newest first */
     uint32_t backlog, syn_count, acc_count;
     l4_socket_callbacks cb;
     void *user;

@@ -90,6 +90,8 @@ static void sock_unqueue(l4_hsock *s)
             l->synq = s->qnext;
         if (s->qnext)
             s->qnext->qprev = s->qprev;
+        else
+            l->synq_tail = s->qprev;
         l->syn_count--;
     } else if (s->q == HQ_ACC) {
         if (s->qprev)

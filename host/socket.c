@@ -434,7 +434,7 @@ int l4_socket_close(l4_host *h, int sd, l4_time now)
                 c = next;
             }
         }
-        s->synq = s->accq_head = s->accq_tail = NULL;
+        s->synq = s->synq_tail = s->accq_head = s->accq_tail = NULL;
         s->syn_count = s->acc_count = 0;
         s->listening = 0;
         sock_zombie(h, s);

@@ -62,8 +62,20 @@ static void host_tcp_listener_input(l4_host *h, l4_hsock *l, const l4_ip_pkt *ip
         return;
     }
     if (l->syn_count >= l->backlog) {
-        h->st.tcp_syn_queue_full++;
-        return;
+        /* RFC 4987 §3.3, "Recycling the Oldest Half-Open TCB" (opt-in): the
+           oldest half-open connection, if at least tcp_syn_recycle_age old,
+           is reset to make room. */
+        l4_hsock *old = l->synq_tail;
+        if (!h->cfg.tcp_syn_recycle || !old || now < old->born + h->cfg.tcp_syn_recycle_age) {
+            h->st.tcp_syn_queue_full++;
+            return;
+        }
+        l4_tcp_conn_abort(old->tcp, now);
+        sock_mark_dirty(h, old);
+        sock_after_conn(h, old, now); /* CLOSED: leaves the SYN queue, freed */
+        h->st.tcp_syn_recycled++;
+        if (l->syn_count >= l->backlog)
+            return;
     }
     if (l->acc_count >= l->backlog) {
         h->st.tcp_accept_queue_full++;
@@ -96,7 +108,10 @@ static void host_tcp_listener_input(l4_host *h, l4_hsock *l, const l4_ip_pkt *ip
     s->qnext = l->synq;
     if (l->synq)
         l->synq->qprev = s;
+    else
+        l->synq_tail = s;
     l->synq = s;
+    s->born = now;
     l->syn_count++;
     l4_tcp_conn_input_from(s->tcp, &ip->src, th, ip->ecn, now);
     sock_mark_dirty(h, s);

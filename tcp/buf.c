@@ -1,6 +1,7 @@
 /* tcp/buf.c — send and receive rings; see buf.h. */
 #include "tcp/buf.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "tcp/seq.h"
@@ -25,6 +26,11 @@ static void ring_read(const uint8_t *ring, size_t cap, size_t pos, uint8_t *dst,
 
 size_t l4_tcp_sndbuf_append(l4_tcp_sndbuf *b, const uint8_t *data, size_t n)
 {
+    if (!b->buf && n) {
+        b->buf = malloc(b->cap);
+        if (!b->buf)
+            return 0;
+    }
     size_t room = b->cap - b->len;
     if (n > room)
         n = room;
@@ -53,6 +59,11 @@ uint32_t l4_tcp_rcvbuf_store(l4_tcp_rcvbuf *b, uint32_t rcv_nxt, uint32_t seq, c
     *stored = 0;
     if (n == 0)
         return 0;
+    if (!b->buf) {
+        b->buf = malloc(b->cap);
+        if (!b->buf)
+            return 0; /* dropped; the sender will retransmit */
+    }
     size_t off = (size_t)(uint32_t)(seq - rcv_nxt);
     if (off != 0) {
         /* Out of order: record the range first; keep the bytes only if it fits. */

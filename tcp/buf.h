@@ -30,7 +30,10 @@ typedef struct l4_tcp_rcvbuf {
     l4_tcp_ranges ooo;
 } l4_tcp_rcvbuf;
 
-/** Appends up to `n` bytes; returns how many fit. */
+/* Both rings allocate their `cap` bytes at the first write (buf may be NULL
+   until then; readers only touch it when len > 0). */
+
+/** Appends up to `n` bytes; returns how many fit (0 also when allocation failed). */
 size_t l4_tcp_sndbuf_append(l4_tcp_sndbuf *b, const uint8_t *data, size_t n);
 /** Copies `n` bytes starting `off` bytes after the front into `dst` (off + n <= len). */
 void l4_tcp_sndbuf_copy(const l4_tcp_sndbuf *b, size_t off, uint8_t *dst, size_t n);

@@ -88,9 +88,9 @@ int l4_tcp_conn_new(l4_tcp_conn **pconn, const l4_tcp_settings *settings,
     if (cb)
         c->cb = *cb;
     c->user = user;
-    c->snd.buf = malloc(s.sndbuf);
-    c->rcv.buf = malloc(s.rcvbuf);
-    if (!c->snd.buf || !c->rcv.buf || l4_cc_new(&c->cc, s.cc, s.mss, 0) != 0) {
+    /* The byte rings are allocated on first use (buf.c), so listeners and
+       idle connections cost only this structure. */
+    if (l4_cc_new(&c->cc, s.cc, s.mss, 0) != 0) {
         l4_tcp_conn_del(c);
         return L4_ERR_NOMEM;
     }
@@ -337,7 +337,7 @@ l4_ssize l4_tcp_conn_send(l4_tcp_conn *c, const void *data, size_t len, l4_time 
         return L4_ERR_STATE;
     size_t n = l4_tcp_sndbuf_append(&c->snd, data, len);
     if (n == 0)
-        return L4_ERR_AGAIN;
+        return c->snd.buf || !len ? L4_ERR_AGAIN : L4_ERR_NOMEM;
     l4_tcp_timers_update(c, now);
     return (l4_ssize)n;
 }
@@ -455,7 +455,8 @@ size_t l4_tcp_conn_recv_ready(const l4_tcp_conn *c)
 
 size_t l4_tcp_conn_footprint(const l4_tcp_conn *c)
 {
-    return sizeof *c + c->snd.cap + c->rcv.cap + sizeof(l4_cc) + c->cc->ops->state_size;
+    return sizeof *c + (c->snd.buf ? c->snd.cap : 0) + (c->rcv.buf ? c->rcv.cap : 0) +
+           sizeof(l4_cc) + c->cc->ops->state_size;
 }
 
 void l4_tcp_conn_get_info(const l4_tcp_conn *c, l4_tcp_info *i)

@@ -129,7 +129,8 @@ void l4_tcp_settings_default(l4_tcp_settings *s);
 
 /**
  * Creates a CLOSED connection with a copy of `settings` (NULL: defaults) and
- * `cb` (NULL: none). Allocates its send and receive buffers. The caller owns
+ * `cb` (NULL: none). Its send and receive buffers (sndbuf / rcvbuf bytes) are
+ * allocated when first needed. The caller owns
  * `*pconn` and frees it with l4_tcp_conn_del.
  * Errors: L4_ERR_INVALID_ARGUMENT (NULL pconn; mss < 64; a buffer < mss or
  * rcvbuf > 1 GiB; wscale > 14), L4_ERR_NOT_FOUND (unknown cc), L4_ERR_NOMEM.
@@ -193,7 +194,8 @@ int l4_tcp_conn_handle_timeout(l4_tcp_conn *c, l4_time now);
  * Copies up to `len` bytes of `data` into the send buffer. Returns the number
  * accepted (> 0). Allowed in SYN_SENT, SYN_RECEIVED, ESTABLISHED, CLOSE_WAIT.
  * Errors: L4_ERR_AGAIN (buffer full, or len 0), L4_ERR_STATE (other states,
- * or after shutdown/close).
+ * or after shutdown/close), L4_ERR_NOMEM (the send buffer could not be
+ * allocated on first use).
  */
 l4_ssize l4_tcp_conn_send(l4_tcp_conn *c, const void *data, size_t len, l4_time now);
 
@@ -239,7 +241,11 @@ size_t l4_tcp_conn_recv_ready(const l4_tcp_conn *c);
 /** Turns Nagle off (1) or on (0) at any time, like TCP_NODELAY. */
 void l4_tcp_conn_set_nodelay(l4_tcp_conn *c, int on);
 
-/** Bytes of memory the connection holds (structure plus buffers). */
+/**
+ * Bytes of memory the connection holds: the structure, its congestion
+ * control state and whichever buffers are allocated (each ring is allocated
+ * at its first use and kept until l4_tcp_conn_del).
+ */
 size_t l4_tcp_conn_footprint(const l4_tcp_conn *c);
 
 #endif

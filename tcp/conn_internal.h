@@ -19,8 +19,9 @@
 /* Option bytes a timestamp takes in every segment (NOP NOP TS). */
 #define L4_TCP_TS_LEN 12
 /* RFC 9293 §3.7.1: the send MSS when the peer sends no MSS option (IPv4). */
-#define L4_TCP_DEFAULT_MSS 536
-#define L4_TCP_DUPTHRESH   3
+#define L4_TCP_DEFAULT_MSS  536
+#define L4_TCP_DEFAULT_MSS6 1220
+#define L4_TCP_DUPTHRESH    3
 /* RFC 7323 §5.5: TS.Recent older than 24 days is no longer trusted. */
 #define L4_TCP_PAWS_IDLE (24ull * 24 * 3600 * L4_S)
 

@@ -30,7 +30,9 @@ static void reply_rst(l4_tcp_conn *c, const l4_addr *to, const l4_tcp_hdr *seg)
 static void take_syn_opts(l4_tcp_conn *c, const l4_tcp_hdr *seg, l4_time now, int active)
 {
     const l4_tcp_opts *o = &seg->opts;
-    c->peer_mss = (o->present & L4_TCP_HAS_MSS) ? o->mss : L4_TCP_DEFAULT_MSS;
+    /* Without the option: 536 over IPv4, 1220 over IPv6 (RFC 9293 §3.7.1). */
+    uint16_t dflt = c->raddr.family == L4_AF_INET6 ? L4_TCP_DEFAULT_MSS6 : L4_TCP_DEFAULT_MSS;
+    c->peer_mss = (o->present & L4_TCP_HAS_MSS) ? o->mss : dflt;
     if (c->peer_mss < 64)
         c->peer_mss = 64;
     int ws = c->set.window_scale && (o->present & L4_TCP_HAS_WSCALE);
@@ -50,6 +52,10 @@ static void take_syn_opts(l4_tcp_conn *c, const l4_tcp_hdr *seg, l4_time now, in
 
 static void become_established(l4_tcp_conn *c, l4_time now)
 {
+    /* RFC 6298 §5.7: a SYN or SYN-ACK was lost and no RTT sample exists:
+       data starts with an RTO of 3 s. */
+    if (!c->rtt.has_sample && c->retries > 0 && c->rtt.initial < 3 * L4_S)
+        c->rtt.initial = 3 * L4_S;
     l4_tcp_enter(c, L4_TCP_ESTABLISHED, now);
     c->retries = 0;
     c->rto_at = L4_TIME_NONE;

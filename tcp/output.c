@@ -187,6 +187,7 @@ static l4_ssize out_data(l4_tcp_conn *c, uint8_t *buf, size_t cap, l4_time now)
         /* Fast retransmit / partial ACK: the segment at SND.UNA, now. */
         seq = c->snd_una;
         len = l4_seq_lt(seq, data_end) ? min_u32(maxpay, data_end - seq) : 0;
+        len = min_u32(len, c->snd_max - seq); /* a retransmission carries no new data */
         rtx = 1;
         advance_nxt = 0;
         c->rtx_one = 0;
@@ -199,7 +200,9 @@ static l4_ssize out_data(l4_tcp_conn *c, uint8_t *buf, size_t cap, l4_time now)
             uint32_t s, l;
             if (l4_tcp_sack_next_lost(c, &s, &l)) {
                 seq = s;
+                /* The hole may end with our FIN: only data bytes are copied. */
                 len = min_u32(l, maxpay);
+                len = min_u32(len, l4_seq_lt(seq, data_end) ? data_end - seq : 0);
                 rtx = 1;
                 advance_nxt = 0;
                 c->high_rxt = seq + len;
@@ -232,6 +235,8 @@ static l4_ssize out_data(l4_tcp_conn *c, uint8_t *buf, size_t cap, l4_time now)
         uint32_t usable = l4_seq_lt(seq, edge) ? edge - seq : 0;
         len = min_u32(min_u32(avail, usable), maxpay);
         rtx = l4_seq_lt(seq, c->snd_max);
+        if (rtx) /* keep old and new data apart (as packet analyzers expect) */
+            len = min_u32(len, c->snd_max - seq);
         if (rtx && c->sack_ok) {
             /* Do not resend into a SACKed range. */
             for (int i = 0; i < c->sacked.n; i++)
@@ -246,10 +251,11 @@ static l4_ssize out_data(l4_tcp_conn *c, uint8_t *buf, size_t cap, l4_time now)
             len = 1; /* zero-window probe (RFC 9293 §3.8.6.1) */
             probe = 1;
         }
-        if (!rtx && !probe && len > 0 && len < maxpay) {
+        if (!rtx && !probe && len > 0 && len < maxpay && !c->force_probe) {
             /* Nagle (RFC 9293 §3.7.4) and sender SWS avoidance (§3.8.6.2.1):
                a short segment only when it empties the buffer and nothing is
-               in flight (or Nagle is off), or it is half the largest window. */
+               in flight (or Nagle is off), or it is half the largest window.
+               The persist timer (force_probe) is the override timeout. */
             int all = len == avail;
             int ok = (all && (c->nodelay || c->snd_una == c->snd_max)) ||
                      (c->max_snd_wnd && len >= c->max_snd_wnd / 2) || (all && c->fin_queued);
@@ -296,10 +302,10 @@ static l4_ssize out_data(l4_tcp_conn *c, uint8_t *buf, size_t cap, l4_time now)
         c->st.keepalive_probes++;
         return n;
     }
-    if (probe) {
-        c->force_probe = 0;
+    if (probe)
         c->st.window_probes++;
-    }
+    if (len)
+        c->force_probe = 0;
     uint32_t end = seq + len + (uint32_t)fin;
     if (len || fin) {
         if (rtx || l4_seq_lt(seq, c->snd_max)) {

@@ -30,9 +30,11 @@ void l4_tcp_timers_update(l4_tcp_conn *c, l4_time now)
     }
     int outstanding = c->snd_una != c->snd_max;
     int synced = s != L4_TCP_SYN_SENT && s != L4_TCP_SYN_RECEIVED;
-    if (synced && c->snd_wnd == 0 && c->snd_nxt == c->snd_una && has_unsent(c)) {
-        /* Zero window with data waiting: probe on the persist timer, backing
-           off like the RTO. */
+    if (synced && c->snd_nxt == c->snd_una && has_unsent(c) && (c->snd_wnd == 0 || !outstanding)) {
+        /* Data waiting and nothing will come back to clock it out: a zero
+           window (probe on the persist timer, backing off like the RTO), or
+           a window too small for sender SWS avoidance (the override timeout
+           of RFC 9293 §3.8.6.2.1). */
         if (c->persist_at == L4_TIME_NONE) {
             l4_time t = l4_rtt_base_rto(&c->rtt);
             for (uint32_t i = 0; i < c->persist_backoff && t < L4_TCP_PERSIST_MAX; i++)

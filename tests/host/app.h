@@ -27,6 +27,7 @@ typedef struct app {
     int listener;
     uint64_t per_conn; /* bytes each side sends */
     uint8_t tx_key, rx_key;
+    int send_after_eof; /* half-close test: answer only after the peer's FIN */
     app_conn c[APP_MAX_SD];
     int accepted, done, errors, bad;
     uint8_t buf[16384];
@@ -121,7 +122,8 @@ static void app_pump(app *a, int sd)
     l4_tcp_state st = l4_socket_state(h, sd);
     if (st == L4_TCP_ESTABLISHED || st == L4_TCP_CLOSE_WAIT)
         c->connected = 1;
-    while (c->connected && !c->shut && c->sent < c->to_send) {
+    int may_send = !a->send_after_eof || c->eof;
+    while (may_send && c->connected && !c->shut && c->sent < c->to_send) {
         size_t k = sizeof a->buf;
         if (k > c->to_send - c->sent)
             k = (size_t)(c->to_send - c->sent);
@@ -132,7 +134,7 @@ static void app_pump(app *a, int sd)
             break;
         c->sent += (uint64_t)n;
     }
-    if (c->connected && !c->shut && c->sent == c->to_send) {
+    if (may_send && c->connected && !c->shut && c->sent == c->to_send) {
         l4_socket_shutdown(h, sd, now);
         c->shut = 1;
     }

@@ -51,6 +51,9 @@ out+=[carr('UDP6_CLOSED',u6),carr('UDP6_UNREACH',pu6)]
 big=ip4(B4,A4,17,udp(B4,A4,40001,9,(bytes(range(256))*4)[:1000]),ident=0x77)
 pbig=ip4(A4,B4,1,icmp4(3,3,b'\0\0\0\0',big[:548]),ident=0)
 out+=[carr('UDP4_BIG',big),carr('UDP4_BIG_UNREACH',pbig)]
+big6=ip6(B6,A6,17,udp(B6,A6,40001,9,(bytes(range(256))*6)[:1400],True))
+pbig6=ip6(A6,B6,58,icmp6(A6,B6,1,4,b'\0\0\0\0',big6[:1232]))
+out+=[carr('UDP6_BIG',big6),carr('UDP6_BIG_UNREACH',pbig6)]
 syn4=ip4(B4,A4,6,tcp(B4,A4,40000,80,0x01020304,0,0x02,65535))
 rst4=ip4(A4,B4,6,tcp(A4,B4,80,40000,0,0x01020305,0x14,0),ident=0)
 out+=[carr('SYN4_CLOSED',syn4),carr('SYN4_RST',rst4)]

@@ -99,7 +99,7 @@ static void test_addrinuse(void)
     CHECK_EQ(l4_socket_bind(h, r1, &a, 90), 0);
     CHECK_EQ(l4_socket_bind(h, r2, &any, 90), 0);
     CHECK_EQ(l4_socket_listen(h, r1, 5), 0);
-    CHECK_EQ(l4_socket_listen(h, r2, 5), L4_EADDRINUSE); /* overlapping listener */
+    CHECK_EQ(l4_socket_listen(h, r2, 5), L4_EADDRINUSE);    /* overlapping listener */
     CHECK_EQ(l4_socket_bind(h, r3, &a, 90), L4_EADDRINUSE); /* r1 listens now */
     /* closing frees the port */
     CHECK_EQ(l4_socket_close(h, s1, 0), 0);

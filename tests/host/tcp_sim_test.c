@@ -7,6 +7,9 @@
  */
 #include <stdio.h>
 
+#include "wire/ipv4.h"
+#include "wire/tcp.h"
+
 #include "app.h"
 #include "check.h"
 #include "host/sim_node.h"
@@ -102,6 +105,47 @@ static void test_200_clients(void)
     run_transfer(3, "rate 100mbit delay 5ms loss 0.5% queue 2000", 0, 64 * 1024, 200);
 }
 
+/* Half-close: the client sends 100 KiB and shuts down; the server reads to
+   end of stream, and only then sends 1 MiB back over the half-closed
+   connection (client in FIN_WAIT_2 receiving, server in CLOSE_WAIT sending). */
+static void test_half_close(void)
+{
+    l4_host_config cfg;
+    l4_host_config_default(&cfg);
+    cfg.tcp.msl = L4_S;
+    world *w = world_new(6, "rate 20mbit delay 20ms loss 1%", &cfg);
+    l4_addr sa = th_addr("10.0.0.1");
+    app_init(&w->sa, w->ha, 1024 * 1024, 0x11, 0x22);
+    app_init(&w->cb, w->hb, 100 * 1024, 0x22, 0x11);
+    w->sa.send_after_eof = 1;
+    CHECK(app_listen(&w->sa, &sa, 80, 4) >= 0);
+    int sd = app_connect(&w->cb, &sa, 80, 0);
+    l4_sim_wake(w->sim, w->nb);
+    /* run until the client has shut down and the server has its EOF */
+    int saw_fw2 = 0, saw_cw = 0;
+    while (l4_sim_step(w->sim) && l4_sim_now(w->sim) < 120 * L4_S) {
+        l4_tcp_state st = l4_socket_state(w->hb, sd);
+        if (st == L4_TCP_FIN_WAIT_2 && w->cb.c[sd].rcvd > 0)
+            saw_fw2 = 1;
+        for (int i = 0; i < APP_MAX_SD; i++)
+            if (w->sa.c[i].used && !w->sa.c[i].closed &&
+                l4_socket_state(w->ha, i) == L4_TCP_CLOSE_WAIT && w->sa.c[i].sent > 0)
+                saw_cw = 1;
+        if (w->cb.done && w->sa.done && l4_host_socket_count(w->hb) == 0)
+            break;
+    }
+    CHECK(saw_fw2);
+    CHECK(saw_cw);
+    CHECK_EQ(w->cb.done, 1);
+    CHECK_EQ(w->sa.done, 1);
+    CHECK_EQU(w->cb.c[sd].rcvd, 1024 * 1024);
+    CHECK_EQ(w->sa.bad + w->cb.bad, 0);
+    l4_sim_run_until(w->sim, l4_sim_now(w->sim) + 10 * L4_S);
+    CHECK_EQU(l4_host_socket_count(w->ha), 1);
+    CHECK_EQU(l4_host_socket_count(w->hb), 0);
+    world_del(w);
+}
+
 static void test_connect_refused(void)
 {
     world *w = world_new(4, NULL, NULL);
@@ -157,9 +201,77 @@ static void test_backlog_full(void)
     world_del(w);
 }
 
-static const l4_test TESTS[] = {TEST(test_1mib_lossy_v4), TEST(test_1mib_lossy_v6),
-                                TEST(test_200_clients),   TEST(test_connect_refused),
-                                TEST(test_backlog_full),  TEST_END};
+/* A SYN from a spoofed source 10.0.1.x to 10.0.0.1:80, as IP bytes. */
+static size_t spoofed_syn(uint8_t *buf, int i)
+{
+    l4_addr src = th_addr("10.0.1.0"), dst = th_addr("10.0.0.1");
+    src.bytes[3] = (uint8_t)i;
+    l4_tcp_hdr t;
+    memset(&t, 0, sizeof t);
+    t.sport = (uint16_t)(1000 + i);
+    t.dport = 80;
+    t.seq = 0x10000u * (uint32_t)i;
+    t.flags = L4_TCP_SYN;
+    t.window = 65535;
+    l4_ssize n = l4_tcp_write(buf + 20, 100, &t, &src, &dst);
+    l4_ipv4_hdr ih;
+    memset(&ih, 0, sizeof ih);
+    ih.ttl = 64;
+    ih.proto = L4_IPPROTO_TCP;
+    memcpy(ih.src, src.bytes, 4);
+    memcpy(ih.dst, dst.bytes, 4);
+    ih.payload_len = (size_t)n;
+    l4_ipv4_write(buf, 20, &ih);
+    return 20 + (size_t)n;
+}
+
+/* 100 spoofed SYNs fill a backlog of 8 (their SYN-ACKs go nowhere). Without
+   recycling a legitimate client cannot get in for many seconds; with
+   tcp_syn_recycle (RFC 4987 §3.3) it connects on its first SYN and
+   transfers. */
+static void run_flood(int recycle)
+{
+    l4_host_config cfg;
+    l4_host_config_default(&cfg);
+    cfg.tcp_syn_recycle = (uint8_t)recycle;
+    world *w = world_new(7, "delay 1ms", &cfg);
+    l4_addr sa = th_addr("10.0.0.1");
+    app_init(&w->sa, w->ha, 10000, 1, 2);
+    app_init(&w->cb, w->hb, 10000, 2, 1);
+    CHECK(app_listen(&w->sa, &sa, 80, 8) >= 0);
+    uint8_t pkt[128];
+    for (int i = 0; i < 100; i++) {
+        size_t n = spoofed_syn(pkt, i);
+        l4_host_input(w->ha, pkt, n, 0);
+    }
+    l4_sim_wake(w->sim, w->na);
+    l4_socket_info in;
+    CHECK_EQ(l4_socket_info_get(w->ha, w->sa.listener, &in), 0);
+    CHECK_EQU(in.syn_queue, 8);
+    const l4_host_stats *st = l4_host_stats_get(w->ha);
+    CHECK_EQU(recycle ? st->tcp_syn_recycled : st->tcp_syn_queue_full, 92);
+    CHECK(app_connect(&w->cb, &sa, 80, 0) >= 0);
+    l4_sim_wake(w->sim, w->nb);
+    l4_sim_run_until(w->sim, 2 * L4_S);
+    CHECK_EQ(w->cb.done, recycle ? 1 : 0);
+    CHECK_EQ(w->sa.done, recycle ? 1 : 0);
+    world_del(w);
+}
+
+static void test_syn_flood_drop(void)
+{
+    run_flood(0);
+}
+
+static void test_syn_flood_recycle(void)
+{
+    run_flood(1);
+}
+
+static const l4_test TESTS[] = {
+    TEST(test_1mib_lossy_v4),  TEST(test_1mib_lossy_v6),     TEST(test_200_clients),
+    TEST(test_half_close),     TEST(test_connect_refused),   TEST(test_backlog_full),
+    TEST(test_syn_flood_drop), TEST(test_syn_flood_recycle), TEST_END};
 
 int main(int argc, char **argv)
 {

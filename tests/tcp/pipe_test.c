@@ -8,7 +8,7 @@
 #include "check.h"
 #include "pipe.h"
 
-#define MIB (1024 * 1024)
+#define MIB (1024 * 1024 / PIPE_SIZE_DIV)
 
 static void run(const pipe_cfg *cfg)
 {

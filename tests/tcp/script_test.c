@@ -775,12 +775,18 @@ static void test_zero_window_probe_backoff(void)
     }
     CHECK(gap >= 8 * MS(250));
     STATE(c, L4_TCP_ESTABLISHED);
-    /* The window opens: the rest flows. */
+    /* The window opens: the probe byte goes again, then the rest (a
+       retransmission never carries new data). */
     SEND(c, A, REMOTE_ISS + 1, LOCAL_ISS + 7, 1000, NULL, 0, last + MS(5));
     RECV(c, last + MS(5), h);
     CHECK_EQU(h.seq, LOCAL_ISS + 7);
-    CHECK_EQ(h.payload_len, 4);
-    CHECK_MEM(h.payload, "ghij", 4);
+    CHECK_EQ(h.payload_len, 1);
+    CHECK_EQU(h.payload[0], 'g');
+    RECV(c, last + MS(5), h);
+    CHECK_EQU(h.seq, LOCAL_ISS + 8);
+    CHECK_EQ(h.payload_len, 3);
+    CHECK_MEM(h.payload, "hij", 3);
+    RECV_NONE(c, last + MS(5));
     l4_tcp_info i;
     l4_tcp_conn_get_info(c, &i);
     CHECK(i.window_probes >= 1);
@@ -981,7 +987,13 @@ static void test_api_errors_and_names(void)
     CHECK_EQ(l4_tcp_conn_send(c, "x", 1, 0), L4_ERR_STATE);
     CHECK_EQ(l4_tcp_conn_recv(c, B, 1, 0), L4_ERR_STATE);
     CHECK_EQ(l4_tcp_conn_shutdown(c, 0), L4_ERR_STATE);
-    CHECK(l4_tcp_conn_footprint(c) > 2 * 256 * 1024);
+    size_t idle = l4_tcp_conn_footprint(c);
+    CHECK(idle < 4096); /* buffers come at first use */
+    l4_addr la = th_local(), ra = th_remote();
+    l4_tcp_conn_connect(c, &la, 1, &ra, 2, 0);
+    CHECK_EQU(l4_tcp_conn_footprint(c), idle);
+    CHECK_EQ(l4_tcp_conn_send(c, "x", 1, 0), 1);
+    CHECK_EQU(l4_tcp_conn_footprint(c), idle + 256 * 1024);
     l4_tcp_conn_del(c);
     CHECK_STR(l4_tcp_state_name(L4_TCP_TIME_WAIT), "TIME_WAIT");
     CHECK_STR(l4_tcp_state_name(L4_TCP_SYN_RECEIVED), "SYN_RECEIVED");
@@ -1208,6 +1220,107 @@ static void test_ipv6_checksums(void)
     l4_tcp_conn_del(c);
 }
 
+static void test_close_in_syn_received_and_syn_sent(void)
+{
+    l4_tcp_conn *c = mk_listen(NULL);
+    l4_tcp_hdr h;
+    SEND(c, S, REMOTE_ISS, 0, 5000, NULL, 0, 0);
+    RECV(c, 0, h);
+    /* CLOSE in SYN_RECEIVED: the FIN waits for the handshake (RFC 9293 §3.10.4). */
+    CHECK_EQ(l4_tcp_conn_shutdown(c, MS(1)), 0);
+    STATE(c, L4_TCP_SYN_RECEIVED);
+    RECV_NONE(c, MS(1));
+    SEND(c, A, REMOTE_ISS + 1, LOCAL_ISS + 1, 5000, NULL, 0, MS(2));
+    STATE(c, L4_TCP_FIN_WAIT_1);
+    CHECK_EQ(EV.established, 1);
+    RECV(c, MS(2), h);
+    EXPECT(h, A | F, LOCAL_ISS + 1, REMOTE_ISS + 1);
+    l4_tcp_conn_del(c);
+    /* CLOSE in SYN_SENT and in LISTEN: straight to CLOSED, nothing sent. */
+    c = mk(NULL);
+    l4_addr la = th_local(), ra = th_remote();
+    l4_tcp_conn_connect(c, &la, LOCAL_PORT, &ra, REMOTE_PORT, 0);
+    RECV(c, 0, h);
+    CHECK_EQ(l4_tcp_conn_close(c, MS(1)), 0);
+    STATE(c, L4_TCP_CLOSED);
+    CHECK_EQ(EV.reason, L4_TCP_CLOSE_NORMAL);
+    RECV_NONE(c, MS(1));
+    CHECK_EQU(l4_tcp_conn_next_timeout(c), L4_TIME_NONE);
+    l4_tcp_conn_del(c);
+    c = mk_listen(NULL);
+    CHECK_EQ(l4_tcp_conn_close(c, 0), 0);
+    STATE(c, L4_TCP_CLOSED);
+    l4_tcp_conn_del(c);
+}
+
+static void test_sender_sws_override_timer(void)
+{
+    l4_tcp_conn *c = mk_est(NULL); /* the peer offered 65535 in its SYN-ACK */
+    l4_tcp_hdr h;
+    uint8_t d[3000] = {0};
+    l4_tcp_conn_send(c, d, 1000, MS(200));
+    RECV(c, MS(200), h);
+    /* ACKed, but the window shrinks to 300 bytes: below half the largest
+       window seen, so the 2000 queued bytes wait (sender SWS avoidance)... */
+    SEND(c, A, REMOTE_ISS + 1, LOCAL_ISS + 1001, 300, NULL, 0, MS(300));
+    l4_tcp_conn_send(c, d, 2000, MS(300));
+    RECV_NONE(c, MS(300));
+    /* ...until the override timeout (the persist timer, one RTO = 250 ms). */
+    CHECK_EQU(l4_tcp_conn_next_timeout(c), MS(550));
+    l4_tcp_conn_handle_timeout(c, MS(550));
+    RECV(c, MS(550), h);
+    EXPECT(h, A, LOCAL_ISS + 1001, REMOTE_ISS + 1);
+    CHECK_EQ(h.payload_len, 300);
+    RECV_NONE(c, MS(550));
+    l4_tcp_conn_del(c);
+}
+
+static void test_answers_peer_keepalive_and_window_probe(void)
+{
+    l4_tcp_settings s = th_settings();
+    s.rcvbuf = 2000;
+    l4_tcp_conn *c = mk_est(&s);
+    l4_tcp_hdr h;
+    /* A keepalive probe (SEG.SEQ = RCV.NXT - 1, no data) gets an ACK. */
+    SEND(c, A, REMOTE_ISS, LOCAL_ISS + 1, 65535, NULL, 0, MS(200));
+    RECV(c, MS(200), h);
+    EXPECT(h, A, LOCAL_ISS + 1, REMOTE_ISS + 1);
+    /* Fill our window, then the peer probes it with one byte. */
+    uint8_t d[2000] = {0};
+    SEND(c, A, REMOTE_ISS + 1, LOCAL_ISS + 1, 65535, d, 2000, MS(300));
+    RECV(c, MS(300), h);
+    EXPECT(h, A, LOCAL_ISS + 1, REMOTE_ISS + 2001);
+    CHECK_EQU(h.window, 0);
+    SEND(c, A, REMOTE_ISS + 2001, LOCAL_ISS + 1, 65535, "p", 1, MS(400));
+    RECV(c, MS(400), h);
+    EXPECT(h, A, LOCAL_ISS + 1, REMOTE_ISS + 2001); /* not taken, window still 0 */
+    CHECK_EQU(h.window, 0);
+    CHECK_EQ(l4_tcp_conn_recv(c, B, sizeof B, MS(500)), 2000);
+    RECV(c, MS(500), h); /* the window update */
+    CHECK_EQU(h.window, 2000);
+    SEND(c, A, REMOTE_ISS + 2001, LOCAL_ISS + 1, 65535, "p", 1, MS(600));
+    CHECK_EQ(l4_tcp_conn_recv(c, B, sizeof B, MS(600)), 1);
+    l4_tcp_conn_del(c);
+}
+
+static void test_rto_3s_after_lost_syn(void)
+{
+    l4_tcp_conn *c = mk(NULL);
+    l4_addr la = th_local(), ra = th_remote();
+    l4_tcp_conn_connect(c, &la, LOCAL_PORT, &ra, REMOTE_PORT, 0);
+    l4_tcp_hdr h;
+    RECV(c, 0, h);
+    l4_tcp_conn_handle_timeout(c, L4_S);
+    RECV(c, L4_S, h); /* the SYN again: no RTT sample possible (Karn) */
+    SEND(c, S | A, REMOTE_ISS, LOCAL_ISS + 1, 65535, NULL, 0, MS(1100));
+    RECV(c, MS(1100), h);
+    STATE(c, L4_TCP_ESTABLISHED);
+    l4_tcp_conn_send(c, "x", 1, MS(1200));
+    RECV(c, MS(1200), h);
+    CHECK_EQU(l4_tcp_conn_next_timeout(c), MS(1200) + 3 * L4_S); /* RFC 6298 §5.7 */
+    l4_tcp_conn_del(c);
+}
+
 static const l4_test TESTS[] = {
     TEST(test_active_open_options_and_handshake),
     TEST(test_passive_open_mirrors_options),
@@ -1246,6 +1359,10 @@ static const l4_test TESTS[] = {
     TEST(test_send_buffer_full_and_writable),
     TEST(test_window_scale_up_to_1gib),
     TEST(test_ipv6_checksums),
+    TEST(test_close_in_syn_received_and_syn_sent),
+    TEST(test_sender_sws_override_timer),
+    TEST(test_answers_peer_keepalive_and_window_probe),
+    TEST(test_rto_3s_after_lost_syn),
     TEST_END,
 };
 

@@ -7,12 +7,13 @@
 #include <stdio.h>
 
 #include "check.h"
+#include "io/sim_pcap.h"
 #include "pipe.h"
 #include "sim/sim.h"
 #include "wire/ip.h"
 #include "wire/ipv4.h"
 
-#define MIB (1024 * 1024)
+#define MIB (1024 * 1024 / PIPE_SIZE_DIV)
 
 typedef struct tnode {
     pipe_end e;
@@ -155,6 +156,20 @@ static void run_sim(const sim_case *sc)
     int a = l4_sim_add_node(sim, &tnode_ops, &n[0]);
     int b = l4_sim_add_node(sim, &tnode_ops, &n[1]);
     CHECK(l4_sim_connect(sim, a, 0, b, 0, &spec, &spec) >= 0);
+    /* L4_TCP_PCAP_DIR=dir writes what each case sends (as the senders see it,
+       lost packets included) to
+       dir/tcp-sim-<seed>.pcap (for tshark; see tcp/tshark_test.sh). */
+    l4_sim_pcap *cap = NULL;
+    const char *pdir = getenv("L4_TCP_PCAP_DIR");
+    if (pdir) {
+        char path[512];
+        snprintf(path, sizeof path, "%s/tcp-sim-%ju.pcap", pdir, (uintmax_t)sc->seed);
+        CHECK_EQ(l4_sim_pcap_open(&cap, path,
+                                  L4_SIM_PCAP_SEND | L4_SIM_PCAP_DROP_LOSS | L4_SIM_PCAP_DROP_QUEUE,
+                                  -1, err, sizeof err),
+                 0);
+        l4_sim_set_tap(sim, l4_sim_pcap_tap, cap);
+    }
     l4_sim_wake(sim, a);
     while (l4_sim_now(sim) < sc->limit && l4_sim_step(sim))
         ;
@@ -181,6 +196,8 @@ static void run_sim(const sim_case *sc)
     }
     CHECK(n[0].e.saw_time_wait);
     CHECK(!n[1].e.saw_time_wait);
+    l4_sim_set_tap(sim, NULL, NULL);
+    CHECK_EQ(l4_sim_pcap_close(cap), 0);
     for (int k = 0; k < 2; k++)
         l4_tcp_conn_del(n[k].e.c);
     l4_sim_del(sim);
@@ -198,7 +215,7 @@ static void test_sim_loss_1_5_20(void)
     run_sim(&c1);
     sim_case c5 = {"rate 100mbit delay 10ms queue 200 loss 5%", 2 * MIB, 3, 1, 900 * L4_S};
     run_sim(&c5);
-    sim_case c20 = {"rate 100mbit delay 10ms queue 200 loss 20%", 512 * 1024, 4, 1, 1800 * L4_S};
+    sim_case c20 = {"rate 100mbit delay 10ms queue 200 loss 20%", MIB / 2, 4, 1, 1800 * L4_S};
     run_sim(&c20);
 }
 

@@ -237,10 +237,13 @@ static void test_checksum_option(void)
     }
 }
 
-static const l4_test TESTS[] = {TEST(test_echo_v4),     TEST(test_echo_v6),
-                                TEST(test_refused_v4),  TEST(test_refused_v6),
+static const l4_test TESTS[] = {TEST(test_echo_v4),
+                                TEST(test_echo_v6),
+                                TEST(test_refused_v4),
+                                TEST(test_refused_v6),
                                 TEST(test_connected_filter_and_queue),
-                                TEST(test_checksum_option), TEST_END};
+                                TEST(test_checksum_option),
+                                TEST_END};
 
 int main(int argc, char **argv)
 {
