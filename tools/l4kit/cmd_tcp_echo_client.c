@@ -98,7 +98,7 @@ static void tec_pump(tec *c)
         c->fin_queued = 1;
     }
     /* receive */
-    for (;;) {
+    while (!c->eof) {
         l4_ssize n = l4_socket_recv(h, c->sd, c->buf, TEC_BUF, now);
         if (n == L4_EAGAIN)
             break;
@@ -107,12 +107,8 @@ static void tec_pump(tec *c)
             return;
         }
         if (n == 0) {
-            c->eof = 1;
-            int bad = 0;
-            if (c->mode == 0)
-                bad = c->mismatch || c->received != c->sent;
-            tec_done(c, bad || (c->mode != 2 && c->sent != c->total), 0);
-            return;
+            c->eof = 1; /* the peer may half-close first: keep sending */
+            break;
         }
         stack_sha_update(&c->sha_in, c->buf, (size_t)n);
         if (c->mode == 0) {
@@ -135,6 +131,10 @@ static void tec_pump(tec *c)
                 memcpy(c->echo_text + c->received, c->buf, (size_t)n);
         }
         c->received += (uint64_t)n;
+    }
+    if (c->eof && (c->mode == 2 || c->fin_queued)) {
+        int bad = c->mode == 0 && (c->mismatch || c->received != c->sent);
+        tec_done(c, bad || (c->mode != 2 && c->sent != c->total), 0);
     }
 }
 
@@ -337,8 +337,10 @@ int cmd_tcp_echo_client(int argc, char **argv)
                    c->t_connected ? (double)(c->t_connected - c->t_start) / 1e6 : -1.0, secs, mbps,
                    hout, hin);
         } else {
-            if (c->echo_text && c->received)
-                printf("%s", c->echo_text);
+            if (c->echo_text && c->received) {
+                size_t el = strlen(c->echo_text);
+                printf("%s%s", c->echo_text, el && c->echo_text[el - 1] == '\n' ? "" : "\n");
+            }
             if (c->err)
                 printf("%s: %s\n", peer, l4_host_strerror(c->err));
             else if (c->mode == 0 && c->mismatch)

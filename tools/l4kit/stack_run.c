@@ -18,7 +18,9 @@ const char stack_opts_help[] =
     "  --addr ADDR       the l4kit host's own address on it, e.g. 10.232.1.2 (required)\n"
     "  --mtu N           device MTU (default 1500, at least 1280)\n"
     "  --cc NAME         TCP congestion control (reno, cubic, ...; default reno)\n"
-    "  --seed N          seed of the host's randomness (default: from getrandom)\n";
+    "  --seed N          seed of the host's randomness (default: from getrandom)\n"
+    "  --syn-recycle     when the SYN queue is full, reset the oldest half-open\n"
+    "                    connection to admit the new SYN (RFC 4987 3.3; SYN-flood defence)\n";
 
 static int stack_bad(const char *cmd, const char *what, const char *val)
 {
@@ -29,6 +31,10 @@ static int stack_bad(const char *cmd, const char *what, const char *val)
 int stack_opt(const char *cmd, stack_opts *o, int argc, char **argv, int *i)
 {
     const char *a = argv[*i];
+    if (!strcmp(a, "--syn-recycle")) {
+        o->syn_recycle = 1;
+        return 1;
+    }
     static const char *const names[] = {"--tun", "--tun-addr", "--addr", "--mtu", "--cc", "--seed"};
     int which = -1;
     for (int k = 0; k < 6; k++)
@@ -125,6 +131,7 @@ int stack_open(stack *s, const char *cmd, const stack_opts *o)
     }
     if (o->cc)
         hc.tcp.cc = o->cc;
+    hc.tcp_syn_recycle = (uint8_t)o->syn_recycle;
     /* Bulk transfers through TUN: buffers larger than the defaults. */
     hc.tcp.sndbuf = 4u << 20;
     hc.tcp.rcvbuf = 4u << 20;

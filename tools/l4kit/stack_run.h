@@ -31,6 +31,7 @@ typedef struct stack_opts {
     uint64_t seed;
     int has_seed;
     const char *cc;
+    int syn_recycle;
 } stack_opts;
 
 /** The help lines for the stack options. */
