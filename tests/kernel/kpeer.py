@@ -187,7 +187,9 @@ def udp_send(host, port):
     s.settimeout(2)
     s.connect((host, port))
     r = random.Random(SEED)
-    sizes = [1, 100, 1000, 1472, 0, 513]
+    # the largest unfragmented payload at MTU 1500 (l4kit drops fragments)
+    big = 1452 if ":" in host else 1472
+    sizes = [1, 100, 1000, big, 0, 513]
     got = []
     for sz in sizes:
         d = r.randbytes(sz)
