@@ -47,7 +47,7 @@ kernel_cleanup() {
     [ -n "$n" ] && ip netns del "$n" 2>/dev/null || true
   done
   if [ $rc -ne 0 ] && [ -d "$WORK" ]; then
-    for f in "$WORK"/*.err "$WORK"/*.out; do
+    for f in "$WORK"/*.err "$WORK"/*.out "$WORK"/*.json; do
       [ -s "$f" ] && { echo "--- $f"; tail -n 20 "$f"; } >&2
     done
   fi
@@ -98,7 +98,7 @@ start_py() {
   local name=$1
   shift
   rm -f "$WORK/$name.ready"
-  in_ns "$PY" "$HERE/kpeer.py" "$@" --ready "$WORK/$name.ready" >"$WORK/$name.out" 2>"$WORK/$name.err" &
+  ip netns exec "$NS" "$PY" "$HERE/kpeer.py" "$@" --ready "$WORK/$name.ready" >"$WORK/$name.out" 2>"$WORK/$name.err" &
   PYPID=$!
   PIDS+=("$PYPID")
   for _ in $(seq 1 100); do

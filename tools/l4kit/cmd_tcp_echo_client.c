@@ -315,6 +315,28 @@ int cmd_tcp_echo_client(int argc, char **argv)
             c->failed = 1;
             c->err = 0;
         }
+        /* Finish the close before the device goes away: wait until our FIN
+           (after the last byte) is acknowledged, i.e. TIME_WAIT or CLOSED,
+           within the timeout. Only then did every byte sent arrive. */
+        if (c->connected && !c->failed) {
+            if (!c->fin_queued)
+                l4_socket_shutdown(h, c->sd, stack_now(&c->st));
+            l4_tun_host_flush(c->st.th);
+            l4_time until = c->t_start + timeout;
+            for (;;) {
+                l4_tcp_state s = l4_socket_state(h, c->sd);
+                if (s == L4_TCP_TIME_WAIT || s == L4_TCP_CLOSED)
+                    break;
+                if (stack_now(&c->st) >= until || l4_loop_stop_signal(c->st.loop)) {
+                    c->failed = 1;
+                    c->err = L4_ETIMEDOUT;
+                    break;
+                }
+                l4_loop_run_once(c->st.loop, until);
+            }
+            if (c->mode != 2)
+                c->t_end = stack_now(&c->st);
+        }
         l4_time t0 = c->t_connected ? c->t_connected : c->t_start;
         double secs = (double)(c->t_end - t0) / 1e9;
         uint64_t moved = c->mode == 2 ? c->received : c->sent;
@@ -352,18 +374,6 @@ int cmd_tcp_echo_client(int argc, char **argv)
                    secs, mbps);
         }
         rc = verified ? 0 : 1;
-        /* Finish the close properly (our FIN acknowledged) before the
-           device goes away, for at most a second. */
-        if (!c->fin_queued && c->connected)
-            l4_socket_shutdown(h, c->sd, stack_now(&c->st));
-        l4_tun_host_flush(c->st.th);
-        l4_time until = stack_now(&c->st) + 1000000000ull;
-        while (c->connected && stack_now(&c->st) < until && l4_loop_stop_signal(c->st.loop) == 0) {
-            l4_tcp_state s = l4_socket_state(h, c->sd);
-            if (s == L4_TCP_TIME_WAIT || s == L4_TCP_CLOSED)
-                break;
-            l4_loop_run_once(c->st.loop, until);
-        }
         l4_socket_close(h, c->sd, stack_now(&c->st));
         l4_tun_host_flush(c->st.th);
     }
