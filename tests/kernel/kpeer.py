@@ -12,7 +12,7 @@ Linux sockets talking to the l4kit stack through TUN. Prints one JSON object.
   kpeer.py udp-refused HOST PORT               connected UDP socket must see ECONNREFUSED
   kpeer.py states HOST_ECHO PORT HOST_SOURCE PORT
                                                kernel ss vs l4kit ss through teardown
-  kpeer.py synflood DST PORT SRCNET SECONDS    spoofed SYNs from SRCNET.x (raw socket)
+  kpeer.py synflood DST PORT SRCNET SECS RATE  spoofed SYNs from SRCNET.x (raw socket)
 Options: --ready FILE (written once listening), --seed N.
 """
 import errno
@@ -86,9 +86,15 @@ def reader(sock, out):
 def send(host, port, nbytes):
     echo = flag("--echo")
     s = socket.socket(family(host), socket.SOCK_STREAM)
-    s.settimeout(60)
+    s.settimeout(float(opt("--connect-timeout", "60")))
     t0 = time.monotonic()
-    s.connect((host, port))
+    try:
+        s.connect((host, port))
+    except OSError as e:
+        print(json.dumps({"connected": False, "error": str(e),
+                          "seconds": time.monotonic() - t0}))
+        return 3
+    s.settimeout(60)
     t1 = time.monotonic()
     res = {}
     th = threading.Thread(target=reader, args=(s, res))
@@ -101,7 +107,7 @@ def send(host, port, nbytes):
     s.shutdown(socket.SHUT_WR)
     th.join()
     s.close()
-    out = {"bytes_sent": nbytes, "sha256_sent": h.hexdigest(),
+    out = {"connected": True, "bytes_sent": nbytes, "sha256_sent": h.hexdigest(),
            "bytes_received": res.get("bytes_received", -1),
            "sha256_received": res.get("sha256_received", ""),
            "connect_ms": (t1 - t0) * 1e3, "send_seconds": t2 - t1,
@@ -292,14 +298,18 @@ def csum(b):
     return ~s & 0xffff
 
 
-def synflood(dst, port, srcnet, seconds):
+def synflood(dst, port, srcnet, seconds, rate):
     raw = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
     d = socket.inet_aton(dst)
     r = random.Random(SEED)
     ready()
-    end = time.monotonic() + seconds
+    start = time.monotonic()
+    end = start + seconds
     n = 0
     while time.monotonic() < end:
+        ahead = start + n / rate - time.monotonic()  # pace to `rate` SYN/s
+        if ahead > 0:
+            time.sleep(ahead)
         for _ in range(64):
             src = socket.inet_aton("%s.%d" % (srcnet, r.randint(10, 250)))
             sport = r.randint(1024, 65535)
@@ -333,7 +343,7 @@ def main():
     if cmd == "states":
         return states(a[0], int(a[1]), a[2], int(a[3]))
     if cmd == "synflood":
-        return synflood(a[0], int(a[1]), a[2], float(a[3]))
+        return synflood(a[0], int(a[1]), a[2], float(a[3]), float(a[4]))
     print("unknown command " + cmd, file=sys.stderr)
     return 2
 
