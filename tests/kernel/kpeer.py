@@ -13,6 +13,7 @@ Linux sockets talking to the l4kit stack through TUN. Prints one JSON object.
   kpeer.py states HOST_ECHO PORT HOST_SOURCE PORT
                                                kernel ss vs l4kit ss through teardown
   kpeer.py synflood DST PORT SRCNET SECS RATE  spoofed SYNs from SRCNET.x (raw socket)
+  kpeer.py connrate HOST PORT SECONDS          connect + 1-byte echo + close, repeatedly
 Options: --ready FILE (written once listening), --seed N.
 """
 import errno
@@ -326,6 +327,25 @@ def synflood(dst, port, srcnet, seconds, rate):
     return 0
 
 
+def connrate(host, port, seconds):
+    """Sequential connections: connect, 1 byte echoed, close; count per second."""
+    end = time.monotonic() + seconds
+    n = fails = 0
+    t0 = time.monotonic()
+    while time.monotonic() < end:
+        try:
+            s = socket.create_connection((host, port), timeout=3)
+            s.sendall(b"x")
+            if s.recv(1) == b"x":
+                n += 1
+            s.close()
+        except OSError:
+            fails += 1
+    dt = time.monotonic() - t0
+    print(json.dumps({"connections": n, "failures": fails, "seconds": dt, "per_second": n / dt}))
+    return 0
+
+
 def main():
     cmd, a = sys.argv[1], sys.argv[2:]
     if cmd == "send":
@@ -344,6 +364,8 @@ def main():
         return states(a[0], int(a[1]), a[2], int(a[3]))
     if cmd == "synflood":
         return synflood(a[0], int(a[1]), a[2], float(a[3]), float(a[4]))
+    if cmd == "connrate":
+        return connrate(a[0], int(a[1]), float(a[2]))
     print("unknown command " + cmd, file=sys.stderr)
     return 2
 
