@@ -64,6 +64,11 @@ start_l4 echo tcp-echo-server --tun l4k0 --tun-addr $K/24 --addr $L --port 7 --j
 ECHO=$L4PID
 kpeer send $L 7 $((4 * 1024 * 1024)) --echo >"$WORK/echo.json" || fail "echo: $(cat "$WORK/echo.json")"
 echo "ok: 4 MiB echoed byte-exact across the kernel's half-close"
+kpeer many $L 7 40 200000 >"$WORK/many.json" || fail "40 clients at once: $(cat "$WORK/many.json")"
+sleep 0.2
+[ "$(grep -c '"how":"eof","bytes_in":200000,"bytes_out":200000' "$WORK/echo.out")" -eq 40 ] ||
+  fail "the server did not log 40 complete echoes"
+echo "ok: 40 kernel clients at once, each 200000 bytes echoed byte-exact"
 stop_l4 $ECHO
 
 # 7. l4kit client in echo mode against a kernel echo server, and the message form.

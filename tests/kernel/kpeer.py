@@ -13,6 +13,7 @@ Linux sockets talking to the l4kit stack through TUN. Prints one JSON object.
   kpeer.py states HOST_ECHO PORT HOST_SOURCE PORT
                                                kernel ss vs l4kit ss through teardown
   kpeer.py synflood DST PORT SRCNET SECS RATE  spoofed SYNs from SRCNET.x (raw socket)
+  kpeer.py many HOST PORT N BYTES               N clients at once, each echoes BYTES
   kpeer.py connrate HOST PORT SECONDS          connect + 1-byte echo + close, repeatedly
 Options: --ready FILE (written once listening), --seed N.
 """
@@ -346,6 +347,46 @@ def connrate(host, port, seconds):
     return 0
 
 
+def many(host, port, n, nbytes):
+    """n clients at once, each echoing nbytes of its own seeded data."""
+    results = [None] * n
+    barrier = threading.Barrier(n)
+
+    def one(i):
+        try:
+            data = random.Random(SEED * 1000 + i).randbytes(nbytes)
+            s = socket.create_connection((host, port), timeout=20)
+            barrier.wait()  # every connection is open before anyone sends
+            got = {}
+            th = threading.Thread(target=lambda: got.update(d=recv_all(s)))
+            th.start()
+            s.sendall(data)
+            s.shutdown(socket.SHUT_WR)
+            th.join()
+            s.close()
+            results[i] = got.get("d") == data
+        except (OSError, threading.BrokenBarrierError):
+            results[i] = False
+
+    ts = [threading.Thread(target=one, args=(i,)) for i in range(n)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    ok = sum(1 for r in results if r)
+    print(json.dumps({"clients": n, "echoed_exact": ok}))
+    return 0 if ok == n else 1
+
+
+def recv_all(s):
+    parts = []
+    while True:
+        d = s.recv(1 << 16)
+        if not d:
+            return b"".join(parts)
+        parts.append(d)
+
+
 def main():
     cmd, a = sys.argv[1], sys.argv[2:]
     if cmd == "send":
@@ -364,6 +405,8 @@ def main():
         return states(a[0], int(a[1]), a[2], int(a[3]))
     if cmd == "synflood":
         return synflood(a[0], int(a[1]), a[2], float(a[3]), float(a[4]))
+    if cmd == "many":
+        return many(a[0], int(a[1]), int(a[2]), int(a[3]))
     if cmd == "connrate":
         return connrate(a[0], int(a[1]), float(a[2]))
     print("unknown command " + cmd, file=sys.stderr)
