@@ -3,7 +3,8 @@
 # stack through TUN, both directions: the handshake, 100 MiB byte-exact each
 # way (SHA-256 at both ends) with the kernel and with l4kit opening the
 # connection, echo with a half-close (the kernel shuts down its sending side,
-# l4kit still sends), RST to a closed port (ECONNREFUSED in the kernel), the
+# l4kit still sends), 40 clients at once, nc and curl as clients, RST to a
+# closed port (ECONNREFUSED in the kernel), the
 # same over IPv6, and the kernel's `ss -tan` agreeing with `l4kit ss` through
 # teardown and TIME-WAIT whoever closes first.
 . "$(dirname "$0")/kernel_lib.sh"
@@ -58,7 +59,7 @@ for _ in $(seq 1 50); do grep -q '"close"' "$WORK/src.out" && break; sleep 0.05;
 echo "ok: l4kit server -> kernel client 100 MiB byte-exact"
 stop_l4 $SRC
 
-# 6. Echo with half-close: the kernel sends 4 MiB and shuts down its sending
+# 6. Echo with half-close (and many clients at once, nc, curl): the kernel sends 4 MiB and shuts down its sending
 #    side at once; l4kit keeps sending the echo after the FIN.
 start_l4 echo tcp-echo-server --tun l4k0 --tun-addr $K/24 --addr $L --port 7 --json
 ECHO=$L4PID
@@ -69,6 +70,15 @@ sleep 0.2
 [ "$(grep -c '"how":"eof","bytes_in":200000,"bytes_out":200000' "$WORK/echo.out")" -eq 40 ] ||
   fail "the server did not log 40 complete echoes"
 echo "ok: 40 kernel clients at once, each 200000 bytes echoed byte-exact"
+command -v nc >/dev/null || fail "nc (netcat-openbsd) is not installed"
+command -v curl >/dev/null || fail "curl is not installed"
+out=$(echo "hi from nc" | in_ns timeout 5 nc -N $L 7) || fail "nc exited non-zero"
+[ "$out" = "hi from nc" ] || fail "nc got '$out'"
+# curl's telnet:// sends stdin and prints what comes back; it never closes
+# by itself, so -m 1 ends it (exit 28) after the echo arrived.
+out=$(echo "hi from curl" | in_ns timeout 5 curl -s -m 1 telnet://$L:7 || true)
+[ "$out" = "hi from curl" ] || fail "curl got '$out'"
+echo "ok: nc and curl (telnet://) get their lines echoed"
 stop_l4 $ECHO
 
 # 7. l4kit client in echo mode against a kernel echo server, and the message form.
