@@ -10,6 +10,7 @@ PKGS=(
   libgnutls28-dev                        # TLS 1.3 and packet protection for QUIC
   tshark                                 # the real decoder our captures are checked against
   python3 iproute2 iputils-ping          # test helpers, network namespaces, ping (netem tests)
+  netcat-openbsd curl iperf3             # kernel programs the l4kit stack talks to (tests/kernel, bench)
 )
 
 missing=()

@@ -24,5 +24,10 @@ int cmd_ports(int argc, char **argv);
 int cmd_dissect(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_netem(int argc, char **argv);
+int cmd_tcp_echo_server(int argc, char **argv);
+int cmd_tcp_echo_client(int argc, char **argv);
+int cmd_udp_echo_server(int argc, char **argv);
+int cmd_udp_echo_client(int argc, char **argv);
+int cmd_ss(int argc, char **argv);
 
 #endif

@@ -10,6 +10,11 @@ const l4_cmd l4_cmds[] = {
     {"ports", "port number ranges and service names", cmd_ports},
     {"dissect", "decode the packets of a pcap capture", cmd_dissect},
     {"netem", "real-time emulated link between two TUN devices (kernel traffic)", cmd_netem},
+    {"tcp-echo-server", "TCP echo server on the l4kit stack through TUN", cmd_tcp_echo_server},
+    {"tcp-echo-client", "TCP echo client on the l4kit stack through TUN", cmd_tcp_echo_client},
+    {"udp-echo-server", "UDP echo server on the l4kit stack through TUN", cmd_udp_echo_server},
+    {"udp-echo-client", "UDP echo client on the l4kit stack through TUN", cmd_udp_echo_client},
+    {"ss", "sockets of the running l4kit stacks, like ss -tan", cmd_ss},
     {NULL, NULL, NULL},
 };
 

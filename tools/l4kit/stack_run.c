@@ -1,0 +1,274 @@
+/* tools/l4kit/stack_run.c — shared setup of the stack subcommands (see stack_run.h). */
+#include "stack_run.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#include "io/clock.h"
+#include "io/tun.h"
+
+const char stack_opts_help[] =
+    "  --tun NAME        TUN device to create (or attach) in the current network\n"
+    "                    namespace and bring up (required)\n"
+    "  --tun-addr A/P    the kernel's address on the device, e.g. 10.232.1.1/24 (required)\n"
+    "  --addr ADDR       the l4kit host's own address on it, e.g. 10.232.1.2 (required)\n"
+    "  --mtu N           device MTU (default 1500, at least 1280)\n"
+    "  --cc NAME         TCP congestion control (reno, cubic, ...; default reno)\n"
+    "  --seed N          seed of the host's randomness (default: from getrandom)\n"
+    "  --syn-recycle     when the SYN queue is full, reset the oldest half-open\n"
+    "                    connection to admit the new SYN (RFC 4987 3.3; SYN-flood defence)\n";
+
+static int stack_bad(const char *cmd, const char *what, const char *val)
+{
+    fprintf(stderr, "l4kit %s: %s '%s'\n", cmd, what, val);
+    return 2;
+}
+
+int stack_opt(const char *cmd, stack_opts *o, int argc, char **argv, int *i)
+{
+    const char *a = argv[*i];
+    if (!strcmp(a, "--syn-recycle")) {
+        o->syn_recycle = 1;
+        return 1;
+    }
+    static const char *const names[] = {"--tun", "--tun-addr", "--addr", "--mtu", "--cc", "--seed"};
+    int which = -1;
+    for (int k = 0; k < 6; k++)
+        if (!strcmp(a, names[k]))
+            which = k;
+    if (which < 0)
+        return 0;
+    if (*i + 1 >= argc) {
+        fprintf(stderr, "l4kit %s: %s needs a value\n", cmd, a);
+        return 2;
+    }
+    const char *v = argv[++*i];
+    char *end = NULL;
+    switch (which) {
+    case 0:
+        if (!v[0] || strlen(v) >= L4_TUN_NAMESIZ || strchr(v, '/'))
+            return stack_bad(cmd, "--tun: not a device name (1-15 characters):", v);
+        o->tun = v;
+        break;
+    case 1:
+        if (!strchr(v, '/') || l4_tun_parse_cidr(v, &o->tun_addr, &o->tun_prefix) != 0)
+            return stack_bad(cmd, "--tun-addr: expected ADDR/PREFIX, got", v);
+        o->has_tun_addr = 1;
+        break;
+    case 2:
+        if (l4_addr_parse(&o->addr, v) != 0)
+            return stack_bad(cmd, "--addr: not an IPv4 or IPv6 address:", v);
+        o->has_addr = 1;
+        break;
+    case 3: {
+        long m = strtol(v, &end, 10);
+        if (end == v || *end || m < 1280 || m > 65535)
+            return stack_bad(cmd, "--mtu: expected 1280..65535, got", v);
+        o->mtu = (int)m;
+        break;
+    }
+    case 4:
+        o->cc = v;
+        break;
+    case 5:
+        errno = 0;
+        o->seed = strtoull(v, &end, 0);
+        if (end == v || *end || errno || v[0] == '-')
+            return stack_bad(cmd, "--seed: not a number:", v);
+        o->has_seed = 1;
+        break;
+    }
+    return 1;
+}
+
+int stack_opts_check(const char *cmd, const stack_opts *o)
+{
+    const char *miss = !o->tun            ? "--tun NAME"
+                       : !o->has_tun_addr ? "--tun-addr ADDR/PREFIX"
+                       : !o->has_addr     ? "--addr ADDR"
+                                          : NULL;
+    if (miss) {
+        fprintf(stderr, "l4kit %s: %s is required (see --help)\n", cmd, miss);
+        return 2;
+    }
+    if (o->addr.family != o->tun_addr.family) {
+        fprintf(stderr, "l4kit %s: --addr and --tun-addr must be the same family\n", cmd);
+        return 2;
+    }
+    if (l4_addr_eq(&o->addr, &o->tun_addr)) {
+        fprintf(stderr, "l4kit %s: --addr must differ from the kernel's --tun-addr\n", cmd);
+        return 2;
+    }
+    return 0;
+}
+
+static int stack_snapshot(void *user, FILE *f)
+{
+    stack *s = user;
+    l4_ctl_write_host(f, s->h, stack_now(s));
+    return 0;
+}
+
+int stack_open(stack *s, const char *cmd, const stack_opts *o)
+{
+    memset(s, 0, sizeof *s);
+    s->loop = l4_loop_new();
+    if (!s->loop) {
+        fprintf(stderr, "l4kit %s: cannot create the event loop: %s\n", cmd, strerror(errno));
+        return 1;
+    }
+    l4_loop_catch_signals(s->loop);
+    l4_host_config hc;
+    l4_host_config_default(&hc);
+    if (o->has_seed) {
+        hc.seed = o->seed;
+    } else if (getrandom(&hc.seed, sizeof hc.seed, 0) != (ssize_t)sizeof hc.seed) {
+        hc.seed = l4_io_now() ^ ((uint64_t)getpid() << 32);
+    }
+    if (o->cc)
+        hc.tcp.cc = o->cc;
+    hc.tcp_syn_recycle = (uint8_t)o->syn_recycle;
+    /* Bulk transfers through TUN: buffers larger than the defaults. */
+    hc.tcp.sndbuf = 4u << 20;
+    hc.tcp.rcvbuf = 4u << 20;
+    l4_tun_host_config tc;
+    memset(&tc, 0, sizeof tc);
+    tc.tun_name = o->tun;
+    tc.tun_addr = o->tun_addr;
+    tc.tun_prefix = o->tun_prefix;
+    tc.addr = o->addr;
+    tc.mtu = o->mtu;
+    tc.host = &hc;
+    char err[200];
+    if (l4_tun_host_open(&s->th, s->loop, &tc, err, sizeof err) < 0) {
+        fprintf(stderr, "l4kit %s: %s\n", cmd, err);
+        stack_close(s);
+        return 1;
+    }
+    s->h = l4_tun_host_host(s->th);
+    if (l4_ctl_open(&s->ctl, s->loop, cmd, stack_snapshot, s, err, sizeof err) < 0)
+        fprintf(stderr, "l4kit %s: warning: %s ('l4kit ss' will not see this stack)\n", cmd, err);
+    return 0;
+}
+
+void stack_close(stack *s)
+{
+    l4_ctl_close(s->ctl);
+    l4_tun_host_close(s->th);
+    l4_loop_del(s->loop);
+    memset(s, 0, sizeof *s);
+}
+
+l4_time stack_now(const stack *s)
+{
+    return l4_tun_host_now(s->th);
+}
+
+int stack_parse_size(const char *text, uint64_t *out)
+{
+    char *end = NULL;
+    errno = 0;
+    if (!text[0] || text[0] == '-')
+        return -1;
+    double v = strtod(text, &end);
+    if (end == text || errno || v < 0)
+        return -1;
+    double mul = 1;
+    if (!strcmp(end, "") || !strcmp(end, "B"))
+        mul = 1;
+    else if (!strcmp(end, "k") || !strcmp(end, "K") || !strcmp(end, "KiB"))
+        mul = 1024.0;
+    else if (!strcmp(end, "M") || !strcmp(end, "MiB"))
+        mul = 1024.0 * 1024;
+    else if (!strcmp(end, "G") || !strcmp(end, "GiB"))
+        mul = 1024.0 * 1024 * 1024;
+    else
+        return -1;
+    double b = v * mul;
+    if (b > 1e15)
+        return -1;
+    *out = (uint64_t)b;
+    return 0;
+}
+
+int stack_parse_time(const char *text, l4_time *out)
+{
+    char *end = NULL;
+    errno = 0;
+    double v = strtod(text, &end);
+    if (end == text || errno || !(v > 0))
+        return -1;
+    double unit;
+    if (!strcmp(end, "ns"))
+        unit = 1;
+    else if (!strcmp(end, "us"))
+        unit = 1e3;
+    else if (!strcmp(end, "ms"))
+        unit = 1e6;
+    else if (!strcmp(end, "s"))
+        unit = 1e9;
+    else if (!strcmp(end, "m"))
+        unit = 60e9;
+    else
+        return -1;
+    double ns = v * unit;
+    if (ns < 1 || ns > 1e18)
+        return -1;
+    *out = (l4_time)ns;
+    return 0;
+}
+
+void stack_addr_port(char *buf, size_t cap, const l4_addr *a, unsigned port)
+{
+    char t[48];
+    if (l4_addr_format(a, t, sizeof t) < 0)
+        snprintf(t, sizeof t, "?");
+    if (a->family == L4_AF_INET6)
+        snprintf(buf, cap, "[%s]:%u", t, port);
+    else
+        snprintf(buf, cap, "%s:%u", t, port);
+}
+
+int stack_sha_init(stack_sha *s)
+{
+    return gnutls_hash_init(&s->hd, GNUTLS_DIG_SHA256) == 0 ? 0 : -1;
+}
+
+void stack_sha_update(stack_sha *s, const void *data, size_t len)
+{
+    if (len)
+        gnutls_hash(s->hd, data, len);
+}
+
+void stack_sha_final(stack_sha *s, char *hex)
+{
+    uint8_t d[32];
+    gnutls_hash_deinit(s->hd, d);
+    for (int i = 0; i < 32; i++)
+        snprintf(hex + 2 * i, 3, "%02x", d[i]);
+}
+
+/* SplitMix64 finaliser: 8 pattern bytes per 64-bit block index. */
+static uint64_t stack_mix(uint64_t x)
+{
+    x += 0x9e3779b97f4a7c15ull;
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+    return x ^ (x >> 31);
+}
+
+void stack_pattern(uint64_t seed, uint64_t off, uint8_t *buf, size_t len)
+{
+    size_t i = 0;
+    while (i < len) {
+        uint64_t pos = off + i;
+        uint64_t w = stack_mix(seed * 0x100000001b3ull ^ (pos >> 3));
+        unsigned k = (unsigned)(pos & 7);
+        for (; k < 8 && i < len; k++, i++)
+            buf[i] = (uint8_t)(w >> (8 * k));
+    }
+}

@@ -1,0 +1,91 @@
+/*
+ * tools/l4kit/stack_run.h — what the subcommands that run on the l4kit stack
+ * through TUN share: the --tun / --tun-addr / --addr options (DESIGN.md),
+ * setting up the loop, the TUN-driven host and the control socket `l4kit ss`
+ * reads, sizes and times on the command line, SHA-256 and the seeded byte
+ * pattern used by --source.
+ */
+#ifndef L4_TOOLS_STACK_H
+#define L4_TOOLS_STACK_H
+
+#include <gnutls/crypto.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "host/host.h"
+#include "host/socket.h"
+#include "io/ctl.h"
+#include "io/loop.h"
+#include "io/tun_host.h"
+#include "util/time.h"
+#include "wire/addr.h"
+
+/** The options every stack subcommand takes. */
+typedef struct stack_opts {
+    const char *tun;
+    int has_tun_addr, has_addr;
+    l4_addr tun_addr, addr;
+    int tun_prefix;
+    int mtu;
+    uint64_t seed;
+    int has_seed;
+    const char *cc;
+    int syn_recycle;
+} stack_opts;
+
+/** The help lines for the stack options. */
+extern const char stack_opts_help[];
+
+/**
+ * Consumes argv[*i] (and its value) when it is a stack option: returns 1
+ * and advances *i past the value; 0 when it is not one; 2 after printing a
+ * one-line reason "l4kit CMD: ..." (bad value).
+ */
+int stack_opt(const char *cmd, stack_opts *o, int argc, char **argv, int *i);
+
+/** Checks the required options are there; 0, or 2 after printing the reason. */
+int stack_opts_check(const char *cmd, const stack_opts *o);
+
+/** A running stack: loop, host on TUN, control socket. */
+typedef struct stack {
+    l4_loop *loop;
+    l4_tun_host *th;
+    l4_host *h;
+    l4_ctl *ctl;
+} stack;
+
+/** Sets everything up; 0, or 1 after printing the reason (run-time failure). */
+int stack_open(stack *s, const char *cmd, const stack_opts *o);
+
+/** Tears everything down (the socket file is removed). */
+void stack_close(stack *s);
+
+/** The time on the stack's clock. */
+l4_time stack_now(const stack *s);
+
+/** "10M", "1G", "1500", "64k" (powers of 1024): a byte count; 0 on success. */
+int stack_parse_size(const char *text, uint64_t *out);
+
+/** "100ms", "1.5s", "2m", "500us": a positive time; 0 on success. */
+int stack_parse_time(const char *text, l4_time *out);
+
+/** "ADDR:PORT" text of an address (IPv6 in brackets) into buf (>= 56 bytes). */
+void stack_addr_port(char *buf, size_t cap, const l4_addr *a, unsigned port);
+
+/** SHA-256 over a stream. */
+typedef struct stack_sha {
+    gnutls_hash_hd_t hd;
+} stack_sha;
+int stack_sha_init(stack_sha *s);
+void stack_sha_update(stack_sha *s, const void *data, size_t len);
+/** Writes 64 hex digits + NUL into hex (>= 65 bytes) and frees the state. */
+void stack_sha_final(stack_sha *s, char *hex);
+
+/**
+ * The seeded byte pattern: byte i of the stream of `seed` (random access,
+ * so any chunking gives the same bytes). Fills buf with bytes off..off+len-1.
+ */
+void stack_pattern(uint64_t seed, uint64_t off, uint8_t *buf, size_t len);
+
+#endif
