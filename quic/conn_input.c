@@ -90,6 +90,13 @@ static int in_stream(l4_quic_conn *c, const l4_quic_frame *f, l4_time now)
     if (!s || s->reset_recvd)
         return 0;
     uint64_t end = fs->offset + fs->len;
+    if (s->fin_read) { /* everything was delivered: only check the final size */
+        if (end > s->r_final || (fin && end != s->r_final)) {
+            qc_fail(c, L4_QUIC_ERR_FINAL_SIZE_ERROR, f->type, "final size", now);
+            return -1;
+        }
+        return 0;
+    }
     if (s->r_final != UINT64_MAX && (end > s->r_final || (fin && end != s->r_final))) {
         qc_fail(c, L4_QUIC_ERR_FINAL_SIZE_ERROR, f->type, "final size", now);
         return -1;

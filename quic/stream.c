@@ -228,7 +228,8 @@ int qc_stream_for_frame(l4_quic_conn *c, uint64_t sid, int want_recv, qc_stream 
 
 static int stream_done(const qc_stream *s)
 {
-    int send_done = !s->can_send || s->fin_acked || s->reset_state == 3;
+    /* all data and the FIN acknowledged, or the reset acknowledged */
+    int send_done = !s->can_send || (s->fin_acked && s->sb.len == 0) || s->reset_state == 3;
     int recv_done = !s->can_recv || s->fin_read || s->reset_recvd;
     return send_done && recv_done && s->stop_state != 1 && !s->max_sd_pending;
 }

@@ -209,7 +209,8 @@ static int qp_step(quic_pair *p, l4_time until)
         return 0;
     p->now = t > p->now ? t : p->now;
     qp_dgram d = p->q[qi];
-    p->q[qi] = p->q[--p->nq];
+    memmove(&p->q[qi], &p->q[qi + 1], (p->nq - qi - 1) * sizeof p->q[0]); /* FIFO */
+    p->nq--;
     p->delivered++;
     if (d.to_server) {
         if (!p->sv) {
