@@ -51,6 +51,8 @@ typedef struct quic_pair {
     const char *client_alpn, *server_alpn;
     int keylog_lines;
     void *app; /* the test's own state */
+    /* returns 1 to drop a datagram (before random loss); may be NULL */
+    int (*filter)(struct quic_pair *p, int to_server, const uint8_t *d, size_t len);
 } quic_pair;
 
 static void qp_keylog(void *user, const char *line)
@@ -161,6 +163,10 @@ static void qp_flush(quic_pair *p)
             l4_ssize n = l4_quic_conn_output(c, buf, sizeof buf, p->now);
             if (n <= 0)
                 break;
+            if (p->filter && p->filter(p, !side, buf, (size_t)n)) {
+                p->dropped++;
+                continue;
+            }
             if (p->drop_first_n > 0) {
                 p->drop_first_n--;
                 p->dropped++;

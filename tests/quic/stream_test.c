@@ -332,7 +332,92 @@ static void test_idle_timeout(void)
     qp_free(&p);
 }
 
+/* ---- head-of-line blocking: a loss on stream A never delays stream B ---- */
+
+typedef struct hol {
+    uint64_t a, b;
+    size_t got_a, got_b;
+    l4_time done_a, done_b;
+    int drop_next;
+} hol;
+
+static int hol_filter(quic_pair *p, int to_server, const uint8_t *d, size_t len)
+{
+    hol *h = p->app;
+    (void)d;
+    (void)len;
+    if (to_server && h->drop_next) {
+        h->drop_next = 0;
+        return 1;
+    }
+    return 0;
+}
+
+static void hol_readable(l4_quic_conn *c, uint64_t sid, void *user)
+{
+    quic_pair *p = user;
+    hol *h = p->app;
+    uint8_t buf[2048];
+    int fin;
+    l4_ssize n;
+    while ((n = l4_quic_stream_read(c, sid, buf, sizeof buf, &fin)) > 0) {
+        size_t *got = sid == h->a ? &h->got_a : &h->got_b;
+        l4_time *done = sid == h->a ? &h->done_a : &h->done_b;
+        for (l4_ssize i = 0; i < n; i++)
+            if (buf[i] != (uint8_t)(sid + 1))
+                return;
+        *got += (size_t)n;
+        if (*got == 1000)
+            *done = p->now;
+    }
+}
+
+static int hol_done(quic_pair *p)
+{
+    hol *h = p->app;
+    return h->done_a && h->done_b;
+}
+
+static void test_no_head_of_line_blocking(void)
+{
+    quic_pair p;
+    hol h;
+    memset(&h, 0, sizeof h);
+    qp_init(&p, 21);
+    p.app = &h;
+    p.filter = hol_filter;
+    p.cb.stream_readable = hol_readable;
+    CHECK_EQ(qp_start(&p), 0);
+    CHECK(qp_run(&p, qp_handshaken, 10 * L4_S));
+    while (qp_step(&p, p.now + 300 * L4_MS))
+        ;
+    CHECK_EQ(l4_quic_stream_open(p.cl, 0, &h.a), 0);
+    CHECK_EQ(l4_quic_stream_open(p.cl, 0, &h.b), 0);
+    uint8_t da[1000], db[1000];
+    memset(da, (int)(h.a + 1), sizeof da);
+    memset(db, (int)(h.b + 1), sizeof db);
+    l4_time t0 = p.now;
+    /* A's packet is lost; B's, sent just after, arrives. */
+    CHECK_EQ(l4_quic_stream_write(p.cl, h.a, da, sizeof da, 0), 1000);
+    h.drop_next = 1;
+    qp_flush(&p);
+    CHECK_EQ(h.drop_next, 0);
+    CHECK_EQ(l4_quic_stream_write(p.cl, h.b, db, sizeof db, 0), 1000);
+    CHECK(qp_run(&p, hol_done, t0 + 5 * L4_S));
+    /* B is delivered after exactly one one-way delay, not held for A. */
+    CHECK_EQU(h.done_b - t0, 10 * L4_MS);
+    /* A needs loss detection (9/8 RTT after B's ACK) and a retransmission. */
+    CHECK_MSG(h.done_a - t0 >= 30 * L4_MS, "A after %llu us",
+              (unsigned long long)((h.done_a - t0) / L4_US));
+    l4_quic_conn_stats cs;
+    l4_quic_conn_get_stats(p.cl, &cs);
+    CHECK_EQU(cs.pkts_lost, 1);
+    CHECK_EQU(cs.stream_bytes_retx, 1000);
+    qp_free(&p);
+}
+
 static const l4_test TESTS[] = {
+    TEST(test_no_head_of_line_blocking),
     TEST(test_many_streams_no_loss),
     TEST(test_many_streams_loss),
     TEST(test_flow_control_small_windows),
