@@ -9,9 +9,9 @@
 #include "io/pcap_link.h"
 
 static const int LINKTYPES[] = {
-    L4_LINK_NULL,      L4_LINK_EN10MB, L4_LINK_RAW_DLT, L4_LINK_RAW_OPENBSD,
-    L4_LINK_RAW,       L4_LINK_LOOP,   L4_LINK_LINUX_SLL, L4_LINK_IPV4,
-    L4_LINK_IPV6,      L4_LINK_LINUX_SLL2, 9999,
+    L4_LINK_NULL, L4_LINK_EN10MB,    L4_LINK_RAW_DLT, L4_LINK_RAW_OPENBSD, L4_LINK_RAW,
+    L4_LINK_LOOP, L4_LINK_LINUX_SLL, L4_LINK_IPV4,    L4_LINK_IPV6,        L4_LINK_LINUX_SLL2,
+    9999,
 };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

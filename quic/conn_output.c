@@ -466,6 +466,11 @@ l4_ssize qc_output(l4_quic_conn *c, uint8_t *buf, size_t cap, l4_time now)
         if (!c->sp[s].has_tx || ob_begin(c, &pk[0], s, buf, limit) < 0)
             return 0;
         ob_close(c, &pk[0]);
+        if (pk[0].len == 0) { /* no room (amplification limit): try later */
+            free(pk[0].rec);
+            return 0;
+        }
+        ob_pad(&pk[0], 4 - (pk[0].hdr_len - pk[0].pn_offset));
         np = 1;
         has_initial = s == L4_QUIC_LEVEL_INITIAL;
     } else {
