@@ -160,6 +160,17 @@ static void sn_timeout(void *user, l4_time now)
 
 static const l4_sim_node_ops SN_OPS = {sn_input, sn_output, sn_next, sn_timeout};
 
+#ifdef SN_TAP
+static unsigned sn_bucket[1000][2];
+static void sn_tap(void *user, int link, int dir, int event, l4_time now, const uint8_t *pkt,
+                   size_t len)
+{
+    (void)user, (void)link, (void)pkt, (void)len;
+    if (event == 0 && now / (10 * L4_MS) < 1000)
+        sn_bucket[now / (10 * L4_MS)][dir]++;
+}
+#endif
+
 /* Runs one transfer; returns the virtual time at which the last stream completed. */
 static l4_time sn_run(uint64_t seed, const char *spec, int nstreams, size_t size, l4_time limit,
                       l4_quic_conn_stats *cst)
@@ -177,6 +188,11 @@ static l4_time sn_run(uint64_t seed, const char *spec, int nstreams, size_t size
     l4_quic_settings_default(&w->ss);
     w->cs.seed = seed;
     w->ss.seed = seed ^ 0x5555;
+    if (getenv("SN_BIGWIN")) {
+        w->ss.tp.initial_max_data = 64u << 20;
+        w->ss.tp.initial_max_stream_data_bidi_remote = 16u << 20;
+        w->ss.tp.initial_max_stream_data_uni = 16u << 20;
+    }
     w->cb.handshake_done = sn_hs_done;
     w->cb.stream_readable = sn_readable;
     w->cb.stream_writable = sn_writable;
@@ -195,6 +211,10 @@ static l4_time sn_run(uint64_t seed, const char *spec, int nstreams, size_t size
     int a = l4_sim_add_node(sim, &SN_OPS, &w->cl);
     int b = l4_sim_add_node(sim, &SN_OPS, &w->sv);
     CHECK(l4_sim_connect(sim, a, 0, b, 0, &ls, &ls) >= 0);
+    l4_sim_wake(sim, a); /* the client's first Initial is ready now */
+#ifdef SN_TAP
+    l4_sim_set_tap(sim, sn_tap, NULL);
+#endif
     while (w->done < w->n && !w->bad && l4_sim_now(sim) < limit)
         if (!l4_sim_step(sim))
             break;
