@@ -45,6 +45,13 @@ static int conn_tls_secret(void *vc, l4_quic_level level, int is_tx, l4_quic_aea
     l4_quic_conn *c = vc;
     if (level == L4_QUIC_LEVEL_EARLY)
         return 0; /* 0-RTT is not used */
+    if (level == L4_QUIC_LEVEL_APP) {
+        if (len > L4_QUIC_MAX_SECRET_LEN)
+            return L4_ERR_INVALID_ARGUMENT;
+        memcpy(c->app_secret[is_tx ? 1 : 0], secret, len);
+        c->app_secret_len = len;
+        c->app_aead = aead;
+    }
     qc_space *sp = &c->sp[level];
     l4_quic_keys *k = is_tx ? &sp->tx : &sp->rx;
     int *has = is_tx ? &sp->has_tx : &sp->has_rx;
@@ -501,6 +508,35 @@ int l4_quic_stream_stop(l4_quic_conn *c, uint64_t sid, uint64_t err)
         return L4_ERR_STATE;
     s->stop_state = 1;
     s->stop_err = err;
+    return 0;
+}
+
+int qc_key_update_dir(l4_quic_conn *c, int is_tx, l4_quic_keys *out)
+{
+    uint8_t next[L4_QUIC_MAX_SECRET_LEN];
+    qc_space *sp = &c->sp[L4_QUIC_LEVEL_APP];
+    int rc = l4_quic_secret_update(c->app_aead, next, c->app_secret[is_tx], c->app_secret_len);
+    if (rc == 0)
+        rc = l4_quic_keys_init_update(out, is_tx ? &sp->tx : &sp->rx, next, c->app_secret_len);
+    if (rc == 0)
+        memcpy(c->app_secret[is_tx], next, c->app_secret_len);
+    memset(next, 0, sizeof next);
+    return rc;
+}
+
+int l4_quic_conn_key_update(l4_quic_conn *c)
+{
+    qc_space *sp = &c->sp[L4_QUIC_LEVEL_APP];
+    /* §6.1: only once the handshake is confirmed, and not again before a
+     * packet of the current phase has been acknowledged (§6.5). */
+    if (!c->hs_confirmed || c->state >= QC_CLOSING || !sp->has_tx ||
+        sp->largest_acked == L4_QUIC_PN_NONE || sp->largest_acked < c->key_phase_start_pn)
+        return L4_ERR_STATE;
+    int rc = qc_key_update_dir(c, 1, &sp->tx);
+    if (rc < 0)
+        return rc;
+    c->key_phase ^= 1;
+    c->key_phase_start_pn = sp->next_pn;
     return 0;
 }
 

@@ -142,6 +142,14 @@ int l4_quic_stream_stop(l4_quic_conn *c, uint64_t sid, uint64_t err);
  */
 int l4_quic_conn_close(l4_quic_conn *c, uint64_t app_err, const char *reason, l4_time now);
 
+/**
+ * Starts a key update (RFC 9001 §6): the next 1-RTT packets use the next
+ * key phase; the peer follows. Errors: L4_ERR_STATE (handshake not
+ * confirmed, closing, or no packet of the current phase acknowledged yet,
+ * §6.5), L4_ERR_UNSUPPORTED / L4_ERR_NOMEM from key derivation.
+ */
+int l4_quic_conn_key_update(l4_quic_conn *c);
+
 /* ---- state ------------------------------------------------------------ */
 
 /** 1 once the TLS handshake completed at this end. */
@@ -157,6 +165,7 @@ typedef struct l4_quic_conn_stats {
     uint64_t bytes_sent, bytes_recv; /* UDP payload bytes */
     uint64_t stream_bytes_retx;      /* STREAM bytes sent again after loss */
     uint64_t pto_count_total;        /* PTO expiries */
+    uint64_t key_updates;            /* key phase changes (either side started them) */
     l4_time srtt, min_rtt, latest_rtt;
     uint64_t cwnd, bytes_in_flight;
     uint64_t local_err; /* the transport/app error this end closed with */

@@ -366,6 +366,57 @@ static void in_record_pn(l4_quic_conn *c, int s, uint64_t pn, int ack_eliciting,
     }
 }
 
+/* The Key Phase bit of a 1-RTT packet, read under header protection
+ * (RFC 9001 §5.4.1); -1 when the packet is too short to sample. */
+static int in_key_phase(l4_quic_conn *c, qc_space *sp, const uint8_t *pkt, const l4_quic_hdr *h)
+{
+    (void)c;
+    uint8_t mask[L4_QUIC_HP_MASK_LEN];
+    if (h->pkt_len < h->pn_offset + 4 + L4_QUIC_HP_SAMPLE_LEN ||
+        l4_quic_hp_mask(&sp->rx, pkt + h->pn_offset + 4, mask) < 0)
+        return -1;
+    return ((pkt[0] ^ mask[0]) & L4_QUIC_HDR_KEY_PHASE) != 0;
+}
+
+/* A packet of the other key phase (RFC 9001 §6.2, §6.3): try the next
+ * receive keys; on success the peer has updated, so switch both
+ * directions. Packets of the old phase that arrive late are dropped. */
+static l4_ssize in_key_update(l4_quic_conn *c, uint8_t *pkt, const l4_quic_hdr *h, uint64_t *pn,
+                              size_t *hdr_len, l4_time now)
+{
+    qc_space *sp = &c->sp[L4_QUIC_LEVEL_APP];
+    if (!c->hs_confirmed && !c->is_server)
+        return L4_ERR_CHECKSUM;
+    uint8_t saved[L4_QUIC_MAX_SECRET_LEN];
+    memcpy(saved, c->app_secret[0], sizeof saved);
+    l4_quic_keys next;
+    memset(&next, 0, sizeof next);
+    if (qc_key_update_dir(c, 0, &next) < 0)
+        return L4_ERR_CHECKSUM;
+    l4_ssize n =
+        l4_quic_unprotect(&next, pkt, h->pkt_len, h->pn_offset, sp->largest_rx, pn, hdr_len);
+    if (n < 0) {
+        memcpy(c->app_secret[0], saved, sizeof saved);
+        l4_quic_keys_free(&next);
+        return n;
+    }
+    l4_quic_keys_free(&sp->rx);
+    sp->rx = next;
+    c->st.key_updates++;
+    c->rx_phase ^= 1;
+    if (c->key_phase != c->rx_phase) {
+        /* §6.2: the peer updated first; follow with our send keys. */
+        if (qc_key_update_dir(c, 1, &sp->tx) < 0) {
+            qc_fail(c, L4_QUIC_ERR_INTERNAL_ERROR, 0, "key update", now);
+            return L4_ERR_CHECKSUM;
+        }
+        c->key_phase ^= 1;
+        c->key_phase_start_pn = sp->next_pn;
+    }
+    memset(saved, 0, sizeof saved);
+    return n;
+}
+
 static int cid_match(const l4_quic_cid *c, const uint8_t *p, size_t n)
 {
     return c->len == n && memcmp(c->data, p, n) == 0;
@@ -410,8 +461,14 @@ int qc_input(l4_quic_conn *c, const uint8_t *dgram_c, size_t len, l4_time now)
         }
         uint64_t pn;
         size_t hdr_len;
-        l4_ssize plen =
-            l4_quic_unprotect(&sp->rx, pkt, h.pkt_len, h.pn_offset, sp->largest_rx, &pn, &hdr_len);
+        l4_ssize plen;
+        int phase = h.type == L4_QUIC_PKT_1RTT ? in_key_phase(c, sp, pkt, &h) : -1;
+        if (phase >= 0 && phase != c->rx_phase) {
+            plen = in_key_update(c, pkt, &h, &pn, &hdr_len, now);
+        } else {
+            plen = l4_quic_unprotect(&sp->rx, pkt, h.pkt_len, h.pn_offset, sp->largest_rx, &pn,
+                                     &hdr_len);
+        }
         if (plen < 0) {
             c->st.pkts_dropped++; /* §12.2: undecryptable packets are discarded */
             continue;

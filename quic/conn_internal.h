@@ -123,7 +123,14 @@ struct l4_quic_conn {
     l4_rng rng;
     int state;
     l4_quic_cid scid, dcid, odcid;
-    int dcid_set; /* client: switched to the server's chosen CID */
+    /* 1-RTT secrets for key updates (RFC 9001 §6): [0] rx, [1] tx */
+    uint8_t app_secret[2][L4_QUIC_MAX_SECRET_LEN];
+    size_t app_secret_len;
+    l4_quic_aead app_aead;
+    int key_phase;               /* the phase we send with */
+    int rx_phase;                /* the phase of the current receive keys */
+    uint64_t key_phase_start_pn; /* first packet number sent in the current phase */
+    int dcid_set;                /* client: switched to the server's chosen CID */
     qc_space sp[QC_SPACES];
     int hs_complete, hs_confirmed, hs_done_pending, addr_validated, sent_handshake;
     uint64_t amp_recv, amp_sent; /* bytes, until address validation (§8.1) */
@@ -202,6 +209,9 @@ l4_time qc_loss_timer(const l4_quic_conn *c);
 void qc_on_loss_timer(l4_quic_conn *c, l4_time now);
 void qc_drop_sent(l4_quic_conn *c, int s);
 void qc_requeue(l4_quic_conn *c, int s, const qc_sent *p);
+
+/* Moves one direction's 1-RTT keys to the next phase (RFC 9001 §6.1). */
+int qc_key_update_dir(l4_quic_conn *c, int is_tx, l4_quic_keys *out);
 
 /* conn_input.c / conn_output.c */
 int qc_input(l4_quic_conn *c, const uint8_t *dgram, size_t len, l4_time now);

@@ -383,6 +383,7 @@ static int ob_begin(l4_quic_conn *c, ob_pkt *o, int s, uint8_t *p, size_t room)
     h.length_n = 2;
     h.pn = o->pn;
     h.pn_len = (uint8_t)l4_quic_pn_encode_len(o->pn, sp->largest_acked);
+    h.key_phase = (uint8_t)c->key_phase;
     l4_ssize n = l4_quic_hdr_write(p, room, &h);
     if (n < 0 || (size_t)n + L4_QUIC_TAG_LEN + 8 > room)
         return -1;

@@ -247,7 +247,7 @@ static void test_clean_link(void)
     CHECK_MSG(st.min_rtt >= 20 * L4_MS && st.min_rtt < 21 * L4_MS && st.srtt >= st.min_rtt,
               "srtt %llu us min %llu us", (unsigned long long)(st.srtt / 1000),
               (unsigned long long)(st.min_rtt / 1000));
-    CHECK_MSG(t < 2 * L4_S, "1.6 MB took %llu ms", (unsigned long long)(t / L4_MS));
+    CHECK_MSG(t < 500 * L4_MS, "1.6 MB took %llu ms", (unsigned long long)(t / L4_MS));
 }
 
 static void test_loss_2(void)

@@ -416,7 +416,57 @@ static void test_no_head_of_line_blocking(void)
     qp_free(&p);
 }
 
+/* RFC 9001 §6: either side updates the 1-RTT keys mid-transfer; the other
+ * follows and no byte is lost. */
+static void test_key_update(void)
+{
+    for (int who = 0; who < 2; who++) {
+        quic_pair p;
+        xfer x;
+        qp_init(&p, 50 + (uint64_t)who);
+        xfer_setup(&p, &x, 2, 300000, 0);
+        CHECK_EQ(qp_start(&p), 0);
+        CHECK(qp_run(&p, qp_handshaken, 10 * L4_S));
+        l4_quic_conn *up = who ? p.sv : p.cl;
+        CHECK_EQ(l4_quic_conn_key_update(up), L4_ERR_STATE); /* not confirmed / acked yet */
+        while (qp_step(&p, p.now + 200 * L4_MS))
+            ;
+        xfer_open(&p, &x);
+        for (int i = 0; i < 20; i++)
+            qp_step(&p, p.now + L4_S);
+        CHECK_EQ(l4_quic_conn_key_update(up), 0);
+        CHECK_EQ(l4_quic_conn_key_update(up), L4_ERR_STATE); /* §6.5: wait for an ACK */
+        CHECK(qp_run(&p, xfer_done, p.now + 30 * L4_S));
+        CHECK_EQ(x.bad, 0);
+        l4_quic_conn_stats a, b;
+        l4_quic_conn_get_stats(p.cl, &a);
+        l4_quic_conn_get_stats(p.sv, &b);
+        CHECK_EQU(a.key_updates, 1);
+        CHECK_EQU(b.key_updates, 1);
+        CHECK_EQU(a.pkts_dropped, 0);
+        CHECK_EQU(b.pkts_dropped, 0);
+        /* and a second update later */
+        while (qp_step(&p, p.now + 200 * L4_MS))
+            ;
+        CHECK_EQ(l4_quic_conn_key_update(p.cl), 0);
+        while (qp_step(&p, p.now + 200 * L4_MS))
+            ;
+        l4_quic_conn_get_stats(p.sv, &b);
+        CHECK_EQU(b.key_updates, 1); /* nothing was sent in the new phase yet */
+        uint64_t sid;
+        CHECK_EQ(l4_quic_stream_open(p.cl, 0, &sid), 0);
+        CHECK_EQ(l4_quic_stream_write(p.cl, sid, (const uint8_t *)"y", 1, 1), 1);
+        while (qp_step(&p, p.now + 200 * L4_MS))
+            ;
+        l4_quic_conn_get_stats(p.sv, &b);
+        CHECK_EQU(b.key_updates, 2);
+        CHECK(!l4_quic_conn_is_closing(p.cl) && !l4_quic_conn_is_closing(p.sv));
+        qp_free(&p);
+    }
+}
+
 static const l4_test TESTS[] = {
+    TEST(test_key_update),
     TEST(test_no_head_of_line_blocking),
     TEST(test_many_streams_no_loss),
     TEST(test_many_streams_loss),
