@@ -421,8 +421,17 @@ int l4_quic_stream_open(l4_quic_conn *c, int uni, uint64_t *sid)
         return L4_ERR_STATE;
     uint64_t *next = uni ? &c->next_uni : &c->next_bidi;
     uint64_t max = uni ? c->peer_max_uni : c->peer_max_bidi;
-    if (*next >= max)
+    if (*next >= max) {
+        uint64_t *at = uni ? &c->streams_blocked_uni_at : &c->streams_blocked_bidi_at;
+        if (*at != max + 1) {
+            *at = max + 1;
+            if (uni)
+                c->streams_blocked_uni_pending = 1;
+            else
+                c->streams_blocked_bidi_pending = 1;
+        }
         return L4_ERR_LIMIT;
+    }
     uint64_t id = (*next << 2) | (uni ? 2u : 0u) | (c->is_server ? 1u : 0u);
     if (!qc_stream_new(c, id))
         return L4_ERR_NOMEM;

@@ -105,7 +105,8 @@ void l4_quic_conn_handle_timeout(l4_quic_conn *c, l4_time now);
 /**
  * Opens a locally-initiated stream (`uni` 1 for unidirectional); its id in
  * *sid. Errors: L4_ERR_STATE (handshake not complete, or closing),
- * L4_ERR_LIMIT (the peer's MAX_STREAMS allows no more now), L4_ERR_NOMEM.
+ * L4_ERR_LIMIT (the peer's MAX_STREAMS allows no more now; STREAMS_BLOCKED
+ * is sent, RFC 9000 §4.6), L4_ERR_NOMEM.
  */
 int l4_quic_stream_open(l4_quic_conn *c, int uni, uint64_t *sid);
 
@@ -123,8 +124,10 @@ l4_ssize l4_quic_stream_write(l4_quic_conn *c, uint64_t sid, const uint8_t *data
 /**
  * Reads up to `cap` in-order bytes from stream `sid` into `buf`; *fin is set
  * to 1 when the FIN has been read (all data consumed). Returns the bytes read
- * (0 when none available). Errors: L4_ERR_NOT_FOUND, L4_ERR_STATE (not a
- * receiving stream), L4_ERR_IO... no: L4_ERR_AGAIN is never returned.
+ * (0 when none available). Reading returns credit to the peer (MAX_DATA,
+ * MAX_STREAM_DATA when half a window was consumed). Errors:
+ * L4_ERR_NOT_FOUND (no such stream, or already finished and freed),
+ * L4_ERR_STATE (not a receiving stream).
  */
 l4_ssize l4_quic_stream_read(l4_quic_conn *c, uint64_t sid, uint8_t *buf, size_t cap, int *fin);
 
@@ -166,6 +169,7 @@ typedef struct l4_quic_conn_stats {
     uint64_t stream_bytes_retx;      /* STREAM bytes sent again after loss */
     uint64_t pto_count_total;        /* PTO expiries */
     uint64_t key_updates;            /* key phase changes (either side started them) */
+    uint64_t blocked_recv; /* DATA_BLOCKED, STREAM_DATA_BLOCKED, STREAMS_BLOCKED received */
     l4_time srtt, min_rtt, latest_rtt;
     uint64_t cwnd, bytes_in_flight;
     uint64_t local_err; /* the transport/app error this end closed with */

@@ -257,9 +257,11 @@ static int in_frame(l4_quic_conn *c, int s, const l4_quic_frame *f, l4_time now)
     case L4_QUIC_FRAME_DATA_BLOCKED:
     case L4_QUIC_FRAME_STREAMS_BLOCKED_BIDI:
     case L4_QUIC_FRAME_STREAMS_BLOCKED_UNI:
+        c->st.blocked_recv++; /* informational: our limits are credited as data is read */
         return 0;
     case L4_QUIC_FRAME_STREAM_DATA_BLOCKED: {
         qc_stream *st;
+        c->st.blocked_recv++;
         return qc_stream_for_frame(c, f->u.stream_value.stream_id, 1, &st, f->type, now) ? -1 : 0;
     }
     case L4_QUIC_FRAME_NEW_CONNECTION_ID:

@@ -103,7 +103,9 @@ typedef struct qc_stream {
     int fin_written, fin_sent, fin_acked;
     int reset_state; /* 0 none, 1 to send, 2 sent, 3 acknowledged */
     uint64_t reset_err, reset_final;
-    int send_full; /* write was short: tell the app when room appears */
+    int send_full;          /* write was short: tell the app when room appears */
+    uint64_t sd_blocked_at; /* the s_max a STREAM_DATA_BLOCKED was sent for, +1 */
+    int sd_blocked_pending;
     /* receive side */
     qc_rbuf rb;
     uint64_t r_max, r_highest, r_final; /* r_final UINT64_MAX until known */
@@ -153,6 +155,9 @@ struct l4_quic_conn {
     uint64_t local_max_bidi, local_max_uni; /* streams the peer may open */
     uint64_t peer_opened_bidi, peer_opened_uni;
     int max_streams_bidi_pending, max_streams_uni_pending;
+    /* *_BLOCKED (RFC 9000 §4.1, §4.6): pending flags and the limit last reported, +1 */
+    int data_blocked_pending, streams_blocked_bidi_pending, streams_blocked_uni_pending;
+    uint64_t data_blocked_at, streams_blocked_bidi_at, streams_blocked_uni_at;
     uint64_t peer_cids; /* NEW_CONNECTION_ID sequence numbers seen (count) */
     uint8_t path_response[8];
     int path_response_pending;

@@ -205,6 +205,11 @@ static void ob_value(ob_pkt *o, uint64_t type, uint64_t v, uint8_t kind, int *pe
     memset(&f, 0, sizeof f);
     f.type = type;
     f.u.value = v;
+    if (kind == 0) { /* informational: not repeated when lost */
+        if (ob_frame(o, &f) == 0)
+            *pending = 0;
+        return;
+    }
     qc_frec *r = ob_rec(o, kind);
     if (r && ob_frame(o, &f) == 0)
         *pending = 0;
@@ -235,8 +240,21 @@ static void ob_control(l4_quic_conn *c, ob_pkt *o)
              &c->max_streams_bidi_pending);
     ob_value(o, L4_QUIC_FRAME_MAX_STREAMS_UNI, c->local_max_uni, QF_MAX_STREAMS_UNI,
              &c->max_streams_uni_pending);
-    for (qc_stream *s = c->streams; s && !ob_full(o); s = s->next)
+    ob_value(o, L4_QUIC_FRAME_DATA_BLOCKED, c->tx_max_data, 0, &c->data_blocked_pending);
+    ob_value(o, L4_QUIC_FRAME_STREAMS_BLOCKED_BIDI, c->peer_max_bidi, 0,
+             &c->streams_blocked_bidi_pending);
+    ob_value(o, L4_QUIC_FRAME_STREAMS_BLOCKED_UNI, c->peer_max_uni, 0,
+             &c->streams_blocked_uni_pending);
+    for (qc_stream *s = c->streams; s && !ob_full(o); s = s->next) {
         ob_stream_ctl(o, s);
+        if (s->sd_blocked_pending && !ob_full(o)) {
+            f.type = L4_QUIC_FRAME_STREAM_DATA_BLOCKED;
+            f.u.stream_value.stream_id = s->id;
+            f.u.stream_value.value = s->s_max;
+            if (ob_frame(o, &f) == 0)
+                s->sd_blocked_pending = 0;
+        }
+    }
 }
 
 /* Sends what one stream has: lost ranges first, then new bytes within
@@ -341,8 +359,26 @@ static int ob_space_wants(l4_quic_conn *c, int s, int cc_ok, l4_time now)
         return 1;
     if (s != L4_QUIC_LEVEL_APP || !c->hs_complete)
         return 0;
-    if (c->hs_done_pending || c->max_data_pending || c->max_streams_bidi_pending ||
-        c->max_streams_uni_pending || c->path_response_pending)
+    int want = c->hs_done_pending || c->max_data_pending || c->max_streams_bidi_pending ||
+               c->max_streams_uni_pending || c->path_response_pending ||
+               c->streams_blocked_bidi_pending || c->streams_blocked_uni_pending;
+    for (qc_stream *st = c->streams; st; st = st->next) {
+        const qc_sbuf *b = &st->sb;
+        if (!st->can_send || st->reset_state || b->next >= b->base + b->len)
+            continue;
+        /* §4.1: tell the peer when its limits hold data back (once per limit). */
+        if (b->next >= st->s_max && st->sd_blocked_at != st->s_max + 1) {
+            st->sd_blocked_at = st->s_max + 1;
+            st->sd_blocked_pending = 1;
+        }
+        if (c->tx_data >= c->tx_max_data && c->data_blocked_at != c->tx_max_data + 1) {
+            c->data_blocked_at = c->tx_max_data + 1;
+            c->data_blocked_pending = 1;
+        }
+        if (st->sd_blocked_pending)
+            want = 1;
+    }
+    if (want || c->data_blocked_pending)
         return 1;
     for (qc_stream *st = c->streams; st; st = st->next) {
         if (st->reset_state == 1 || st->stop_state == 1 || st->max_sd_pending)

@@ -182,6 +182,9 @@ static void test_flow_control_small_windows(void)
     CHECK(qp_run(&p, xfer_done, 100 * L4_S));
     CHECK_EQ(x.bad, 0);
     CHECK_EQ(x.done_streams, 4);
+    l4_quic_conn_stats ss;
+    l4_quic_conn_get_stats(p.sv, &ss);
+    CHECK(ss.blocked_recv > 0); /* DATA_BLOCKED / STREAM_DATA_BLOCKED arrived */
     qp_free(&p);
 }
 
@@ -203,6 +206,16 @@ static void test_stream_limit(void)
     CHECK_EQU(sid, 8);
     CHECK_EQ(l4_quic_stream_open(p.cl, 0, &sid), L4_ERR_LIMIT);
     CHECK_EQ(l4_quic_stream_open(p.cl, 1, &sid), L4_ERR_LIMIT);
+    while (qp_step(&p, p.now + 100 * L4_MS))
+        ;
+    l4_quic_conn_stats ss;
+    l4_quic_conn_get_stats(p.sv, &ss);
+    CHECK_EQU(ss.blocked_recv, 2); /* STREAMS_BLOCKED bidi and uni, once each */
+    CHECK_EQ(l4_quic_stream_open(p.cl, 0, &sid), L4_ERR_LIMIT);
+    while (qp_step(&p, p.now + 100 * L4_MS))
+        ;
+    l4_quic_conn_get_stats(p.sv, &ss);
+    CHECK_EQU(ss.blocked_recv, 2); /* not repeated for the same limit */
     /* Finishing a stream both ways gives credit back (MAX_STREAMS). */
     CHECK_EQ(l4_quic_stream_write(p.cl, 0, (const uint8_t *)"x", 1, 1), 1);
     while (qp_step(&p, p.now + 100 * L4_MS))
