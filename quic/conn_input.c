@@ -368,6 +368,32 @@ static void in_record_pn(l4_quic_conn *c, int s, uint64_t pn, int ack_eliciting,
     }
 }
 
+static int cid_match(const l4_quic_cid *c, const uint8_t *p, size_t n)
+{
+    return c->len == n && memcmp(c->data, p, n) == 0;
+}
+
+/* RFC 9000 §6.2: a client that gets Version Negotiation before any other
+ * packet, echoing its CIDs and not listing version 1, gives up. */
+static void in_version_negotiation(l4_quic_conn *c, const l4_quic_hdr *h)
+{
+    if (c->is_server || c->st.pkts_recv > 0 || !cid_match(&c->scid, h->dcid, h->dcid_len) ||
+        !cid_match(&c->odcid, h->scid, h->scid_len)) {
+        c->st.pkts_dropped++;
+        return;
+    }
+    for (size_t i = 0; i < h->n_versions; i++) {
+        const uint8_t *v = h->versions + 4 * i;
+        if (v[0] == 0 && v[1] == 0 && v[2] == 0 && v[3] == 1) {
+            c->st.pkts_dropped++; /* lists our version: ignored */
+            return;
+        }
+    }
+    c->state = QC_CLOSED;
+    if (c->cb.closed)
+        c->cb.closed(c, 1, 0, L4_QUIC_ERR_NO_ERROR, "version negotiation", 19, c->user);
+}
+
 /* The Key Phase bit of a 1-RTT packet, read under header protection
  * (RFC 9001 §5.4.1); -1 when the packet is too short to sample. */
 static int in_key_phase(l4_quic_conn *c, qc_space *sp, const uint8_t *pkt, const l4_quic_hdr *h)
@@ -419,11 +445,6 @@ static l4_ssize in_key_update(l4_quic_conn *c, uint8_t *pkt, const l4_quic_hdr *
     return n;
 }
 
-static int cid_match(const l4_quic_cid *c, const uint8_t *p, size_t n)
-{
-    return c->len == n && memcmp(c->data, p, n) == 0;
-}
-
 int qc_input(l4_quic_conn *c, const uint8_t *dgram_c, size_t len, l4_time now)
 {
     uint8_t *dgram = (uint8_t *)dgram_c; /* the caller's private copy */
@@ -444,6 +465,10 @@ int qc_input(l4_quic_conn *c, const uint8_t *dgram_c, size_t len, l4_time now)
         if (rc <= 0)
             break;
         uint8_t *pkt = dgram + start;
+        if (h.type == L4_QUIC_PKT_VN) {
+            in_version_negotiation(c, &h);
+            break;
+        }
         int s = space_of(h.type);
         if (s < 0) {
             c->st.pkts_dropped++; /* Retry / VN / 0-RTT are not handled */

@@ -179,7 +179,41 @@ static void test_version_negotiation(void)
     CHECK_EQ(l4_quic_version_negotiation(out, sizeof out, dg, 1199, 0), 0);
 }
 
+/* The client gives up on a Version Negotiation packet without version 1
+ * that echoes its CIDs, and ignores one that lists version 1 (§6.2). */
+static void test_client_version_negotiation(void)
+{
+    for (int lists_v1 = 0; lists_v1 < 2; lists_v1++) {
+        quic_pair p;
+        qp_init(&p, 6);
+        CHECK_EQ(qp_start(&p), 0);
+        uint8_t dg[1500];
+        l4_ssize n = l4_quic_conn_output(p.cl, dg, sizeof dg, 0);
+        CHECK_EQ(n, 1200);
+        l4_quic_hdr h;
+        CHECK_EQ(l4_quic_hdr_parse(&h, dg, (size_t)n, 0), 0);
+        uint8_t vers[8] = {0xff, 0, 0, 0x1d, 0, 0, 0, (uint8_t)(lists_v1 ? 1 : 2)};
+        l4_quic_hdr vn;
+        memset(&vn, 0, sizeof vn);
+        vn.type = L4_QUIC_PKT_VN;
+        vn.dcid = h.scid;
+        vn.dcid_len = h.scid_len;
+        vn.scid = h.dcid;
+        vn.scid_len = h.dcid_len;
+        vn.versions = vers;
+        vn.n_versions = 2;
+        uint8_t out[128];
+        l4_ssize vl = l4_quic_hdr_write(out, sizeof out, &vn);
+        CHECK(vl > 0);
+        CHECK_EQ(l4_quic_conn_input(p.cl, out, (size_t)vl, 10 * L4_MS), 0);
+        CHECK_EQ(l4_quic_conn_is_closed(p.cl), !lists_v1);
+        CHECK_EQ(p.closed_cl.called, !lists_v1);
+        qp_free(&p);
+    }
+}
+
 static const l4_test TESTS[] = {
+    TEST(test_client_version_negotiation),
     TEST(test_handshake),
     TEST(test_handshake_lossy),
     TEST(test_bad_certificate),
