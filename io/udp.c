@@ -123,6 +123,22 @@ int l4_udp_recv_batch(l4_udp_sock *s, l4_udp_msg *m, size_t n)
     return r;
 }
 
+l4_ssize l4_udp_recv_from(l4_udp_sock *s, uint8_t *buf, size_t cap, char *addr, size_t addrcap,
+                          uint16_t *port)
+{
+    udp_sa a;
+    socklen_t len = sizeof a;
+    ssize_t r = recvfrom(s->fd, buf, cap, MSG_DONTWAIT, &a.sa, &len);
+    if (r < 0)
+        return errno == EAGAIN || errno == EWOULDBLOCK ? L4_ERR_AGAIN : L4_ERR_IO;
+    const void *src =
+        a.sa.sa_family == AF_INET ? (const void *)&a.in.sin_addr : (const void *)&a.in6.sin6_addr;
+    if (!inet_ntop(a.sa.sa_family, src, addr, (socklen_t)addrcap))
+        return L4_ERR_IO;
+    *port = ntohs(a.sa.sa_family == AF_INET ? a.in.sin_port : a.in6.sin6_port);
+    return (l4_ssize)r;
+}
+
 int l4_udp_wait(l4_udp_sock *s, l4_time timeout)
 {
     struct pollfd p = {s->fd, POLLIN, 0};

@@ -55,6 +55,15 @@ int l4_udp_send_batch(l4_udp_sock *s, const l4_udp_msg *m, size_t n);
 int l4_udp_recv_batch(l4_udp_sock *s, l4_udp_msg *m, size_t n);
 
 /**
+ * Receives one datagram from any peer into buf (`cap` bytes) and writes
+ * the sender's address (numeric, NUL-terminated) into `addr` (`addrcap`
+ * bytes, 46 is enough) and its port into *port. Returns the datagram
+ * length, L4_ERR_AGAIN when none is waiting. Errors: L4_ERR_IO.
+ */
+l4_ssize l4_udp_recv_from(l4_udp_sock *s, uint8_t *buf, size_t cap, char *addr, size_t addrcap,
+                          uint16_t *port);
+
+/**
  * Waits until a datagram can be read or `timeout` ns pass (L4_TIME_NONE:
  * forever). Returns 1 readable, 0 timed out. Errors: L4_ERR_IO.
  */

@@ -49,6 +49,21 @@ static void ia_readable(l4_quic_conn *c, uint64_t sid, void *user)
     }
 }
 
+/* Server side: the client's first unidirectional stream is 2. */
+static void ia_readable_any(l4_quic_conn *c, uint64_t sid, void *user)
+{
+    ia *a = user;
+    uint8_t buf[4096];
+    int fin;
+    l4_ssize n;
+    while ((n = l4_quic_stream_read(c, sid, buf, sizeof buf, &fin)) > 0) {
+        if (sid == 2 && !a->got_stream3) {
+            a->got_stream3 = 1;
+            a->stream3_first = buf[0];
+        }
+    }
+}
+
 static void ia_closed(l4_quic_conn *c, int by_peer, int app, uint64_t err, const char *r, size_t rl,
                       void *user)
 {
@@ -214,7 +229,127 @@ static void test_client_vs_gtlsserver(void)
     free(key);
 }
 
+#define GTLS_CLIENT "/usr/bin/gtlsclient"
+
+/* ngtcp2's gtlsclient against an l4kit server connection: the handshake
+ * completes, the client's HTTP/3 control stream (uni stream 2) arrives in
+ * 1-RTT, and our CONNECTION_CLOSE (H3_NO_ERROR) ends the client cleanly. */
+static void test_gtlsclient_vs_server(void)
+{
+    CHECK_MSG(access(GTLS_CLIENT, X_OK) == 0, "%s missing: install ngtcp2-client (scripts/deps.sh)",
+              GTLS_CLIENT);
+    if (access(GTLS_CLIENT, X_OK) != 0)
+        return;
+    uint8_t *cert, *key;
+    size_t cl, kl;
+    CHECK_EQ(l4_quic_tls_selfsigned("localhost", (long)time(NULL) - 3600, 2, &cert, &cl, &key, &kl),
+             0);
+    l4_udp_sock s;
+    CHECK_EQ(l4_udp_open(&s, "127.0.0.1", 0), 0);
+    uint16_t port = l4_udp_local_port(&s);
+    char ports[8], url[64];
+    snprintf(ports, sizeof ports, "%u", port);
+    snprintf(url, sizeof url, "https://localhost:%u/", port);
+    pid_t pid = fork();
+    CHECK(pid >= 0);
+    if (pid == 0) {
+        FILE *devnull = freopen("/dev/null", "w", stdout);
+        (void)devnull;
+        execl(GTLS_CLIENT, "gtlsclient", "-q", "--exit-on-all-streams-close", "--timeout=5s",
+              "127.0.0.1", ports, url, (char *)NULL);
+        _exit(127);
+    }
+    ia a;
+    memset(&a, 0, sizeof a);
+    l4_quic_callbacks cb;
+    memset(&cb, 0, sizeof cb);
+    cb.handshake_done = ia_hs;
+    cb.stream_readable = ia_readable_any;
+    cb.closed = ia_closed;
+    l4_quic_settings set;
+    l4_quic_settings_default(&set);
+    set.seed = (uint64_t)time(NULL);
+    l4_quic_conn *c = NULL;
+    l4_time t0 = l4_io_now(), stop_at = L4_TIME_NONE;
+    int connected = 0;
+    while (l4_io_now() - t0 < 10 * L4_S && !(c && l4_quic_conn_is_closed(c))) {
+        l4_time now = l4_io_now();
+        uint8_t in[1500];
+        char from[64];
+        uint16_t fport;
+        l4_ssize r;
+        while ((r = l4_udp_recv_from(&s, in, sizeof in, from, sizeof from, &fport)) > 0) {
+            if (!c) {
+                l4_quic_tls_config cfg;
+                memset(&cfg, 0, sizeof cfg);
+                cfg.is_server = 1;
+                cfg.cert_pem = cert;
+                cfg.cert_pem_len = cl;
+                cfg.key_pem = key;
+                cfg.key_pem_len = kl;
+                l4_quic_tls *tls;
+                CHECK_EQ(l4_quic_tls_gnutls_new(&tls, &cfg), 0);
+                if (l4_quic_conn_new_server(&c, &set, &cb, &a, tls, in, (size_t)r, now) < 0)
+                    continue;
+            }
+            if (!connected && l4_udp_connect(&s, from, fport) == 0)
+                connected = 1;
+            l4_quic_conn_input(c, in, (size_t)r, now);
+        }
+        if (!c) {
+            l4_udp_wait(&s, 20 * L4_MS);
+            continue;
+        }
+        if (a.got_stream3 && stop_at == L4_TIME_NONE)
+            stop_at = now + 100 * L4_MS;
+        if (now >= stop_at && !l4_quic_conn_is_closing(c))
+            l4_quic_conn_close(c, 0x100, "", now); /* H3_NO_ERROR */
+        uint8_t out[8][1500];
+        l4_udp_msg m[8];
+        size_t n = 0;
+        for (; n < 8; n++) {
+            l4_ssize w = l4_quic_conn_output(c, out[n], sizeof out[n], now);
+            if (w <= 0)
+                break;
+            m[n].buf = out[n];
+            m[n].len = (size_t)w;
+        }
+        if (n && connected)
+            l4_udp_send_batch(&s, m, n);
+        l4_time to = l4_quic_conn_next_timeout(c);
+        l4_time wait = to == L4_TIME_NONE ? 20 * L4_MS : (to > now ? to - now : 0);
+        if (wait > 20 * L4_MS)
+            wait = 20 * L4_MS;
+        if (n == 0 && wait > 0)
+            l4_udp_wait(&s, wait);
+        now = l4_io_now();
+        to = l4_quic_conn_next_timeout(c);
+        if (to != L4_TIME_NONE && to <= now)
+            l4_quic_conn_handle_timeout(c, now);
+    }
+    CHECK_MSG(a.hs, "gtlsclient did not complete the handshake");
+    CHECK_MSG(a.got_stream3, "the client's HTTP/3 control stream did not arrive");
+    CHECK_EQU(a.stream3_first, 0x00);
+    /* gtlsclient exits once the connection is closed. */
+    int status = -1;
+    for (int i = 0; i < 100; i++) {
+        if (waitpid(pid, &status, WNOHANG) == pid)
+            break;
+        usleep(50 * 1000);
+    }
+    if (status == -1) {
+        kill(pid, SIGKILL);
+        waitpid(pid, &status, 0);
+    }
+    CHECK_MSG(WIFEXITED(status), "gtlsclient did not exit by itself (status %d)", status);
+    l4_quic_conn_free(c);
+    l4_udp_close(&s);
+    free(cert);
+    free(key);
+}
+
 static const l4_test TESTS[] = {
+    TEST(test_gtlsclient_vs_server),
     TEST(test_client_vs_gtlsserver),
     TEST_END,
 };
