@@ -263,6 +263,7 @@ void l4_quic_conn_free(l4_quic_conn *c)
         qc_rbuf_free(&sp->crx);
     }
     qc_streams_free(c);
+    free(c->token);
     l4_cc_del(c->cc);
     if (c->tls)
         c->tls->ops->free(c->tls);

@@ -4,6 +4,7 @@
  * (§13.2), and act on every frame (§19) with the error codes of §12.4,
  * §4, §19 for violations.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "quic/conn_internal.h"
@@ -394,6 +395,47 @@ static void in_version_negotiation(l4_quic_conn *c, const l4_quic_hdr *h)
         c->cb.closed(c, 1, 0, L4_QUIC_ERR_NO_ERROR, "version negotiation", 19, c->user);
 }
 
+/* RFC 9000 §17.2.5.2: a client accepts one Retry, before any other packet,
+ * with a non-empty token and a valid integrity tag (RFC 9001 §5.8); it then
+ * sends its Initial again to the new CID, with the token, under Initial keys
+ * derived from that CID. */
+static void in_retry(l4_quic_conn *c, const uint8_t *pkt, const l4_quic_hdr *h, l4_time now)
+{
+    (void)now;
+    if (c->is_server || c->retry_done || c->st.pkts_recv > 0 || h->token_len == 0 ||
+        !cid_match(&c->scid, h->dcid, h->dcid_len) ||
+        l4_quic_retry_verify(c->odcid.data, c->odcid.len, pkt, h->pkt_len) != 0) {
+        c->st.pkts_dropped++;
+        return;
+    }
+    uint8_t *tok = malloc(h->token_len);
+    if (!tok)
+        return;
+    memcpy(tok, h->token, h->token_len);
+    qc_space *sp = &c->sp[L4_QUIC_LEVEL_INITIAL];
+    l4_quic_keys tx, rx;
+    if (l4_quic_keys_init_initial(&tx, &rx, h->scid, h->scid_len) < 0) {
+        free(tok);
+        return;
+    }
+    l4_quic_keys_free(&sp->tx);
+    l4_quic_keys_free(&sp->rx);
+    sp->tx = tx;
+    sp->rx = rx;
+    c->token = tok;
+    c->token_len = h->token_len;
+    c->dcid.len = (uint8_t)h->scid_len;
+    memcpy(c->dcid.data, h->scid, h->scid_len);
+    c->retry_scid = c->dcid;
+    c->retry_done = 1;
+    c->st.pkts_recv++; /* a second Retry is ignored */
+    /* Everything sent in Initial packets goes again (packet numbers go on). */
+    qc_drop_sent(c, L4_QUIC_LEVEL_INITIAL);
+    l4_quic_ranges_free(&sp->ctx.lost);
+    sp->ctx.next = sp->ctx.base;
+    c->pto_count = 0;
+}
+
 /* The Key Phase bit of a 1-RTT packet, read under header protection
  * (RFC 9001 §5.4.1); -1 when the packet is too short to sample. */
 static int in_key_phase(l4_quic_conn *c, qc_space *sp, const uint8_t *pkt, const l4_quic_hdr *h)
@@ -467,6 +509,10 @@ int qc_input(l4_quic_conn *c, const uint8_t *dgram_c, size_t len, l4_time now)
         uint8_t *pkt = dgram + start;
         if (h.type == L4_QUIC_PKT_VN) {
             in_version_negotiation(c, &h);
+            break;
+        }
+        if (h.type == L4_QUIC_PKT_RETRY) {
+            in_retry(c, pkt, &h, now);
             break;
         }
         int s = space_of(h.type);

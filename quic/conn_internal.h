@@ -133,6 +133,11 @@ struct l4_quic_conn {
     int rx_phase;                /* the phase of the current receive keys */
     uint64_t key_phase_start_pn; /* first packet number sent in the current phase */
     int dcid_set;                /* client: switched to the server's chosen CID */
+    /* client: a Retry was accepted (RFC 9000 §8.1.2, §17.2.5) */
+    int retry_done;
+    l4_quic_cid retry_scid;
+    uint8_t *token;
+    size_t token_len;
     qc_space sp[QC_SPACES];
     int hs_complete, hs_confirmed, hs_done_pending, addr_validated, sent_handshake;
     uint64_t amp_recv, amp_sent; /* bytes, until address validation (§8.1) */

@@ -417,6 +417,10 @@ static int ob_begin(l4_quic_conn *c, ob_pkt *o, int s, uint8_t *p, size_t room)
     h.scid = c->scid.data;
     h.scid_len = c->scid.len;
     h.length_n = 2;
+    if (s == L4_QUIC_LEVEL_INITIAL && !c->is_server) {
+        h.token = c->token; /* from a Retry (§17.2.5.2) */
+        h.token_len = c->token_len;
+    }
     h.pn = o->pn;
     h.pn_len = (uint8_t)l4_quic_pn_encode_len(o->pn, sp->largest_acked);
     h.key_phase = (uint8_t)c->key_phase;

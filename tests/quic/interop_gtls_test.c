@@ -95,7 +95,7 @@ static int write_file(const char *path, const uint8_t *d, size_t n)
     return w == n ? 0 : -1;
 }
 
-static void test_client_vs_gtlsserver(void)
+static void client_vs_gtlsserver(int retry)
 {
     CHECK_MSG(access(GTLS_SERVER, X_OK) == 0, "%s missing: install ngtcp2-server (scripts/deps.sh)",
               GTLS_SERVER);
@@ -125,8 +125,9 @@ static void test_client_vs_gtlsserver(void)
     if (pid == 0) {
         FILE *devnull = freopen("/dev/null", "w", stdout);
         (void)devnull;
-        execl(GTLS_SERVER, "gtlsserver", "-q", "-d", www, "127.0.0.1", ports, kpath, cpath,
-              (char *)NULL);
+        /* -V: the server validates addresses with Retry */
+        execl(GTLS_SERVER, "gtlsserver", "-q", retry ? "-V" : "-q", "-d", www, "127.0.0.1", ports,
+              kpath, cpath, (char *)NULL);
         _exit(127);
     }
     usleep(200 * 1000);
@@ -218,6 +219,9 @@ static void test_client_vs_gtlsserver(void)
     fprintf(stderr, "handshake %.1f ms, srtt %.3f ms, sent %llu recv %llu pkts\n",
             (double)(hs_at - t0) / 1e6, (double)st.srtt / 1e6, (unsigned long long)st.pkts_sent,
             (unsigned long long)st.pkts_recv);
+    if (retry)
+        CHECK(l4_quic_conn_peer_tp(c) &&
+              (l4_quic_conn_peer_tp(c)->present & L4_QUIC_TP_HAS_RETRY_SCID));
     l4_quic_conn_free(c);
     l4_udp_close(&s);
     kill(pid, SIGTERM);
@@ -227,6 +231,17 @@ static void test_client_vs_gtlsserver(void)
     rmdir(dir);
     free(cert);
     free(key);
+}
+
+static void test_client_vs_gtlsserver(void)
+{
+    client_vs_gtlsserver(0);
+}
+
+/* The server answers the first Initial with Retry; the client follows. */
+static void test_client_vs_gtlsserver_retry(void)
+{
+    client_vs_gtlsserver(1);
 }
 
 #define GTLS_CLIENT "/usr/bin/gtlsclient"
@@ -351,6 +366,7 @@ static void test_gtlsclient_vs_server(void)
 static const l4_test TESTS[] = {
     TEST(test_gtlsclient_vs_server),
     TEST(test_client_vs_gtlsserver),
+    TEST(test_client_vs_gtlsserver_retry),
     TEST_END,
 };
 
