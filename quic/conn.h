@@ -58,7 +58,9 @@ typedef struct l4_quic_callbacks {
 
 /**
  * Creates a client connection: picks its connection IDs, binds `tls` (owned
- * by the connection from now on, even on error) and queues the ClientHello.
+ * by the connection from now on, even on error) and queues the ClientHello:
+ * the caller drains l4_quic_conn_output next (in the emulator, l4_sim_wake);
+ * the same holds after every application call that queues data.
  * Errors: L4_ERR_INVALID_ARGUMENT (NULL argument, bad settings),
  * L4_ERR_NOMEM, L4_ERR_NOT_FOUND (unknown cc), the TLS provider's errors.
  */
