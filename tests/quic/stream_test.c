@@ -480,7 +480,99 @@ static void test_key_update(void)
     }
 }
 
+/* ---- the other direction: server-initiated streams and an echo ---- */
+
+typedef struct echo {
+    size_t srv_uni_got, echo_got;
+    int srv_uni_fin, echo_fin, opened, bad;
+    uint64_t uni_sid;
+} echo;
+
+static void echo_opened(l4_quic_conn *c, uint64_t sid, void *user)
+{
+    quic_pair *p = user;
+    echo *e = p->app;
+    if (c == p->cl && sid == 3)
+        e->opened++; /* the client learns of the server's first uni stream */
+    if (c == p->sv && sid == 0)
+        e->opened++;
+}
+
+static void echo_readable(l4_quic_conn *c, uint64_t sid, void *user)
+{
+    quic_pair *p = user;
+    echo *e = p->app;
+    uint8_t buf[4096];
+    int fin = 0;
+    l4_ssize n;
+    while ((n = l4_quic_stream_read(c, sid, buf, sizeof buf, &fin)) > 0 || fin) {
+        if (c == p->sv) { /* echo what the client sent on stream 0 */
+            if (n > 0 && l4_quic_stream_write(c, sid, buf, (size_t)n, 0) != n)
+                e->bad++;
+            if (fin) {
+                l4_quic_stream_write(c, sid, NULL, 0, 1);
+                return;
+            }
+        } else if (sid == 3) {
+            for (l4_ssize i = 0; i < n; i++)
+                if (buf[i] != (uint8_t)((e->srv_uni_got + (size_t)i) % 251))
+                    e->bad++;
+            e->srv_uni_got += (size_t)n;
+            e->srv_uni_fin |= fin;
+        } else if (sid == 0) {
+            for (l4_ssize i = 0; i < n; i++)
+                if (buf[i] != (uint8_t)((e->echo_got + (size_t)i) % 13))
+                    e->bad++;
+            e->echo_got += (size_t)n;
+            e->echo_fin |= fin;
+        }
+        if (fin || n <= 0)
+            return;
+    }
+}
+
+static int echo_done(quic_pair *p)
+{
+    echo *e = p->app;
+    return (e->srv_uni_fin && e->echo_fin) || e->bad;
+}
+
+static void test_server_streams_and_echo(void)
+{
+    quic_pair p;
+    echo e;
+    memset(&e, 0, sizeof e);
+    qp_init(&p, 60);
+    p.app = &e;
+    p.loss = 0.03;
+    p.cb.stream_opened = echo_opened;
+    p.cb.stream_readable = echo_readable;
+    CHECK_EQ(qp_start(&p), 0);
+    CHECK(qp_run(&p, qp_handshaken, 30 * L4_S));
+    static uint8_t big[150000];
+    for (size_t i = 0; i < sizeof big; i++)
+        big[i] = (uint8_t)(i % 251);
+    CHECK_EQ(l4_quic_stream_open(p.sv, 1, &e.uni_sid), 0);
+    CHECK_EQU(e.uni_sid, 3); /* §2.1: server-initiated unidirectional, index 0 */
+    CHECK_EQ(l4_quic_stream_write(p.sv, e.uni_sid, big, sizeof big, 1), (l4_ssize)sizeof big);
+    uint64_t sid;
+    CHECK_EQ(l4_quic_stream_open(p.cl, 0, &sid), 0);
+    uint8_t msg[20000];
+    for (size_t i = 0; i < sizeof msg; i++)
+        msg[i] = (uint8_t)(i % 13);
+    CHECK_EQ(l4_quic_stream_write(p.cl, sid, msg, sizeof msg, 1), (l4_ssize)sizeof msg);
+    CHECK(qp_run(&p, echo_done, p.now + 120 * L4_S));
+    CHECK_EQ(e.bad, 0);
+    CHECK_EQU(e.srv_uni_got, sizeof big);
+    CHECK_EQU(e.echo_got, sizeof msg);
+    CHECK_EQ(e.opened, 2);
+    /* the server's finished unidirectional stream is gone at the client */
+    CHECK_EQ(l4_quic_stream_write(p.cl, 3, msg, 1, 0), L4_ERR_NOT_FOUND);
+    qp_free(&p);
+}
+
 static const l4_test TESTS[] = {
+    TEST(test_server_streams_and_echo),
     TEST(test_key_update),
     TEST(test_no_head_of_line_blocking),
     TEST(test_many_streams_no_loss),
