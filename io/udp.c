@@ -41,7 +41,7 @@ static int udp_addr(udp_sa *a, socklen_t *len, const char *addr, uint16_t port)
     return 0;
 }
 
-int l4_udp_open(l4_udp_sock *s, const char *addr, uint16_t port)
+int l4_io_udp_open(l4_io_udp_sock *s, const char *addr, uint16_t port)
 {
     udp_sa a;
     socklen_t len;
@@ -65,7 +65,7 @@ int l4_udp_open(l4_udp_sock *s, const char *addr, uint16_t port)
     return 0;
 }
 
-int l4_udp_connect(l4_udp_sock *s, const char *addr, uint16_t port)
+int l4_io_udp_connect(l4_io_udp_sock *s, const char *addr, uint16_t port)
 {
     udp_sa a;
     socklen_t len;
@@ -74,7 +74,7 @@ int l4_udp_connect(l4_udp_sock *s, const char *addr, uint16_t port)
     return connect(s->fd, &a.sa, len) < 0 ? L4_ERR_IO : 0;
 }
 
-uint16_t l4_udp_local_port(const l4_udp_sock *s)
+uint16_t l4_io_udp_local_port(const l4_io_udp_sock *s)
 {
     udp_sa a;
     socklen_t len = sizeof a;
@@ -83,7 +83,7 @@ uint16_t l4_udp_local_port(const l4_udp_sock *s)
     return ntohs(a.sa.sa_family == AF_INET ? a.in.sin_port : a.in6.sin6_port);
 }
 
-int l4_udp_send_batch(l4_udp_sock *s, const l4_udp_msg *m, size_t n)
+int l4_io_udp_send_batch(l4_io_udp_sock *s, const l4_io_udp_msg *m, size_t n)
 {
     struct mmsghdr h[UDP_BATCH_MAX];
     struct iovec iov[UDP_BATCH_MAX];
@@ -102,7 +102,7 @@ int l4_udp_send_batch(l4_udp_sock *s, const l4_udp_msg *m, size_t n)
     return r;
 }
 
-int l4_udp_recv_batch(l4_udp_sock *s, l4_udp_msg *m, size_t n)
+int l4_io_udp_recv_batch(l4_io_udp_sock *s, l4_io_udp_msg *m, size_t n)
 {
     struct mmsghdr h[UDP_BATCH_MAX];
     struct iovec iov[UDP_BATCH_MAX];
@@ -123,7 +123,7 @@ int l4_udp_recv_batch(l4_udp_sock *s, l4_udp_msg *m, size_t n)
     return r;
 }
 
-l4_ssize l4_udp_recv_from(l4_udp_sock *s, uint8_t *buf, size_t cap, char *addr, size_t addrcap,
+l4_ssize l4_io_udp_recv_from(l4_io_udp_sock *s, uint8_t *buf, size_t cap, char *addr, size_t addrcap,
                           uint16_t *port)
 {
     udp_sa a;
@@ -139,7 +139,7 @@ l4_ssize l4_udp_recv_from(l4_udp_sock *s, uint8_t *buf, size_t cap, char *addr, 
     return (l4_ssize)r;
 }
 
-int l4_udp_wait(l4_udp_sock *s, l4_time timeout)
+int l4_io_udp_wait(l4_io_udp_sock *s, l4_time timeout)
 {
     struct pollfd p = {s->fd, POLLIN, 0};
     int ms = timeout == L4_TIME_NONE ? -1 : (int)((timeout + L4_MS - 1) / L4_MS);
@@ -149,7 +149,7 @@ int l4_udp_wait(l4_udp_sock *s, l4_time timeout)
     return r > 0;
 }
 
-void l4_udp_close(l4_udp_sock *s)
+void l4_io_udp_close(l4_io_udp_sock *s)
 {
     if (s->fd >= 0)
         close(s->fd);

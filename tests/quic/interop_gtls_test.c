@@ -114,10 +114,10 @@ static void client_vs_gtlsserver(int retry)
     CHECK_EQ(write_file(cpath, cert, cl), 0);
     CHECK_EQ(write_file(kpath, key, kl), 0);
     /* A free port: bind, read it back, release it for the server. */
-    l4_udp_sock probe;
-    CHECK_EQ(l4_udp_open(&probe, "127.0.0.1", 0), 0);
-    uint16_t port = l4_udp_local_port(&probe);
-    l4_udp_close(&probe);
+    l4_io_udp_sock probe;
+    CHECK_EQ(l4_io_udp_open(&probe, "127.0.0.1", 0), 0);
+    uint16_t port = l4_io_udp_local_port(&probe);
+    l4_io_udp_close(&probe);
     char ports[8];
     snprintf(ports, sizeof ports, "%u", port);
     pid_t pid = fork();
@@ -131,9 +131,9 @@ static void client_vs_gtlsserver(int retry)
         _exit(127);
     }
     usleep(200 * 1000);
-    l4_udp_sock s;
-    CHECK_EQ(l4_udp_open(&s, "127.0.0.1", 0), 0);
-    CHECK_EQ(l4_udp_connect(&s, "127.0.0.1", port), 0);
+    l4_io_udp_sock s;
+    CHECK_EQ(l4_io_udp_open(&s, "127.0.0.1", 0), 0);
+    CHECK_EQ(l4_io_udp_connect(&s, "127.0.0.1", port), 0);
     ia a;
     memset(&a, 0, sizeof a);
     l4_quic_callbacks cb;
@@ -163,7 +163,7 @@ static void client_vs_gtlsserver(int retry)
         if (now - t0 > 10 * L4_S)
             break;
         uint8_t out[8][1500];
-        l4_udp_msg m[8];
+        l4_io_udp_msg m[8];
         size_t n = 0;
         for (; n < 8; n++) {
             l4_ssize r = l4_quic_conn_output(c, out[n], sizeof out[n], now);
@@ -173,7 +173,7 @@ static void client_vs_gtlsserver(int retry)
             m[n].len = (size_t)r;
         }
         if (n)
-            l4_udp_send_batch(&s, m, n);
+            l4_io_udp_send_batch(&s, m, n);
         if (a.hs && !hs_at) {
             hs_at = now;
             /* Our HTTP/3 control stream (RFC 9114 §6.2.1) with an empty
@@ -193,14 +193,14 @@ static void client_vs_gtlsserver(int retry)
         if (wait > 50 * L4_MS)
             wait = 50 * L4_MS;
         if (n == 0 && wait > 0)
-            l4_udp_wait(&s, wait);
+            l4_io_udp_wait(&s, wait);
         uint8_t in[8][1500];
-        l4_udp_msg im[8];
+        l4_io_udp_msg im[8];
         for (int i = 0; i < 8; i++) {
             im[i].buf = in[i];
             im[i].cap = sizeof in[i];
         }
-        int r = l4_udp_recv_batch(&s, im, 8);
+        int r = l4_io_udp_recv_batch(&s, im, 8);
         now = l4_io_now();
         for (int i = 0; i < r; i++)
             l4_quic_conn_input(c, im[i].buf, im[i].len, now);
@@ -223,7 +223,7 @@ static void client_vs_gtlsserver(int retry)
         CHECK(l4_quic_conn_peer_tp(c) &&
               (l4_quic_conn_peer_tp(c)->present & L4_QUIC_TP_HAS_RETRY_SCID));
     l4_quic_conn_free(c);
-    l4_udp_close(&s);
+    l4_io_udp_close(&s);
     kill(pid, SIGTERM);
     waitpid(pid, NULL, 0);
     unlink(cpath);
@@ -259,9 +259,9 @@ static void test_gtlsclient_vs_server(void)
     size_t cl, kl;
     CHECK_EQ(l4_quic_tls_selfsigned("localhost", (long)time(NULL) - 3600, 2, &cert, &cl, &key, &kl),
              0);
-    l4_udp_sock s;
-    CHECK_EQ(l4_udp_open(&s, "127.0.0.1", 0), 0);
-    uint16_t port = l4_udp_local_port(&s);
+    l4_io_udp_sock s;
+    CHECK_EQ(l4_io_udp_open(&s, "127.0.0.1", 0), 0);
+    uint16_t port = l4_io_udp_local_port(&s);
     char ports[8], url[64];
     snprintf(ports, sizeof ports, "%u", port);
     snprintf(url, sizeof url, "https://localhost:%u/", port);
@@ -293,7 +293,7 @@ static void test_gtlsclient_vs_server(void)
         char from[64];
         uint16_t fport;
         l4_ssize r;
-        while ((r = l4_udp_recv_from(&s, in, sizeof in, from, sizeof from, &fport)) > 0) {
+        while ((r = l4_io_udp_recv_from(&s, in, sizeof in, from, sizeof from, &fport)) > 0) {
             if (!c) {
                 l4_quic_tls_config cfg;
                 memset(&cfg, 0, sizeof cfg);
@@ -307,12 +307,12 @@ static void test_gtlsclient_vs_server(void)
                 if (l4_quic_conn_new_server(&c, &set, &cb, &a, tls, in, (size_t)r, now) < 0)
                     continue;
             }
-            if (!connected && l4_udp_connect(&s, from, fport) == 0)
+            if (!connected && l4_io_udp_connect(&s, from, fport) == 0)
                 connected = 1;
             l4_quic_conn_input(c, in, (size_t)r, now);
         }
         if (!c) {
-            l4_udp_wait(&s, 20 * L4_MS);
+            l4_io_udp_wait(&s, 20 * L4_MS);
             continue;
         }
         if (a.got_stream3 && stop_at == L4_TIME_NONE)
@@ -320,7 +320,7 @@ static void test_gtlsclient_vs_server(void)
         if (now >= stop_at && !l4_quic_conn_is_closing(c))
             l4_quic_conn_close(c, 0x100, "", now); /* H3_NO_ERROR */
         uint8_t out[8][1500];
-        l4_udp_msg m[8];
+        l4_io_udp_msg m[8];
         size_t n = 0;
         for (; n < 8; n++) {
             l4_ssize w = l4_quic_conn_output(c, out[n], sizeof out[n], now);
@@ -330,13 +330,13 @@ static void test_gtlsclient_vs_server(void)
             m[n].len = (size_t)w;
         }
         if (n && connected)
-            l4_udp_send_batch(&s, m, n);
+            l4_io_udp_send_batch(&s, m, n);
         l4_time to = l4_quic_conn_next_timeout(c);
         l4_time wait = to == L4_TIME_NONE ? 20 * L4_MS : (to > now ? to - now : 0);
         if (wait > 20 * L4_MS)
             wait = 20 * L4_MS;
         if (n == 0 && wait > 0)
-            l4_udp_wait(&s, wait);
+            l4_io_udp_wait(&s, wait);
         now = l4_io_now();
         to = l4_quic_conn_next_timeout(c);
         if (to != L4_TIME_NONE && to <= now)
@@ -358,7 +358,7 @@ static void test_gtlsclient_vs_server(void)
     }
     CHECK_MSG(WIFEXITED(status), "gtlsclient did not exit by itself (status %d)", status);
     l4_quic_conn_free(c);
-    l4_udp_close(&s);
+    l4_io_udp_close(&s);
     free(cert);
     free(key);
 }
