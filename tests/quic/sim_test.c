@@ -2,10 +2,15 @@
  * by one link (datagrams carried as link packets): the handshake and many
  * streams byte-exact at 0 %, 2 % and 10 % loss, reordering, duplication and
  * corruption, reproducible from the seed. */
+#include <stdio.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "check.h"
 #include "io/quic_tls_gnutls.h"
+#include "io/sim_pcap.h"
+#include "wire/ipv4.h"
+#include "wire/udp.h"
 #include "quic/conn.h"
 #include "sim/sim.h"
 
@@ -32,7 +37,45 @@ struct sn_world {
     int fin[SN_STREAMS];
     int done, bad, hs;
     l4_time done_at;
+    int wrap_ip;      /* carry datagrams in IPv4/UDP (for captures) */
+    FILE *keylog;     /* the client's SSLKEYLOGFILE lines */
+    const char *pcap; /* write link 0 here */
 };
+
+static const uint8_t SN_IP[2][4] = {{10, 0, 0, 1}, {10, 0, 0, 2}};
+
+/* Wraps the QUIC datagram at buf + 28 (len bytes) in UDP and IPv4. */
+static l4_ssize sn_wrap(uint8_t *buf, size_t cap, size_t len, int from_server)
+{
+    l4_addr a = l4_addr_v4(SN_IP[from_server]), b = l4_addr_v4(SN_IP[!from_server]);
+    l4_udp_hdr u;
+    memset(&u, 0, sizeof u);
+    u.sport = from_server ? 443 : 50000;
+    u.dport = from_server ? 50000 : 443;
+    u.payload = buf + 28;
+    u.payload_len = len;
+    l4_ssize n = l4_udp_write(buf + 20, cap - 20, &u, &a, &b);
+    if (n < 0)
+        return n;
+    l4_ipv4_hdr ip;
+    memset(&ip, 0, sizeof ip);
+    ip.ttl = 64;
+    ip.proto = 17;
+    ip.df = 1;
+    memcpy(ip.src, SN_IP[from_server], 4);
+    memcpy(ip.dst, SN_IP[!from_server], 4);
+    ip.payload_len = (size_t)n;
+    if (l4_ipv4_write(buf, 20, &ip) < 0)
+        return L4_ERR_NOBUF;
+    return 20 + n;
+}
+
+static void sn_keylog(void *user, const char *line)
+{
+    sn_world *w = user;
+    if (w->keylog)
+        fprintf(w->keylog, "%s\n", line);
+}
 
 static uint8_t sn_pat(uint64_t sid, size_t off)
 {
@@ -117,6 +160,15 @@ static void sn_input(void *user, int ifindex, const uint8_t *pkt, size_t len, l4
 {
     sn_node *n = user;
     (void)ifindex;
+    if (n->w->wrap_ip) {
+        l4_ipv4_hdr ip;
+        l4_udp_hdr u;
+        if (l4_ipv4_parse(&ip, pkt, len) < 0 ||
+            l4_udp_parse(&u, ip.payload, ip.payload_len, NULL, NULL) < 0)
+            return;
+        pkt = u.payload;
+        len = u.payload_len;
+    }
     if (!n->c) {
         if (!n->is_server)
             return;
@@ -142,6 +194,10 @@ static l4_ssize sn_output(void *user, int *ifindex, uint8_t *buf, size_t cap, l4
     *ifindex = 0;
     if (!n->c)
         return 0;
+    if (n->w->wrap_ip) {
+        l4_ssize r = l4_quic_conn_output(n->c, buf + 28, 1472, now);
+        return r <= 0 ? r : sn_wrap(buf, cap, (size_t)r, n->is_server);
+    }
     return l4_quic_conn_output(n->c, buf, cap < 1500 ? cap : 1500, now);
 }
 
@@ -172,10 +228,20 @@ static void sn_tap(void *user, int link, int dir, int event, l4_time now, const 
 #endif
 
 /* Runs one transfer; returns the virtual time at which the last stream completed. */
-static l4_time sn_run(uint64_t seed, const char *spec, int nstreams, size_t size, l4_time limit,
-                      l4_quic_conn_stats *cst)
+typedef struct sn_opts {
+    FILE *keylog;
+    const char *pcap;
+} sn_opts;
+
+static l4_time sn_run_opts(uint64_t seed, const char *spec, int nstreams, size_t size,
+                           l4_time limit, l4_quic_conn_stats *cst, const sn_opts *o)
 {
     sn_world *w = calloc(1, sizeof *w);
+    if (o) {
+        w->wrap_ip = 1;
+        w->keylog = o->keylog;
+        w->pcap = o->pcap;
+    }
     CHECK(w != NULL);
     CHECK_EQ(l4_quic_tls_selfsigned("localhost", (long)time(NULL) - 3600, 30, &w->cert,
                                     &w->cert_len, &w->key, &w->key_len),
@@ -205,12 +271,20 @@ static l4_time sn_run(uint64_t seed, const char *spec, int nstreams, size_t size
     cfg.server_name = "localhost";
     cfg.ca_pem = w->cert;
     cfg.ca_pem_len = w->cert_len;
+    cfg.keylog = sn_keylog;
+    cfg.keylog_user = w;
     l4_quic_tls *tls;
     CHECK_EQ(l4_quic_tls_gnutls_new(&tls, &cfg), 0);
     CHECK_EQ(l4_quic_conn_new_client(&w->cl.c, &w->cs, &w->cb, w, tls, 0), 0);
     int a = l4_sim_add_node(sim, &SN_OPS, &w->cl);
     int b = l4_sim_add_node(sim, &SN_OPS, &w->sv);
     CHECK(l4_sim_connect(sim, a, 0, b, 0, &ls, &ls) >= 0);
+    l4_sim_pcap *cap = NULL;
+    if (w->pcap) {
+        char perr[128];
+        CHECK_EQ(l4_sim_pcap_open(&cap, w->pcap, L4_SIM_PCAP_SEND, 0, perr, sizeof perr), 0);
+        l4_sim_set_tap(sim, l4_sim_pcap_tap, cap);
+    }
     l4_sim_wake(sim, a); /* the client's first Initial is ready now */
 #ifdef SN_TAP
     l4_sim_set_tap(sim, sn_tap, NULL);
@@ -229,6 +303,8 @@ static l4_time sn_run(uint64_t seed, const char *spec, int nstreams, size_t size
     CHECK(w->cl.c && l4_quic_conn_is_closing(w->cl.c));
     if (cst)
         l4_quic_conn_get_stats(w->cl.c, cst);
+    if (cap)
+        CHECK_EQ(l4_sim_pcap_close(cap), 0);
     l4_sim_del(sim);
     l4_quic_conn_free(w->cl.c);
     l4_quic_conn_free(w->sv.c);
@@ -236,6 +312,62 @@ static l4_time sn_run(uint64_t seed, const char *spec, int nstreams, size_t size
     free(w->key);
     free(w);
     return t;
+}
+
+static l4_time sn_run(uint64_t seed, const char *spec, int nstreams, size_t size, l4_time limit,
+                      l4_quic_conn_stats *cst)
+{
+    return sn_run_opts(seed, spec, nstreams, size, limit, cst, NULL);
+}
+
+/* tshark decrypts a capture of the run with the client's key log: the
+ * handshake and the 1-RTT STREAM frames show, nothing is malformed. */
+static void test_tshark_decrypts(void)
+{
+    CHECK_MSG(system("command -v tshark >/dev/null") == 0, "tshark is not installed");
+    char dir[] = "/tmp/l4quic-cap-XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    char cap[96], kl[96], cmd[512];
+    snprintf(cap, sizeof cap, "%s/quic.pcap", dir);
+    snprintf(kl, sizeof kl, "%s/keylog.txt", dir);
+    sn_opts o = {fopen(kl, "w"), cap};
+    CHECK(o.keylog != NULL);
+    sn_run_opts(5, "rate 20mbit delay 5ms loss 2%", 3, 20000, 60 * L4_S, NULL, &o);
+    fclose(o.keylog);
+    snprintf(cmd, sizeof cmd,
+             "tshark -n -r %s -o tls.keylog_file:%s -T fields -e quic.frame_type "
+             "-e _ws.malformed -e _ws.expert.message 2>&1",
+             cap, kl);
+    FILE *f = popen(cmd, "r");
+    CHECK(f != NULL);
+    char line[4096];
+    int lines = 0, crypto = 0, stream = 0, malformed = 0, failed = 0;
+    while (fgets(line, sizeof line, f)) {
+        lines++;
+        if (strstr(line, "Malformed") || strstr(line, "alformed"))
+            malformed++;
+        if (strstr(line, "ecryption failed") || strstr(line, "failed to decrypt"))
+            failed++;
+        char *tab = strchr(line, '\t');
+        if (tab)
+            *tab = 0;
+        for (char *t = strtok(line, ","); t; t = strtok(NULL, ","))
+            if (strcmp(t, "6") == 0)
+                crypto++;
+            else if (atoi(t) >= 8 && atoi(t) <= 15)
+                stream++;
+    }
+    pclose(f);
+    fprintf(stderr, "tshark: %d packets, %d CRYPTO and %d STREAM frames decrypted\n", lines, crypto,
+            stream);
+    CHECK(lines > 20);
+    CHECK_MSG(crypto >= 4 && stream > 20, "crypto %d stream %d of %d packets", crypto, stream,
+              lines);
+    CHECK_EQ(malformed, 0);
+    CHECK_EQ(failed, 0);
+    unlink(cap);
+    unlink(kl);
+    rmdir(dir);
 }
 
 static void test_clean_link(void)
@@ -283,8 +415,13 @@ static void test_reproducible(void)
 }
 
 static const l4_test TESTS[] = {
-    TEST(test_clean_link),          TEST(test_loss_2),       TEST(test_loss_10),
-    TEST(test_reorder_dup_corrupt), TEST(test_reproducible), TEST_END,
+    TEST(test_clean_link),
+    TEST(test_tshark_decrypts),
+    TEST(test_loss_2),
+    TEST(test_loss_10),
+    TEST(test_reorder_dup_corrupt),
+    TEST(test_reproducible),
+    TEST_END,
 };
 
 int main(int argc, char **argv)
