@@ -151,6 +151,7 @@ static int conn_common(l4_quic_conn **out, int is_server, const l4_quic_settings
     c->idle_deadline = L4_TIME_NONE;
     c->idle_timeout = s->tp.max_idle_timeout * L4_MS;
     c->last_send = now;
+    qc_set_idle(c, now); /* a peer that never answers ends the attempt */
     l4_quic_tp_default(&c->peer_tp);
     c->rx_max_data = s->tp.initial_max_data;
     c->rx_window = s->tp.initial_max_data;

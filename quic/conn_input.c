@@ -577,7 +577,9 @@ int qc_input(l4_quic_conn *c, const uint8_t *dgram_c, size_t len, l4_time now)
         if (rcp < 0)
             break;
     }
-    if (any)
+    if (any) {
         qc_set_idle(c, now);
+        c->eliciting_since_rx = 0;
+    }
     return 0;
 }

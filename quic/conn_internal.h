@@ -175,6 +175,7 @@ struct l4_quic_conn {
     char close_reason[64];
     l4_time close_deadline;
     l4_time idle_timeout, idle_deadline;
+    int eliciting_since_rx; /* an ack-eliciting packet went out since the last one arrived */
     uint8_t *rxbuf;
     size_t rxcap;
     l4_quic_conn_stats st;

@@ -579,9 +579,13 @@ l4_ssize qc_output(l4_quic_conn *c, uint8_t *buf, size_t cap, l4_time now)
     if (c->is_server && !c->addr_validated)
         c->amp_sent += total;
     c->last_send = now;
+    /* RFC 9000 §10.1: sending restarts the idle timer only for the first
+     * ack-eliciting packet since the last one received. */
     for (int i = 0; i < np; i++)
         if (pk[i].ack_eliciting) {
-            qc_set_idle(c, now);
+            if (!c->eliciting_since_rx)
+                qc_set_idle(c, now);
+            c->eliciting_since_rx = 1;
             break;
         }
     /* RFC 9001 §4.9.1: a client drops Initial keys once it sends Handshake. */

@@ -571,7 +571,55 @@ static void test_server_streams_and_echo(void)
     qp_free(&p);
 }
 
+static int cl_closed(quic_pair *p)
+{
+    return l4_quic_conn_is_closed(p->cl);
+}
+
+static int drop_all(quic_pair *p, int to_server, const uint8_t *d, size_t len)
+{
+    (void)p, (void)to_server, (void)d, (void)len;
+    return 1;
+}
+
+/* The peer vanishes: PTO probes do not keep the connection alive; it ends
+ * one idle timeout after the last packet arrived (RFC 9000 §10.1). Also a
+ * server that never answers ends the client's attempt. */
+static void test_idle_peer_gone(void)
+{
+    quic_pair p;
+    qp_init(&p, 13);
+    p.cs.tp.max_idle_timeout = 3000;
+    CHECK_EQ(qp_start(&p), 0);
+    CHECK(qp_run(&p, qp_handshaken, 10 * L4_S));
+    while (qp_step(&p, p.now + 100 * L4_MS))
+        ;
+    l4_time last_rx = p.now;
+    p.filter = drop_all;
+    uint64_t sid;
+    CHECK_EQ(l4_quic_stream_open(p.cl, 0, &sid), 0);
+    CHECK_EQ(l4_quic_stream_write(p.cl, sid, (const uint8_t *)"hello", 5, 0), 5);
+    CHECK(qp_run(&p, cl_closed, p.now + 60 * L4_S));
+    CHECK_EQ(p.closed_cl.by_peer, 2);
+    l4_quic_conn_stats cs;
+    l4_quic_conn_get_stats(p.cl, &cs);
+    CHECK(cs.pto_count_total >= 2);
+    CHECK_MSG(p.now - last_rx >= 3 * L4_S && p.now - last_rx < 3300 * L4_MS,
+              "closed %llu ms after the last packet",
+              (unsigned long long)((p.now - last_rx) / L4_MS));
+    qp_free(&p);
+    qp_init(&p, 14);
+    p.cs.tp.max_idle_timeout = 5000;
+    p.filter = drop_all;
+    CHECK_EQ(qp_start(&p), 0);
+    CHECK(qp_run(&p, cl_closed, 60 * L4_S));
+    CHECK_EQ(p.closed_cl.by_peer, 2);
+    CHECK_EQU(p.now, 5 * L4_S);
+    qp_free(&p);
+}
+
 static const l4_test TESTS[] = {
+    TEST(test_idle_peer_gone),
     TEST(test_server_streams_and_echo),
     TEST(test_key_update),
     TEST(test_no_head_of_line_blocking),
