@@ -123,8 +123,8 @@ int l4_io_udp_recv_batch(l4_io_udp_sock *s, l4_io_udp_msg *m, size_t n)
     return r;
 }
 
-l4_ssize l4_io_udp_recv_from(l4_io_udp_sock *s, uint8_t *buf, size_t cap, char *addr, size_t addrcap,
-                          uint16_t *port)
+l4_ssize l4_io_udp_recv_from(l4_io_udp_sock *s, uint8_t *buf, size_t cap, char *addr,
+                             size_t addrcap, uint16_t *port)
 {
     udp_sa a;
     socklen_t len = sizeof a;

@@ -60,8 +60,8 @@ int l4_io_udp_recv_batch(l4_io_udp_sock *s, l4_io_udp_msg *m, size_t n);
  * bytes, 46 is enough) and its port into *port. Returns the datagram
  * length, L4_ERR_AGAIN when none is waiting. Errors: L4_ERR_IO.
  */
-l4_ssize l4_io_udp_recv_from(l4_io_udp_sock *s, uint8_t *buf, size_t cap, char *addr, size_t addrcap,
-                          uint16_t *port);
+l4_ssize l4_io_udp_recv_from(l4_io_udp_sock *s, uint8_t *buf, size_t cap, char *addr,
+                             size_t addrcap, uint16_t *port);
 
 /**
  * Waits until a datagram can be read or `timeout` ns pass (L4_TIME_NONE:
