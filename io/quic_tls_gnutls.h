@@ -1,0 +1,60 @@
+/*
+ * io/quic_tls_gnutls.h — the quic/tls.h provider over GnuTLS's QUIC API
+ * (gnutls_handshake_write, handshake read / secret / alert functions, the
+ * quic_transport_parameters extension 0x39). It lives in io/ because a
+ * GnuTLS handshake reads the wall clock and the system's randomness.
+ */
+#ifndef L4_IO_QUIC_TLS_GNUTLS_H
+#define L4_IO_QUIC_TLS_GNUTLS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "quic/tls.h"
+
+/** Receives one SSLKEYLOGFILE line (NSS format, no newline). */
+typedef void (*l4_quic_keylog_fn)(void *user, const char *line);
+
+/** How to set up one endpoint's TLS. Strings and PEM buffers are copied. */
+typedef struct l4_quic_tls_config {
+    int is_server;
+    const char *alpn; /* one protocol; NULL means "h3" */
+    /* Server: its certificate chain and key, PEM. Client: optional client auth (unused). */
+    const uint8_t *cert_pem;
+    size_t cert_pem_len;
+    const uint8_t *key_pem;
+    size_t key_pem_len;
+    /* Client: the name to verify the certificate against (and to send as SNI). */
+    const char *server_name;
+    /* Client: trusted CAs (PEM); NULL uses the system trust store. */
+    const uint8_t *ca_pem;
+    size_t ca_pem_len;
+    int insecure; /* client: accept any certificate (curl's --insecure) */
+    l4_quic_keylog_fn keylog;
+    void *keylog_user;
+} l4_quic_tls_config;
+
+/**
+ * Creates a provider for one connection. On success `*out` is owned by the
+ * caller until it is handed to a QUIC connection (which frees it), or freed
+ * with out->ops->free(out).
+ *
+ * Errors: L4_ERR_INVALID_ARGUMENT (server without certificate/key, bad PEM,
+ * client verifying without server_name), L4_ERR_NOMEM, L4_ERR_UNSUPPORTED
+ * (GnuTLS refused the configuration).
+ */
+int l4_quic_tls_gnutls_new(l4_quic_tls **out, const l4_quic_tls_config *cfg);
+
+/**
+ * Generates a self-signed ECDSA P-256 certificate for `name` (CN and DNS
+ * SAN), valid from `not_before` (Unix seconds) for `days` days, and its key,
+ * both PEM, into malloc'd buffers the caller frees. For tests and for
+ * servers started without a certificate.
+ *
+ * Returns 0. Errors: L4_ERR_INVALID_ARGUMENT (NULL name), L4_ERR_NOMEM,
+ * L4_ERR_UNSUPPORTED (GnuTLS failure).
+ */
+int l4_quic_tls_selfsigned(const char *name, long not_before, unsigned days, uint8_t **cert_pem,
+                           size_t *cert_len, uint8_t **key_pem, size_t *key_len);
+
+#endif

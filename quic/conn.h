@@ -1,0 +1,198 @@
+/*
+ * quic/conn.h — one QUIC version 1 connection (RFC 9000, 9001, 9002), sans
+ * I/O: datagrams in with l4_quic_conn_input, datagrams out with
+ * l4_quic_conn_output, timers through next_timeout / handle_timeout, the
+ * application through the stream calls and the callbacks below. The TLS
+ * handshake runs behind quic/tls.h.
+ *
+ * Time is `now` in nanoseconds; randomness (connection IDs) comes from an
+ * l4_rng seeded with settings.seed.
+ */
+#ifndef L4_QUIC_CONN_H
+#define L4_QUIC_CONN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "quic/tls.h"
+#include "util/err.h"
+#include "util/time.h"
+#include "wire/quic_pkt.h"
+#include "wire/quic_tp.h"
+
+typedef struct l4_quic_conn l4_quic_conn;
+
+/** Connection settings; start from l4_quic_settings_default(). */
+typedef struct l4_quic_settings {
+    l4_quic_tp tp;       /* local transport parameters (limits, idle timeout ...) */
+    const char *cc;      /* congestion control name (cc/cc.h), default "reno" */
+    l4_time initial_rtt; /* RFC 9002 §6.2.2: 333 ms */
+    size_t max_datagram; /* largest datagram sent, ≥ 1200 (default 1200) */
+    size_t cid_len;      /* length of the connection IDs this end issues (default 8) */
+    uint64_t seed;       /* seeds the connection's l4_rng */
+} l4_quic_settings;
+
+/** Fills `s` with defaults: 1 MiB connection / 256 KiB stream windows, 100 streams each way, 30 s
+ * idle. */
+void l4_quic_settings_default(l4_quic_settings *s);
+
+/** Events for the application; any member may be NULL. */
+typedef struct l4_quic_callbacks {
+    void (*handshake_done)(l4_quic_conn *c, void *user);
+    /* the peer opened stream `sid` (the first frame for it arrived) */
+    void (*stream_opened)(l4_quic_conn *c, uint64_t sid, void *user);
+    /* new bytes (or the FIN) can be read from `sid` */
+    void (*stream_readable)(l4_quic_conn *c, uint64_t sid, void *user);
+    /* flow control opened for `sid`: more can be written */
+    void (*stream_writable)(l4_quic_conn *c, uint64_t sid, void *user);
+    /* the peer reset its sending side of `sid` (RESET_STREAM) */
+    void (*stream_reset)(l4_quic_conn *c, uint64_t sid, uint64_t err, void *user);
+    /* the peer asked us to stop sending on `sid` (STOP_SENDING); we reset it */
+    void (*stream_stop)(l4_quic_conn *c, uint64_t sid, uint64_t err, void *user);
+    /* the connection ended: `app` 1 for an application error code, `err`
+     * the code, `reason` (not NUL-terminated); `by_peer` 1 when the peer
+     * closed, 0 when this end did (error or l4_quic_conn_close), 2 idle. */
+    void (*closed)(l4_quic_conn *c, int by_peer, int app, uint64_t err, const char *reason,
+                   size_t reason_len, void *user);
+} l4_quic_callbacks;
+
+/**
+ * Creates a client connection: picks its connection IDs, binds `tls` (owned
+ * by the connection from now on, even on error) and queues the ClientHello:
+ * the caller drains l4_quic_conn_output next (in the emulator, l4_sim_wake);
+ * the same holds after every application call that queues data.
+ * Errors: L4_ERR_INVALID_ARGUMENT (NULL argument, bad settings),
+ * L4_ERR_NOMEM, L4_ERR_NOT_FOUND (unknown cc), the TLS provider's errors.
+ */
+int l4_quic_conn_new_client(l4_quic_conn **out, const l4_quic_settings *s,
+                            const l4_quic_callbacks *cb, void *user, l4_quic_tls *tls, l4_time now);
+
+/**
+ * Creates a server connection for the client Initial in `dgram` (which the
+ * caller then feeds with l4_quic_conn_input). `tls` as for the client.
+ * Errors as l4_quic_conn_new_client, plus L4_ERR_MALFORMED (not a client
+ * Initial of version 1 in a datagram of at least 1200 bytes, RFC 9000 §14.1).
+ */
+int l4_quic_conn_new_server(l4_quic_conn **out, const l4_quic_settings *s,
+                            const l4_quic_callbacks *cb, void *user, l4_quic_tls *tls,
+                            const uint8_t *dgram, size_t len, l4_time now);
+
+/** Frees the connection, its streams and its TLS provider. NULL is ignored. */
+void l4_quic_conn_free(l4_quic_conn *c);
+
+/**
+ * Feeds one received UDP datagram. Packets that cannot be decrypted are
+ * dropped silently (RFC 9000 §12.2); protocol violations close the
+ * connection (the closed callback reports the error). Returns 0, or
+ * L4_ERR_STATE when the connection is already closed, L4_ERR_NOMEM.
+ */
+int l4_quic_conn_input(l4_quic_conn *c, const uint8_t *dgram, size_t len, l4_time now);
+
+/**
+ * Writes the next datagram to send into `buf` (`cap` ≥ 1200 bytes):
+ * Initial, Handshake and 1-RTT packets coalesced as needed. Returns its
+ * length, 0 when nothing is to be sent now (congestion window, amplification
+ * limit, nothing pending). Errors: L4_ERR_NOBUF (cap < 1200), L4_ERR_NOMEM.
+ */
+l4_ssize l4_quic_conn_output(l4_quic_conn *c, uint8_t *buf, size_t cap, l4_time now);
+
+/** The earliest deadline (loss, PTO, ACK delay, idle, closing), or L4_TIME_NONE. */
+l4_time l4_quic_conn_next_timeout(const l4_quic_conn *c);
+
+/** Runs the timers that are due at `now`. */
+void l4_quic_conn_handle_timeout(l4_quic_conn *c, l4_time now);
+
+/* ---- application API -------------------------------------------------- */
+
+/**
+ * Opens a locally-initiated stream (`uni` 1 for unidirectional); its id in
+ * *sid. Errors: L4_ERR_STATE (handshake not complete, or closing),
+ * L4_ERR_LIMIT (the peer's MAX_STREAMS allows no more now; STREAMS_BLOCKED
+ * is sent, RFC 9000 §4.6), L4_ERR_NOMEM.
+ */
+int l4_quic_stream_open(l4_quic_conn *c, int uni, uint64_t *sid);
+
+/**
+ * Copies up to `len` bytes into stream `sid`'s send buffer, `fin` 1 to end
+ * the stream after them (only if all `len` bytes were taken). Returns the
+ * bytes taken (may be fewer than len: buffer space is bounded by flow
+ * control + settings). Errors: L4_ERR_NOT_FOUND (no such stream),
+ * L4_ERR_STATE (not a sending stream, FIN already written, reset, or the
+ * connection is closing).
+ */
+l4_ssize l4_quic_stream_write(l4_quic_conn *c, uint64_t sid, const uint8_t *data, size_t len,
+                              int fin);
+
+/**
+ * Reads up to `cap` in-order bytes from stream `sid` into `buf`; *fin is set
+ * to 1 when the FIN has been read (all data consumed). Returns the bytes read
+ * (0 when none available). Reading returns credit to the peer (MAX_DATA,
+ * MAX_STREAM_DATA when half a window was consumed). Errors:
+ * L4_ERR_NOT_FOUND (no such stream, or already finished and freed),
+ * L4_ERR_STATE (not a receiving stream).
+ */
+l4_ssize l4_quic_stream_read(l4_quic_conn *c, uint64_t sid, uint8_t *buf, size_t cap, int *fin);
+
+/** Abruptly ends our sending side with RESET_STREAM(err). Errors: L4_ERR_NOT_FOUND, L4_ERR_STATE.
+ */
+int l4_quic_stream_reset(l4_quic_conn *c, uint64_t sid, uint64_t err);
+
+/** Asks the peer to stop sending with STOP_SENDING(err). Errors: L4_ERR_NOT_FOUND, L4_ERR_STATE. */
+int l4_quic_stream_stop(l4_quic_conn *c, uint64_t sid, uint64_t err);
+
+/**
+ * Closes the connection with an application error (CONNECTION_CLOSE 0x1d,
+ * or 0x1c APPLICATION_ERROR before the handshake completes, RFC 9000 §10.2.3)
+ * and enters the closing period. Errors: L4_ERR_STATE (already closing).
+ */
+int l4_quic_conn_close(l4_quic_conn *c, uint64_t app_err, const char *reason, l4_time now);
+
+/**
+ * Starts a key update (RFC 9001 §6): the next 1-RTT packets use the next
+ * key phase; the peer follows. Errors: L4_ERR_STATE (handshake not
+ * confirmed, closing, or no packet of the current phase acknowledged yet,
+ * §6.5), L4_ERR_UNSUPPORTED / L4_ERR_NOMEM from key derivation.
+ */
+int l4_quic_conn_key_update(l4_quic_conn *c);
+
+/* ---- state ------------------------------------------------------------ */
+
+/** 1 once the TLS handshake completed at this end. */
+int l4_quic_conn_handshake_complete(const l4_quic_conn *c);
+/** 1 once the connection is over (closing / draining periods ended, or idle). */
+int l4_quic_conn_is_closed(const l4_quic_conn *c);
+/** 1 while closing or draining (or closed). */
+int l4_quic_conn_is_closing(const l4_quic_conn *c);
+
+/** Counters and estimates, for tests and tools. */
+typedef struct l4_quic_conn_stats {
+    uint64_t pkts_sent, pkts_recv, pkts_lost, pkts_dropped;
+    uint64_t bytes_sent, bytes_recv; /* UDP payload bytes */
+    uint64_t stream_bytes_retx;      /* STREAM bytes sent again after loss */
+    uint64_t pto_count_total;        /* PTO expiries */
+    uint64_t key_updates;            /* key phase changes (either side started them) */
+    uint64_t blocked_recv; /* DATA_BLOCKED, STREAM_DATA_BLOCKED, STREAMS_BLOCKED received */
+    l4_time srtt, min_rtt, latest_rtt;
+    uint64_t cwnd, bytes_in_flight;
+    uint64_t local_err; /* the transport/app error this end closed with */
+    uint64_t peer_err;  /* the error in the peer's CONNECTION_CLOSE */
+} l4_quic_conn_stats;
+
+/** Fills `st`. */
+void l4_quic_conn_get_stats(const l4_quic_conn *c, l4_quic_conn_stats *st);
+
+/** The peer's transport parameters (valid once the handshake has progressed), or NULL. */
+const l4_quic_tp *l4_quic_conn_peer_tp(const l4_quic_conn *c);
+
+/**
+ * Writes a Version Negotiation packet (RFC 9000 §6, §17.2.1) answering the
+ * long-header datagram `dgram` of an unsupported version: CIDs swapped,
+ * listing version 1 and a greasing version (0x?a?a?a?a from `grease`).
+ * Returns its length, 0 when no answer is due (a VN packet, a short header,
+ * version 1, or a datagram under 1200 bytes: §6.1 only answers packets that
+ * could be a client's first). Errors: L4_ERR_NOBUF.
+ */
+l4_ssize l4_quic_version_negotiation(uint8_t *buf, size_t cap, const uint8_t *dgram, size_t len,
+                                     uint32_t grease);
+
+#endif

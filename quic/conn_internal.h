@@ -1,0 +1,231 @@
+/*
+ * quic/conn_internal.h — the connection's state, shared by quic/conn*.c,
+ * quic/stream.c and quic/recovery.c. Not installed.
+ */
+#ifndef L4_QUIC_CONN_INTERNAL_H
+#define L4_QUIC_CONN_INTERNAL_H
+
+#include "cc/cc.h"
+#include "quic/conn.h"
+#include "quic/crypto.h"
+#include "quic/ranges.h"
+#include "util/rng.h"
+
+#define QC_SPACES         3
+#define QC_FREC_MAX       16
+#define QC_STREAM_BUCKETS 64
+#define QC_MAX_ACK_RANGES 32
+#define QC_SEND_BUF_MAX   (1u << 20)  /* bytes buffered per stream send side */
+#define QC_CRYPTO_RX_MAX  (1u << 16)  /* CRYPTO bytes held ahead of the TLS stack */
+#define QC_GRANULARITY    (1 * L4_MS) /* RFC 9002 §6.1.2 kGranularity */
+
+enum { QC_HANDSHAKING, QC_ESTABLISHED, QC_CLOSING, QC_DRAINING, QC_CLOSED };
+
+/* What a sent packet carried that must be resent (or noted) on loss / ack. */
+enum {
+    QF_STREAM = 1,
+    QF_CRYPTO,
+    QF_RESET,
+    QF_STOP,
+    QF_MAX_DATA,
+    QF_MAX_SD,
+    QF_MAX_STREAMS_BIDI,
+    QF_MAX_STREAMS_UNI,
+    QF_HANDSHAKE_DONE,
+    QF_ACK,
+    QF_PING,
+};
+
+typedef struct qc_frec {
+    uint8_t kind;
+    uint8_t fin;
+    uint64_t sid; /* stream id; QF_ACK: largest acknowledged */
+    uint64_t off;
+    uint64_t len;
+} qc_frec;
+
+typedef struct qc_sent {
+    struct qc_sent *next;
+    uint64_t pn;
+    l4_time t;
+    uint32_t size;
+    uint8_t ack_eliciting, in_flight;
+    uint16_t nf;
+    qc_frec f[QC_FREC_MAX];
+} qc_sent;
+
+/* An ordered send buffer: bytes [base, base + len) are held. */
+typedef struct qc_sbuf {
+    uint8_t *buf;
+    size_t len, cap;
+    uint64_t base;        /* everything below is acknowledged */
+    uint64_t next;        /* lowest offset never sent */
+    l4_quic_ranges lost;  /* sent, declared lost, to send again */
+    l4_quic_ranges acked; /* acknowledged (above base) */
+} qc_sbuf;
+
+/* A reassembly buffer: bytes [base, base + cap) may be held, `got` says which. */
+typedef struct qc_rbuf {
+    uint8_t *buf;
+    size_t cap;
+    uint64_t base; /* the next offset to deliver */
+    l4_quic_ranges got;
+} qc_rbuf;
+
+typedef struct qc_space {
+    l4_quic_keys rx, tx;
+    int has_rx, has_tx, discarded;
+    uint64_t next_pn;
+    uint64_t largest_acked; /* L4_QUIC_PN_NONE */
+    qc_sent *sent_head, *sent_tail;
+    l4_time loss_time;
+    l4_time last_ack_eliciting; /* time the last ack-eliciting packet was sent */
+    unsigned ack_eliciting_in_flight;
+    /* receive side */
+    l4_quic_ranges recvd;
+    uint64_t largest_rx;
+    l4_time largest_rx_time;
+    unsigned ack_pending; /* ack-eliciting packets not yet acknowledged */
+    int ack_now;
+    l4_time ack_deadline;
+    int probe; /* PTO probes to send */
+    qc_sbuf ctx;
+    qc_rbuf crx;
+} qc_space;
+
+typedef struct qc_stream {
+    uint64_t id;
+    struct qc_stream *hnext, *next;
+    int can_send, can_recv;
+    /* send side */
+    qc_sbuf sb;
+    uint64_t s_max; /* peer's MAX_STREAM_DATA */
+    int fin_written, fin_sent, fin_acked;
+    int reset_state; /* 0 none, 1 to send, 2 sent, 3 acknowledged */
+    uint64_t reset_err, reset_final;
+    int send_full;          /* write was short: tell the app when room appears */
+    uint64_t sd_blocked_at; /* the s_max a STREAM_DATA_BLOCKED was sent for, +1 */
+    int sd_blocked_pending;
+    /* receive side */
+    qc_rbuf rb;
+    uint64_t r_max, r_highest, r_final; /* r_final UINT64_MAX until known */
+    int max_sd_pending;
+    int stop_state; /* 0 none, 1 to send, 2 sent */
+    uint64_t stop_err;
+    int reset_recvd, fin_read;
+} qc_stream;
+
+struct l4_quic_conn {
+    int is_server;
+    l4_quic_settings set;
+    l4_quic_callbacks cb;
+    void *user;
+    l4_quic_tls *tls;
+    l4_quic_tls_events tls_ev;
+    l4_rng rng;
+    int state;
+    l4_quic_cid scid, dcid, odcid;
+    /* 1-RTT secrets for key updates (RFC 9001 §6): [0] rx, [1] tx */
+    uint8_t app_secret[2][L4_QUIC_MAX_SECRET_LEN];
+    size_t app_secret_len;
+    l4_quic_aead app_aead;
+    int key_phase;               /* the phase we send with */
+    int rx_phase;                /* the phase of the current receive keys */
+    uint64_t key_phase_start_pn; /* first packet number sent in the current phase */
+    int dcid_set;                /* client: switched to the server's chosen CID */
+    /* client: a Retry was accepted (RFC 9000 §8.1.2, §17.2.5) */
+    int retry_done;
+    l4_quic_cid retry_scid;
+    uint8_t *token;
+    size_t token_len;
+    qc_space sp[QC_SPACES];
+    int hs_complete, hs_confirmed, hs_done_pending, addr_validated, sent_handshake;
+    uint64_t amp_recv, amp_sent; /* bytes, until address validation (§8.1) */
+    l4_quic_tp peer_tp;
+    int has_peer_tp;
+    /* recovery (RFC 9002) */
+    l4_time srtt, rttvar, min_rtt, latest_rtt, first_rtt_time;
+    int has_rtt;
+    unsigned pto_count;
+    l4_cc *cc;
+    uint64_t bytes_in_flight;
+    l4_time recovery_start;
+    l4_time last_send;
+    /* flow control */
+    uint64_t tx_max_data, tx_data;
+    uint64_t rx_max_data, rx_data, rx_consumed, rx_window;
+    int max_data_pending;
+    uint64_t peer_max_bidi, peer_max_uni;   /* streams we may open */
+    uint64_t next_bidi, next_uni;           /* our next stream index */
+    uint64_t local_max_bidi, local_max_uni; /* streams the peer may open */
+    uint64_t peer_opened_bidi, peer_opened_uni;
+    int max_streams_bidi_pending, max_streams_uni_pending;
+    /* *_BLOCKED (RFC 9000 §4.1, §4.6): pending flags and the limit last reported, +1 */
+    int data_blocked_pending, streams_blocked_bidi_pending, streams_blocked_uni_pending;
+    uint64_t data_blocked_at, streams_blocked_bidi_at, streams_blocked_uni_at;
+    uint64_t peer_cids; /* NEW_CONNECTION_ID sequence numbers seen (count) */
+    uint8_t path_response[8];
+    int path_response_pending;
+    qc_stream *buckets[QC_STREAM_BUCKETS];
+    qc_stream *streams; /* all, in creation order */
+    qc_stream *rr;      /* where the next packet starts looking for data */
+    /* closing */
+    int close_pending, close_app;
+    uint64_t close_err, close_frame;
+    char close_reason[64];
+    l4_time close_deadline;
+    l4_time idle_timeout, idle_deadline;
+    int eliciting_since_rx; /* an ack-eliciting packet went out since the last one arrived */
+    uint8_t *rxbuf;
+    size_t rxcap;
+    l4_quic_conn_stats st;
+};
+
+/* conn.c */
+void qc_fail(l4_quic_conn *c, uint64_t err, uint64_t frame_type, const char *reason, l4_time now);
+void qc_enter_draining(l4_quic_conn *c, l4_time now);
+void qc_discard_space(l4_quic_conn *c, int s);
+int qc_crypto_rx(l4_quic_conn *c, int s, uint64_t off, const uint8_t *data, size_t len,
+                 l4_time now);
+l4_time qc_pto_base(const l4_quic_conn *c, int s);
+void qc_set_idle(l4_quic_conn *c, l4_time now);
+
+/* buffers (stream.c) */
+int qc_sbuf_append(qc_sbuf *b, const uint8_t *data, size_t len);
+void qc_sbuf_ack(qc_sbuf *b, uint64_t off, uint64_t len);
+void qc_sbuf_lost(qc_sbuf *b, uint64_t off, uint64_t len);
+void qc_sbuf_free(qc_sbuf *b);
+int qc_rbuf_put(qc_rbuf *b, uint64_t off, const uint8_t *data, size_t len);
+size_t qc_rbuf_avail(const qc_rbuf *b);
+size_t qc_rbuf_take(qc_rbuf *b, uint8_t *dst, size_t cap);
+void qc_rbuf_free(qc_rbuf *b);
+
+/* streams (stream.c) */
+qc_stream *qc_stream_find(l4_quic_conn *c, uint64_t sid);
+qc_stream *qc_stream_new(l4_quic_conn *c, uint64_t sid);
+int qc_stream_local(const l4_quic_conn *c, uint64_t sid);
+/* Finds or implicitly opens the stream a received frame names (RFC 9000
+ * §2.1, §3.2). *s NULL with 0: a closed stream, ignore the frame. Errors
+ * are transport error codes (positive), already reported via qc_fail. */
+int qc_stream_for_frame(l4_quic_conn *c, uint64_t sid, int want_recv, qc_stream **s, uint64_t ftype,
+                        l4_time now);
+void qc_stream_maybe_free(l4_quic_conn *c, qc_stream *s);
+void qc_streams_free(l4_quic_conn *c);
+
+/* recovery.c */
+void qc_on_sent(l4_quic_conn *c, int s, qc_sent *p);
+int qc_on_ack(l4_quic_conn *c, int s, const void *ack_frame, l4_time now);
+void qc_detect_loss(l4_quic_conn *c, int s, l4_time now);
+l4_time qc_loss_timer(const l4_quic_conn *c);
+void qc_on_loss_timer(l4_quic_conn *c, l4_time now);
+void qc_drop_sent(l4_quic_conn *c, int s);
+void qc_requeue(l4_quic_conn *c, int s, const qc_sent *p);
+
+/* Moves one direction's 1-RTT keys to the next phase (RFC 9001 §6.1). */
+int qc_key_update_dir(l4_quic_conn *c, int is_tx, l4_quic_keys *out);
+
+/* conn_input.c / conn_output.c */
+int qc_input(l4_quic_conn *c, const uint8_t *dgram, size_t len, l4_time now);
+l4_ssize qc_output(l4_quic_conn *c, uint8_t *buf, size_t cap, l4_time now);
+
+#endif
