@@ -9,6 +9,7 @@ PKGS=(
   libpcap-dev                            # pcap reading and writing
   libgnutls28-dev                        # TLS 1.3 and packet protection for QUIC
   tshark                                 # the real decoder our captures are checked against
+  ngtcp2-client ngtcp2-server          # ngtcp2 gtlsclient/gtlsserver: the QUIC interop peers
   python3 iproute2 iputils-ping          # test helpers, network namespaces, ping (netem tests)
   netcat-openbsd curl iperf3             # kernel programs the l4kit stack talks to (tests/kernel, bench)
 )
