@@ -24,5 +24,6 @@ int cmd_ports(int argc, char **argv);
 int cmd_dissect(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_netem(int argc, char **argv);
+int cmd_sim(int argc, char **argv);
 
 #endif
