@@ -157,7 +157,7 @@ int simrun_trace_plot(const simrun_trace *t, const char *svg, const char *title,
             snprintf(names[1], sizeof names[0], "ssthresh");
         }
         se[2 * fl] = (plot_series){names[2 * fl], x, cw, cnt, 1, 0, fl};
-        se[2 * fl + 1] = (plot_series){names[2 * fl + 1], x, sst, cnt, 1, 1, fl};
+        se[2 * fl + 1] = (plot_series){names[2 * fl + 1], x, sst, cnt, 1, 1, nf > 1 ? fl : 3};
     }
     char ylabel[96];
     snprintf(ylabel, sizeof ylabel, "segments (MSS = %u bytes)", (unsigned)(t->mss ? t->mss : 0));
