@@ -45,10 +45,11 @@ typedef struct simrun_opts {
     uint64_t bytes;    /* per flow; 0 = send for `duration` */
     int flows;         /* 1..SIMRUN_MAX_FLOWS */
     uint64_t seed;
-    l4_time duration;  /* bytes > 0: a time limit (0 = 600 s); bytes == 0: how long to send */
-    uint64_t rate_bps; /* UDP: per flow */
-    uint32_t payload;  /* UDP: datagram payload bytes */
-    uint32_t bufsize;  /* TCP send and receive buffers per connection */
+    l4_time duration;    /* bytes > 0: a time limit (0 = 600 s); bytes == 0: how long to send */
+    uint64_t rate_bps;   /* UDP: per flow */
+    uint32_t payload;    /* UDP: datagram payload bytes */
+    uint32_t bufsize;    /* TCP send and receive buffers per connection */
+    l4_time close_delay; /* TCP: B shuts down this long after reading the end of stream */
     const char *pcap, *csv, *plot;
 } simrun_opts;
 

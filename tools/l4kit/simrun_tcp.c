@@ -24,6 +24,7 @@
 
 typedef struct tcp_flow {
     int sd_a, sd_b;
+    l4_time b_close_at; /* B's delayed shutdown (close_delay), L4_TIME_NONE when none */
     int shut_a, shut_b;
     int closed_a, closed_b;
 } tcp_flow;
@@ -187,7 +188,9 @@ static void tcp_pump_b(tcp_run *t, int flow)
         if (k == 0) {
             if (!f->eof) {
                 f->eof = 1;
-                if (!tf->shut_b && l4_socket_shutdown(t->hb, tf->sd_b, now) == 0)
+                if (t->o->close_delay)
+                    tf->b_close_at = now + t->o->close_delay;
+                else if (!tf->shut_b && l4_socket_shutdown(t->hb, tf->sd_b, now) == 0)
                     tf->shut_b = 1;
             }
             break;
@@ -428,6 +431,7 @@ int simrun_tcp(const simrun_opts *o, const simrun_hooks *hooks, simrun_result *r
     for (int i = 0; i < n; i++) {
         tcp_flow *tf = &t->tf[i];
         tf->sd_b = -1;
+        tf->b_close_at = L4_TIME_NONE;
         tf->sd_a = l4_socket_open(t->ha, L4_AF_INET4, L4_SOCK_STREAM);
         if (tf->sd_a < 0 || tcp_map_set(&t->a_flow, &t->a_cap, tf->sd_a, i) ||
             l4_socket_set_callbacks(t->ha, tf->sd_a, &tcp_a_cbs, t)) {
@@ -460,6 +464,23 @@ int simrun_tcp(const simrun_opts *o, const simrun_hooks *hooks, simrun_result *r
             for (int i = 0; i < n; i++)
                 tcp_pump_a(t, i);
             l4_sim_wake(t->sim, t->na);
+            continue;
+        }
+        l4_time close_at = L4_TIME_NONE;
+        for (int i = 0; o->close_delay && i < n; i++)
+            if (t->tf[i].b_close_at < close_at)
+                close_at = t->tf[i].b_close_at;
+        if (close_at != L4_TIME_NONE && close_at <= nx) {
+            l4_sim_run_until(t->sim, close_at);
+            for (int i = 0; i < n; i++) {
+                tcp_flow *tf = &t->tf[i];
+                if (tf->b_close_at > close_at)
+                    continue;
+                tf->b_close_at = L4_TIME_NONE;
+                if (!tf->shut_b && l4_socket_shutdown(t->hb, tf->sd_b, close_at) == 0)
+                    tf->shut_b = 1;
+            }
+            l4_sim_wake(t->sim, t->nb);
             continue;
         }
         if (nx == L4_TIME_NONE)
