@@ -150,11 +150,18 @@ static void demo_tcp_sample(void *user, const simrun_sample *s)
             cause = 0; /* one segment per event carries the cause; others follow it */
         }
     if (!d->have_last || in->state != d->last.state) {
-        demo_ev *e = demo_ev_add(d, s->t, DEMO_EV_STATE);
-        if (e)
+        int synced = in->state >= L4_TCP_ESTABLISHED;
+        int was_synced = d->have_last && d->last.state >= L4_TCP_ESTABLISHED;
+        demo_ev *e;
+        /* One event may carry A through ESTABLISHED into FIN_WAIT_1 (the
+           application shuts down as soon as it has queued its data): show both. */
+        if (synced && !was_synced && in->state != L4_TCP_ESTABLISHED &&
+            (e = demo_ev_add(d, s->t, DEMO_EV_STATE)))
+            e->label = l4_tcp_state_name(L4_TCP_ESTABLISHED);
+        if ((e = demo_ev_add(d, s->t, DEMO_EV_STATE)))
             e->label = l4_tcp_state_name(in->state);
-        if (in->state == L4_TCP_ESTABLISHED && (e = demo_ev_add(d, s->t, DEMO_EV_CWND))) {
-            e->label = "initial window (RFC 5681 §3.1)";
+        if (synced && !was_synced && (e = demo_ev_add(d, s->t, DEMO_EV_CWND))) {
+            e->label = "initial window";
             e->cwnd = in->cwnd;
             e->ssthresh = in->ssthresh;
             e->mss = in->mss;
