@@ -114,10 +114,30 @@ int simrun_udp(const simrun_opts *o, simrun_result *r);
 
 void simrun_result_free(simrun_result *r);
 
+/*
+ * The data pattern: byte `offset` of flow `flow`'s stream is base(x) with
+ * x = (offset + flow * 4099) mod 128 KiB and base(x) = x*131 + (x>>9)*7 + 0x5a
+ * (mod 256). Any lost, duplicated, reordered or altered byte shows up unless
+ * the error shifts data by an exact multiple of 128 KiB (and the byte counts
+ * must match as well). Periodic, so a table of 128 KiB + a chunk serves every
+ * flow without copying.
+ */
+#define SIMRUN_PATTERN_PERIOD (128u * 1024u)
+
+static inline uint32_t simrun_pattern_index(int flow, uint64_t offset)
+{
+    return (uint32_t)((offset + (uint64_t)flow * 4099u) % SIMRUN_PATTERN_PERIOD);
+}
+
+static inline uint8_t simrun_pattern_base(uint32_t x)
+{
+    return (uint8_t)((x * 131u + (x >> 9) * 7u + 0x5au) & 0xffu);
+}
+
 /** The pattern byte at `offset` of flow `flow`'s stream. */
 static inline uint8_t simrun_byte(int flow, uint64_t offset)
 {
-    return (uint8_t)((offset * 131u + (offset >> 9) * 7u + (uint64_t)flow * 29u + 0x5au) & 0xffu);
+    return simrun_pattern_base(simrun_pattern_index(flow, offset));
 }
 
 /** Nonzero when flow `f` completed and its data verified (see simrun_report.c). */

@@ -48,6 +48,7 @@ typedef struct tcp_run {
     simrun_trace *trace;
     l4_sim_pcap *cap;
     uint8_t buf[TCP_CHUNK];
+    uint8_t pat[SIMRUN_PATTERN_PERIOD + TCP_CHUNK]; /* the pattern, one period and a chunk */
 } tcp_run;
 
 static int tcp_map_set(int **map, size_t *cap, int sd, int flow)
@@ -107,9 +108,8 @@ static void tcp_pump_a(tcp_run *t, int flow)
         while (f->requested < limit) {
             uint64_t left = limit - f->requested;
             size_t n = left < TCP_CHUNK ? (size_t)left : TCP_CHUNK;
-            for (size_t i = 0; i < n; i++)
-                t->buf[i] = simrun_byte(flow, f->requested + i);
-            l4_ssize k = l4_socket_send(t->ha, tf->sd_a, t->buf, n, now);
+            const uint8_t *p = t->pat + simrun_pattern_index(flow, f->requested);
+            l4_ssize k = l4_socket_send(t->ha, tf->sd_a, p, n, now);
             if (k <= 0) {
                 if (k < 0 && k != L4_EAGAIN && !f->snd_err)
                     f->snd_err = (int)k;
@@ -195,9 +195,9 @@ static void tcp_pump_b(tcp_run *t, int flow)
             }
             break;
         }
-        for (l4_ssize i = 0; i < k && !f->bad; i++)
-            if (t->buf[i] != simrun_byte(flow, f->delivered + (uint64_t)i))
-                f->bad = 1;
+        if (!f->bad &&
+            memcmp(t->buf, t->pat + simrun_pattern_index(flow, f->delivered), (size_t)k) != 0)
+            f->bad = 1;
         f->delivered += (uint64_t)k;
         f->last_byte = now;
         if (now > t->r->transfer_end)
@@ -390,6 +390,8 @@ int simrun_tcp(const simrun_opts *o, const simrun_hooks *hooks, simrun_result *r
     }
     for (int i = 0; i < 65536; i++)
         t->port_flow[i] = -1;
+    for (uint32_t i = 0; i < sizeof t->pat; i++)
+        t->pat[i] = simrun_pattern_base(i % SIMRUN_PATTERN_PERIOD);
     if (o->csv || o->plot) {
         t->trace = simrun_trace_open(o->csv, o->plot != NULL, r->error, sizeof r->error);
         if (!t->trace)
