@@ -3,7 +3,8 @@
  * to an established TCP connection, with timeouts and application calls
  * interleaved.
  *
- * Input: records of [op][len lo][len hi][len bytes]. The low bits of op pick
+ * Input: byte 0 (bit 0: listen instead of established, bit 1: ECN on), then
+ * records of [op][len lo][len hi][len bytes]. The low bits of op pick
  * the action; a segment's bytes are parsed with l4_tcp_parse (no checksum),
  * its ports forced to the connection's, and with op bit 0x40 its seq/ack made
  * relative to the connection's RCV.NXT / SND.UNA so the deep states are
@@ -54,7 +55,7 @@ static void fz_check(fz *f, l4_time now)
     FUZZ_CHECK(t == L4_TIME_NONE || t + 1 > 0);
 }
 
-static int fz_new(fz *f, int listen, l4_time now)
+static int fz_new(fz *f, int listen, int ecn, l4_time now)
 {
     l4_tcp_settings s;
     l4_tcp_settings_default(&s);
@@ -66,6 +67,7 @@ static int fz_new(fz *f, int listen, l4_time now)
     s.keepalive = 1;
     s.keep_idle = 10 * L4_S;
     s.keep_intvl = L4_S;
+    s.ecn = (uint8_t)ecn;
     fuzz_addrs(0, &f->self, &f->peer);
     f->lport = 80;
     f->rport = 5555;
@@ -76,8 +78,8 @@ static int fz_new(fz *f, int listen, l4_time now)
     if (l4_tcp_conn_connect(f->c, &f->self, f->lport, &f->peer, f->rport, now) != 0)
         return -1;
     uint8_t out[1600];
-    uint8_t ecn;
-    if (l4_tcp_conn_output(f->c, out, sizeof out, &ecn, now) <= 0)
+    uint8_t cp;
+    if (l4_tcp_conn_output(f->c, out, sizeof out, &cp, now) <= 0)
         return -1;
     /* The peer's SYN-ACK with every option. */
     l4_tcp_hdr h;
@@ -86,7 +88,7 @@ static int fz_new(fz *f, int listen, l4_time now)
     h.dport = f->lport;
     h.seq = 1000;
     h.ack = s.isn + 1;
-    h.flags = L4_TCP_SYN | L4_TCP_ACK;
+    h.flags = (uint8_t)(L4_TCP_SYN | L4_TCP_ACK | (ecn ? L4_TCP_ECE : 0));
     h.window = 4096;
     h.opts.present = L4_TCP_HAS_MSS | L4_TCP_HAS_WSCALE | L4_TCP_HAS_SACK_PERM | L4_TCP_HAS_TS;
     h.opts.mss = 536;
@@ -156,7 +158,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     fz f;
     memset(&f, 0, sizeof f);
     l4_time now = 5 * L4_S;
-    if (fz_new(&f, data[0] & 1, now) != 0) {
+    if (fz_new(&f, data[0] & 1, data[0] >> 1 & 1, now) != 0) {
         l4_tcp_conn_del(f.c);
         return 0;
     }

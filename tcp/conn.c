@@ -235,6 +235,7 @@ static void tcp_init_send(l4_tcp_conn *c, l4_time now)
     c->ts_offset = tcp_ts_offset(c);
     c->snd_una = c->snd_nxt = c->snd_max = c->iss;
     c->buf_seq = c->iss + 1;
+    c->recover = c->ecn_recover = c->iss;
     c->rcv_wscale = c->set.window_scale ? tcp_pick_wscale(&c->set) : 0;
     l4_cc_reset(c->cc, c->smss, now);
 }
@@ -273,7 +274,6 @@ int l4_tcp_conn_listen(l4_tcp_conn *c, const l4_addr *local, uint16_t lport, l4_
 int l4_tcp_conn_input_from(l4_tcp_conn *c, const l4_addr *remote, const l4_tcp_hdr *seg,
                            uint8_t ecn, l4_time now)
 {
-    (void)ecn;
     if (!c || !seg)
         return L4_ERR_INVALID_ARGUMENT;
     if (seg->dport != c->lport)
@@ -285,7 +285,7 @@ int l4_tcp_conn_input_from(l4_tcp_conn *c, const l4_addr *remote, const l4_tcp_h
         return L4_ERR_INVALID_ARGUMENT;
     }
     c->st.segs_in++;
-    int r = l4_tcp_input_seg(c, remote, seg, now);
+    int r = l4_tcp_input_seg(c, remote, seg, ecn, now);
     l4_tcp_timers_update(c, now);
     return r;
 }
@@ -299,9 +299,10 @@ l4_ssize l4_tcp_conn_output(l4_tcp_conn *c, uint8_t *buf, size_t cap, uint8_t *e
 {
     if (!c || !buf)
         return L4_ERR_INVALID_ARGUMENT;
+    uint8_t cp = 0;
+    l4_ssize n = l4_tcp_output_seg(c, buf, cap, &cp, now);
     if (ecn)
-        *ecn = 0; /* Not-ECT until ECN negotiation is implemented */
-    l4_ssize n = l4_tcp_output_seg(c, buf, cap, now);
+        *ecn = n > 0 ? cp : 0;
     l4_tcp_timers_update(c, now);
     return n;
 }
@@ -483,4 +484,5 @@ void l4_tcp_conn_get_info(const l4_tcp_conn *c, l4_tcp_info *i)
     i->ts_ok = c->ts_ok;
     i->sack_ok = c->sack_ok;
     i->in_recovery = c->in_recovery;
+    i->ecn_ok = c->ecn_ok;
 }

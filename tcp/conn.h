@@ -20,8 +20,8 @@
  * RFC 6298 retransmission with Karn's rule and backoff, NewReno (RFC 6582)
  * or SACK-based recovery (RFC 6675), delayed ACKs, Nagle, receiver and
  * sender SWS avoidance, zero-window probing, keepalive, TIME_WAIT and
- * FIN_WAIT_2 timers, urgent pointer reporting. Not implemented: ECN
- * negotiation (the codepoint is plumbed), RACK-TLP, PMTUD, TFO, SYN cookies.
+ * FIN_WAIT_2 timers, urgent pointer reporting, classic ECN (RFC 3168, off by
+ * default). Not implemented: RACK-TLP, PMTUD, TFO, SYN cookies, accurate ECN.
  */
 #ifndef L4_TCP_CONN_H
 #define L4_TCP_CONN_H
@@ -81,6 +81,7 @@ typedef struct l4_tcp_settings {
     uint32_t max_retries;         /* RTO expiries of the same data before closing; default 15 */
     uint32_t syn_retries;         /* SYN / SYN-ACK retransmissions; default 6 */
     uint32_t challenge_ack_limit; /* RFC 5961 §7: challenge ACKs per second; default 10 */
+    uint8_t ecn;                  /* negotiate ECN (RFC 3168); default 0 (off) */
     const char *cc;               /* congestion control name (cc/cc.h); default "reno" */
     uint8_t isn_secret[16];       /* RFC 6528 key; set it from a seeded l4_rng */
     uint8_t force_isn;            /* test hook: use `isn` as the ISN */
@@ -114,6 +115,7 @@ typedef struct l4_tcp_info {
     uint32_t mss; /* payload bytes per full segment we send */
     uint8_t snd_wscale, rcv_wscale, ts_ok, sack_ok;
     uint8_t in_recovery;
+    uint8_t ecn_ok; /* ECN negotiated */
     uint64_t segs_in, segs_out;
     uint64_t bytes_sent;    /* payload bytes sent the first time */
     uint64_t bytes_retrans; /* payload bytes sent again */
@@ -122,6 +124,7 @@ typedef struct l4_tcp_info {
     uint64_t rto_expiries, fast_retransmits, dup_acks;
     uint64_t ooo_segs, dropped_segs, challenge_acks, paws_drops;
     uint64_t rst_sent, rst_received, keepalive_probes, window_probes;
+    uint64_t ce_received, ecn_reductions; /* CE-marked segments in; cwnd cuts on ECE */
 } l4_tcp_info;
 
 /** Fills `s` with the defaults documented in l4_tcp_settings (secret all zero). */
@@ -158,7 +161,8 @@ int l4_tcp_conn_listen(l4_tcp_conn *c, const l4_addr *local, uint16_t lport, l4_
 
 /**
  * Processes one received segment (`seg` borrowed for the call; its payload is
- * copied). `ecn` is the IP header's ECN codepoint (currently only recorded).
+ * copied). `ecn` is the IP header's ECN codepoint (L4_ECN_*): with ECN
+ * negotiated, a CE mark is echoed with ECE until the peer answers CWR.
  * Segments whose ports do not match the bound ones are rejected.
  * Returns 0 (including for segments the rules say to drop).
  * Errors: L4_ERR_INVALID_ARGUMENT (NULL, wrong ports), L4_ERR_STATE (LISTEN
@@ -176,7 +180,8 @@ int l4_tcp_conn_input_from(l4_tcp_conn *c, const l4_addr *remote, const l4_tcp_h
 /**
  * Writes the next segment to send (TCP header + options + payload, checksum
  * over the IPv4/IPv6 pseudo-header of the bound addresses) into `buf`
- * (owned by the caller) and sets `*ecn` to the codepoint for the IP header.
+ * (owned by the caller) and sets `*ecn` to the codepoint for the IP header
+ * (ECT(0) on new data when ECN was negotiated, else Not-ECT; RFC 3168 §6.1).
  * Returns its length, or 0 when nothing is due now; call until 0.
  * Errors: L4_ERR_NOBUF (`cap` below the header with options; nothing is
  * consumed), L4_ERR_INVALID_ARGUMENT (NULL).

@@ -63,6 +63,10 @@ struct l4_tcp_conn {
     uint16_t peer_mss;
     uint32_t smss; /* payload per full segment we send (peer MSS - TS option) */
     uint8_t snd_wscale, rcv_wscale, ws_ok, ts_ok, sack_ok;
+    uint8_t ecn_ok;       /* RFC 3168 negotiated */
+    uint8_t ece_pending;  /* receiver: echo ECE until the peer's CWR */
+    uint8_t cwr_pending;  /* sender: set CWR on the next new data segment */
+    uint32_t ecn_recover; /* sender: no second cwnd cut before this is acked */
     uint32_t ts_recent;
     l4_time ts_recent_age;
     uint32_t ts_offset;
@@ -124,10 +128,11 @@ uint32_t l4_tcp_ts_now(const l4_tcp_conn *c, l4_time now);
 void l4_tcp_set_smss(l4_tcp_conn *c);
 
 /* input.c */
-int l4_tcp_input_seg(l4_tcp_conn *c, const l4_addr *remote, const l4_tcp_hdr *seg, l4_time now);
+int l4_tcp_input_seg(l4_tcp_conn *c, const l4_addr *remote, const l4_tcp_hdr *seg, uint8_t ecn,
+                     l4_time now);
 
 /* output.c */
-l4_ssize l4_tcp_output_seg(l4_tcp_conn *c, uint8_t *buf, size_t cap, l4_time now);
+l4_ssize l4_tcp_output_seg(l4_tcp_conn *c, uint8_t *buf, size_t cap, uint8_t *ecn, l4_time now);
 
 /* timer.c */
 void l4_tcp_timers_update(l4_tcp_conn *c, l4_time now);

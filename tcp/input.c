@@ -94,13 +94,15 @@ static int in_listen(l4_tcp_conn *c, const l4_addr *remote, const l4_tcp_hdr *se
     c->irs = seg->seq;
     c->rcv_nxt = c->rcv_adv = seg->seq + 1;
     take_syn_opts(c, seg, now, 0);
+    /* RFC 3168 §6.1.1: an ECN-setup SYN carries ECE and CWR. */
+    c->ecn_ok = c->set.ecn && (seg->flags & (L4_TCP_ECE | L4_TCP_CWR)) == (L4_TCP_ECE | L4_TCP_CWR);
     l4_cc_reset(c->cc, c->smss, now);
     l4_cc_set_mss(c->cc, c->smss);
     /* The window of a SYN is never scaled (RFC 7323 §2.2). */
     c->snd_wnd = c->max_snd_wnd = seg->window;
     c->snd_wl1 = seg->seq;
     c->snd_wl2 = c->iss;
-    c->recover = c->iss;
+    c->recover = c->ecn_recover = c->iss;
     c->last_rcv = now;
     l4_tcp_enter(c, L4_TCP_SYN_RECEIVED, now);
     /* Data carried by the SYN is not queued; the peer sends it again. */
@@ -140,6 +142,9 @@ static int in_syn_sent(l4_tcp_conn *c, const l4_tcp_hdr *seg, l4_time now)
     c->irs = seg->seq;
     c->rcv_nxt = c->rcv_adv = seg->seq + 1;
     take_syn_opts(c, seg, now, 1);
+    /* RFC 3168 §6.1.1: an ECN-setup SYN-ACK has ECE without CWR. */
+    c->ecn_ok = c->set.ecn && (seg->flags & L4_TCP_ACK) &&
+                (seg->flags & (L4_TCP_ECE | L4_TCP_CWR)) == L4_TCP_ECE;
     c->snd_wnd = c->max_snd_wnd = seg->window;
     c->snd_wl1 = seg->seq;
     c->last_rcv = now;
@@ -375,7 +380,7 @@ static void process_text(l4_tcp_conn *c, uint32_t seq, const uint8_t *data, size
         process_fin(c, now);
 }
 
-static int in_sync(l4_tcp_conn *c, const l4_tcp_hdr *seg, l4_time now)
+static int in_sync(l4_tcp_conn *c, const l4_tcp_hdr *seg, uint8_t ecn, l4_time now)
 {
     uint8_t fl = seg->flags;
     uint32_t seq = seg->seq;
@@ -457,6 +462,19 @@ static int in_sync(l4_tcp_conn *c, const l4_tcp_hdr *seg, l4_time now)
         return 0;
     }
 
+    /* ECN receiver (RFC 3168 §6.1.3): a CE mark is echoed with ECE on every
+       ACK until the sender says CWR. */
+    if (c->ecn_ok) {
+        if (fl & L4_TCP_CWR)
+            c->ece_pending = 0;
+        if (ecn == 3 /* CE */ && seg->payload_len) {
+            c->ece_pending = 1;
+            c->ack_now = 1;
+            c->st.ce_received++;
+        }
+    }
+    uint32_t una_before = c->snd_una;
+
     /* Fifth: ACK. */
     if (!(fl & L4_TCP_ACK))
         return 0;
@@ -474,6 +492,15 @@ static int in_sync(l4_tcp_conn *c, const l4_tcp_hdr *seg, l4_time now)
     }
     if (process_ack(c, seg, now))
         return 0;
+    /* ECN sender (RFC 3168 §6.1.2): ECE cuts cwnd like a loss, at most once
+       per window of data, after this ACK's own accounting. */
+    if (c->ecn_ok && (fl & L4_TCP_ECE) && l4_seq_ge(seg->ack, c->ecn_recover) && !c->in_recovery &&
+        una_before != c->snd_max) {
+        l4_cc_on_ecn_ce(c->cc, (uint32_t)(c->snd_max - una_before), now);
+        c->ecn_recover = c->snd_max;
+        c->cwr_pending = 1;
+        c->st.ecn_reductions++;
+    }
     fin_acked_transitions(c, now);
     if (c->state == L4_TCP_CLOSED)
         return 0;
@@ -553,7 +580,8 @@ static int in_sync(l4_tcp_conn *c, const l4_tcp_hdr *seg, l4_time now)
     return 0;
 }
 
-int l4_tcp_input_seg(l4_tcp_conn *c, const l4_addr *remote, const l4_tcp_hdr *seg, l4_time now)
+int l4_tcp_input_seg(l4_tcp_conn *c, const l4_addr *remote, const l4_tcp_hdr *seg, uint8_t ecn,
+                     l4_time now)
 {
     switch (c->state) {
     case L4_TCP_CLOSED:
@@ -567,6 +595,6 @@ int l4_tcp_input_seg(l4_tcp_conn *c, const l4_addr *remote, const l4_tcp_hdr *se
     case L4_TCP_SYN_SENT:
         return in_syn_sent(c, seg, now);
     default:
-        return in_sync(c, seg, now);
+        return in_sync(c, seg, ecn, now);
     }
 }

@@ -103,6 +103,10 @@ static l4_ssize out_syn(l4_tcp_conn *c, uint8_t *buf, size_t cap, l4_time now)
     if (synack) {
         h.flags |= L4_TCP_ACK;
         h.ack = c->rcv_nxt;
+        if (c->ecn_ok)
+            h.flags |= L4_TCP_ECE; /* RFC 3168 §6.1.1: ECN-setup SYN-ACK */
+    } else if (c->set.ecn) {
+        h.flags |= L4_TCP_ECE | L4_TCP_CWR; /* ECN-setup SYN */
     }
     h.window = adv_window(c, 1);
     l4_tcp_opts *o = &h.opts;
@@ -151,7 +155,7 @@ static uint32_t min_u32(uint64_t a, uint64_t b)
     return m > UINT32_MAX ? UINT32_MAX : (uint32_t)m;
 }
 
-static l4_ssize out_data(l4_tcp_conn *c, uint8_t *buf, size_t cap, l4_time now)
+static l4_ssize out_data(l4_tcp_conn *c, uint8_t *buf, size_t cap, uint8_t *ecn, l4_time now)
 {
     l4_tcp_hdr h;
     memset(&h, 0, sizeof h);
@@ -287,6 +291,16 @@ static l4_ssize out_data(l4_tcp_conn *c, uint8_t *buf, size_t cap, l4_time now)
         h.flags |= L4_TCP_FIN;
     if (len > 0 && seq + len == data_end)
         h.flags |= L4_TCP_PSH;
+    if (c->ece_pending)
+        h.flags |= L4_TCP_ECE;
+    /* RFC 3168 §6.1.2/§6.1.5: new data is ECT(0) and carries the CWR that
+       answers an ECE; retransmissions, probes and pure ACKs are Not-ECT. */
+    int new_data = len > 0 && !rtx && !probe && !l4_seq_lt(seq, c->snd_max);
+    if (c->ecn_ok && new_data) {
+        *ecn = 2; /* ECT(0) */
+        if (c->cwr_pending)
+            h.flags |= L4_TCP_CWR;
+    }
     h.window = adv_window(c, 0);
     if (len) {
         l4_tcp_sndbuf_copy(&c->snd, seq - c->buf_seq, buf + hdr, len);
@@ -297,6 +311,8 @@ static l4_ssize out_data(l4_tcp_conn *c, uint8_t *buf, size_t cap, l4_time now)
     if (n <= 0)
         return n;
     ack_sent(c);
+    if (h.flags & L4_TCP_CWR)
+        c->cwr_pending = 0;
     if (keep) {
         c->keep_probe_pending = 0;
         c->st.keepalive_probes++;
@@ -330,7 +346,7 @@ static l4_ssize out_data(l4_tcp_conn *c, uint8_t *buf, size_t cap, l4_time now)
     return n;
 }
 
-l4_ssize l4_tcp_output_seg(l4_tcp_conn *c, uint8_t *buf, size_t cap, l4_time now)
+l4_ssize l4_tcp_output_seg(l4_tcp_conn *c, uint8_t *buf, size_t cap, uint8_t *ecn, l4_time now)
 {
     if (c->rst_pending)
         return out_rst(c, buf, cap);
@@ -343,8 +359,8 @@ l4_ssize l4_tcp_output_seg(l4_tcp_conn *c, uint8_t *buf, size_t cap, l4_time now
     case L4_TCP_SYN_RECEIVED:
         if (c->snd_nxt == c->iss)
             return out_syn(c, buf, cap, now);
-        return c->ack_now ? out_data(c, buf, cap, now) : 0;
+        return c->ack_now ? out_data(c, buf, cap, ecn, now) : 0;
     default:
-        return out_data(c, buf, cap, now);
+        return out_data(c, buf, cap, ecn, now);
     }
 }

@@ -45,7 +45,10 @@ int main(void)
 }
 C
 export PKG_CONFIG_PATH=$(dirname "$pc")
-cc -std=c11 -Wall -Werror "$tmp/consumer.c" -o "$tmp/consumer" $(pkg-config --cflags --libs l4)
+# A sanitized build installs sanitized archives; the consumer then needs the runtime too.
+extra=()
+grep -q '^L4_SANITIZE:BOOL=ON' "$build/CMakeCache.txt" && extra=(-fsanitize=address,undefined)
+cc -std=c11 -Wall -Werror "${extra[@]}" "$tmp/consumer.c" -o "$tmp/consumer" $(pkg-config --cflags --libs l4)
 out=$("$tmp/consumer")
 [ "$out" = "consumer ok: truncated input" ] || { echo "FAIL: consumer printed '$out'"; exit 1; }
 "$tmp/prefix/bin/l4kit" ports 22 | grep -q ssh || { echo "FAIL: installed l4kit ports 22"; exit 1; }

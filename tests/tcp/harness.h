@@ -111,6 +111,9 @@ static int th_send(l4_tcp_conn *c, const l4_tcp_hdr *h, l4_time now)
     return l4_tcp_conn_input_from(c, &ra, h, 0, now);
 }
 
+/* The IP ECN codepoint of the last segment th_recv took. */
+static uint8_t th_last_ecn;
+
 /* Takes the next segment the engine writes at `now` into `out` (payload in
    `buf`), verifying its checksum. Returns 1 when there was one, 0 when none,
    negative on a parse/output error. */
@@ -120,8 +123,9 @@ static int th_recv(l4_tcp_conn *c, uint8_t *buf, size_t cap, l4_tcp_hdr *out, l4
     l4_ssize n = l4_tcp_conn_output(c, buf, cap, &ecn, now);
     if (n <= 0)
         return (int)n;
-    if (ecn != 0)
+    if (ecn > 3)
         return -1000;
+    th_last_ecn = ecn;
     l4_addr la = th_local(), ra = th_remote();
     int r = l4_tcp_parse(out, buf, (size_t)n, &la, &ra);
     if (r)

@@ -1321,6 +1321,121 @@ static void test_rto_3s_after_lost_syn(void)
     l4_tcp_conn_del(c);
 }
 
+enum { ECE = L4_TCP_ECE, CWR = L4_TCP_CWR };
+
+static void test_ecn_negotiation_and_echo(void)
+{
+    l4_tcp_settings s = th_settings();
+    s.ecn = 1;
+    s.nodelay = 1;
+    l4_tcp_conn *c = mk(&s);
+    l4_addr la = th_local(), ra = th_remote();
+    l4_tcp_conn_connect(c, &la, LOCAL_PORT, &ra, REMOTE_PORT, 0);
+    l4_tcp_hdr h;
+    RECV(c, 0, h);
+    EXPECT(h, S | ECE | CWR, LOCAL_ISS, 0); /* ECN-setup SYN */
+    CHECK_EQ(th_last_ecn, 0);
+    l4_tcp_hdr sa = th_seg(S | A | ECE, REMOTE_ISS, LOCAL_ISS + 1, 65535, NULL, 0);
+    sa.opts.present = L4_TCP_HAS_MSS;
+    sa.opts.mss = 1000;
+    th_send(c, &sa, MS(100));
+    RECV(c, MS(100), h);
+    EXPECT(h, A, LOCAL_ISS + 1, REMOTE_ISS + 1);
+    CHECK_EQ(th_last_ecn, 0); /* pure ACKs are Not-ECT */
+    l4_tcp_info i;
+    l4_tcp_conn_get_info(c, &i);
+    CHECK_EQ(i.ecn_ok, 1);
+    /* New data is ECT(0). */
+    l4_tcp_conn_send(c, "abc", 3, MS(200));
+    RECV(c, MS(200), h);
+    CHECK_EQ(th_last_ecn, 2);
+    /* A CE-marked segment from the peer: ECE on our ACKs until its CWR. */
+    l4_tcp_hdr d = th_seg(A, REMOTE_ISS + 1, LOCAL_ISS + 4, 65535, "xy", 2);
+    CHECK_EQ(l4_tcp_conn_input_from(c, &ra, &d, 3, MS(210)), 0);
+    RECV(c, MS(210), h);
+    EXPECT(h, A | ECE, LOCAL_ISS + 4, REMOTE_ISS + 3);
+    SEND(c, A, REMOTE_ISS + 3, LOCAL_ISS + 4, 65535, "z", 1, MS(220));
+    l4_tcp_conn_handle_timeout(c, MS(260));
+    RECV(c, MS(260), h);
+    EXPECT(h, A | ECE, LOCAL_ISS + 4, REMOTE_ISS + 4);
+    SEND(c, A | CWR, REMOTE_ISS + 4, LOCAL_ISS + 4, 65535, "w", 1, MS(270));
+    l4_tcp_conn_handle_timeout(c, MS(310));
+    RECV(c, MS(310), h);
+    EXPECT(h, A, LOCAL_ISS + 4, REMOTE_ISS + 5);
+    l4_tcp_conn_get_info(c, &i);
+    CHECK_EQ(i.ce_received, 1);
+    l4_tcp_conn_del(c);
+}
+
+static void test_ecn_sender_reaction_once_per_window(void)
+{
+    l4_tcp_settings s = th_settings();
+    s.ecn = 1;
+    s.nodelay = 1;
+    l4_tcp_conn *c = mk(&s);
+    l4_addr la = th_local(), ra = th_remote();
+    l4_tcp_conn_connect(c, &la, LOCAL_PORT, &ra, REMOTE_PORT, 0);
+    l4_tcp_hdr h;
+    RECV(c, 0, h);
+    l4_tcp_hdr sa = th_seg(S | A | ECE, REMOTE_ISS, LOCAL_ISS + 1, 65535, NULL, 0);
+    sa.opts.present = L4_TCP_HAS_MSS;
+    sa.opts.mss = 1000;
+    th_send(c, &sa, MS(100));
+    RECV(c, MS(100), h);
+    uint8_t d[8000] = {0};
+    l4_tcp_conn_send(c, d, sizeof d, MS(200));
+    for (int k = 0; k < 4; k++)
+        RECV(c, MS(200), h); /* IW: 4 segments */
+    /* The peer echoes a CE mark: cwnd and ssthresh halve (flight 4000). */
+    SEND(c, A | ECE, REMOTE_ISS + 1, LOCAL_ISS + 3001, 65535, NULL, 0, MS(300));
+    l4_tcp_info i;
+    l4_tcp_conn_get_info(c, &i);
+    CHECK_EQU(i.ssthresh, 2000);
+    CHECK_EQU(i.cwnd, 2000);
+    CHECK_EQ(i.ecn_reductions, 1);
+    /* One segment fits (flight 1000); it carries CWR. */
+    RECV(c, MS(300), h);
+    EXPECT(h, A | CWR, LOCAL_ISS + 4001, REMOTE_ISS + 1);
+    CHECK_EQ(th_last_ecn, 2);
+    RECV_NONE(c, MS(300));
+    /* More ECE before that window is acked: no second cut. */
+    SEND(c, A | ECE, REMOTE_ISS + 1, LOCAL_ISS + 3001, 65535, NULL, 0, MS(310));
+    l4_tcp_conn_get_info(c, &i);
+    CHECK_EQ(i.ecn_reductions, 1);
+    CHECK_EQU(i.cwnd, 2000);
+    /* The next window's ECE cuts again. */
+    SEND(c, A | ECE, REMOTE_ISS + 1, LOCAL_ISS + 4001, 65535, NULL, 0, MS(320));
+    l4_tcp_conn_get_info(c, &i);
+    CHECK_EQ(i.ecn_reductions, 2);
+    l4_tcp_conn_del(c);
+}
+
+static void test_ecn_passive_and_not_negotiated(void)
+{
+    l4_tcp_settings s = th_settings();
+    s.ecn = 1;
+    l4_tcp_conn *c = mk_listen(&s);
+    l4_tcp_hdr h;
+    SEND(c, S | ECE | CWR, REMOTE_ISS, 0, 5000, NULL, 0, 0);
+    RECV(c, 0, h);
+    EXPECT(h, S | A | ECE, LOCAL_ISS, REMOTE_ISS + 1);
+    l4_tcp_conn_del(c);
+    c = mk_listen(&s); /* a SYN that does not ask */
+    SEND(c, S, REMOTE_ISS, 0, 5000, NULL, 0, 0);
+    RECV(c, 0, h);
+    EXPECT(h, S | A, LOCAL_ISS, REMOTE_ISS + 1);
+    l4_tcp_conn_del(c);
+    c = mk_listen(NULL); /* ECN off here: no ECE back */
+    SEND(c, S | ECE | CWR, REMOTE_ISS, 0, 5000, NULL, 0, 0);
+    RECV(c, 0, h);
+    EXPECT(h, S | A, LOCAL_ISS, REMOTE_ISS + 1);
+    SEND(c, A, REMOTE_ISS + 1, LOCAL_ISS + 1, 5000, NULL, 0, MS(1));
+    l4_tcp_conn_send(c, "abc", 3, MS(2));
+    RECV(c, MS(2), h);
+    CHECK_EQ(th_last_ecn, 0);
+    l4_tcp_conn_del(c);
+}
+
 static const l4_test TESTS[] = {
     TEST(test_active_open_options_and_handshake),
     TEST(test_passive_open_mirrors_options),
@@ -1363,6 +1478,9 @@ static const l4_test TESTS[] = {
     TEST(test_sender_sws_override_timer),
     TEST(test_answers_peer_keepalive_and_window_probe),
     TEST(test_rto_3s_after_lost_syn),
+    TEST(test_ecn_negotiation_and_echo),
+    TEST(test_ecn_sender_reaction_once_per_window),
+    TEST(test_ecn_passive_and_not_negotiated),
     TEST_END,
 };
 

@@ -119,6 +119,7 @@ typedef struct sim_case {
     uint64_t seed;
     int sack;
     l4_time limit;
+    int ecn; /* negotiate ECN; then CE marks must have cut cwnd and nothing be lost */
 } sim_case;
 
 static void run_sim(const sim_case *sc)
@@ -146,6 +147,7 @@ static void run_sim(const sim_case *sc)
         s.isn_secret[0] = (uint8_t)(k + 1);
         s.isn_secret[1] = (uint8_t)sc->seed;
         s.sack = s.timestamps = (uint8_t)sc->sack;
+        s.ecn = (uint8_t)sc->ecn;
         s.max_retries = 30;
         s.max_rto = 10 * L4_S;
         s.msl = 30 * L4_S;
@@ -196,6 +198,20 @@ static void run_sim(const sim_case *sc)
     }
     CHECK(n[0].e.saw_time_wait);
     CHECK(!n[1].e.saw_time_wait);
+    if (sc->ecn) {
+        l4_tcp_info i0, i1;
+        l4_tcp_conn_get_info(n[0].e.c, &i0);
+        l4_tcp_conn_get_info(n[1].e.c, &i1);
+        const l4_link_stats *ab = l4_sim_link_stats(sim, 0, L4_LINK_DIR_AB);
+        const l4_link_stats *ba = l4_sim_link_stats(sim, 0, L4_LINK_DIR_BA);
+        CHECK(i0.ecn_ok && i1.ecn_ok);
+        CHECK(ab->ce_marked + ba->ce_marked > 0);
+        CHECK_EQU(i0.ce_received + i1.ce_received, ab->ce_marked + ba->ce_marked);
+        CHECK(i0.ecn_reductions > 0 && i1.ecn_reductions > 0);
+        /* Marks instead of drops: the queue never overflowed. */
+        CHECK_EQ(ab->dropped_queue + ba->dropped_queue, 0);
+        CHECK_EQ(i0.retransmits + i1.retransmits, 0);
+    }
     l4_sim_set_tap(sim, NULL, NULL);
     CHECK_EQ(l4_sim_pcap_close(cap), 0);
     for (int k = 0; k < 2; k++)
@@ -205,42 +221,50 @@ static void run_sim(const sim_case *sc)
 
 static void test_sim_clean_10mib(void)
 {
-    sim_case c = {"rate 100mbit delay 10ms queue 200", 10 * MIB, 1, 1, 600 * L4_S};
+    sim_case c = {"rate 100mbit delay 10ms queue 200", 10 * MIB, 1, 1, 600 * L4_S, 0};
     run_sim(&c);
 }
 
 static void test_sim_loss_1_5_20(void)
 {
-    sim_case c1 = {"rate 100mbit delay 10ms queue 200 loss 1%", 4 * MIB, 2, 1, 900 * L4_S};
+    sim_case c1 = {"rate 100mbit delay 10ms queue 200 loss 1%", 4 * MIB, 2, 1, 900 * L4_S, 0};
     run_sim(&c1);
-    sim_case c5 = {"rate 100mbit delay 10ms queue 200 loss 5%", 2 * MIB, 3, 1, 900 * L4_S};
+    sim_case c5 = {"rate 100mbit delay 10ms queue 200 loss 5%", 2 * MIB, 3, 1, 900 * L4_S, 0};
     run_sim(&c5);
-    sim_case c20 = {"rate 100mbit delay 10ms queue 200 loss 20%", MIB / 2, 4, 1, 1800 * L4_S};
+    sim_case c20 = {"rate 100mbit delay 10ms queue 200 loss 20%", MIB / 2, 4, 1, 1800 * L4_S, 0};
     run_sim(&c20);
 }
 
 static void test_sim_newreno_loss(void)
 {
-    sim_case c = {"rate 50mbit delay 20ms queue 100 loss 2%", 2 * MIB, 5, 0, 900 * L4_S};
+    sim_case c = {"rate 50mbit delay 20ms queue 100 loss 2%", 2 * MIB, 5, 0, 900 * L4_S, 0};
     run_sim(&c);
 }
 
 static void test_sim_bursty_reorder_dup_corrupt(void)
 {
-    sim_case b = {"rate 100mbit delay 10ms queue 200 loss 2% loss-burst 3", 2 * MIB, 6, 1,
-                  900 * L4_S};
+    sim_case b = {
+        "rate 100mbit delay 10ms queue 200 loss 2% loss-burst 3", 2 * MIB, 6, 1, 900 * L4_S, 0};
     run_sim(&b);
-    sim_case r = {"rate 100mbit delay 10ms jitter 2ms queue 200 reorder 5%", 2 * MIB, 7, 1,
-                  900 * L4_S};
+    sim_case r = {
+        "rate 100mbit delay 10ms jitter 2ms queue 200 reorder 5%", 2 * MIB, 7, 1, 900 * L4_S, 0};
     run_sim(&r);
-    sim_case d = {"rate 100mbit delay 10ms queue 200 duplicate 5% corrupt 1%", 2 * MIB, 8, 1,
-                  900 * L4_S};
+    sim_case d = {
+        "rate 100mbit delay 10ms queue 200 duplicate 5% corrupt 1%", 2 * MIB, 8, 1, 900 * L4_S, 0};
     run_sim(&d);
 }
 
-static const l4_test TESTS[] = {TEST(test_sim_clean_10mib), TEST(test_sim_loss_1_5_20),
-                                TEST(test_sim_newreno_loss),
-                                TEST(test_sim_bursty_reorder_dup_corrupt), TEST_END};
+static void test_sim_ecn_marking(void)
+{
+    sim_case c = {
+        "rate 20mbit delay 10ms queue 400 ecn-threshold 20", 2 * MIB, 9, 1, 900 * L4_S, 1};
+    run_sim(&c);
+}
+
+static const l4_test TESTS[] = {
+    TEST(test_sim_clean_10mib),  TEST(test_sim_loss_1_5_20),
+    TEST(test_sim_newreno_loss), TEST(test_sim_bursty_reorder_dup_corrupt),
+    TEST(test_sim_ecn_marking),  TEST_END};
 
 int main(int argc, char **argv)
 {
