@@ -100,7 +100,8 @@ import csv, json, sys
 rows = list(csv.DictReader(open(sys.argv[1])))
 r = json.load(open(sys.argv[2]))
 cols = ["time_s", "flow", "state", "cwnd", "ssthresh", "srtt_ms", "rto_ms", "in_flight", "rwnd",
-        "retransmits", "rto_expiries", "fast_retransmits", "bytes_acked", "in_recovery", "mss"]
+        "retransmits", "rto_expiries", "fast_retransmits", "bytes_acked", "in_recovery", "mss",
+        "ecn_reductions"]
 assert open(sys.argv[1]).readline().strip().split(",") == cols
 assert len(rows) == r["csv_rows"] > 50, (len(rows), r["csv_rows"])
 t = [float(x["time_s"]) for x in rows]
@@ -183,6 +184,19 @@ assert r["verified"] and r["bytes_requested"] == r["bytes_delivered"] > 1000000
 # about 2 s at 10 Mbit/s (less the headers and slow start), and not much more
 assert 2.0 <= r["transfer_seconds"] < 3.0, r["transfer_seconds"]
 assert 7.0 < r["goodput_mbps"] < 10.0, r["goodput_mbps"]
+PY
+
+# ---- ECN: the queue marks instead of dropping; the sender cuts its window on ECE ----
+"$L4KIT" sim --proto tcp --ecn --bytes 2M --link "rate 20mbit delay 10ms queue 100 ecn-threshold 20" \
+  --json >e.json || fail "ecn run exit"
+python3 - e.json <<'PY' || fail "ecn run"
+import json, sys
+r = json.load(open(sys.argv[1]))
+f = r["flows"][0]
+fw = r["link"]["forward"]
+assert r["ecn"] is True and f["ecn"] is True and r["verified"]
+assert fw["marked"] > 0 and fw["dropped"] == 0 and r["retransmits"] == 0, (fw, r["retransmits"])
+assert f["ce_received"] == fw["marked"] and f["ecn_reductions"] > 0
 PY
 
 # ---- UDP ---------------------------------------------------------------------------

@@ -40,6 +40,8 @@ static const char sim_usage[] =
     "  --rate RATE         UDP, per flow, e.g. 8mbit (default 80% of the link rate shared\n"
     "                      by the flows; 100mbit total on an unlimited link)\n"
     "  --payload N         UDP datagram payload bytes, 13..1472 (default 1200)\n"
+    "  --ecn               TCP: negotiate ECN (RFC 3168); with the link's ecn-threshold,\n"
+    "                      queues mark CE instead of dropping\n"
     "  --buf SIZE          TCP send and receive buffer per connection (default: twice the\n"
     "                      bandwidth-delay product of the link, at least 256K)\n"
     "  --pcap FILE         capture at host A: what A sends (also what the link then loses)\n"
@@ -109,6 +111,10 @@ int cmd_sim(int argc, char **argv)
             json = 1;
             continue;
         }
+        if (!strcmp(a, "--ecn")) {
+            o.ecn = 1;
+            continue;
+        }
         static const char *const with_value[] = {
             "--proto", "--cc",   "--link",    "--link-back", "--bytes", "--duration", "--flows",
             "--seed",  "--rate", "--payload", "--buf",       "--pcap",  "--csv",      "--plot",
@@ -176,6 +182,8 @@ int cmd_sim(int argc, char **argv)
         sim_cc_list(names, sizeof names);
         return sim_bad("unknown congestion control '%s' (registered: %s)", o.cc, names);
     }
+    if (o.proto == SIMRUN_UDP && o.ecn)
+        return sim_bad("--ecn is for TCP");
     if (o.proto == SIMRUN_UDP && (o.csv || o.plot))
         return sim_bad("%s is for TCP (the congestion window series)", o.csv ? "--csv" : "--plot");
     char err[256];

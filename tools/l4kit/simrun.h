@@ -50,6 +50,7 @@ typedef struct simrun_opts {
     uint32_t payload;    /* UDP: datagram payload bytes */
     uint32_t bufsize;    /* TCP send and receive buffers per connection */
     l4_time close_delay; /* TCP: B shuts down this long after reading the end of stream */
+    int ecn;             /* TCP: negotiate ECN (RFC 3168) on every connection */
     const char *pcap, *csv, *plot;
 } simrun_opts;
 

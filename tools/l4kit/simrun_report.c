@@ -113,6 +113,8 @@ void simrun_report_json(FILE *f, const simrun_opts *o, const simrun_result *r)
     fprintf(f, "{\"proto\":\"%s\",\"cc\":", tcp ? "tcp" : "udp");
     json_str(f, tcp ? o->cc : NULL);
     fprintf(f, ",\"seed\":%" PRIu64 ",\"nflows\":%d", o->seed, r->nflows);
+    if (tcp)
+        fprintf(f, ",\"ecn\":%s", o->ecn ? "true" : "false");
     fprintf(f, ",\"bytes_requested\":%" PRIu64 ",\"bytes_delivered\":%" PRIu64,
             simrun_bytes_requested(r), simrun_bytes_delivered(r));
     fprintf(f, ",\"verified\":%s,\"completed\":%s", report_all_ok(o, r, 1) ? "true" : "false",
@@ -164,6 +166,8 @@ void simrun_report_json(FILE *f, const simrun_opts *o, const simrun_result *r)
                     ",\"bytes_retrans\":%" PRIu64 ",\"iss\":%" PRIu32 ",\"irs\":%" PRIu32,
                     s->retransmits, s->rto_expiries, s->fast_retransmits, (double)s->srtt / 1e6,
                     s->segs_out, s->bytes_retrans, s->iss, s->irs);
+            fprintf(f, ",\"ecn\":%s,\"ce_received\":%" PRIu64 ",\"ecn_reductions\":%" PRIu64,
+                    s->ecn_ok ? "true" : "false", fl->rcv_info.ce_received, s->ecn_reductions);
         } else {
             fprintf(
                 f,

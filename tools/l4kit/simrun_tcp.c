@@ -268,7 +268,8 @@ static int tcp_info_differs(const l4_tcp_info *a, const l4_tcp_info *b)
            a->srtt != b->srtt || a->rto != b->rto || a->in_flight != b->in_flight ||
            a->snd_wnd != b->snd_wnd || a->retransmits != b->retransmits ||
            a->bytes_acked != b->bytes_acked || a->in_recovery != b->in_recovery ||
-           a->rto_expiries != b->rto_expiries || a->fast_retransmits != b->fast_retransmits;
+           a->rto_expiries != b->rto_expiries || a->fast_retransmits != b->fast_retransmits ||
+           a->ecn_reductions != b->ecn_reductions;
 }
 
 static void tcp_sample(tcp_run *t)
@@ -348,6 +349,7 @@ static l4_host *tcp_host(const simrun_opts *o, uint64_t seed, int last_octet)
     l4_host_config_default(&cfg);
     cfg.seed = seed;
     cfg.tcp.cc = o->cc;
+    cfg.tcp.ecn = (uint8_t)(o->ecn != 0);
     if (o->bufsize) {
         cfg.tcp.sndbuf = o->bufsize;
         cfg.tcp.rcvbuf = o->bufsize;

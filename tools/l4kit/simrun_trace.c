@@ -19,6 +19,7 @@
  *   bytes_acked  cumulative payload bytes acknowledged (throughput over time)
  *   in_recovery  1 during fast recovery
  *   mss          sender's segment size, bytes
+ *   ecn_reductions  window cuts on ECN-Echo (RFC 3168 §6.1.2)
  */
 #include <errno.h>
 #include <math.h>
@@ -63,7 +64,7 @@ simrun_trace *simrun_trace_open(const char *csv, int keep_points, char *err, siz
             return NULL;
         }
         fputs("time_s,flow,state,cwnd,ssthresh,srtt_ms,rto_ms,in_flight,rwnd,retransmits,"
-              "rto_expiries,fast_retransmits,bytes_acked,in_recovery,mss\n",
+              "rto_expiries,fast_retransmits,bytes_acked,in_recovery,mss,ecn_reductions\n",
               t->csv);
     }
     return t;
@@ -76,13 +77,15 @@ void simrun_trace_add(simrun_trace *t, const simrun_sample *s)
         char ss[32] = "";
         if (i->ssthresh < TRACE_SSTHRESH_INF)
             snprintf(ss, sizeof ss, "%llu", (unsigned long long)i->ssthresh);
-        fprintf(t->csv, "%llu.%09llu,%d,%s,%llu,%s,%.3f,%.3f,%llu,%llu,%llu,%llu,%llu,%llu,%u,%u\n",
+        fprintf(t->csv,
+                "%llu.%09llu,%d,%s,%llu,%s,%.3f,%.3f,%llu,%llu,%llu,%llu,%llu,%llu,%u,%u,%llu\n",
                 (unsigned long long)(s->t / L4_S), (unsigned long long)(s->t % L4_S), s->flow,
                 l4_tcp_state_name(i->state), (unsigned long long)i->cwnd, ss, (double)i->srtt / 1e6,
                 (double)i->rto / 1e6, (unsigned long long)i->in_flight,
                 (unsigned long long)i->snd_wnd, (unsigned long long)i->retransmits,
                 (unsigned long long)i->rto_expiries, (unsigned long long)i->fast_retransmits,
-                (unsigned long long)i->bytes_acked, (unsigned)i->in_recovery, (unsigned)i->mss);
+                (unsigned long long)i->bytes_acked, (unsigned)i->in_recovery, (unsigned)i->mss,
+                (unsigned long long)i->ecn_reductions);
     }
     t->rows++;
     if (!t->keep || t->write_err)
