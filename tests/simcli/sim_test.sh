@@ -199,6 +199,18 @@ assert fw["marked"] > 0 and fw["dropped"] == 0 and r["retransmits"] == 0, (fw, r
 assert f["ce_received"] == fw["marked"] and f["ecn_reductions"] > 0
 PY
 
+# ---- --duration bounds a --bytes transfer: 10 MiB cannot cross 10 Mbit/s in 1 s ------
+"$L4KIT" sim --proto tcp --bytes 10M --duration 1s --link "rate 10mbit delay 10ms" --json >lim.json
+rc=$?
+[ "$rc" -eq 1 ] || fail "a transfer cut by --duration must exit 1, got $rc"
+python3 - lim.json <<'PY' || fail "time-limited transfer"
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["timed_out"] is True and r["verified"] is False and r["completed"] is False
+assert 0 < r["bytes_delivered"] < 10 * 1024 * 1024 and r["sim_seconds"] <= 1.0
+assert r["flows"][0]["final_state"]["sender"] == "ESTABLISHED"
+PY
+
 # ---- UDP ---------------------------------------------------------------------------
 "$L4KIT" sim --proto udp --bytes 300K --link "rate 10mbit delay 5ms" --json --pcap u.pcap >u.json ||
   fail "udp ideal exit"

@@ -215,6 +215,8 @@ void simrun_report_text(FILE *f, const simrun_opts *o, const simrun_result *r)
             " goodput\n",
             del, req, (double)req / 1048576.0, (double)r->transfer_end / 1e9,
             simrun_goodput_mbps(r));
+    if (!r->transfer_end && del)
+        fprintf(f, "  (no virtual time passed: the link has no rate limit and no delay)\n");
     if (tcp)
         fprintf(f, "  retransmitted segments %" PRIu64 ", mean final srtt %.3f ms\n",
                 report_retransmits(r), report_srtt_ms(r));
@@ -246,8 +248,16 @@ void simrun_report_text(FILE *f, const simrun_opts *o, const simrun_result *r)
     }
     if (shown < r->nflows)
         fprintf(f, "  ... and %d more flows (--json lists them all)\n", r->nflows - shown);
+    if (!tcp) {
+        uint64_t lost = 0;
+        for (int i = 0; i < r->nflows; i++)
+            lost += r->flows[i].dgrams_sent - r->flows[i].dgrams_unique;
+        if (lost)
+            fprintf(f, "  UDP does not retransmit: the %" PRIu64 " datagrams lost stay lost\n",
+                    lost);
+    }
     if (r->timed_out)
-        fprintf(f, "  the time limit stopped the run before every flow finished\n");
+        fprintf(f, "  the time limit (--duration) stopped the run before every flow finished\n");
     if (o->pcap)
         fprintf(f, "  capture (at host A): %s, %" PRIu64 " packets\n", o->pcap, r->pcap_records);
     if (o->csv)

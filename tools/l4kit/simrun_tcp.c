@@ -42,6 +42,7 @@ typedef struct tcp_run {
     size_t a_cap, b_cap;
     int *port_flow;    /* A's port -> flow */
     int stop;          /* duration mode: the sending time is over */
+    int all_eof;       /* every receiver has read its end of stream */
     int closed;        /* sides that reached CLOSED */
     l4_tcp_info *last; /* last sample per flow */
     int sampling;
@@ -454,8 +455,9 @@ int simrun_tcp(const simrun_opts *o, const simrun_hooks *hooks, simrun_result *r
     }
     l4_sim_wake(t->sim, t->na);
 
-    /* bytes mode: the limit bounds the transfer, then the close gets 2 MSL + 2 min
-       (FIN retransmissions); duration mode: send for `duration`, then close */
+    /* bytes mode: --duration (default 600 s) bounds the transfer, then the close
+       gets 2 MSL + 2 min (FIN retransmissions); duration mode: send for
+       `duration`, then close */
     const l4_time close_grace = 2 * l4_host_config_get(t->ha)->tcp.msl + 120 * L4_S;
     l4_time stop_at = o->bytes ? L4_TIME_NONE : o->duration;
     l4_time limit =
@@ -489,6 +491,16 @@ int simrun_tcp(const simrun_opts *o, const simrun_hooks *hooks, simrun_result *r
         }
         if (nx == L4_TIME_NONE)
             break;
+        if (o->bytes && o->duration && nx > o->duration && !t->all_eof) {
+            int all = 1;
+            for (int i = 0; i < n && all; i++)
+                all = r->flows[i].eof;
+            t->all_eof = all;
+            if (!all) {
+                r->timed_out = 1; /* the transfer did not finish within --duration */
+                break;
+            }
+        }
         if (nx > limit) {
             r->timed_out = 1;
             break;
