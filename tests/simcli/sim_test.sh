@@ -19,7 +19,7 @@ PY=python3
 [ -x /usr/bin/python3 ] && PY=/usr/bin/python3
 python3() { "$PY" "$@"; }
 
-LINK="rate 20mbit delay 10ms loss 2%"
+LINK="rate 20mbit delay 10ms loss 2% reorder 1% duplicate 0.5%"
 
 # ---- a lossy TCP transfer with every output --------------------------------------
 "$L4KIT" sim --proto tcp --bytes 512K --link "$LINK" --seed 3 --json \
@@ -50,8 +50,10 @@ for d in ("forward", "back"):
     assert s["offered"] + s["duplicated"] == s["delivered"] + s["dropped_loss"] + s["dropped_queue"]
     assert s["dropped"] == s["dropped_loss"] + s["dropped_queue"]
     assert s["sent"] == s["delivered"]
-    assert s["spec"] == "rate 20mbit delay 10ms loss 2%"
+    assert s["spec"] == "rate 20mbit delay 10ms loss 2% reorder 1% duplicate 0.5%"
 assert r["link"]["forward"]["dropped_loss"] > 0
+fw, bk = r["link"]["forward"], r["link"]["back"]
+assert fw["reordered"] + bk["reordered"] > 0 and fw["duplicated"] + bk["duplicated"] > 0
 assert r["nflows"] == 1 and len(r["flows"]) == 1
 f = r["flows"][0]
 assert f["final_state"] == {"sender": "CLOSED", "receiver": "CLOSED"}, f
@@ -59,8 +61,8 @@ assert f["verified"] and f["completed"] and f["sender_error"] is None and f["rec
 assert f["bytes_delivered"] == 512 * 1024
 assert f["retransmits"] == r["retransmits"]  # the receiver sends no data to retransmit
 assert f["retransmits"] >= f["fast_retransmits"] + f["rto_expiries"] > 0
-# every data segment sent again was one the link really lost (or whose ACK it lost)
-assert f["retransmits"] <= r["link"]["forward"]["dropped"] + r["link"]["back"]["dropped"] + 4
+# retransmissions repair losses; reordering may add a few spurious ones
+assert f["retransmits"] <= 2 * (r["link"]["forward"]["dropped"] + r["link"]["back"]["dropped"]) + 10
 PY
 
 # ---- the capture, through tshark's TCP analysis -----------------------------------
