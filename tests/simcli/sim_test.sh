@@ -246,6 +246,24 @@ grep -q "^  delivered 102400 of 102400 bytes" text.out || fail "text: delivered 
 grep -q "final states CLOSED / CLOSED, verified" text.out || fail "text: flow line"
 grep -q "^  result: every flow delivered every byte" text.out || fail "text: result line"
 
+# ---- sizes are 1024-based, any case, with or without B / iB; times take units ----------
+for spec in "1K 1024" "3kib 3072" "2MB 2097152" "1500 1500" "1500b 1500"; do
+  set -- $spec
+  "$L4KIT" sim --proto tcp --bytes "$1" --link "delay 1ms" --json >sz.json || fail "--bytes $1 exit"
+  python3 -c 'import json,sys; r=json.load(open("sz.json")); sys.exit(0 if r["bytes_requested"]==r["bytes_delivered"]==int(sys.argv[1]) else 1)' "$2" ||
+    fail "--bytes $1 is not $2 bytes"
+done
+"$L4KIT" sim --proto udp --duration 250ms --rate 8mbit --link "delay 1ms" --json >ud.json ||
+  fail "udp --duration 250ms exit"
+python3 - ud.json <<'PY' || fail "udp for 250 ms at 8 Mbit/s"
+import json, sys
+r = json.load(open(sys.argv[1]))
+f = r["flows"][0]
+# one 1228-byte IP packet every 1.228 ms: datagrams at 0, 1.228, ... < 250 ms
+assert f["datagrams_sent"] == 204, f["datagrams_sent"]
+assert r["rate_bps"] == 8000000 and r["verified"]
+PY
+
 # ---- bad usage: exit 2, one line naming the problem ---------------------------------
 bad() {
   local want=$1
