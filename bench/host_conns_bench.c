@@ -6,10 +6,12 @@
  *
  * Host B opens N connections (default 100000) to 7 listeners of host A
  * (ports 80..86, so the default ephemeral range of 16384 ports per
- * destination suffices); A accepts all of them. Every connection uses
- * send and receive buffers of BYTES (default 4096; the TCP engine allocates
- * them up front). Measured: heap bytes in use (glibc mallinfo2) before and
- * after, per connection endpoint, with and without the two buffers; wall
+ * destination suffices); A accepts all of them. Measured: heap bytes in use
+ * (glibc mallinfo2) per connection endpoint once all are established and
+ * idle (the TCP engine allocates its buffers only when data first moves, so
+ * this is the structure cost: socket + TCP engine + host tables), then again
+ * after every client sent one byte and the server echoed it (now each
+ * endpoint holds its send and receive buffers of BYTES, default 2048); wall
  * and CPU time to establish all of them (virtual time is also shown).
  * Printed beside the per-connection structure of Linux (struct tcp_sock,
  * about 2.6 KB, excluding buffers) and lwIP (struct tcp_pcb, about 0.2-0.3
@@ -31,14 +33,21 @@
 
 typedef struct bench_srv {
     l4_host *h;
-    uint64_t accepted;
+    uint64_t accepted, echoed;
 } bench_srv;
 
 static void srv_readable(l4_host *h, int sd, void *user)
 {
     bench_srv *s = user;
-    while (l4_socket_accept(h, sd, NULL, NULL) >= 0)
+    int rc;
+    while ((rc = l4_socket_accept(h, sd, NULL, NULL)) >= 0)
         s->accepted++;
+    if (rc == L4_EINVAL) { /* an accepted connection: echo what it sent */
+        uint8_t b[16];
+        l4_ssize n = l4_socket_recv(h, sd, b, sizeof b, l4_host_now(h));
+        if (n > 0 && l4_socket_send(h, sd, b, (size_t)n, l4_host_now(h)) == n)
+            s->echoed++;
+    }
 }
 
 static double bench_secs(clockid_t id)
@@ -68,7 +77,7 @@ static void count_est(const l4_socket_info *in, void *user)
 int main(int argc, char **argv)
 {
     uint64_t n = 100000;
-    uint32_t buf = 4096;
+    uint32_t buf = 2048;
     int json = 0;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--conns") && i + 1 < argc)
@@ -109,7 +118,7 @@ int main(int argc, char **argv)
     l4_link_spec_default(&ls);
     l4_link_spec_parse(&ls, "delay 1ms queue 1000000", NULL, 0);
     l4_sim_connect(sim, na, 0, nb, 0, &ls, &ls);
-    bench_srv srv = {ha, 0};
+    bench_srv srv = {ha, 0, 0};
     l4_socket_callbacks cb = {.readable = srv_readable};
     for (int p = 0; p < NPORTS; p++) {
         int l = l4_socket_open(ha, L4_AF_INET4, L4_SOCK_STREAM);
@@ -141,34 +150,54 @@ int main(int argc, char **argv)
     l4_host_sockets(ha, count_est, &ea);
     l4_host_sockets(hb, count_est, &eb);
     double per = (double)(heap2 - heap1) / (double)(2 * n);
-    double bufs = 2.0 * buf;
+    /* phase 2: one byte each way on every connection */
+    l4_time t2 = l4_sim_now(sim);
+    for (size_t sd = 0; sd < l4_host_socket_count(hb); sd++)
+        l4_socket_send(hb, (int)sd, "x", 1, t2);
+    l4_sim_wake(sim, nb);
+    l4_sim_run_until(sim, t2 + 500 * L4_MS);
+    uint64_t back = 0;
+    for (size_t sd = 0; sd < l4_host_socket_count(hb); sd++) {
+        uint8_t rb[4];
+        if (l4_socket_recv(hb, (int)sd, rb, sizeof rb, l4_sim_now(sim)) == 1)
+            back++;
+    }
+    size_t heap3 = bench_heap();
+    double per_active = (double)(heap3 - heap1) / (double)(2 * n);
     double linux_b = 2600, lwip_lo = 200, lwip_hi = 300;
     if (json) {
-        printf(
-            "{\"conns\": %" PRIu64 ", \"established_a\": %" PRIu64 ", \"established_b\": %" PRIu64
-            ", \"buf\": %u, \"bytes_per_endpoint\": %.0f, \"bytes_per_endpoint_without_buffers\": "
-            "%.0f, \"linux_tcp_sock\": %.0f, \"lwip_tcp_pcb\": [%.0f, %.0f], \"setup_wall_s\": "
-            "%.3f, \"setup_cpu_s\": %.3f, \"virtual_s\": %.3f, \"hosts_heap_bytes\": %zu}\n",
-            n, ea.est, eb.est, buf, per, per - bufs, linux_b, lwip_lo, lwip_hi, w1 - w0, c1 - c0,
-            (double)l4_sim_now(sim) / 1e9, heap2 - heap0);
+        printf("{\"conns\": %" PRIu64 ", \"established_a\": %" PRIu64
+               ", \"established_b\": %" PRIu64 ", \"echoed\": %" PRIu64 ", \"buf\": %u",
+               n, ea.est, eb.est, back, buf);
+        printf(", \"bytes_per_endpoint_idle\": %.0f, \"bytes_per_endpoint_active\": %.0f", per,
+               per_active);
+        printf(", \"linux_tcp_sock\": %.0f, \"lwip_tcp_pcb\": [%.0f, %.0f]", linux_b, lwip_lo,
+               lwip_hi);
+        printf(", \"setup_wall_s\": %.3f, \"setup_cpu_s\": %.3f, \"virtual_s\": %.3f", w1 - w0,
+               c1 - c0, (double)(t2) / 1e9);
+        printf(", \"hosts_heap_bytes\": %zu}\n", heap3 - heap0);
     } else {
         printf("host_conns_bench: %" PRIu64 " TCP connections between two hosts in the emulator\n",
                n);
         printf("  established: %" PRIu64 " on the server, %" PRIu64 " on the client\n", ea.est,
                eb.est);
         printf("  setup: %.3f s wall, %.3f s CPU (%.0f connections/s), %.3f s virtual\n", w1 - w0,
-               c1 - c0, (double)n / (w1 - w0), (double)l4_sim_now(sim) / 1e9);
-        printf("  heap for both hosts: %.1f MiB\n", (double)(heap2 - heap0) / 1048576.0);
+               c1 - c0, (double)n / (w1 - w0), (double)t2 / 1e9);
         printf("  bytes per connection endpoint (socket + TCP engine + host tables):\n");
-        printf("    l4kit, with %u + %u buffer bytes   %8.0f\n", buf, buf, per);
-        printf("    l4kit, without the two buffers    %8.0f\n", per - bufs);
-        printf("    Linux struct tcp_sock (quoted)    %8.0f   ratio l4kit/Linux %.2f\n", linux_b,
-               (per - bufs) / linux_b);
-        printf("    lwIP struct tcp_pcb (quoted)   %4.0f-%3.0f   ratio l4kit/lwIP %.1f-%.1f\n",
-               lwip_lo, lwip_hi, (per - bufs) / lwip_hi, (per - bufs) / lwip_lo);
+        printf("    l4kit, established and idle (no buffers)  %8.0f\n", per);
+        printf("    l4kit, after 1 byte each way (%u-byte send + receive buffers) %8.0f"
+               "   (%" PRIu64 " of %" PRIu64 " echoed)\n",
+               buf, per_active, back, n);
+        printf(
+            "    Linux struct tcp_sock (quoted)             %8.0f   ratio l4kit idle/Linux %.2f\n",
+            linux_b, per / linux_b);
+        printf("    lwIP struct tcp_pcb (quoted)            %4.0f-%3.0f   ratio l4kit idle/lwIP "
+               "%.1f-%.1f\n",
+               lwip_lo, lwip_hi, per / lwip_hi, per / lwip_lo);
+        printf("  heap for both hosts at the end: %.1f MiB\n", (double)(heap3 - heap0) / 1048576.0);
     }
     l4_sim_del(sim);
     l4_host_del(ha);
     l4_host_del(hb);
-    return ea.est == n && eb.est == n ? 0 : 1;
+    return ea.est == n && eb.est == n && back == n ? 0 : 1;
 }

@@ -9,6 +9,8 @@
  * checksums fixed, so the fuzzer gets past them. op & 4: for TCP, force the
  * ports of the established connection (and UDP: port 53). op & 8: IPv6.
  * op & 0x10: advance the clock by len * 37 ms first and run timers.
+ * op & 0x20: send the wrapped bytes as an IP fragment (exercises reassembly):
+ * MF from op & 0x40, offset (x 8) from the first two bytes when op & 0x80.
  * Invariants: every packet the host emits parses as IP, comes from one of
  * its addresses and verifies; nothing leaks or crashes.
  */
@@ -82,6 +84,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     l4_host_config_default(&cfg);
     cfg.seed = 1;
     cfg.tcp.sndbuf = cfg.tcp.rcvbuf = 16384;
+    cfg.tcp_syn_recycle = 1; /* cover the SYN-queue recycling path */
     l4_host *a = NULL, *b = NULL;
     if (l4_host_new(&a, &cfg) < 0)
         return 0;
@@ -144,7 +147,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                             : (op & 3) == 2 ? L4_IPPROTO_UDP
                             : v6            ? L4_IPPROTO_ICMPV6
                                             : L4_IPPROTO_ICMP;
-            size_t hl = v6 ? 40 : 20;
+            int is_frag = (op & 0x20) != 0;
+            uint16_t foff = 0;
+            if (is_frag && (op & 0x80) && len >= 2)
+                foff = (uint16_t)((d[0] << 8 | d[1]) & 0x1fff);
+            size_t hl = v6 ? (is_frag ? 48 : 40) : 20;
             if (len > 65535 - 60)
                 len = 65535 - 60;
             memcpy(fz_pkt + hl, d, len);
@@ -160,14 +167,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             memset(fz_pkt, 0, hl);
             if (v6) {
                 fz_pkt[0] = 0x60;
-                l4_put_u16(fz_pkt + 4, (uint16_t)len);
+                l4_put_u16(fz_pkt + 4, (uint16_t)(len + (is_frag ? 8 : 0)));
                 fz_pkt[6] = proto;
+                if (is_frag) {
+                    fz_pkt[6] = 44;
+                    fz_pkt[40] = proto;
+                    l4_put_u16(fz_pkt + 42, (uint16_t)(foff << 3 | ((op & 0x40) ? 1 : 0)));
+                    l4_put_u32(fz_pkt + 44, 7);
+                }
                 fz_pkt[7] = 64;
                 memcpy(fz_pkt + 8, src->bytes, 16);
                 memcpy(fz_pkt + 24, dst->bytes, 16);
             } else {
                 fz_pkt[0] = 0x45;
                 l4_put_u16(fz_pkt + 2, (uint16_t)(hl + len));
+                if (is_frag)
+                    l4_put_u16(fz_pkt + 6, (uint16_t)(foff | ((op & 0x40) ? 0x2000 : 0)));
                 fz_pkt[8] = 64;
                 fz_pkt[9] = proto;
                 memcpy(fz_pkt + 12, src->bytes, 4);

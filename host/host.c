@@ -27,6 +27,8 @@ void l4_host_config_default(l4_host_config *c)
     c->tcp_tw_reuse = 1;
     c->txq_limit = 1024;
     c->max_sockets = 1u << 20;
+    c->reasm_max_bytes = 256 * 1024;
+    c->reasm_timeout = 30 * L4_S;
     l4_tcp_settings_default(&c->tcp);
 }
 
@@ -92,6 +94,7 @@ void l4_host_del(l4_host *h)
         l4_udp_queue_clear(&s->rq);
         free(s);
     }
+    reasm_clear(h);
     host_txpkt *p = h->txq_head;
     while (p) {
         host_txpkt *n = p->next;
@@ -306,7 +309,7 @@ int l4_host_input(l4_host *h, const uint8_t *pkt, size_t len, l4_time now)
 
 int l4_host_input_if(l4_host *h, int ifindex, const uint8_t *pkt, size_t len, l4_time now)
 {
-    (void)ifindex; /* weak host model: any interface (RFC 1122 §3.3.4.2) */
+    /* weak host model: any interface (RFC 1122 §3.3.4.2) */
     if (!h || (!pkt && len))
         return L4_ERR_INVALID_ARGUMENT;
     h->now = now;
@@ -334,7 +337,7 @@ int l4_host_input_if(l4_host *h, int ifindex, const uint8_t *pkt, size_t len, l4
         return 0;
     }
     if (ip.is_fragment) {
-        h->st.ip_frag_dropped++;
+        reasm_input(h, ifindex, &ip, pkt, now);
         return 0;
     }
     host_enter(h);
@@ -443,11 +446,19 @@ l4_ssize l4_host_output_if(l4_host *h, int *ifindex, uint8_t *buf, size_t cap, l
     return ret;
 }
 
+int l4_host_has_output(const l4_host *h)
+{
+    return h && (h->txq_head != NULL || h->dirty_head != NULL);
+}
+
 l4_time l4_host_next_timeout(const l4_host *h)
 {
-    if (!h || h->heap_len == 0)
+    if (!h)
         return L4_TIME_NONE;
-    return h->heap[0]->deadline;
+    l4_time t = reasm_next_timeout(h);
+    if (h->heap_len > 0 && h->heap[0]->deadline < t)
+        t = h->heap[0]->deadline;
+    return t;
 }
 
 int l4_host_handle_timeout(l4_host *h, l4_time now)
@@ -455,6 +466,7 @@ int l4_host_handle_timeout(l4_host *h, l4_time now)
     if (!h)
         return L4_ERR_INVALID_ARGUMENT;
     h->now = now;
+    reasm_expire(h, now);
     host_enter(h);
     /* Each connection due runs once per call: bounded even if a timer
        handler leaves a deadline at `now`. */

@@ -18,9 +18,11 @@
  *    §3.2.1.7: a host must not discard a datagram for a low TTL). Sources that
  *    cannot be a unicast sender (multicast, limited broadcast, unspecified for
  *    TCP/UDP; IPv6 multicast) are dropped (bad_src).
- *  - IP fragments (IPv4 MF set or offset != 0; any IPv6 Fragment header) are
- *    NOT reassembled: they are dropped and counted in frag_dropped. l4kit
- *    sends with DF set and never fragments, and TCP MSS is derived from the MTU.
+ *  - IP fragments (IPv4 MF set or offset != 0; IPv6 Fragment header) are
+ *    reassembled with bounded memory (host/reasm.c: at most 32 datagrams and
+ *    reasm_max_bytes of data at once, reasm_timeout, overlapping fragments
+ *    discard the datagram as RFC 5722 requires). l4kit itself sends with DF
+ *    set and never fragments; TCP's MSS is derived from the MTU.
  *  - Output: IPv4 with DF, TTL 64, an ID from a per-host counter started at a
  *    random value (RFC 6864 §4.1 allows any ID on atomic datagrams); IPv6 hop
  *    limit 64, flow label 0.
@@ -32,7 +34,9 @@
  *    about an ICMP error, a fragment or a multicast/broadcast source or
  *    destination (RFC 1122 §3.2.2, RFC 4443 §2.4(e)); errors are rate limited
  *    by a token bucket (RFC 4443 §2.4(f)). Port Unreachable received about a
- *    connected UDP socket sets its error to L4_ECONNREFUSED.
+ *    connected UDP socket sets its error to L4_ECONNREFUSED; Port or Protocol
+ *    Unreachable about a TCP connection still in SYN_SENT aborts it with
+ *    L4_ECONNREFUSED (RFC 1122 §4.2.3.9, checked against RFC 5927 §4.1).
  *  - TCP to a closed port: a RST per RFC 9293 §3.10.7.1 (no RST answers a RST).
  */
 #ifndef L4_HOST_HOST_H
@@ -71,6 +75,9 @@ typedef struct l4_host_config {
     l4_time tcp_syn_recycle_age; /* default 0 */
     uint32_t txq_limit;          /* host-built packets (UDP, ICMP, RST) queued; default 1024 */
     uint32_t max_sockets;        /* open sockets (incl. half-open and orphans); default 1 << 20 */
+    uint32_t reasm_max_bytes;    /* fragment bytes held for reassembly over all datagrams;
+                                    0 = drop every fragment; default 256 KiB */
+    l4_time reasm_timeout;       /* an incomplete datagram is discarded after; default 30 s */
     l4_tcp_settings tcp;         /* settings for every TCP connection (mss is set from mtu,
                                     isn_secret from the seed) */
 } l4_host_config;
@@ -82,7 +89,13 @@ typedef struct l4_host_stats {
     uint64_t ip_bad_checksum;       /* IPv4 header checksum */
     uint64_t ip_bad_src;            /* impossible source address */
     uint64_t ip_not_for_us;         /* destination is none of our addresses */
-    uint64_t ip_frag_dropped;       /* fragments (no reassembly) */
+    uint64_t ip_frags_in;           /* fragments received */
+    uint64_t ip_frag_reassembled;   /* datagrams completed */
+    uint64_t ip_frag_dropped;       /* fragments refused: reassembly off, malformed, too big,
+                                       IPv6 with other extension headers, no memory */
+    uint64_t ip_frag_overlap;       /* datagrams discarded: overlapping / inconsistent fragments */
+    uint64_t ip_frag_evicted;       /* datagrams discarded to stay within the bounds */
+    uint64_t ip_frag_timeout;       /* datagrams discarded incomplete after reasm_timeout */
     uint64_t ip_unknown_proto;      /* not TCP, UDP or ICMP */
     uint64_t tcp_in, tcp_bad;       /* segments; segments failing parse or checksum */
     uint64_t tcp_no_socket;         /* segments for no connection or listener */
@@ -153,6 +166,14 @@ l4_ssize l4_host_output_if(l4_host *h, int *ifindex, uint8_t *buf, size_t cap, l
 
 /** l4_host_output_if without the interface. */
 l4_ssize l4_host_output(l4_host *h, uint8_t *buf, size_t cap, l4_time now);
+
+/**
+ * Nonzero when l4_host_output may have a packet now (host-built packets are
+ * queued or a connection has been touched since it was last drained). An
+ * event loop uses it after socket calls made outside host callbacks to know
+ * whether to drain output; calling l4_host_output anyway is always correct.
+ */
+int l4_host_has_output(const l4_host *h);
 
 /** The earliest deadline of any connection, or L4_TIME_NONE. */
 l4_time l4_host_next_timeout(const l4_host *h);

@@ -80,6 +80,24 @@ typedef struct host_addr {
     int ifindex;
 } host_addr;
 
+#define HOST_FRAG_SLOTS 32 /* datagrams in reassembly at once */
+
+typedef struct host_frag {
+    uint8_t used, version, proto, got_first;
+    uint8_t dscp, ecn, ttl;
+    uint32_t flow;
+    uint32_t id;
+    l4_addr src, dst;
+    l4_time expires;
+    uint8_t *data;
+    size_t cap, maxend;
+    size_t total;  /* payload length once the last fragment arrived, else 0 */
+    size_t have;   /* payload bytes held */
+    uint64_t *map; /* received 8-byte blocks */
+    uint8_t hdr[60];
+    size_t hdr_len;
+} host_frag;
+
 typedef struct host_txpkt {
     struct host_txpkt *next;
     int ifindex;
@@ -123,6 +141,9 @@ struct l4_host {
     int depth;
     l4_time now; /* the latest time any call gave the host */
     int dispatching;
+    /* IP reassembly */
+    host_frag frags[HOST_FRAG_SLOTS];
+    size_t frag_bytes;
     /* ICMP error token bucket */
     uint64_t icmp_tokens_milli; /* tokens * 1000 */
     l4_time icmp_last;
@@ -180,6 +201,12 @@ void timers_update(l4_host *h, l4_hsock *s, l4_time deadline);
 void icmp_input(l4_host *h, const l4_ip_pkt *ip, const uint8_t *pkt, size_t len, l4_time now);
 void icmp_send_unreach(l4_host *h, const l4_ip_pkt *ip, const uint8_t *pkt, size_t len,
                        uint8_t code4, uint8_t code6, l4_time now);
+
+/* reasm.c */
+void reasm_input(l4_host *h, int ifindex, const l4_ip_pkt *ip, const uint8_t *pkt, l4_time now);
+l4_time reasm_next_timeout(const l4_host *h);
+void reasm_expire(l4_host *h, l4_time now);
+void reasm_clear(l4_host *h);
 
 /* tcp_input.c */
 void host_tcp_input(l4_host *h, const l4_ip_pkt *ip, l4_time now);

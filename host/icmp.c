@@ -92,10 +92,38 @@ void icmp_send_unreach(l4_host *h, const l4_ip_pkt *ip, const uint8_t *pkt, size
         h->st.icmp_unreach_sent++;
 }
 
-/* A Destination Unreachable about a datagram we sent: the quoted header tells
-   which socket. Only Port Unreachable about UDP is acted on: the connected
-   socket of that 4-tuple gets L4_ECONNREFUSED (like Linux). */
-static void icmp_unreach_input(l4_host *h, const l4_ip_pkt *ip, const l4_icmp_msg *m)
+/* A Destination Unreachable about a packet we sent: the quoted header tells
+   which socket. Acted on: Port Unreachable about UDP (the connected socket of
+   that 4-tuple gets L4_ECONNREFUSED, like Linux) and hard errors about a TCP
+   connection in SYN_SENT (aborted with L4_ECONNREFUSED). */
+static void icmp_tcp_hard_error(l4_host *h, const l4_ip_pkt *ip, const l4_icmp_msg *m,
+                                const l4_addr *la, uint16_t lport, const l4_addr *ra,
+                                uint16_t rport, const uint8_t *tcp, size_t tcp_len, l4_time now)
+{
+    /* RFC 1122 §4.2.3.9: protocol / port unreachable are hard errors; like
+       Linux, they abort a connection only while it is still opening
+       (SYN_SENT), and only when the quoted sequence number is one we have
+       sent and not had acknowledged (RFC 5927 §4.1). */
+    int hard = ip->version == 4
+                   ? (m->code == L4_ICMP4_UNREACH_PROTO || m->code == L4_ICMP4_UNREACH_PORT)
+                   : m->code == L4_ICMP6_UNREACH_PORT;
+    if (!hard || tcp_len < 8)
+        return;
+    l4_hsock *s = demux_lookup(h, L4_SOCK_STREAM, la, lport, ra, rport);
+    if (!s || !s->tcp || l4_tcp_conn_state(s->tcp) != L4_TCP_SYN_SENT)
+        return;
+    l4_tcp_info info;
+    l4_tcp_conn_get_info(s->tcp, &info);
+    uint32_t seq = l4_get_u32(tcp + 4);
+    if ((uint32_t)(seq - info.snd_una) >= (uint32_t)(info.snd_nxt - info.snd_una))
+        return;
+    s->err = L4_ECONNREFUSED;
+    l4_tcp_conn_abort(s->tcp, now);
+    sock_mark_dirty(h, s);
+    sock_after_conn(h, s, now);
+}
+
+static void icmp_unreach_input(l4_host *h, const l4_ip_pkt *ip, const l4_icmp_msg *m, l4_time now)
 {
     h->st.icmp_errors_in++;
     const uint8_t *q = m->body;
@@ -123,11 +151,15 @@ static void icmp_unreach_input(l4_host *h, const l4_ip_pkt *ip, const l4_icmp_ms
         qdst = l4_addr_v6(q + 24);
         port_unreach = m->code == L4_ICMP6_UNREACH_PORT;
     }
-    if (n < off + 4 || proto != L4_IPPROTO_UDP || !port_unreach)
-        return;
-    if (!l4_addr_eq(&qsrc, &ip->dst) && !host_find_addr(h, &qsrc))
+    if (n < off + 4 || !host_find_addr(h, &qsrc))
         return;
     uint16_t sport = l4_get_u16(q + off), dport = l4_get_u16(q + off + 2);
+    if (proto == L4_IPPROTO_TCP) {
+        icmp_tcp_hard_error(h, ip, m, &qsrc, sport, &qdst, dport, q + off, n - off, now);
+        return;
+    }
+    if (proto != L4_IPPROTO_UDP || !port_unreach)
+        return;
     l4_hsock *s = demux_lookup(h, L4_SOCK_DGRAM, &qsrc, sport, &qdst, dport);
     if (!s)
         return;
@@ -139,7 +171,6 @@ void icmp_input(l4_host *h, const l4_ip_pkt *ip, const uint8_t *pkt, size_t len,
 {
     (void)pkt;
     (void)len;
-    (void)now;
     h->st.icmp_in++;
     l4_icmp_msg m;
     int rc = ip->version == 4
@@ -163,5 +194,5 @@ void icmp_input(l4_host *h, const l4_ip_pkt *ip, const uint8_t *pkt, size_t len,
         return;
     }
     if (m.type == unreach)
-        icmp_unreach_input(h, ip, &m);
+        icmp_unreach_input(h, ip, &m, now);
 }

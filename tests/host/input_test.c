@@ -9,6 +9,8 @@
 #include "check.h"
 #include "helpers.h"
 #include "vectors.h"
+#include "wire/icmp.h"
+#include "wire/ipv4.h"
 
 static uint8_t out[65536];
 
@@ -32,10 +34,13 @@ static l4_ssize next_pkt(l4_host *h)
 static void test_echo_v4(void)
 {
     l4_host *h = th_host(1, 1, NULL);
+    CHECK(!l4_host_has_output(h));
     CHECK_EQ(l4_host_input(h, ECHO4_REQ, sizeof ECHO4_REQ, 0), 0);
+    CHECK(l4_host_has_output(h));
     CHECK_EQ(next_pkt(h), (l4_ssize)sizeof ECHO4_REP);
     CHECK_MEM(out, ECHO4_REP, sizeof ECHO4_REP);
     CHECK_EQ(next_pkt(h), 0);
+    CHECK(!l4_host_has_output(h));
     CHECK_EQU(l4_host_stats_get(h)->icmp_echo_replies, 1);
     l4_host_del(h);
 }
@@ -199,6 +204,43 @@ static void test_drops_counted(void)
     l4_host_del(h);
 }
 
+/* ICMP port unreachable quoting our SYN aborts the connect (ECONNREFUSED);
+   one quoting a sequence number we never sent is ignored (RFC 5927 §4.1). */
+static void test_icmp_to_syn_sent(void)
+{
+    for (int good = 0; good < 2; good++) {
+        l4_host *h = th_host(3, 2, NULL);
+        l4_addr srv = th_addr("10.0.0.1");
+        int sd = l4_socket_open(h, L4_AF_INET4, L4_SOCK_STREAM);
+        CHECK_EQ(l4_socket_connect(h, sd, &srv, 80, 0), L4_EINPROGRESS);
+        l4_ssize n = l4_host_output(h, out, sizeof out, 0);
+        CHECK(n >= 40);
+        uint8_t pkt[20 + 8 + 28];
+        if (!good)
+            out[24] ^= 0x80; /* quoted sequence number: not ours */
+        l4_icmp_msg m;
+        memset(&m, 0, sizeof m);
+        m.type = L4_ICMP4_DEST_UNREACH;
+        m.code = L4_ICMP4_UNREACH_PORT;
+        m.body = out;
+        m.body_len = 28;
+        CHECK_EQ(l4_icmp4_write(pkt + 20, sizeof pkt - 20, &m), 36);
+        l4_ipv4_hdr ih;
+        memset(&ih, 0, sizeof ih);
+        ih.ttl = 64;
+        ih.proto = L4_IPPROTO_ICMP;
+        memcpy(ih.src, srv.bytes, 4);
+        memcpy(ih.dst, (uint8_t[]){10, 0, 0, 2}, 4);
+        ih.payload_len = 36;
+        CHECK_EQ(l4_ipv4_write(pkt, 20, &ih), 20);
+        l4_host_input(h, pkt, sizeof pkt, L4_MS);
+        CHECK_EQ(l4_socket_state(h, sd), good ? L4_TCP_CLOSED : L4_TCP_SYN_SENT);
+        CHECK_EQ(l4_socket_error(h, sd), good ? L4_ECONNREFUSED : 0);
+        CHECK_EQU(l4_host_stats_get(h)->icmp_errors_in, 1);
+        l4_host_del(h);
+    }
+}
+
 static void test_config_errors(void)
 {
     l4_host *h;
@@ -223,10 +265,10 @@ static void test_config_errors(void)
     l4_host_del(h);
 }
 
-static const l4_test TESTS[] = {TEST(test_echo_v4),          TEST(test_echo_v6),
-                                TEST(test_port_unreachable), TEST(test_icmp_rate_limit),
-                                TEST(test_rst_closed_port),  TEST(test_drops_counted),
-                                TEST(test_config_errors),    TEST_END};
+static const l4_test TESTS[] = {
+    TEST(test_echo_v4),          TEST(test_echo_v6),         TEST(test_port_unreachable),
+    TEST(test_icmp_rate_limit),  TEST(test_rst_closed_port), TEST(test_drops_counted),
+    TEST(test_icmp_to_syn_sent), TEST(test_config_errors),   TEST_END};
 
 int main(int argc, char **argv)
 {
