@@ -1,6 +1,9 @@
 /*
  * tools/l4kit/cmd_demo.c — `l4kit demo`: a guided run on embedded defaults,
- * no setup and no root. Stage 1: two hosts joined by an impaired emulated
+ * no setup and no root. Stage 2, part 1 (demo_tcp.c): one TCP connection
+ * over a lossy link as a timeline — handshake with the real ISNs, losses and
+ * their retransmissions, the congestion window, the teardown — with its own
+ * pcap and a cwnd plot. Part 2 (stage 1): two hosts joined by an impaired emulated
  * link (sim/), numbered UDP datagrams one way and their echoes back, then
  * what happened: the emulator's per-direction counters, what the receiving
  * host's checksum checks rejected, duplicates and reordering as the receiver
@@ -14,28 +17,43 @@
 
 #include "cmd.h"
 #include "demo_probe.h"
+#include "demo_tcp.h"
 #include "io/sim_pcap.h"
 #include "json.h"
 #include "sim/sim.h"
 
 #define DEMO_LINK                                                                                  \
     "rate 10mbit delay 20ms jitter 2ms loss 2% reorder 1% duplicate 0.5% corrupt 0.5% queue 50"
-#define DEMO_COUNT   2000
-#define DEMO_PAYLOAD 1000
-#define DEMO_PCAP    "l4kit-demo.pcap"
+#define DEMO_COUNT     2000
+#define DEMO_PAYLOAD   1000
+#define DEMO_PCAP      "l4kit-demo.pcap"
+#define DEMO_TCP_LINK  "rate 10mbit delay 20ms loss 3%"
+#define DEMO_TCP_BYTES (256 * 1024)
+#define DEMO_TCP_PCAP  "l4kit-demo-tcp.pcap"
+#define DEMO_TCP_PLOT  "l4kit-demo-cwnd.svg"
 
 static const char demo_usage[] =
-    "usage: l4kit demo [--seed N] [--count N] [--link SPEC] [--out DIR] [--json]\n"
+    "usage: l4kit demo [--seed N] [--tcp-link SPEC] [--tcp-bytes SIZE] [--count N]\n"
+    "                  [--link SPEC] [--out DIR] [--json]\n"
     "\n"
-    "A guided run in the emulator (virtual time, no root, no network): host A sends\n"
-    "numbered UDP datagrams to host B over an impaired link, B checks and echoes each\n"
-    "one back, and the demo prints what the link did and what the hosts saw.\n"
+    "A guided run in the emulator (virtual time, no root, no network).\n"
+    "Part 1, TCP: host A opens a connection to host B (three-way handshake, real ISNs),\n"
+    "sends data over a lossy link (each loss and its retransmission: fast retransmit or\n"
+    "timeout; the congestion window as it turns) and closes (FIN, ACK, FIN, ACK,\n"
+    "TIME_WAIT, CLOSED), printed as a timeline, with a pcap and a cwnd plot.\n"
+    "Part 2, UDP: A sends numbered UDP datagrams to B over an impaired link, B checks\n"
+    "and echoes each one back, and the demo prints what the link did and what the\n"
+    "hosts saw.\n"
     "\n"
-    "  --seed N      the emulator's random seed (default 1); same seed, same run\n"
-    "  --count N     datagrams to send (default 2000)\n"
-    "  --link SPEC   the link, both directions (default \"" DEMO_LINK "\")\n"
-    "  --out DIR     where to write " DEMO_PCAP " (default: the current directory)\n"
-    "  --json        one JSON object instead of the guided text\n";
+    "  --seed N          the emulator's random seed (default 1); same seed, same run\n"
+    "  --tcp-link SPEC   part 1's link, A -> B (default \"" DEMO_TCP_LINK "\");\n"
+    "                    B -> A gets the same rate and delay without loss\n"
+    "  --tcp-bytes SIZE  part 1's transfer (default 256K; K, M are 1024-based)\n"
+    "  --count N         part 2: datagrams to send (default 2000)\n"
+    "  --link SPEC       part 2's link, both directions (default \"" DEMO_LINK "\")\n"
+    "  --out DIR         where to write " DEMO_TCP_PCAP ", " DEMO_TCP_PLOT " and\n"
+    "                    " DEMO_PCAP " (default: the current directory)\n"
+    "  --json            one JSON object instead of the guided text\n";
 
 /* Ground truth for the checksum claim: which copies the link corrupted. */
 typedef struct demo_run {
@@ -135,7 +153,8 @@ static int demo_parse_u64(const char *s, uint64_t *out)
 int cmd_demo(int argc, char **argv)
 {
     uint64_t seed = 1, count = DEMO_COUNT;
-    const char *link_text = DEMO_LINK, *out_dir = ".";
+    const char *link_text = DEMO_LINK, *out_dir = ".", *tcp_link = DEMO_TCP_LINK;
+    uint64_t tcp_bytes = DEMO_TCP_BYTES;
     int json = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -146,7 +165,7 @@ int cmd_demo(int argc, char **argv)
         } else if (!strcmp(a, "--json")) {
             json = 1;
         } else if (!strcmp(a, "--seed") || !strcmp(a, "--count") || !strcmp(a, "--link") ||
-                   !strcmp(a, "--out")) {
+                   !strcmp(a, "--out") || !strcmp(a, "--tcp-link") || !strcmp(a, "--tcp-bytes")) {
             if (!val) {
                 fprintf(stderr, "l4kit demo: %s needs a value\n", a);
                 return 2;
@@ -163,6 +182,13 @@ int cmd_demo(int argc, char **argv)
             }
             if (!strcmp(a, "--link"))
                 link_text = val;
+            if (!strcmp(a, "--tcp-link"))
+                tcp_link = val;
+            if (!strcmp(a, "--tcp-bytes") &&
+                (simrun_parse_size(val, &tcp_bytes) || tcp_bytes < 1 || tcp_bytes > (64u << 20))) {
+                fprintf(stderr, "l4kit demo: --tcp-bytes '%s' must be a size from 1 to 64M\n", val);
+                return 2;
+            }
             if (!strcmp(a, "--out"))
                 out_dir = val;
         } else {
@@ -179,8 +205,27 @@ int cmd_demo(int argc, char **argv)
     char spec_text[512];
     if (l4_link_spec_format(&spec, spec_text, sizeof spec_text) < 0)
         snprintf(spec_text, sizeof spec_text, "%s", link_text);
-    char pcap_path[4096];
+    char pcap_path[4096], tcp_pcap[4096], tcp_plot[4096];
     snprintf(pcap_path, sizeof pcap_path, "%s/%s", out_dir, DEMO_PCAP);
+    snprintf(tcp_pcap, sizeof tcp_pcap, "%s/%s", out_dir, DEMO_TCP_PCAP);
+    snprintf(tcp_plot, sizeof tcp_plot, "%s/%s", out_dir, DEMO_TCP_PLOT);
+
+    /* Part 1: TCP (demo_tcp.c). */
+    demo_tcp tcp;
+    memset(&tcp, 0, sizeof tcp);
+    tcp.seed = seed;
+    tcp.link_text = tcp_link;
+    tcp.bytes = tcp_bytes;
+    tcp.pcap_path = tcp_pcap;
+    tcp.plot_path = tcp_plot;
+    int trc = demo_tcp_run(&tcp, err, sizeof err);
+    if (trc != 0) {
+        fprintf(stderr, "l4kit demo: %s\n", err);
+        demo_tcp_free(&tcp);
+        return trc;
+    }
+    if (!json)
+        demo_tcp_text(stdout, &tcp);
 
     /* Host A 10.0.0.1 --link-- host B 10.0.0.2; A sends one datagram per
      * millisecond (1028-byte packets, ~8.2 Mbit/s: under the default 10 Mbit/s
@@ -257,7 +302,9 @@ int cmd_demo(int argc, char **argv)
         all_ok &= checks[i].ok;
 
     if (json) {
-        printf("{\"stage\":1,\"seed\":%" PRIu64 ",\"link\":", seed);
+        printf("{\"stage\":2,\"seed\":%" PRIu64 ",\"tcp\":", seed);
+        demo_tcp_json(stdout, &tcp);
+        printf(",\"link\":");
         json_str(stdout, spec_text);
         printf(",\"count\":%" PRIu64 ",\"payload\":%d,\"sim_seconds\":%.6f,\"events\":%" PRIu64,
                count, DEMO_PAYLOAD, (double)end / 1e9, events);
@@ -277,10 +324,9 @@ int cmd_demo(int argc, char **argv)
             json_str(stdout, checks[i].what);
             printf(",\"ok\":%s}", checks[i].ok ? "true" : "false");
         }
-        printf("],\"ok\":%s}\n", all_ok ? "true" : "false");
+        printf("],\"ok\":%s}\n", all_ok && demo_tcp_ok(&tcp) ? "true" : "false");
     } else {
-        printf("l4kit demo, stage 1: UDP across an emulated, impaired link  (seed %" PRIu64 ")\n\n",
-               seed);
+        printf("part 2 — UDP across an emulated, impaired link  (seed %" PRIu64 ")\n\n", seed);
         printf("  host A 10.0.0.1  <==== link ====>  host B 10.0.0.2\n");
         printf("  link, each direction:  %s\n", spec_text[0] ? spec_text : "(ideal)");
         printf("  traffic: A sends %" PRIu64 " numbered UDP datagrams (%d bytes of payload, one "
@@ -340,13 +386,16 @@ int cmd_demo(int argc, char **argv)
                pcap_path);
         printf("  corrupted packets show up there as [bad IP checksum] / [bad UDP checksum].\n");
     }
-    rc = all_ok ? 0 : 1;
+    rc = all_ok && demo_tcp_ok(&tcp) ? 0 : 1;
     if (!all_ok)
         fprintf(stderr, "l4kit demo: a consistency check failed (see above)\n");
+    else if (!demo_tcp_ok(&tcp))
+        fprintf(stderr, "l4kit demo: the TCP transfer did not complete and verify\n");
 out:
     l4_sim_pcap_close(run.cap);
     l4_sim_del(sim);
     demo_prober_free(&a);
     demo_echo_free(&b);
+    demo_tcp_free(&tcp);
     return rc;
 }

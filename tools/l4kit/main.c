@@ -6,7 +6,9 @@
 
 const l4_cmd l4_cmds[] = {
     {"help", "list the subcommands", cmd_help},
-    {"demo", "a guided run of the emulator: UDP over an impaired link, with a pcap", cmd_demo},
+    {"demo", "a guided run: TCP handshake, losses and teardown, then UDP, in the emulator",
+     cmd_demo},
+    {"sim", "one scenario in the emulator: TCP or UDP flows over an impaired link", cmd_sim},
     {"ports", "port number ranges and service names", cmd_ports},
     {"dissect", "decode the packets of a pcap capture", cmd_dissect},
     {"netem", "real-time emulated link between two TUN devices (kernel traffic)", cmd_netem},

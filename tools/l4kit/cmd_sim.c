@@ -1,0 +1,237 @@
+/*
+ * tools/l4kit/cmd_sim.c — `l4kit sim`: one scenario in the emulator (the
+ * DESIGN.md contract). Parses the command line into a simrun_opts, runs the
+ * scenario (simrun_tcp.c / simrun_udp.c) and prints the result
+ * (simrun_report.c). Exit status: 0 when every flow completed and verified,
+ * 1 otherwise (or when an output file cannot be written), 2 on bad usage.
+ */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cc/cc.h"
+#include "cmd.h"
+#include "simrun.h"
+
+static const char sim_usage[] =
+    "usage: l4kit sim --proto tcp|udp [options]\n"
+    "\n"
+    "One scenario in the emulator, in virtual time: host A (10.0.0.1) sends to host B\n"
+    "(10.0.0.2) over one emulated link; --flows N runs N connections (or UDP sockets)\n"
+    "between that pair, all sharing the link. TCP flows send a checked byte pattern and\n"
+    "close (A ends through TIME_WAIT, 2 x 30 s of virtual time); UDP flows send paced,\n"
+    "numbered datagrams.\n"
+    "\n"
+    "  --proto tcp|udp     the transport (quic: not yet)\n"
+    "  --cc NAME           TCP congestion control (default reno; an unknown name lists them)\n"
+    "  --link SPEC         the A -> B direction, netem-like, e.g.\n"
+    "                      \"rate 100mbit delay 20ms jitter 1ms loss 1% loss-burst 3 reorder 1%\n"
+    "                       duplicate 0.1% corrupt 0.1% queue 100 ecn-threshold 20\"\n"
+    "                      (default \"rate 100mbit delay 20ms\")\n"
+    "  --link-back SPEC    the B -> A direction (default: the same as --link)\n"
+    "  --bytes SIZE        per flow (default 10M); suffixes K, M, G, T are 1024-based\n"
+    "                      (10M = 10485760 bytes), B or none = bytes\n"
+    "  --duration TIME     with --bytes: a time limit for the transfer (default 600s);\n"
+    "                      without --bytes: send for TIME, then close. Units ns, us, ms, s\n"
+    "  --flows N           1..1000 (default 1)\n"
+    "  --seed N            the emulator's and the hosts' seed (default 1): same seed, same run\n"
+    "  --rate RATE         UDP, per flow, e.g. 8mbit (default 80% of the link rate shared\n"
+    "                      by the flows; 100mbit total on an unlimited link)\n"
+    "  --payload N         UDP datagram payload bytes, 13..1472 (default 1200)\n"
+    "  --ecn               TCP: negotiate ECN (RFC 3168); with the link's ecn-threshold,\n"
+    "                      queues mark CE instead of dropping\n"
+    "  --buf SIZE          TCP send and receive buffer per connection (default: twice the\n"
+    "                      bandwidth-delay product of the link, at least 256K)\n"
+    "  --pcap FILE         capture at host A: what A sends (also what the link then loses;\n"
+    "                      a copy the link corrupts is recorded corrupted) and what reaches A;\n"
+    "                      virtual timestamps\n"
+    "  --csv FILE          TCP: the senders' per-event series (time_s, flow, state, cwnd,\n"
+    "                      ssthresh, srtt_ms, rto_ms, in_flight, rwnd, retransmits, ...)\n"
+    "  --plot FILE.svg     TCP: cwnd and ssthresh over time per flow, as SVG\n"
+    "  --json              one JSON object instead of the text summary\n"
+    "\n"
+    "Exit status: 0 when every flow completed (TCP: both sides CLOSED) and every byte\n"
+    "arrived exactly once, in order, unaltered; 1 otherwise; 2 on bad usage.\n";
+
+__attribute__((format(printf, 1, 2))) static int sim_bad(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("l4kit sim: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    return 2;
+}
+
+static int sim_parse_uint(const char *s, uint64_t *out)
+{
+    if (!s || *s < '0' || *s > '9')
+        return -1;
+    char *end = NULL;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (*end)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static void sim_cc_list(char *buf, size_t cap)
+{
+    size_t off = 0;
+    buf[0] = 0;
+    for (size_t i = 0; l4_cc_name_at(i) && off < cap; i++) {
+        int w = snprintf(buf + off, cap - off, "%s%s", i ? ", " : "", l4_cc_name_at(i));
+        if (w < 0)
+            break;
+        off += (size_t)w;
+    }
+}
+
+int cmd_sim(int argc, char **argv)
+{
+    simrun_opts o;
+    memset(&o, 0, sizeof o);
+    o.cc = "reno";
+    o.flows = 1;
+    o.seed = 1;
+    o.payload = 1200;
+    const char *link = "rate 100mbit delay 20ms", *link_back = NULL, *proto = NULL;
+    const char *rate = NULL;
+    int json = 0, bytes_set = 0;
+    uint64_t bufsize = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            fputs(sim_usage, stdout);
+            return 0;
+        }
+        if (!strcmp(a, "--json")) {
+            json = 1;
+            continue;
+        }
+        if (!strcmp(a, "--ecn")) {
+            o.ecn = 1;
+            continue;
+        }
+        static const char *const with_value[] = {
+            "--proto", "--cc",   "--link",    "--link-back", "--bytes", "--duration", "--flows",
+            "--seed",  "--rate", "--payload", "--buf",       "--pcap",  "--csv",      "--plot",
+        };
+        int known = 0;
+        for (size_t k = 0; k < sizeof with_value / sizeof with_value[0]; k++)
+            known |= !strcmp(a, with_value[k]);
+        if (!known)
+            return sim_bad("unknown argument '%s' (try --help)", a);
+        if (i + 1 >= argc)
+            return sim_bad("%s needs a value", a);
+        const char *v = argv[++i];
+        uint64_t u = 0;
+        if (!strcmp(a, "--proto")) {
+            proto = v;
+        } else if (!strcmp(a, "--cc")) {
+            o.cc = v;
+        } else if (!strcmp(a, "--link")) {
+            link = v;
+        } else if (!strcmp(a, "--link-back")) {
+            link_back = v;
+        } else if (!strcmp(a, "--bytes")) {
+            if (simrun_parse_size(v, &o.bytes) || o.bytes == 0)
+                return sim_bad("--bytes '%s' is not a size (e.g. 100K, 10M, 1G; 1024-based)", v);
+            bytes_set = 1;
+        } else if (!strcmp(a, "--duration")) {
+            if (simrun_parse_time(v, &o.duration) || o.duration == 0)
+                return sim_bad("--duration '%s' is not a time (e.g. 500ms, 60s)", v);
+        } else if (!strcmp(a, "--flows")) {
+            if (sim_parse_uint(v, &u) || u < 1 || u > SIMRUN_MAX_FLOWS)
+                return sim_bad("--flows '%s' must be 1..1000", v);
+            o.flows = (int)u;
+        } else if (!strcmp(a, "--seed")) {
+            if (sim_parse_uint(v, &o.seed))
+                return sim_bad("--seed '%s' is not a number", v);
+        } else if (!strcmp(a, "--rate")) {
+            rate = v;
+        } else if (!strcmp(a, "--payload")) {
+            if (sim_parse_uint(v, &u) || u < 13 || u > 1472)
+                return sim_bad("--payload '%s' must be 13..1472 bytes", v);
+            o.payload = (uint32_t)u;
+        } else if (!strcmp(a, "--buf")) {
+            if (simrun_parse_size(v, &bufsize) || bufsize < 4096 || bufsize > (1u << 30))
+                return sim_bad("--buf '%s' must be a size from 4K to 1G", v);
+        } else if (!strcmp(a, "--pcap")) {
+            o.pcap = v;
+        } else if (!strcmp(a, "--csv")) {
+            o.csv = v;
+        } else if (!strcmp(a, "--plot")) {
+            o.plot = v;
+        }
+    }
+    if (!proto)
+        return sim_bad("--proto tcp|udp is required (try --help)");
+    if (!strcmp(proto, "tcp"))
+        o.proto = SIMRUN_TCP;
+    else if (!strcmp(proto, "udp"))
+        o.proto = SIMRUN_UDP;
+    else if (!strcmp(proto, "quic"))
+        return sim_bad("--proto quic is not available in the emulator yet");
+    else
+        return sim_bad("--proto '%s' is not tcp or udp", proto);
+    if (o.proto == SIMRUN_TCP && !l4_cc_find(o.cc)) {
+        char names[256];
+        sim_cc_list(names, sizeof names);
+        return sim_bad("unknown congestion control '%s' (registered: %s)", o.cc, names);
+    }
+    if (o.proto == SIMRUN_UDP && o.ecn)
+        return sim_bad("--ecn is for TCP");
+    if (o.proto == SIMRUN_UDP && (o.csv || o.plot))
+        return sim_bad("%s is for TCP (the congestion window series)", o.csv ? "--csv" : "--plot");
+    char err[256];
+    if (l4_link_spec_parse(&o.fwd, link, err, sizeof err))
+        return sim_bad("--link: %s", err);
+    if (l4_link_spec_parse(&o.back, link_back ? link_back : link, err, sizeof err))
+        return sim_bad("--link-back: %s", err);
+    if (!bytes_set && !o.duration)
+        o.bytes = 10u << 20;
+    if (rate) {
+        char spec_text[128];
+        l4_link_spec rs;
+        snprintf(spec_text, sizeof spec_text, "rate %s", rate);
+        if (l4_link_spec_parse(&rs, spec_text, err, sizeof err) || rs.rate_bps == 0)
+            return sim_bad("--rate '%s' is not a rate (e.g. 8mbit)", rate);
+        o.rate_bps = rs.rate_bps;
+    } else {
+        uint64_t total = o.fwd.rate_bps ? o.fwd.rate_bps / 10 * 8 : 100000000u;
+        o.rate_bps = total / (uint64_t)o.flows;
+        if (o.rate_bps == 0)
+            o.rate_bps = 1;
+    }
+    if (!bufsize) {
+        /* twice the bandwidth-delay product (both delays + the queue's serialization) */
+        double rtt = (double)(o.fwd.delay + o.back.delay) / 1e9;
+        double bdp = o.fwd.rate_bps ? (double)o.fwd.rate_bps / 8 * rtt : 0;
+        double want = 2 * bdp;
+        bufsize = 256 * 1024;
+        while ((double)bufsize < want && bufsize < (64u << 20))
+            bufsize *= 2;
+    }
+    o.bufsize = (uint32_t)bufsize;
+
+    simrun_result r;
+    int rc = o.proto == SIMRUN_TCP ? simrun_tcp(&o, NULL, &r) : simrun_udp(&o, &r);
+    if (rc != 0) {
+        fprintf(stderr, "l4kit sim: %s\n", r.error);
+        simrun_result_free(&r);
+        return 1;
+    }
+    if (json)
+        simrun_report_json(stdout, &o, &r);
+    else
+        simrun_report_text(stdout, &o, &r);
+    int ok = r.nflows > 0;
+    for (int i = 0; i < r.nflows; i++)
+        ok &= simrun_flow_ok(&o, &r.flows[i]);
+    simrun_result_free(&r);
+    return ok ? 0 : 1;
+}

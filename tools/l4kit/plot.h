@@ -1,0 +1,50 @@
+/*
+ * tools/l4kit/plot.h — line plots written directly as SVG (the project's one
+ * plotting choice: no cairo, no other library). One plot: a title, x and y
+ * axes with "nice" ticks (1, 2, 5 x 10^k) and labels, any number of series
+ * drawn as polylines (optionally as steps and dashed) and a legend.
+ *
+ * A point whose y is NaN breaks its line (e.g. ssthresh before it is set).
+ * Series with many points are thinned per pixel column (first, min, max and
+ * last point of each column are kept), so files stay small and the drawn
+ * shape is the same.
+ */
+#ifndef L4_TOOLS_PLOT_H
+#define L4_TOOLS_PLOT_H
+
+#include <stddef.h>
+
+typedef struct plot_series {
+    const char *name; /* legend text */
+    const double *x;  /* n values, ascending */
+    const double *y;  /* n values; NaN = no value here */
+    size_t n;
+    int step; /* draw as a step function (value holds until the next point) */
+    int dashed;
+    int color; /* index into the palette; -1: by position */
+} plot_series;
+
+typedef struct plot_spec {
+    const char *title;
+    const char *xlabel, *ylabel;
+    const plot_series *series;
+    size_t nseries;
+    double xmin, xmax; /* xmin >= xmax: from the data */
+    double ymin, ymax; /* ymin >= ymax: 0 .. the data's maximum */
+    int width, height; /* pixels; 0: 960 x 540 */
+} plot_spec;
+
+/**
+ * Writes the plot to `path` as a standalone SVG 1.1 document. Text is
+ * XML-escaped. Returns 0, or -1 with a one-line reason in `err` (`errcap`
+ * bytes) when the file cannot be written.
+ */
+int plot_svg_write(const char *path, const plot_spec *p, char *err, size_t errcap);
+
+/**
+ * The tick step for a range of `span` with about `target` ticks: 1, 2 or 5
+ * times a power of ten. Returns 1 for a span <= 0.
+ */
+double plot_nice_step(double span, int target);
+
+#endif

@@ -1,0 +1,196 @@
+/*
+ * tools/l4kit/simrun.h — one `l4kit sim` scenario: the topology, the flows,
+ * the run in virtual time and what it measured.
+ *
+ * Topology: a sender host A (10.0.0.1) and a receiver host B (10.0.0.2)
+ * joined by one emulated link; A->B follows `fwd`, B->A (the ACK path)
+ * follows `back`. `--flows N` opens N connections (TCP) or N sockets (UDP)
+ * between that one pair, so all flows share the link's queue: the link is
+ * the bottleneck they compete for.
+ *
+ * TCP: each flow connects from an ephemeral port of A to B:5001, sends its
+ * bytes (a pattern keyed by the flow number and the byte offset), then shuts
+ * down its side; B reads and checks every byte, and at end of stream shuts
+ * down too. Neither side calls close before its connection reached CLOSED,
+ * so the final state and counters stay readable: the active closer (A)
+ * passes through TIME_WAIT (2 x MSL, 60 s of virtual time by default).
+ *
+ * UDP: each flow sends numbered datagrams (flow, sequence number, then a
+ * pattern) at `rate_bps` to B:5001, for the bytes or the duration; B checks
+ * each one it receives.
+ */
+#ifndef L4_TOOLS_SIMRUN_H
+#define L4_TOOLS_SIMRUN_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "sim/sim.h"
+#include "tcp/conn.h"
+#include "util/time.h"
+
+#define SIMRUN_TCP 1
+#define SIMRUN_UDP 2
+
+#define SIMRUN_MAX_FLOWS 1000
+#define SIMRUN_PORT      5001
+
+/** What the command line asked for (cmd_sim.c fills it). */
+typedef struct simrun_opts {
+    int proto;         /* SIMRUN_TCP / SIMRUN_UDP */
+    const char *cc;    /* congestion control name (TCP) */
+    l4_link_spec fwd;  /* A -> B */
+    l4_link_spec back; /* B -> A */
+    uint64_t bytes;    /* per flow; 0 = send for `duration` */
+    int flows;         /* 1..SIMRUN_MAX_FLOWS */
+    uint64_t seed;
+    l4_time duration;    /* bytes > 0: a time limit (0 = 600 s); bytes == 0: how long to send */
+    uint64_t rate_bps;   /* UDP: per flow */
+    uint32_t payload;    /* UDP: datagram payload bytes */
+    uint32_t bufsize;    /* TCP send and receive buffers per connection */
+    l4_time close_delay; /* TCP: B shuts down this long after reading the end of stream */
+    int ecn;             /* TCP: negotiate ECN (RFC 3168) on every connection */
+    const char *pcap, *csv, *plot;
+} simrun_opts;
+
+/** One TCP sample: the sender's connection right after an event changed it. */
+typedef struct simrun_sample {
+    l4_time t;
+    int flow;
+    const l4_tcp_info *info;
+} simrun_sample;
+
+/**
+ * Optional observers (the demo's timeline): `tap` sees every link event
+ * (as l4_sim_set_tap; it runs before the pcap writer), `sample` every
+ * recorded sender sample. Both may be NULL.
+ */
+typedef struct simrun_hooks {
+    l4_sim_tap_fn tap;
+    void (*sample)(void *user, const simrun_sample *s);
+    void *user;
+} simrun_hooks;
+
+/** What one flow did. */
+typedef struct simrun_flow {
+    uint16_t sport;         /* A's port */
+    uint64_t requested;     /* bytes the sender's application wrote (= --bytes in bytes mode) */
+    uint64_t delivered;     /* bytes B's application read, in order */
+    int bad;                /* a byte differed from the pattern (TCP), or a datagram (UDP) */
+    int eof;                /* TCP: B saw the end of stream */
+    int snd_err, rcv_err;   /* socket errors (L4_E*), 0 when none */
+    l4_tcp_state snd_state; /* TCP final states */
+    l4_tcp_state rcv_state;
+    l4_time start, last_byte;       /* connect time; when the last byte reached B's application */
+    l4_tcp_info snd_info, rcv_info; /* TCP: final counters of each side */
+    /* UDP */
+    uint64_t dgrams_sent, dgrams_rcvd, dgrams_unique, dgrams_dup, dgrams_late;
+    uint64_t next_seq; /* the next in-order sequence number B expects */
+    int out_of_order;
+} simrun_flow;
+
+/** The result of a run. */
+typedef struct simrun_result {
+    int nflows;
+    simrun_flow *flows;
+    l4_link_stats fwd, back;
+    l4_time end;          /* virtual time when the run ended */
+    l4_time transfer_end; /* when the last byte of any flow reached B's application */
+    uint64_t events;
+    uint64_t pcap_records;
+    uint64_t samples; /* CSV rows */
+    int timed_out;    /* the time limit stopped the run */
+    char error[1024]; /* set when the run could not be set up (exit 1) */
+} simrun_result;
+
+/**
+ * Runs the scenario `o` and fills `*r` (free with simrun_result_free).
+ * Writes o->pcap / o->csv / o->plot when set. Returns 0 when the run took
+ * place (whatever its outcome), -1 when it could not be set up or an output
+ * file could not be written (reason in r->error).
+ */
+int simrun_tcp(const simrun_opts *o, const simrun_hooks *hooks, simrun_result *r);
+int simrun_udp(const simrun_opts *o, simrun_result *r);
+
+void simrun_result_free(simrun_result *r);
+
+/*
+ * The data pattern: byte `offset` of flow `flow`'s stream is base(x) with
+ * x = (offset + flow * 4099) mod 128 KiB and base(x) = x*131 + (x>>9)*7 + 0x5a
+ * (mod 256). Any lost, duplicated, reordered or altered byte shows up unless
+ * the error shifts data by an exact multiple of 128 KiB (and the byte counts
+ * must match as well). Periodic, so a table of 128 KiB + a chunk serves every
+ * flow without copying.
+ */
+#define SIMRUN_PATTERN_PERIOD (128u * 1024u)
+
+static inline uint32_t simrun_pattern_index(int flow, uint64_t offset)
+{
+    return (uint32_t)((offset + (uint64_t)flow * 4099u) % SIMRUN_PATTERN_PERIOD);
+}
+
+static inline uint8_t simrun_pattern_base(uint32_t x)
+{
+    return (uint8_t)((x * 131u + (x >> 9) * 7u + 0x5au) & 0xffu);
+}
+
+/** The pattern byte at `offset` of flow `flow`'s stream. */
+static inline uint8_t simrun_byte(int flow, uint64_t offset)
+{
+    return simrun_pattern_base(simrun_pattern_index(flow, offset));
+}
+
+/** Nonzero when flow `f` completed and its data verified (see simrun_report.c). */
+int simrun_flow_ok(const simrun_opts *o, const simrun_flow *f);
+
+/** Every byte exactly once, in order, unaltered. */
+int simrun_flow_verified(const simrun_opts *o, const simrun_flow *f);
+
+/** Aggregates. */
+uint64_t simrun_bytes_requested(const simrun_result *r);
+uint64_t simrun_bytes_delivered(const simrun_result *r);
+double simrun_goodput_mbps(const simrun_result *r);
+
+/** Prints the run as one JSON object (and a newline) / a readable summary. */
+void simrun_report_json(FILE *f, const simrun_opts *o, const simrun_result *r);
+void simrun_report_text(FILE *f, const simrun_opts *o, const simrun_result *r);
+
+/* ---- the trace (--csv, --plot) ------------------------------------------ */
+
+typedef struct simrun_trace simrun_trace;
+
+/**
+ * Opens the trace: a CSV file at `csv` (NULL: none) and, when `keep_points`,
+ * points kept in memory for the plot. Returns NULL with a reason in `err`.
+ */
+simrun_trace *simrun_trace_open(const char *csv, int keep_points, char *err, size_t errcap);
+
+/** Records one sample (a CSV row; a plot point). */
+void simrun_trace_add(simrun_trace *t, const simrun_sample *s);
+
+/** Rows written. */
+uint64_t simrun_trace_rows(const simrun_trace *t);
+
+/**
+ * Writes the cwnd/ssthresh plot to `svg` (`title` on top). Returns 0 or -1
+ * with a reason in `err`.
+ */
+int simrun_trace_plot(const simrun_trace *t, const char *svg, const char *title, char *err,
+                      size_t errcap);
+
+/** Closes the CSV and frees the trace (NULL ok). Returns 0, or -1 when a write failed. */
+int simrun_trace_close(simrun_trace *t);
+
+/* ---- parsing ------------------------------------------------------------ */
+
+/**
+ * Parses a size: digits with an optional suffix K, M, G, T (1024-based;
+ * also KB/KiB/MB/MiB/GB/GiB, any case) or B. Returns 0 or -1.
+ */
+int simrun_parse_size(const char *s, uint64_t *out);
+
+/** Parses a time with its unit: ns, us, ms, s (fractions allowed; "0" alone ok). 0 or -1. */
+int simrun_parse_time(const char *s, l4_time *out);
+
+#endif

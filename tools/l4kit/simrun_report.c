@@ -1,0 +1,272 @@
+/* tools/l4kit/simrun_report.c — what `l4kit sim` prints: the verdicts, one JSON object, or text. */
+#include <inttypes.h>
+
+#include "host/host.h"
+#include "json.h"
+#include "simrun.h"
+
+int simrun_flow_verified(const simrun_opts *o, const simrun_flow *f)
+{
+    if (f->bad || f->delivered != f->requested || (o->bytes && f->requested != o->bytes))
+        return 0;
+    if (o->proto == SIMRUN_TCP)
+        return f->eof && !f->rcv_err;
+    return f->dgrams_unique == f->dgrams_sent && !f->dgrams_dup && !f->out_of_order;
+}
+
+int simrun_flow_ok(const simrun_opts *o, const simrun_flow *f)
+{
+    if (!simrun_flow_verified(o, f) || f->snd_err || f->rcv_err)
+        return 0;
+    if (o->proto == SIMRUN_TCP)
+        return f->snd_state == L4_TCP_CLOSED && f->rcv_state == L4_TCP_CLOSED;
+    return 1;
+}
+
+uint64_t simrun_bytes_requested(const simrun_result *r)
+{
+    uint64_t s = 0;
+    for (int i = 0; i < r->nflows; i++)
+        s += r->flows[i].requested;
+    return s;
+}
+
+uint64_t simrun_bytes_delivered(const simrun_result *r)
+{
+    uint64_t s = 0;
+    for (int i = 0; i < r->nflows; i++)
+        s += r->flows[i].delivered;
+    return s;
+}
+
+/* Over the transfer: from the start (t = 0) to the last byte any receiver read. */
+double simrun_goodput_mbps(const simrun_result *r)
+{
+    if (!r->transfer_end)
+        return 0;
+    return (double)simrun_bytes_delivered(r) * 8 / ((double)r->transfer_end / 1e9) / 1e6;
+}
+
+static double flow_goodput(const simrun_flow *f)
+{
+    return f->last_byte > f->start
+               ? (double)f->delivered * 8 / ((double)(f->last_byte - f->start) / 1e9) / 1e6
+               : 0;
+}
+
+static uint64_t report_retransmits(const simrun_result *r)
+{
+    uint64_t s = 0;
+    for (int i = 0; i < r->nflows; i++)
+        s += r->flows[i].snd_info.retransmits + r->flows[i].rcv_info.retransmits;
+    return s;
+}
+
+static double report_srtt_ms(const simrun_result *r)
+{
+    double s = 0;
+    for (int i = 0; i < r->nflows; i++)
+        s += (double)r->flows[i].snd_info.srtt / 1e6;
+    return r->nflows ? s / r->nflows : 0;
+}
+
+static int report_all_ok(const simrun_opts *o, const simrun_result *r, int verified_only)
+{
+    for (int i = 0; i < r->nflows; i++)
+        if (verified_only ? !simrun_flow_verified(o, &r->flows[i])
+                          : !simrun_flow_ok(o, &r->flows[i]))
+            return 0;
+    return r->nflows > 0;
+}
+
+static void json_link(FILE *f, const l4_link_spec *spec, const l4_link_stats *s)
+{
+    char text[256];
+    if (l4_link_spec_format(spec, text, sizeof text) < 0)
+        text[0] = 0;
+    fputs("{\"spec\":", f);
+    json_str(f, text);
+    fprintf(f,
+            ",\"offered\":%" PRIu64 ",\"sent\":%" PRIu64 ",\"delivered\":%" PRIu64
+            ",\"dropped\":%" PRIu64 ",\"marked\":%" PRIu64 ",\"dropped_loss\":%" PRIu64
+            ",\"dropped_queue\":%" PRIu64 ",\"corrupted\":%" PRIu64 ",\"duplicated\":%" PRIu64
+            ",\"reordered\":%" PRIu64 ",\"offered_bytes\":%" PRIu64 ",\"sent_bytes\":%" PRIu64
+            ",\"delivered_bytes\":%" PRIu64 ",\"queue_hwm_pkts\":%" PRIu64
+            ",\"queue_hwm_bytes\":%" PRIu64 "}",
+            s->offered_pkts, s->sent_pkts, s->delivered_pkts, s->dropped_loss + s->dropped_queue,
+            s->ce_marked, s->dropped_loss, s->dropped_queue, s->corrupted, s->duplicated,
+            s->reordered, s->offered_bytes, s->sent_bytes, s->delivered_bytes, s->queue_hwm_pkts,
+            s->queue_hwm_bytes);
+}
+
+static void json_err(FILE *f, int err)
+{
+    if (err)
+        json_str(f, l4_host_strerror(err));
+    else
+        fputs("null", f);
+}
+
+void simrun_report_json(FILE *f, const simrun_opts *o, const simrun_result *r)
+{
+    int tcp = o->proto == SIMRUN_TCP;
+    fprintf(f, "{\"proto\":\"%s\",\"cc\":", tcp ? "tcp" : "udp");
+    json_str(f, tcp ? o->cc : NULL);
+    fprintf(f, ",\"seed\":%" PRIu64 ",\"nflows\":%d", o->seed, r->nflows);
+    if (tcp)
+        fprintf(f, ",\"ecn\":%s", o->ecn ? "true" : "false");
+    fprintf(f, ",\"bytes_requested\":%" PRIu64 ",\"bytes_delivered\":%" PRIu64,
+            simrun_bytes_requested(r), simrun_bytes_delivered(r));
+    fprintf(f, ",\"verified\":%s,\"completed\":%s", report_all_ok(o, r, 1) ? "true" : "false",
+            report_all_ok(o, r, 0) ? "true" : "false");
+    fprintf(f, ",\"sim_seconds\":%.9f,\"transfer_seconds\":%.9f,\"goodput_mbps\":%.3f",
+            (double)r->end / 1e9, (double)r->transfer_end / 1e9, simrun_goodput_mbps(r));
+    if (tcp) {
+        uint64_t rto = 0, fr = 0;
+        for (int i = 0; i < r->nflows; i++) {
+            rto += r->flows[i].snd_info.rto_expiries;
+            fr += r->flows[i].snd_info.fast_retransmits;
+        }
+        fprintf(f,
+                ",\"retransmits\":%" PRIu64 ",\"rto_expiries\":%" PRIu64
+                ",\"fast_retransmits\":%" PRIu64 ",\"srtt_ms\":%.3f",
+                report_retransmits(r), rto, fr, report_srtt_ms(r));
+    } else {
+        fputs(",\"retransmits\":0,\"srtt_ms\":null", f);
+        fprintf(f, ",\"rate_bps\":%" PRIu64 ",\"payload\":%u", o->rate_bps, o->payload);
+    }
+    fprintf(f, ",\"timed_out\":%s,\"events\":%" PRIu64, r->timed_out ? "true" : "false", r->events);
+    fputs(",\"link\":{\"forward\":", f);
+    json_link(f, &o->fwd, &r->fwd);
+    fputs(",\"back\":", f);
+    json_link(f, &o->back, &r->back);
+    fputs("},\"pcap\":", f);
+    json_str(f, o->pcap);
+    fprintf(f, ",\"pcap_packets\":%" PRIu64 ",\"csv\":", r->pcap_records);
+    json_str(f, o->csv);
+    fprintf(f, ",\"csv_rows\":%" PRIu64 ",\"plot\":", r->samples);
+    json_str(f, o->plot);
+    fputs(",\"flows\":[", f);
+    for (int i = 0; i < r->nflows; i++) {
+        const simrun_flow *fl = &r->flows[i];
+        fprintf(f,
+                "%s{\"flow\":%d,\"sport\":%u,\"bytes_requested\":%" PRIu64
+                ",\"bytes_delivered\":%" PRIu64 ",\"verified\":%s,\"completed\":%s"
+                ",\"goodput_mbps\":%.3f",
+                i ? "," : "", i, fl->sport, fl->requested, fl->delivered,
+                simrun_flow_verified(o, fl) ? "true" : "false",
+                simrun_flow_ok(o, fl) ? "true" : "false", flow_goodput(fl));
+        if (tcp) {
+            fprintf(f, ",\"final_state\":{\"sender\":\"%s\",\"receiver\":\"%s\"}",
+                    l4_tcp_state_name(fl->snd_state), l4_tcp_state_name(fl->rcv_state));
+            const l4_tcp_info *s = &fl->snd_info;
+            fprintf(f,
+                    ",\"retransmits\":%" PRIu64 ",\"rto_expiries\":%" PRIu64
+                    ",\"fast_retransmits\":%" PRIu64 ",\"srtt_ms\":%.3f,\"segs_out\":%" PRIu64
+                    ",\"bytes_retrans\":%" PRIu64 ",\"iss\":%" PRIu32 ",\"irs\":%" PRIu32,
+                    s->retransmits, s->rto_expiries, s->fast_retransmits, (double)s->srtt / 1e6,
+                    s->segs_out, s->bytes_retrans, s->iss, s->irs);
+            fprintf(f, ",\"ecn\":%s,\"ce_received\":%" PRIu64 ",\"ecn_reductions\":%" PRIu64,
+                    s->ecn_ok ? "true" : "false", fl->rcv_info.ce_received, s->ecn_reductions);
+        } else {
+            fprintf(
+                f,
+                ",\"final_state\":null,\"datagrams_sent\":%" PRIu64
+                ",\"datagrams_received\":%" PRIu64 ",\"datagrams_unique\":%" PRIu64
+                ",\"duplicates\":%" PRIu64 ",\"late\":%" PRIu64 ",\"lost\":%" PRIu64 ",\"bad\":%s",
+                fl->dgrams_sent, fl->dgrams_rcvd, fl->dgrams_unique, fl->dgrams_dup,
+                fl->dgrams_late, fl->dgrams_sent - fl->dgrams_unique, fl->bad ? "true" : "false");
+        }
+        fputs(",\"sender_error\":", f);
+        json_err(f, fl->snd_err);
+        fputs(",\"receiver_error\":", f);
+        json_err(f, fl->rcv_err);
+        fputc('}', f);
+    }
+    fputs("]}\n", f);
+}
+
+static void text_link(FILE *f, const char *name, const l4_link_spec *spec, const l4_link_stats *s)
+{
+    char text[256];
+    if (l4_link_spec_format(spec, text, sizeof text) < 0)
+        text[0] = 0;
+    fprintf(f, "  %-8s %s\n", name, text[0] ? text : "(ideal link)");
+    fprintf(f,
+            "           sent %" PRIu64 ", delivered %" PRIu64 ", lost %" PRIu64
+            ", queue drops %" PRIu64 ", CE-marked %" PRIu64 ", corrupted %" PRIu64
+            ", duplicated %" PRIu64 ", reordered %" PRIu64 ", most queued %" PRIu64 " pkts\n",
+            s->sent_pkts, s->delivered_pkts, s->dropped_loss, s->dropped_queue, s->ce_marked,
+            s->corrupted, s->duplicated, s->reordered, s->queue_hwm_pkts);
+}
+
+void simrun_report_text(FILE *f, const simrun_opts *o, const simrun_result *r)
+{
+    int tcp = o->proto == SIMRUN_TCP;
+    fprintf(f, "l4kit sim: %s%s%s, %d flow%s, seed %" PRIu64 "\n", tcp ? "TCP" : "UDP",
+            tcp ? " with " : "", tcp ? o->cc : "", r->nflows, r->nflows == 1 ? "" : "s", o->seed);
+    fprintf(f, "  host A 10.0.0.1 (sender) ==== link ====> host B 10.0.0.2:%d (receiver)\n",
+            SIMRUN_PORT);
+    text_link(f, "A -> B", &o->fwd, &r->fwd);
+    text_link(f, "B -> A", &o->back, &r->back);
+    uint64_t req = simrun_bytes_requested(r), del = simrun_bytes_delivered(r);
+    fprintf(f,
+            "\n  delivered %" PRIu64 " of %" PRIu64 " bytes (%.2f MiB) in %.3f s: %.3f Mbit/s"
+            " goodput\n",
+            del, req, (double)req / 1048576.0, (double)r->transfer_end / 1e9,
+            simrun_goodput_mbps(r));
+    if (!r->transfer_end && del)
+        fprintf(f, "  (no virtual time passed: the link has no rate limit and no delay)\n");
+    if (tcp)
+        fprintf(f, "  retransmitted segments %" PRIu64 ", mean final srtt %.3f ms\n",
+                report_retransmits(r), report_srtt_ms(r));
+    fprintf(f, "  virtual time %.3f s%s, %" PRIu64 " emulator events\n", (double)r->end / 1e9,
+            tcp ? " (the active closer waits 2 MSL in TIME_WAIT)" : "", r->events);
+    int shown = r->nflows < 20 ? r->nflows : 20;
+    for (int i = 0; i < shown; i++) {
+        const simrun_flow *fl = &r->flows[i];
+        fprintf(f, "  flow %d (port %u): %" PRIu64 "/%" PRIu64 " bytes, %.3f Mbit/s", i, fl->sport,
+                fl->delivered, fl->requested, flow_goodput(fl));
+        if (tcp)
+            fprintf(f,
+                    ", %" PRIu64 " retransmits (%" PRIu64 " fast, %" PRIu64
+                    " timeouts), srtt %.3f ms, final states %s / %s",
+                    fl->snd_info.retransmits, fl->snd_info.fast_retransmits,
+                    fl->snd_info.rto_expiries, (double)fl->snd_info.srtt / 1e6,
+                    l4_tcp_state_name(fl->snd_state), l4_tcp_state_name(fl->rcv_state));
+        else
+            fprintf(f,
+                    ", datagrams sent %" PRIu64 ", received %" PRIu64 " (lost %" PRIu64
+                    ", duplicates %" PRIu64 ", late %" PRIu64 ")",
+                    fl->dgrams_sent, fl->dgrams_rcvd, fl->dgrams_sent - fl->dgrams_unique,
+                    fl->dgrams_dup, fl->dgrams_late);
+        fprintf(f, "%s%s%s\n", simrun_flow_verified(o, fl) ? ", verified" : ", NOT verified",
+                fl->snd_err ? ", sender error: " : "",
+                fl->snd_err ? l4_host_strerror(fl->snd_err) : "");
+        if (fl->rcv_err)
+            fprintf(f, "    receiver error: %s\n", l4_host_strerror(fl->rcv_err));
+    }
+    if (shown < r->nflows)
+        fprintf(f, "  ... and %d more flows (--json lists them all)\n", r->nflows - shown);
+    if (!tcp) {
+        uint64_t lost = 0;
+        for (int i = 0; i < r->nflows; i++)
+            lost += r->flows[i].dgrams_sent - r->flows[i].dgrams_unique;
+        if (lost)
+            fprintf(f, "  UDP does not retransmit: the %" PRIu64 " datagrams lost stay lost\n",
+                    lost);
+    }
+    if (r->timed_out)
+        fprintf(f, "  the time limit (--duration) stopped the run before every flow finished\n");
+    if (o->pcap)
+        fprintf(f, "  capture (at host A): %s, %" PRIu64 " packets\n", o->pcap, r->pcap_records);
+    if (o->csv)
+        fprintf(f, "  series: %s, %" PRIu64 " rows\n", o->csv, r->samples);
+    if (o->plot)
+        fprintf(f, "  plot: %s\n", o->plot);
+    int ok = report_all_ok(o, r, 0);
+    fprintf(f, "  result: %s\n",
+            ok ? (tcp ? "every flow delivered every byte exactly once, in order, and closed"
+                      : "every datagram arrived exactly once, in order, unaltered")
+               : "NOT every flow completed and verified");
+}
