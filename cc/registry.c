@@ -3,10 +3,12 @@
 #include <string.h>
 
 #include "cc/cc.h"
+#include "cc/cubic.h"
 #include "cc/reno.h"
 
 static const l4_cc_ops *const cc_registry[] = {
     &l4_cc_reno,
+    &l4_cc_cubic,
 };
 
 #define CC_COUNT (sizeof cc_registry / sizeof cc_registry[0])
