@@ -67,6 +67,12 @@ struct l4_tcp_conn {
     uint8_t ece_pending;  /* receiver: echo ECE until the peer's CWR */
     uint8_t cwr_pending;  /* sender: set CWR on the next new data segment */
     uint32_t ecn_recover; /* sender: no second cwnd cut before this is acked */
+    /* RFC 8257 §3.2 per-packet CE echo (the algorithm has L4_CC_F_ECN_BYTES):
+       ece_pending follows the CE state of the last data segment; a state
+       change first acknowledges the earlier data with the old state. */
+    uint8_t ecn_bytes;
+    uint8_t pre_ack_pending, pre_ack_ece;
+    uint32_t pre_ack_seq;
     uint32_t ts_recent;
     l4_time ts_recent_age;
     uint32_t ts_offset;
@@ -144,6 +150,12 @@ int l4_tcp_sack_is_lost(const l4_tcp_conn *c, uint32_t seq);
 uint64_t l4_tcp_sack_pipe(const l4_tcp_conn *c);
 /* Next sequence to retransmit under RFC 6675 NextSeg rule 1, with *len; 0 if none. */
 int l4_tcp_sack_next_lost(const l4_tcp_conn *c, uint32_t *seq, uint32_t *len);
+
+/* ECN wanted: by the settings or by the congestion-control algorithm. */
+static inline int l4_tcp_ecn_wanted(const l4_tcp_conn *c)
+{
+    return c->set.ecn || (l4_cc_flags(c->cc) & L4_CC_F_ECN);
+}
 
 /* Bytes of data + FIN in flight for window accounting. */
 uint64_t l4_tcp_in_flight(const l4_tcp_conn *c);

@@ -95,7 +95,9 @@ static int in_listen(l4_tcp_conn *c, const l4_addr *remote, const l4_tcp_hdr *se
     c->rcv_nxt = c->rcv_adv = seg->seq + 1;
     take_syn_opts(c, seg, now, 0);
     /* RFC 3168 §6.1.1: an ECN-setup SYN carries ECE and CWR. */
-    c->ecn_ok = c->set.ecn && (seg->flags & (L4_TCP_ECE | L4_TCP_CWR)) == (L4_TCP_ECE | L4_TCP_CWR);
+    c->ecn_ok = l4_tcp_ecn_wanted(c) &&
+                (seg->flags & (L4_TCP_ECE | L4_TCP_CWR)) == (L4_TCP_ECE | L4_TCP_CWR);
+    c->ecn_bytes = c->ecn_ok && (l4_cc_flags(c->cc) & L4_CC_F_ECN_BYTES);
     l4_cc_reset(c->cc, c->smss, now);
     l4_cc_set_mss(c->cc, c->smss);
     /* The window of a SYN is never scaled (RFC 7323 §2.2). */
@@ -143,8 +145,9 @@ static int in_syn_sent(l4_tcp_conn *c, const l4_tcp_hdr *seg, l4_time now)
     c->rcv_nxt = c->rcv_adv = seg->seq + 1;
     take_syn_opts(c, seg, now, 1);
     /* RFC 3168 §6.1.1: an ECN-setup SYN-ACK has ECE without CWR. */
-    c->ecn_ok = c->set.ecn && (seg->flags & L4_TCP_ACK) &&
+    c->ecn_ok = l4_tcp_ecn_wanted(c) && (seg->flags & L4_TCP_ACK) &&
                 (seg->flags & (L4_TCP_ECE | L4_TCP_CWR)) == L4_TCP_ECE;
+    c->ecn_bytes = c->ecn_ok && (l4_cc_flags(c->cc) & L4_CC_F_ECN_BYTES);
     c->snd_wnd = c->max_snd_wnd = seg->window;
     c->snd_wl1 = seg->seq;
     c->last_rcv = now;
@@ -299,6 +302,8 @@ static int process_ack(l4_tcp_conn *c, const l4_tcp_hdr *seg, l4_time now)
         } else {
             c->dupacks = 0;
             l4_cc_ack a = {.bytes_acked = acked, .rtt = sample, .in_flight = flight, .now = now};
+            if (c->ecn_ok && c->ecn_bytes && (seg->flags & L4_TCP_ECE))
+                a.ce_bytes = acked; /* RFC 8257 §3.3 step 4 */
             l4_cc_on_ack(c->cc, &a);
         }
         if (data_acked && c->cb.writable && !c->fin_queued)
@@ -464,7 +469,26 @@ static int in_sync(l4_tcp_conn *c, const l4_tcp_hdr *seg, uint8_t ecn, l4_time n
 
     /* ECN receiver (RFC 3168 §6.1.3): a CE mark is echoed with ECE on every
        ACK until the sender says CWR. */
-    if (c->ecn_ok) {
+    if (c->ecn_ok && c->ecn_bytes) {
+        /* RFC 8257 §3.2: ECE exactly on ACKs of CE-marked data. When the CE
+           state changes with a delayed ACK pending, that earlier data is
+           acknowledged at once with the old state; the segment that changed
+           the state is acknowledged at once with the new one. */
+        if (seg->payload_len) {
+            uint8_t ce = ecn == 3;
+            if (ce != c->ece_pending) {
+                if (c->unacked_segs || c->delack_at != L4_TIME_NONE) {
+                    c->pre_ack_pending = 1;
+                    c->pre_ack_seq = c->rcv_nxt;
+                    c->pre_ack_ece = c->ece_pending;
+                }
+                c->ack_now = 1;
+            }
+            c->ece_pending = ce;
+            if (ce)
+                c->st.ce_received++;
+        }
+    } else if (c->ecn_ok) {
         if (fl & L4_TCP_CWR)
             c->ece_pending = 0;
         if (ecn == 3 /* CE */ && seg->payload_len) {
@@ -496,7 +520,10 @@ static int in_sync(l4_tcp_conn *c, const l4_tcp_hdr *seg, uint8_t ecn, l4_time n
        per window of data, after this ACK's own accounting. */
     if (c->ecn_ok && (fl & L4_TCP_ECE) && l4_seq_ge(seg->ack, c->ecn_recover) && !c->in_recovery &&
         una_before != c->snd_max) {
-        l4_cc_on_ecn_ce(c->cc, (uint32_t)(c->snd_max - una_before), now);
+        /* With per-packet echo the algorithm saw the marked bytes in its
+           on_ack; CWR still goes out once per window (RFC 8257 §3.3). */
+        if (!c->ecn_bytes)
+            l4_cc_on_ecn_ce(c->cc, (uint32_t)(c->snd_max - una_before), now);
         c->ecn_recover = c->snd_max;
         c->cwr_pending = 1;
         c->st.ecn_reductions++;
