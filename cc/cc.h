@@ -62,6 +62,9 @@ typedef struct l4_cc_ack {
 #define L4_CC_F_ECN_BYTES 0x2u
 /* Keep calling on_ack during loss recovery (model-based algorithms). */
 #define L4_CC_F_ACK_IN_RECOVERY 0x4u
+/* Fill the delivery-rate fields of l4_cc_ack (costs the transport a ring of
+   per-segment records). */
+#define L4_CC_F_RATE 0x8u
 
 typedef struct l4_cc_ops {
     const char *name;

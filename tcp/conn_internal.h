@@ -10,10 +10,12 @@
 #define L4_TCP_CONN_INTERNAL_H
 
 #include "cc/cc.h"
+#include "cc/pacer.h"
 #include "cc/rtt.h"
 #include "tcp/buf.h"
 #include "tcp/conn.h"
 #include "tcp/ranges.h"
+#include "tcp/rate.h"
 #include "tcp/seq.h"
 
 /* Option bytes a timestamp takes in every segment (NOP NOP TS). */
@@ -99,6 +101,9 @@ struct l4_tcp_conn {
     l4_time rtt_start;
     uint32_t retries; /* consecutive RTO expiries */
     l4_cc *cc;
+    l4_tcp_rate rate; /* delivery-rate samples (only for L4_CC_F_RATE) */
+    l4_pacer pacer;   /* when the algorithm gives a pacing rate */
+    l4_time pace_at;  /* output waits for the pacer until then */
 
     /* Loss recovery. */
     uint32_t dupacks;

@@ -225,6 +225,30 @@ static void enter_recovery(l4_tcp_conn *c, l4_time now)
     c->st.fast_retransmits++;
 }
 
+/* The delivery-rate sample of this ACK into `a` (L4_CC_F_RATE only). */
+static void rate_sample(l4_tcp_conn *c, l4_cc_ack *a, l4_time now)
+{
+    if (!(l4_cc_flags(c->cc) & L4_CC_F_RATE) || c->snd_una == c->iss)
+        return;
+    uint64_t delivered = (uint32_t)(c->snd_una - c->iss - 1);
+    uint32_t high = c->snd_una;
+    if (c->sacked.n) {
+        delivered += l4_tcp_ranges_bytes_above(&c->sacked, c->snd_una);
+        uint32_t top = c->sacked.r[c->sacked.n - 1].right;
+        if (l4_seq_gt(top, high))
+            high = top;
+    }
+    l4_tcp_rate_sample s;
+    l4_tcp_rate_on_ack(&c->rate, delivered, high, c->snd_una, c->rtt.min_rtt, now, &s);
+    a->delivered = s.delivered;
+    if (s.valid) {
+        a->prior_delivered = s.prior_delivered;
+        a->delivery_rate = s.rate;
+        a->rate_interval = s.interval;
+        a->app_limited = s.app_limited;
+    }
+}
+
 /* Returns 1 when the segment must be dropped after the ACK step. */
 static int process_ack(l4_tcp_conn *c, const l4_tcp_hdr *seg, l4_time now)
 {
@@ -285,12 +309,18 @@ static int process_ack(l4_tcp_conn *c, const l4_tcp_hdr *seg, l4_time now)
         c->retries = 0;
         c->rto_at = L4_TIME_NONE; /* restarted by the timer update (RFC 6298 §5.3) */
         c->st.bytes_acked += data_acked;
+        if (c->in_recovery && (l4_cc_flags(c->cc) & L4_CC_F_ACK_IN_RECOVERY)) {
+            l4_cc_ack a = {.bytes_acked = acked, .rtt = sample, .in_flight = flight, .now = now};
+            rate_sample(c, &a, now);
+            l4_cc_on_ack(c->cc, &a);
+        }
         if (c->in_recovery) {
             if (l4_seq_ge(ack, c->recover)) {
                 /* Full acknowledgment: recovery ends, cwnd = ssthresh (RFC 6582 §3.2 step 5). */
                 c->in_recovery = 0;
                 c->inflate = 0;
                 c->dupacks = 0;
+                l4_cc_on_recovery_end(c->cc, now);
             } else if (!c->sack_ok) {
                 /* Partial ACK (RFC 6582 §3.2 step 4): retransmit the next hole,
                    deflate by the amount acked, add back one SMSS. */
@@ -304,6 +334,7 @@ static int process_ack(l4_tcp_conn *c, const l4_tcp_hdr *seg, l4_time now)
             l4_cc_ack a = {.bytes_acked = acked, .rtt = sample, .in_flight = flight, .now = now};
             if (c->ecn_ok && c->ecn_bytes && (seg->flags & L4_TCP_ECE))
                 a.ce_bytes = acked; /* RFC 8257 §3.3 step 4 */
+            rate_sample(c, &a, now);
             l4_cc_on_ack(c->cc, &a);
         }
         if (data_acked && c->cb.writable && !c->fin_queued)
@@ -313,6 +344,12 @@ static int process_ack(l4_tcp_conn *c, const l4_tcp_hdr *seg, l4_time now)
         /* Duplicate ACK (RFC 5681 §2; RFC 6675 §2 counts new SACK information). */
         c->dupacks++;
         c->st.dup_acks++;
+        if (sack_new && (l4_cc_flags(c->cc) & L4_CC_F_ACK_IN_RECOVERY)) {
+            /* SACKed data was delivered: a rate sample for model-based cc. */
+            l4_cc_ack a = {.in_flight = (uint32_t)(c->snd_max - c->snd_una), .now = now};
+            rate_sample(c, &a, now);
+            l4_cc_on_ack(c->cc, &a);
+        }
         if (!c->in_recovery) {
             int trigger = c->dupacks >= L4_TCP_DUPTHRESH ||
                           (c->sack_ok && l4_tcp_sack_is_lost(c, c->snd_una));

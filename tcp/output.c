@@ -178,6 +178,20 @@ static l4_ssize out_pre_ack(l4_tcp_conn *c, uint8_t *buf, size_t cap, l4_time no
     return n;
 }
 
+/* draft-cheng-iccrg-delivery-rate-estimation §3.4: all data sent, room in
+   cwnd, not recovering: the sender is application-limited. */
+static void out_app_limited(l4_tcp_conn *c, uint32_t data_end, l4_time now)
+{
+    if (!state_sends_data(c->state) || data_end != c->snd_max || c->in_recovery || c->fin_queued ||
+        c->rate.app_limited)
+        return;
+    uint64_t fl = l4_tcp_in_flight(c);
+    if (fl + c->smss > l4_cc_cwnd(c->cc))
+        return;
+    l4_tcp_rate_app_limited(&c->rate, fl);
+    l4_cc_on_app_limited(c->cc, now);
+}
+
 static l4_ssize out_data(l4_tcp_conn *c, uint8_t *buf, size_t cap, uint8_t *ecn, l4_time now)
 {
     if (c->pre_ack_pending)
@@ -211,6 +225,17 @@ static l4_ssize out_data(l4_tcp_conn *c, uint8_t *buf, size_t cap, uint8_t *ecn,
     uint32_t seq = c->snd_nxt, len = 0;
     int fin = 0, rtx = 0, advance_nxt = 1, probe = 0, keep = 0;
     int can = state_sends_data(c->state);
+    /* Pacing: data waits for the pacer (ACKs do not). */
+    uint64_t prate = l4_cc_pacing_rate(c->cc);
+    if (can && prate) {
+        if (!c->pacer.burst)
+            l4_pacer_init(&c->pacer, 2ull * c->smss, now);
+        l4_time t = l4_pacer_next(&c->pacer, prate, now);
+        if (t > now) {
+            can = 0;
+            c->pace_at = t;
+        }
+    }
 
     if (can && c->rtx_one) {
         /* Fast retransmit / partial ACK: the segment at SND.UNA, now. */
@@ -300,6 +325,7 @@ static l4_ssize out_data(l4_tcp_conn *c, uint8_t *buf, size_t cap, uint8_t *ecn,
             keep = 1;
         } else if (!c->ack_now) {
             c->force_probe = 0;
+            out_app_limited(c, data_end, now);
             return 0;
         }
     }
@@ -349,6 +375,10 @@ static l4_ssize out_data(l4_tcp_conn *c, uint8_t *buf, size_t cap, uint8_t *ecn,
     if (len)
         c->force_probe = 0;
     uint32_t end = seq + len + (uint32_t)fin;
+    if (len && prate)
+        l4_pacer_sent(&c->pacer, len, prate, now);
+    if (len && new_data && (l4_cc_flags(c->cc) & L4_CC_F_RATE))
+        l4_tcp_rate_on_send(&c->rate, seq + len, c->snd_una == c->snd_max, now);
     if (len || fin) {
         if (rtx || l4_seq_lt(seq, c->snd_max)) {
             c->st.retransmits++;
