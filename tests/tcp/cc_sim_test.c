@@ -52,7 +52,44 @@ static void test_dctcp_holds_queue_near_threshold(void)
     CHECK_MSG(ex < 30, "classic-ECN cubic max queue %.1f", ex);
 }
 
+/* Goodput (Mbit/s) of one flow between `warm` and `end`. */
+static double goodput(const char *cc, const char *fwd, const char *rev, l4_time warm, l4_time end,
+                      uint64_t seed)
+{
+    cch_run r;
+    CHECK_EQ(cch_setup(&r, 1, cc, 0, fwd, rev, seed), 0);
+    cch_run_until(&r, warm);
+    uint64_t b0 = cch_total(&r);
+    cch_run_until(&r, end);
+    double mbps = (double)(cch_total(&r) - b0) * 8 / ((double)(end - warm) / 1e9) / 1e6;
+    if (verbose()) {
+        l4_tcp_info i;
+        l4_tcp_conn_get_info(r.cl.c[0], &i);
+        fprintf(stderr, "  %s [%s]: %.1f Mbit/s (cwnd %ju, rtx %ju, rto %ju)\n", cc, fwd, mbps,
+                (uintmax_t)i.cwnd, (uintmax_t)i.retransmits, (uintmax_t)i.rto_expiries);
+    }
+    cch_free(&r);
+    return mbps;
+}
+
+/* [Q16] Fig 8 in small: at 1 % random loss on 100 Mbit/s with a 20 ms RTT,
+   BBR keeps most of the link; Reno (Mathis: MSS/RTT * 1.22/sqrt(p) = 7 Mbit/s)
+   and CUBIC cannot. */
+static void test_bbr_keeps_link_at_one_percent_loss(void)
+{
+    const char *fwd = "rate 100mbit delay 10ms loss 1% queue 200";
+    const char *rev = "rate 100mbit delay 10ms";
+    l4_time warm = 1 * L4_S, end = warm + 2 * L4_S / PIPE_SIZE_DIV;
+    double bbr = goodput("bbr", fwd, rev, warm, end, 11);
+    double reno = goodput("reno", fwd, rev, warm, end, 11);
+    double cubic = goodput("cubic", fwd, rev, warm, end, 11);
+    CHECK_MSG(bbr > 50, "bbr %.1f Mbit/s", bbr);
+    CHECK_MSG(reno < 25, "reno %.1f Mbit/s", reno);
+    CHECK_MSG(cubic < 25, "cubic %.1f Mbit/s", cubic);
+}
+
 static const l4_test TESTS[] = {
+    TEST(test_bbr_keeps_link_at_one_percent_loss),
     TEST(test_dctcp_holds_queue_near_threshold),
     TEST_END,
 };
