@@ -186,7 +186,12 @@ static void cubic_on_ack(void *p, const l4_cc_ack *a)
 
 static void cubic_reduce(cubic_state *s, uint64_t in_flight, double floor)
 {
+    /* RFC 9438 §4.6 uses the flight size; it is capped at cwnd here (as
+       Linux uses cwnd) because a transport that went back N after a timeout
+       reports everything up to its highest sequence as in flight. */
     double flight = in_flight ? (double)in_flight / s->mss : s->cwnd;
+    if (flight > s->cwnd)
+        flight = s->cwnd;
     s->epoch_start = L4_TIME_NONE;
     s->cwnd_prior = s->cwnd;
     /* Fast convergence (RFC 9438 §4.7). */

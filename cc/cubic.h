@@ -14,6 +14,7 @@
  *   W_cubic(t) < W_est  =>  cwnd = W_est (Reno-friendly region)   §4.3
  *   congestion event: W_max = cwnd, or cwnd (1 + beta) / 2 when cwnd < W_max
  *               (fast convergence, §4.7); ssthresh = cwnd = max(flight * beta, 2)
+ *               where flight is capped at cwnd (see cubic.c)
  *   timeout:    ssthresh = max(flight * beta, 2), cwnd = 1 segment; the next
  *               epoch has K = 0 and W_max = cwnd at its start (§4.8)
  *

@@ -313,6 +313,19 @@ static void test_hystart_clamps(void)
     l4_cc_del(cc);
 }
 
+static void test_flight_capped_at_cwnd(void)
+{
+    /* After a go-back-N the transport may report far more than cwnd in
+       flight: the reduction uses at most cwnd. */
+    l4_cc *cc = mk();
+    grow_to(cc, 50);
+    l4_cc_on_congestion_event(cc, 5000000, 0);
+    CHECK_EQU(l4_cc_cwnd(cc), 35000);
+    l4_cc_on_rto(cc, 5000000, 0);
+    CHECK_EQU(l4_cc_ssthresh(cc), 24500);
+    l4_cc_del(cc);
+}
+
 static void test_slow_start_l8(void)
 {
     l4_cc *cc = mk();
@@ -337,6 +350,7 @@ static const l4_test TESTS[] = {
     TEST(test_hystart_css_to_avoidance),
     TEST(test_hystart_clamps),
     TEST(test_slow_start_l8),
+    TEST(test_flight_capped_at_cwnd),
     TEST_END,
 };
 

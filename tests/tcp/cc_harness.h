@@ -145,9 +145,19 @@ static void cch_tap(void *user, int link, int dir, int event, l4_time now, const
     r->qsamples++;
 }
 
-/* Sets up n flows of algorithm `cc` (ECN setting `ecn`) over `fwd` / `rev`. */
-static int cch_setup(cch_run *r, int n, const char *cc, int ecn, const char *fwd, const char *rev,
-                     uint64_t seed)
+/* Opens flow k now (for flows set up with `started` below k). */
+static void cch_start(cch_run *r, int k)
+{
+    l4_time now = l4_sim_now(r->sim);
+    l4_tcp_conn_connect(r->cl.c[k], &r->cl.self, (uint16_t)(40000 + k), &r->sv.self,
+                        (uint16_t)(80 + k), now);
+    l4_sim_wake(r->sim, 0);
+}
+
+/* Sets up n flows of algorithm `cc` (ECN setting `ecn`) over `fwd` / `rev`;
+   the first `started` (all when 0) connect at once, the rest by cch_start. */
+static int cch_setup_n(cch_run *r, int n, int started, const char *cc, int ecn, const char *fwd,
+                       const char *rev, uint64_t seed)
 {
     memset(r, 0, sizeof *r);
     l4_link_spec f, b;
@@ -177,8 +187,9 @@ static int cch_setup(cch_run *r, int n, const char *cc, int ecn, const char *fwd
                 return -1;
         }
         l4_tcp_conn_listen(r->sv.c[k], &r->sv.self, (uint16_t)(80 + k), 0);
-        l4_tcp_conn_connect(r->cl.c[k], &r->cl.self, (uint16_t)(40000 + k), &r->sv.self,
-                            (uint16_t)(80 + k), 0);
+        if (!started || k < started)
+            l4_tcp_conn_connect(r->cl.c[k], &r->cl.self, (uint16_t)(40000 + k), &r->sv.self,
+                                (uint16_t)(80 + k), 0);
     }
     int a = l4_sim_add_node(r->sim, &cch_ops, &r->cl);
     int bnode = l4_sim_add_node(r->sim, &cch_ops, &r->sv);
@@ -187,6 +198,12 @@ static int cch_setup(cch_run *r, int n, const char *cc, int ecn, const char *fwd
     l4_sim_set_tap(r->sim, cch_tap, r);
     l4_sim_wake(r->sim, a);
     return 0;
+}
+
+static int cch_setup(cch_run *r, int n, const char *cc, int ecn, const char *fwd, const char *rev,
+                     uint64_t seed)
+{
+    return cch_setup_n(r, n, 0, cc, ecn, fwd, rev, seed);
 }
 
 static void cch_run_until(cch_run *r, l4_time t)

@@ -88,7 +88,51 @@ static void test_bbr_keeps_link_at_one_percent_loss(void)
     CHECK_MSG(cubic < 25, "cubic %.1f Mbit/s", cubic);
 }
 
+/* Two flows of one algorithm on a 50 Mbit/s, 20 ms dumbbell (a shared
+   bottleneck queue of 1 BDP), the second starting 0.5 s after the first:
+   Jain's index of their goodputs over the last seconds > 0.9. */
+static double jain2(const char *cc, l4_time end)
+{
+    cch_run r;
+    CHECK_EQ(cch_setup_n(&r, 2, 1, cc, 0, "rate 50mbit delay 10ms queue 85",
+                         "rate 50mbit delay 10ms", 5),
+             0);
+    cch_run_until(&r, 500 * L4_MS);
+    cch_start(&r, 1);
+    l4_time warm = end / 2;
+    cch_run_until(&r, warm);
+    uint64_t a0 = r.sv.rcvd[0], b0 = r.sv.rcvd[1];
+    cch_run_until(&r, end);
+    double x = (double)(r.sv.rcvd[0] - a0), y = (double)(r.sv.rcvd[1] - b0);
+    double j = (x + y) * (x + y) / (2 * (x * x + y * y));
+    if (verbose())
+        fprintf(stderr, "  %s: %.1f / %.1f Mbit/s, Jain %.3f\n", cc,
+                x * 8 / ((double)(end - warm) / 1e9) / 1e6,
+                y * 8 / ((double)(end - warm) / 1e9) / 1e6, j);
+    for (int k = 0; k < 2 && verbose(); k++) {
+        l4_tcp_info i;
+        l4_tcp_conn_get_info(r.cl.c[k], &i);
+        fprintf(stderr, "    flow %d: %s cwnd %ju ssthresh %ju rtx %ju rto %ju fr %ju\n", k,
+                l4_tcp_state_name(l4_tcp_conn_state(r.cl.c[k])), (uintmax_t)i.cwnd,
+                (uintmax_t)i.ssthresh, (uintmax_t)i.retransmits, (uintmax_t)i.rto_expiries,
+                (uintmax_t)i.fast_retransmits);
+    }
+    cch_free(&r);
+    return j;
+}
+
+static void test_two_flows_converge_to_fair_share(void)
+{
+    l4_time end = 8 * L4_S / PIPE_SIZE_DIV + 2 * L4_S;
+    const char *algs[] = {"reno", "cubic", "bbr"};
+    for (int i = 0; i < 3; i++) {
+        double j = jain2(algs[i], end);
+        CHECK_MSG(j > 0.9, "%s: Jain index %.3f", algs[i], j);
+    }
+}
+
 static const l4_test TESTS[] = {
+    TEST(test_two_flows_converge_to_fair_share),
     TEST(test_bbr_keeps_link_at_one_percent_loss),
     TEST(test_dctcp_holds_queue_near_threshold),
     TEST_END,
