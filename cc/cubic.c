@@ -269,6 +269,8 @@ const l4_cc_ops l4_cc_cubic = {
     .cwnd = cubic_cwnd,
     .ssthresh = cubic_ssthresh,
     .pacing_rate = cubic_pacing_rate,
+    /* Rate samples bring an RTT sample on every ACK: HyStart++ needs 8 per round. */
+    .flags = L4_CC_F_RATE,
 };
 
 static const cubic_state *cubic_of(const l4_cc *cc)

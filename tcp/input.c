@@ -111,12 +111,15 @@ static int in_listen(l4_tcp_conn *c, const l4_addr *remote, const l4_tcp_hdr *se
     return 0;
 }
 
-static void rtt_sample_on_ack(l4_tcp_conn *c, uint32_t ack, l4_time now)
+/* Returns the RTT sample this ACK completed, or 0. */
+static l4_time rtt_sample_on_ack(l4_tcp_conn *c, uint32_t ack, l4_time now)
 {
     if (c->rtt_timing && l4_seq_gt(ack, c->rtt_seq)) {
         l4_rtt_sample(&c->rtt, now - c->rtt_start);
         c->rtt_timing = 0;
+        return c->rtt.latest;
     }
+    return 0;
 }
 
 static void process_text(l4_tcp_conn *c, uint32_t seq, const uint8_t *data, size_t n, l4_time now);
@@ -241,6 +244,8 @@ static void rate_sample(l4_tcp_conn *c, l4_cc_ack *a, l4_time now)
     l4_tcp_rate_sample s;
     l4_tcp_rate_on_ack(&c->rate, delivered, high, c->snd_una, c->rtt.min_rtt, now, &s);
     a->delivered = s.delivered;
+    if (s.rtt)
+        a->rtt = s.rtt; /* per-ACK samples (the RTO estimator times one segment per RTT) */
     if (s.valid) {
         a->prior_delivered = s.prior_delivered;
         a->delivery_rate = s.rate;
@@ -300,8 +305,8 @@ static int process_ack(l4_tcp_conn *c, const l4_tcp_hdr *seg, l4_time now)
             l4_tcp_sndbuf_drop(&c->snd, data_acked);
             c->buf_seq += data_acked;
         }
-        rtt_sample_on_ack(c, ack, now);
-        l4_time sample = c->rtt.latest;
+        /* cc sees an RTT only on the ACK that produced it (not a stale one). */
+        l4_time sample = rtt_sample_on_ack(c, ack, now);
         c->snd_una = ack;
         if (l4_seq_lt(c->snd_nxt, ack))
             c->snd_nxt = ack;

@@ -42,7 +42,7 @@ void l4_tcp_rate_on_ack(l4_tcp_rate *r, uint64_t delivered, uint32_t high, uint3
 {
     s->valid = s->app_limited = 0;
     s->prior_delivered = s->rate = 0;
-    s->interval = 0;
+    s->interval = s->rtt = 0;
     s->delivered = r->delivered;
     if (delivered <= r->delivered || !r->rec)
         return;
@@ -61,6 +61,14 @@ void l4_tcp_rate_on_ack(l4_tcp_rate *r, uint64_t delivered, uint32_t high, uint3
         }
     }
     if (p) {
+        /* An RTT sample per ACK: only from a segment above everything that
+           gave one before (a SACK of old data or a hole filled by a
+           retransmission says nothing about this round trip). */
+        if (!r->high_valid || l4_seq_gt(p->end, r->high_seen)) {
+            s->rtt = now - p->sent_time;
+            r->high_seen = p->end;
+            r->high_valid = 1;
+        }
         r->first_sent_time = p->sent_time;
         l4_time snd = p->sent_time - p->first_sent_time;
         l4_time ack = now - p->delivered_time;

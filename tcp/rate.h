@@ -40,12 +40,15 @@ typedef struct l4_tcp_rate {
     uint64_t delivered;
     l4_time delivered_time, first_sent_time;
     uint64_t app_limited; /* 0, or C.delivered value that ends app-limited */
+    uint32_t high_seen;   /* highest record end that gave an RTT */
+    uint8_t high_valid;
 } l4_tcp_rate;
 
 /* One sample for cc (see cc/cc.h l4_cc_ack). */
 typedef struct l4_tcp_rate_sample {
     uint64_t delivered, prior_delivered, rate;
     l4_time interval;
+    l4_time rtt; /* now - P.sent_time when P is newly delivered (above all before), else 0 */
     uint8_t app_limited, valid;
 } l4_tcp_rate_sample;
 

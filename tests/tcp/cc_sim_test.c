@@ -2,9 +2,11 @@
  * tests/tcp/cc_sim_test.c — congestion-control scenarios over the emulator,
  * with bounds a broken algorithm fails.
  */
+#include "cc/cubic.h"
 #include "cc_harness.h"
 #include "check.h"
 #include "pipe.h" /* PIPE_SIZE_DIV: smaller runs under sanitizers */
+#include "tcp/conn_internal.h"
 
 static int verbose(void)
 {
@@ -131,7 +133,56 @@ static void test_two_flows_converge_to_fair_share(void)
     }
 }
 
+/* RFC 9438 §4.2: after a loss CUBIC regains W_max K = cbrt(W_max (1 - beta)
+   / C) seconds later. One flow fills a 20 Mbit/s, 100 ms path with a
+   100-packet buffer; each overflow is a loss at the same window, so the next
+   loss comes when the window is back at W_max: about K after the last.
+   (A 400-packet buffer, 2.3 BDP: with a smaller one the slow-start overshoot
+   ends in a timeout and a long SACK recovery in the transport.) */
+static void test_cubic_regains_w_max_after_k(void)
+{
+    cch_run r;
+    CHECK_EQ(cch_setup(&r, 1, "cubic", 0, "rate 20mbit delay 50ms queue 400",
+                       "rate 20mbit delay 50ms", 3),
+             0);
+    l4_tcp_conn *c = r.cl.c[0];
+    l4_time ev[16];
+    double k_at[16];
+    int nev = 0;
+    uint64_t fr = 0;
+    double k = 0;
+    l4_time end = 15 * L4_S;
+    for (l4_time t = 10 * L4_MS; t < end && nev < 16; t += 10 * L4_MS) {
+        cch_run_until(&r, t);
+        l4_tcp_info i;
+        l4_tcp_conn_get_info(c, &i);
+        if (i.fast_retransmits != fr) {
+            fr = i.fast_retransmits;
+            k_at[nev] = k; /* K of the epoch that just ended */
+            ev[nev++] = t;
+        }
+        if (l4_cc_cubic_epoch_k(c->cc) > 0)
+            k = l4_cc_cubic_epoch_k(c->cc);
+    }
+    CHECK_MSG(nev >= 3, "%d loss events", nev);
+    int checked = 0;
+    for (int j = 2; j < nev; j++) {
+        if (k_at[j] == 0)
+            continue; /* an epoch after a timeout (K = 0) */
+        double gap = (double)(ev[j] - ev[j - 1]) / 1e9;
+        if (verbose())
+            fprintf(stderr, "  loss at %.2f s: %.2f s after the last, K %.2f s\n",
+                    (double)ev[j] / 1e9, gap, k_at[j]);
+        CHECK_MSG(gap > 0.7 * k_at[j] && gap < 1.2 * k_at[j] + 0.3, "gap %.2f s, K %.2f s", gap,
+                  k_at[j]);
+        checked++;
+    }
+    CHECK(checked >= 1);
+    cch_free(&r);
+}
+
 static const l4_test TESTS[] = {
+    TEST(test_cubic_regains_w_max_after_k),
     TEST(test_two_flows_converge_to_fair_share),
     TEST(test_bbr_keeps_link_at_one_percent_loss),
     TEST(test_dctcp_holds_queue_near_threshold),
