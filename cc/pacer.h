@@ -16,7 +16,7 @@
 #include "util/time.h"
 
 typedef struct l4_pacer {
-    int64_t tokens; /* bytes */
+    double tokens;  /* bytes (fractions kept: frequent polls must not lose credit) */
     uint64_t burst; /* most tokens the bucket holds */
     l4_time last;   /* time of the last refill */
 } l4_pacer;

@@ -1483,6 +1483,46 @@ static void test_dctcp_per_packet_echo(void)
     l4_tcp_conn_del(c);
 }
 
+/* Pacing: with an algorithm that gives a pacing rate (BBR), data leaves in a
+   burst of the pacer's bucket and then one segment per size/rate; the
+   deadline is in next_timeout, and output returns nothing before it. */
+static void test_pacing_deadline(void)
+{
+    l4_tcp_settings s = th_settings();
+    s.cc = "bbr";
+    s.nodelay = 1;
+    l4_tcp_conn *c = mk_est(&s);
+    CHECK(c);
+    uint8_t d[8000] = {0};
+    CHECK_EQ(l4_tcp_conn_send(c, d, sizeof d, MS(200)), (l4_ssize)sizeof d);
+    l4_tcp_hdr h;
+    int burst = 0;
+    while (th_recv(c, B, sizeof B, &h, MS(200)) == 1 && h.payload_len)
+        burst++;
+    /* A full bucket of 2 segments (2 x 1000 bytes) lets 2 go, leaving it at 0. */
+    CHECK_EQ(burst, 2);
+    /* The next may leave once a byte has accrued (~0.1 us), then the bucket
+       is a segment in debt. */
+    l4_time t = l4_tcp_conn_next_timeout(c);
+    CHECK_MSG(t > MS(200) && t < MS(200) + L4_US, "first deadline %llu", (unsigned long long)t);
+    RECV_NONE(c, t - 1);
+    l4_tcp_conn_handle_timeout(c, t);
+    RECV(c, t, h);
+    CHECK_EQU(h.payload_len, 1000);
+    RECV_NONE(c, t);
+    /* BBR before its first bandwidth sample paces at 2.885 * IW per ms, IW
+       from the reset at connect (4 x 536 B: 6.19 MB/s): about 162 us per
+       1000-byte segment. */
+    l4_time t2 = l4_tcp_conn_next_timeout(c);
+    CHECK_MSG(t2 > t + 155 * L4_US && t2 < t + 170 * L4_US, "pacer deadline +%llu ns",
+              (unsigned long long)(t2 - t));
+    RECV_NONE(c, t2 - 1);
+    l4_tcp_conn_handle_timeout(c, t2);
+    RECV(c, t2, h);
+    CHECK_EQU(h.payload_len, 1000);
+    l4_tcp_conn_del(c);
+}
+
 static void test_ecn_passive_and_not_negotiated(void)
 {
     l4_tcp_settings s = th_settings();
@@ -1555,6 +1595,7 @@ static const l4_test TESTS[] = {
     TEST(test_ecn_sender_reaction_once_per_window),
     TEST(test_ecn_passive_and_not_negotiated),
     TEST(test_dctcp_per_packet_echo),
+    TEST(test_pacing_deadline),
     TEST_END,
 };
 
