@@ -193,6 +193,7 @@ static void cubic_reduce(cubic_state *s, uint64_t in_flight, double floor)
     if (flight > s->cwnd)
         flight = s->cwnd;
     s->epoch_start = L4_TIME_NONE;
+    s->k = 0; /* known when the next epoch starts */
     s->cwnd_prior = s->cwnd;
     /* Fast convergence (RFC 9438 §4.7). */
     if (s->fast_convergence && s->cwnd < s->w_max)

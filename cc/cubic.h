@@ -69,7 +69,8 @@ double l4_cubic_w(double t, double k, double w_max);
 /** The phase of a CUBIC instance; -1 when `cc` is not CUBIC. */
 int l4_cc_cubic_phase(const l4_cc *cc);
 
-/** W_max (segments) and K (seconds) of the current epoch; 0 when `cc` is not CUBIC. */
+/** W_max (segments) and K (seconds) of the current epoch (K is 0 between a reduction and the
+ * next epoch's first ACK); 0 when `cc` is not CUBIC. */
 double l4_cc_cubic_w_max(const l4_cc *cc);
 double l4_cc_cubic_epoch_k(const l4_cc *cc);
 

@@ -22,10 +22,8 @@ int l4_tcp_rate_on_send(l4_tcp_rate *r, uint32_t end, int idle, l4_time now)
     }
     if (idle) /* §3.2: the first packet of a flight starts the clocks */
         r->first_sent_time = r->delivered_time = now;
-    if (r->n == L4_TCP_RATE_RECS) { /* full: forget the oldest */
-        r->head = (r->head + 1) % L4_TCP_RATE_RECS;
-        r->n--;
-    }
+    if (r->n == L4_TCP_RATE_RECS)
+        return 0; /* full: this segment goes unrecorded (its ACK uses an older P) */
     l4_tcp_rate_rec *x = &r->rec[(r->head + r->n) % L4_TCP_RATE_RECS];
     r->n++;
     x->end = end;

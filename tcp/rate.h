@@ -12,6 +12,10 @@
  *                     C.delivered_time - P.delivered_time)
  *   rate        = delivered / interval   (no sample if interval < min_rtt)
  *
+ * At most L4_TCP_RATE_RECS segments are recorded at a time; beyond that new
+ * segments go unrecorded until ACKs free records (their samples then come
+ * from the newest recorded segment below them).
+ *
  * C.delivered is SND.UNA - ISS - 1 plus the SACKed bytes above SND.UNA (kept
  * monotonic). Retransmissions are not recorded (their ACKs take the newest
  * original transmission below them). The sender is app-limited (§3.4) when it
@@ -32,7 +36,7 @@ typedef struct l4_tcp_rate_rec {
     uint64_t delivered;
 } l4_tcp_rate_rec;
 
-#define L4_TCP_RATE_RECS 256
+#define L4_TCP_RATE_RECS 512
 
 typedef struct l4_tcp_rate {
     l4_tcp_rate_rec *rec; /* ring, allocated at the first send; NULL: no sampling */
