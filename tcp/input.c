@@ -243,6 +243,10 @@ static void rate_sample(l4_tcp_conn *c, l4_cc_ack *a, l4_time now)
     }
     l4_tcp_rate_sample s;
     l4_tcp_rate_on_ack(&c->rate, delivered, high, c->snd_una, c->rtt.min_rtt, now, &s);
+    /* Model-based algorithms compare in-flight with a BDP: with SACK, count
+       what the network holds (RFC 6675 pipe), not SACKed or lost bytes. */
+    if (c->sack_ok)
+        a->in_flight = l4_tcp_sack_pipe(c) + a->bytes_acked;
     a->delivered = s.delivered;
     if (s.rtt)
         a->rtt = s.rtt; /* per-ACK samples (the RTO estimator times one segment per RTT) */
