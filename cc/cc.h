@@ -31,7 +31,40 @@ typedef struct l4_cc_ack {
     l4_time rtt;          /* an RTT sample taken on this ACK, or 0 for none */
     uint64_t in_flight;   /* bytes in flight before this ACK was applied */
     l4_time now;
+    /*
+     * Optional fields (a transport that does not fill them leaves them 0,
+     * which means "no information"):
+     *
+     * A delivery-rate sample (draft-cheng-iccrg-delivery-rate-estimation
+     * §3.3): `delivered` counts every byte delivered on the connection so far
+     * including this ACK; `prior_delivered` is what `delivered` was when the
+     * most recently sent of the newly acknowledged packets was sent (a round
+     * trip ends when it reaches the `delivered` of the round's start);
+     * `delivery_rate` is bytes per second over `rate_interval`, 0 for no
+     * sample; `app_limited` says the sample was taken while the sender was
+     * application-limited (it may under-estimate the path).
+     */
+    uint64_t delivered;
+    uint64_t prior_delivered;
+    uint64_t delivery_rate;
+    l4_time rate_interval;
+    uint8_t app_limited;
+    /* Of bytes_acked, how many the receiver reported as CE-marked (per-packet
+       echo, RFC 8257 §3.2; QUIC ECN counts); only for L4_CC_F_ECN_BYTES. */
+    uint64_t ce_bytes;
 } l4_cc_ack;
+
+/* l4_cc_ops.flags: what the algorithm asks of the transport. */
+/* Negotiate ECN and mark data ECT; the algorithm wants CE feedback. */
+#define L4_CC_F_ECN 0x1u
+/* Per-packet CE echo (RFC 8257 §3.2): report marked bytes in
+   l4_cc_ack.ce_bytes instead of calling on_ecn_ce once per window. */
+#define L4_CC_F_ECN_BYTES 0x2u
+/* Keep calling on_ack during loss recovery (model-based algorithms). */
+#define L4_CC_F_ACK_IN_RECOVERY 0x4u
+/* Fill the delivery-rate fields of l4_cc_ack (costs the transport a ring of
+   per-segment records). */
+#define L4_CC_F_RATE 0x8u
 
 typedef struct l4_cc_ops {
     const char *name;
@@ -53,6 +86,10 @@ typedef struct l4_cc_ops {
     uint64_t (*ssthresh)(const void *st);
     /* Pacing rate in bytes per second; 0 means "do not pace". */
     uint64_t (*pacing_rate)(const void *st);
+    /* L4_CC_F_* bits; 0 for a classic loss-based algorithm. */
+    uint32_t flags;
+    /* Optional (may be NULL): a loss episode ended (recovery exit). */
+    void (*on_recovery_end)(void *st, l4_time now);
 } l4_cc_ops;
 
 /** An instance: its ops and its state (allocated together by l4_cc_new). */
@@ -117,7 +154,16 @@ static inline uint64_t l4_cc_ssthresh(const l4_cc *cc)
 }
 static inline uint64_t l4_cc_pacing_rate(const l4_cc *cc)
 {
-    return cc->ops->pacing_rate(cc->state);
+    return cc->ops->pacing_rate ? cc->ops->pacing_rate(cc->state) : 0;
+}
+static inline uint32_t l4_cc_flags(const l4_cc *cc)
+{
+    return cc->ops->flags;
+}
+static inline void l4_cc_on_recovery_end(l4_cc *cc, l4_time now)
+{
+    if (cc->ops->on_recovery_end)
+        cc->ops->on_recovery_end(cc->state, now);
 }
 
 #endif

@@ -3,10 +3,16 @@
 #include <string.h>
 
 #include "cc/cc.h"
+#include "cc/bbr.h"
+#include "cc/cubic.h"
+#include "cc/dctcp.h"
 #include "cc/reno.h"
 
 static const l4_cc_ops *const cc_registry[] = {
     &l4_cc_reno,
+    &l4_cc_cubic,
+    &l4_cc_dctcp,
+    &l4_cc_bbr,
 };
 
 #define CC_COUNT (sizeof cc_registry / sizeof cc_registry[0])

@@ -100,6 +100,7 @@ int l4_tcp_conn_new(l4_tcp_conn **pconn, const l4_tcp_settings *settings,
     c->nodelay = s.nodelay;
     l4_rtt_init(&c->rtt, s.initial_rto, s.min_rto, s.max_rto, s.clock_granularity);
     c->rto_at = c->persist_at = c->delack_at = c->keep_at = c->tw_at = c->fw2_at = L4_TIME_NONE;
+    c->pace_at = L4_TIME_NONE;
     c->peer_mss = L4_TCP_DEFAULT_MSS;
     c->smss = s.mss < L4_TCP_DEFAULT_MSS ? s.mss : L4_TCP_DEFAULT_MSS;
     *pconn = c;
@@ -113,6 +114,7 @@ void l4_tcp_conn_del(l4_tcp_conn *c)
     free(c->snd.buf);
     free(c->rcv.buf);
     l4_cc_del(c->cc);
+    l4_tcp_rate_free(&c->rate);
     free(c);
 }
 

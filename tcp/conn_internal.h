@@ -10,10 +10,12 @@
 #define L4_TCP_CONN_INTERNAL_H
 
 #include "cc/cc.h"
+#include "cc/pacer.h"
 #include "cc/rtt.h"
 #include "tcp/buf.h"
 #include "tcp/conn.h"
 #include "tcp/ranges.h"
+#include "tcp/rate.h"
 #include "tcp/seq.h"
 
 /* Option bytes a timestamp takes in every segment (NOP NOP TS). */
@@ -67,6 +69,12 @@ struct l4_tcp_conn {
     uint8_t ece_pending;  /* receiver: echo ECE until the peer's CWR */
     uint8_t cwr_pending;  /* sender: set CWR on the next new data segment */
     uint32_t ecn_recover; /* sender: no second cwnd cut before this is acked */
+    /* RFC 8257 §3.2 per-packet CE echo (the algorithm has L4_CC_F_ECN_BYTES):
+       ece_pending follows the CE state of the last data segment; a state
+       change first acknowledges the earlier data with the old state. */
+    uint8_t ecn_bytes;
+    uint8_t pre_ack_pending, pre_ack_ece;
+    uint32_t pre_ack_seq;
     uint32_t ts_recent;
     l4_time ts_recent_age;
     uint32_t ts_offset;
@@ -93,6 +101,9 @@ struct l4_tcp_conn {
     l4_time rtt_start;
     uint32_t retries; /* consecutive RTO expiries */
     l4_cc *cc;
+    l4_tcp_rate rate; /* delivery-rate samples (only for L4_CC_F_RATE) */
+    l4_pacer pacer;   /* when the algorithm gives a pacing rate */
+    l4_time pace_at;  /* output waits for the pacer until then */
 
     /* Loss recovery. */
     uint32_t dupacks;
@@ -144,6 +155,12 @@ int l4_tcp_sack_is_lost(const l4_tcp_conn *c, uint32_t seq);
 uint64_t l4_tcp_sack_pipe(const l4_tcp_conn *c);
 /* Next sequence to retransmit under RFC 6675 NextSeg rule 1, with *len; 0 if none. */
 int l4_tcp_sack_next_lost(const l4_tcp_conn *c, uint32_t *seq, uint32_t *len);
+
+/* ECN wanted: by the settings or by the congestion-control algorithm. */
+static inline int l4_tcp_ecn_wanted(const l4_tcp_conn *c)
+{
+    return c->set.ecn || (l4_cc_flags(c->cc) & L4_CC_F_ECN);
+}
 
 /* Bytes of data + FIN in flight for window accounting. */
 uint64_t l4_tcp_in_flight(const l4_tcp_conn *c);

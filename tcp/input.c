@@ -95,7 +95,9 @@ static int in_listen(l4_tcp_conn *c, const l4_addr *remote, const l4_tcp_hdr *se
     c->rcv_nxt = c->rcv_adv = seg->seq + 1;
     take_syn_opts(c, seg, now, 0);
     /* RFC 3168 §6.1.1: an ECN-setup SYN carries ECE and CWR. */
-    c->ecn_ok = c->set.ecn && (seg->flags & (L4_TCP_ECE | L4_TCP_CWR)) == (L4_TCP_ECE | L4_TCP_CWR);
+    c->ecn_ok = l4_tcp_ecn_wanted(c) &&
+                (seg->flags & (L4_TCP_ECE | L4_TCP_CWR)) == (L4_TCP_ECE | L4_TCP_CWR);
+    c->ecn_bytes = c->ecn_ok && (l4_cc_flags(c->cc) & L4_CC_F_ECN_BYTES);
     l4_cc_reset(c->cc, c->smss, now);
     l4_cc_set_mss(c->cc, c->smss);
     /* The window of a SYN is never scaled (RFC 7323 §2.2). */
@@ -109,12 +111,15 @@ static int in_listen(l4_tcp_conn *c, const l4_addr *remote, const l4_tcp_hdr *se
     return 0;
 }
 
-static void rtt_sample_on_ack(l4_tcp_conn *c, uint32_t ack, l4_time now)
+/* Returns the RTT sample this ACK completed, or 0. */
+static l4_time rtt_sample_on_ack(l4_tcp_conn *c, uint32_t ack, l4_time now)
 {
     if (c->rtt_timing && l4_seq_gt(ack, c->rtt_seq)) {
         l4_rtt_sample(&c->rtt, now - c->rtt_start);
         c->rtt_timing = 0;
+        return c->rtt.latest;
     }
+    return 0;
 }
 
 static void process_text(l4_tcp_conn *c, uint32_t seq, const uint8_t *data, size_t n, l4_time now);
@@ -143,8 +148,9 @@ static int in_syn_sent(l4_tcp_conn *c, const l4_tcp_hdr *seg, l4_time now)
     c->rcv_nxt = c->rcv_adv = seg->seq + 1;
     take_syn_opts(c, seg, now, 1);
     /* RFC 3168 §6.1.1: an ECN-setup SYN-ACK has ECE without CWR. */
-    c->ecn_ok = c->set.ecn && (seg->flags & L4_TCP_ACK) &&
+    c->ecn_ok = l4_tcp_ecn_wanted(c) && (seg->flags & L4_TCP_ACK) &&
                 (seg->flags & (L4_TCP_ECE | L4_TCP_CWR)) == L4_TCP_ECE;
+    c->ecn_bytes = c->ecn_ok && (l4_cc_flags(c->cc) & L4_CC_F_ECN_BYTES);
     c->snd_wnd = c->max_snd_wnd = seg->window;
     c->snd_wl1 = seg->seq;
     c->last_rcv = now;
@@ -222,6 +228,36 @@ static void enter_recovery(l4_tcp_conn *c, l4_time now)
     c->st.fast_retransmits++;
 }
 
+/* The delivery-rate sample of this ACK into `a` (L4_CC_F_RATE only). */
+static void rate_sample(l4_tcp_conn *c, l4_cc_ack *a, l4_time now)
+{
+    if (!(l4_cc_flags(c->cc) & L4_CC_F_RATE) || c->snd_una == c->iss)
+        return;
+    uint64_t delivered = (uint32_t)(c->snd_una - c->iss - 1);
+    uint32_t high = c->snd_una;
+    if (c->sacked.n) {
+        delivered += l4_tcp_ranges_bytes_above(&c->sacked, c->snd_una);
+        uint32_t top = c->sacked.r[c->sacked.n - 1].right;
+        if (l4_seq_gt(top, high))
+            high = top;
+    }
+    l4_tcp_rate_sample s;
+    l4_tcp_rate_on_ack(&c->rate, delivered, high, c->snd_una, c->rtt.min_rtt, now, &s);
+    /* Model-based algorithms compare in-flight with a BDP: with SACK, count
+       what the network holds (RFC 6675 pipe), not SACKed or lost bytes. */
+    if (c->sack_ok)
+        a->in_flight = l4_tcp_sack_pipe(c) + a->bytes_acked;
+    a->delivered = s.delivered;
+    if (s.rtt)
+        a->rtt = s.rtt; /* per-ACK samples (the RTO estimator times one segment per RTT) */
+    if (s.valid) {
+        a->prior_delivered = s.prior_delivered;
+        a->delivery_rate = s.rate;
+        a->rate_interval = s.interval;
+        a->app_limited = s.app_limited;
+    }
+}
+
 /* Returns 1 when the segment must be dropped after the ACK step. */
 static int process_ack(l4_tcp_conn *c, const l4_tcp_hdr *seg, l4_time now)
 {
@@ -273,8 +309,8 @@ static int process_ack(l4_tcp_conn *c, const l4_tcp_hdr *seg, l4_time now)
             l4_tcp_sndbuf_drop(&c->snd, data_acked);
             c->buf_seq += data_acked;
         }
-        rtt_sample_on_ack(c, ack, now);
-        l4_time sample = c->rtt.latest;
+        /* cc sees an RTT only on the ACK that produced it (not a stale one). */
+        l4_time sample = rtt_sample_on_ack(c, ack, now);
         c->snd_una = ack;
         if (l4_seq_lt(c->snd_nxt, ack))
             c->snd_nxt = ack;
@@ -282,12 +318,18 @@ static int process_ack(l4_tcp_conn *c, const l4_tcp_hdr *seg, l4_time now)
         c->retries = 0;
         c->rto_at = L4_TIME_NONE; /* restarted by the timer update (RFC 6298 §5.3) */
         c->st.bytes_acked += data_acked;
+        if (c->in_recovery && (l4_cc_flags(c->cc) & L4_CC_F_ACK_IN_RECOVERY)) {
+            l4_cc_ack a = {.bytes_acked = acked, .rtt = sample, .in_flight = flight, .now = now};
+            rate_sample(c, &a, now);
+            l4_cc_on_ack(c->cc, &a);
+        }
         if (c->in_recovery) {
             if (l4_seq_ge(ack, c->recover)) {
                 /* Full acknowledgment: recovery ends, cwnd = ssthresh (RFC 6582 §3.2 step 5). */
                 c->in_recovery = 0;
                 c->inflate = 0;
                 c->dupacks = 0;
+                l4_cc_on_recovery_end(c->cc, now);
             } else if (!c->sack_ok) {
                 /* Partial ACK (RFC 6582 §3.2 step 4): retransmit the next hole,
                    deflate by the amount acked, add back one SMSS. */
@@ -299,6 +341,9 @@ static int process_ack(l4_tcp_conn *c, const l4_tcp_hdr *seg, l4_time now)
         } else {
             c->dupacks = 0;
             l4_cc_ack a = {.bytes_acked = acked, .rtt = sample, .in_flight = flight, .now = now};
+            if (c->ecn_ok && c->ecn_bytes && (seg->flags & L4_TCP_ECE))
+                a.ce_bytes = acked; /* RFC 8257 §3.3 step 4 */
+            rate_sample(c, &a, now);
             l4_cc_on_ack(c->cc, &a);
         }
         if (data_acked && c->cb.writable && !c->fin_queued)
@@ -308,6 +353,12 @@ static int process_ack(l4_tcp_conn *c, const l4_tcp_hdr *seg, l4_time now)
         /* Duplicate ACK (RFC 5681 §2; RFC 6675 §2 counts new SACK information). */
         c->dupacks++;
         c->st.dup_acks++;
+        if (sack_new && (l4_cc_flags(c->cc) & L4_CC_F_ACK_IN_RECOVERY)) {
+            /* SACKed data was delivered: a rate sample for model-based cc. */
+            l4_cc_ack a = {.in_flight = (uint32_t)(c->snd_max - c->snd_una), .now = now};
+            rate_sample(c, &a, now);
+            l4_cc_on_ack(c->cc, &a);
+        }
         if (!c->in_recovery) {
             int trigger = c->dupacks >= L4_TCP_DUPTHRESH ||
                           (c->sack_ok && l4_tcp_sack_is_lost(c, c->snd_una));
@@ -464,7 +515,26 @@ static int in_sync(l4_tcp_conn *c, const l4_tcp_hdr *seg, uint8_t ecn, l4_time n
 
     /* ECN receiver (RFC 3168 §6.1.3): a CE mark is echoed with ECE on every
        ACK until the sender says CWR. */
-    if (c->ecn_ok) {
+    if (c->ecn_ok && c->ecn_bytes) {
+        /* RFC 8257 §3.2: ECE exactly on ACKs of CE-marked data. When the CE
+           state changes with a delayed ACK pending, that earlier data is
+           acknowledged at once with the old state; the segment that changed
+           the state is acknowledged at once with the new one. */
+        if (seg->payload_len) {
+            uint8_t ce = ecn == 3;
+            if (ce != c->ece_pending) {
+                if (c->unacked_segs || c->delack_at != L4_TIME_NONE) {
+                    c->pre_ack_pending = 1;
+                    c->pre_ack_seq = c->rcv_nxt;
+                    c->pre_ack_ece = c->ece_pending;
+                }
+                c->ack_now = 1;
+            }
+            c->ece_pending = ce;
+            if (ce)
+                c->st.ce_received++;
+        }
+    } else if (c->ecn_ok) {
         if (fl & L4_TCP_CWR)
             c->ece_pending = 0;
         if (ecn == 3 /* CE */ && seg->payload_len) {
@@ -496,7 +566,10 @@ static int in_sync(l4_tcp_conn *c, const l4_tcp_hdr *seg, uint8_t ecn, l4_time n
        per window of data, after this ACK's own accounting. */
     if (c->ecn_ok && (fl & L4_TCP_ECE) && l4_seq_ge(seg->ack, c->ecn_recover) && !c->in_recovery &&
         una_before != c->snd_max) {
-        l4_cc_on_ecn_ce(c->cc, (uint32_t)(c->snd_max - una_before), now);
+        /* With per-packet echo the algorithm saw the marked bytes in its
+           on_ack; CWR still goes out once per window (RFC 8257 §3.3). */
+        if (!c->ecn_bytes)
+            l4_cc_on_ecn_ce(c->cc, (uint32_t)(c->snd_max - una_before), now);
         c->ecn_recover = c->snd_max;
         c->cwr_pending = 1;
         c->st.ecn_reductions++;

@@ -105,7 +105,7 @@ static l4_ssize out_syn(l4_tcp_conn *c, uint8_t *buf, size_t cap, l4_time now)
         h.ack = c->rcv_nxt;
         if (c->ecn_ok)
             h.flags |= L4_TCP_ECE; /* RFC 3168 §6.1.1: ECN-setup SYN-ACK */
-    } else if (c->set.ecn) {
+    } else if (l4_tcp_ecn_wanted(c)) {
         h.flags |= L4_TCP_ECE | L4_TCP_CWR; /* ECN-setup SYN */
     }
     h.window = adv_window(c, 1);
@@ -155,8 +155,47 @@ static uint32_t min_u32(uint64_t a, uint64_t b)
     return m > UINT32_MAX ? UINT32_MAX : (uint32_t)m;
 }
 
+/* RFC 8257 §3.2: the ACK for data received before a CE state change, with
+   the old state, ahead of anything else. */
+static l4_ssize out_pre_ack(l4_tcp_conn *c, uint8_t *buf, size_t cap, l4_time now)
+{
+    l4_tcp_hdr h;
+    memset(&h, 0, sizeof h);
+    h.sport = c->lport;
+    h.dport = c->rport;
+    h.flags = L4_TCP_ACK | (c->pre_ack_ece ? L4_TCP_ECE : 0);
+    h.ack = c->pre_ack_seq;
+    h.seq = c->snd_max;
+    if (c->ts_ok) {
+        h.opts.present |= L4_TCP_HAS_TS;
+        h.opts.ts_val = l4_tcp_ts_now(c, now);
+        h.opts.ts_ecr = c->ts_recent;
+    }
+    h.window = adv_window(c, 0);
+    l4_ssize n = write_seg(c, buf, cap, &h, &c->raddr);
+    if (n > 0)
+        c->pre_ack_pending = 0;
+    return n;
+}
+
+/* draft-cheng-iccrg-delivery-rate-estimation §3.4: all data sent, room in
+   cwnd, not recovering: the sender is application-limited. */
+static void out_app_limited(l4_tcp_conn *c, uint32_t data_end, l4_time now)
+{
+    if (!state_sends_data(c->state) || data_end != c->snd_max || c->in_recovery || c->fin_queued ||
+        c->rate.app_limited)
+        return;
+    uint64_t fl = l4_tcp_in_flight(c);
+    if (fl + c->smss > l4_cc_cwnd(c->cc))
+        return;
+    l4_tcp_rate_app_limited(&c->rate, fl);
+    l4_cc_on_app_limited(c->cc, now);
+}
+
 static l4_ssize out_data(l4_tcp_conn *c, uint8_t *buf, size_t cap, uint8_t *ecn, l4_time now)
 {
+    if (c->pre_ack_pending)
+        return out_pre_ack(c, buf, cap, now);
     l4_tcp_hdr h;
     memset(&h, 0, sizeof h);
     h.sport = c->lport;
@@ -186,6 +225,17 @@ static l4_ssize out_data(l4_tcp_conn *c, uint8_t *buf, size_t cap, uint8_t *ecn,
     uint32_t seq = c->snd_nxt, len = 0;
     int fin = 0, rtx = 0, advance_nxt = 1, probe = 0, keep = 0;
     int can = state_sends_data(c->state);
+    /* Pacing: data waits for the pacer (ACKs do not). */
+    uint64_t prate = l4_cc_pacing_rate(c->cc);
+    if (can && prate) {
+        if (!c->pacer.burst)
+            l4_pacer_init(&c->pacer, 2ull * c->smss, now);
+        l4_time t = l4_pacer_next(&c->pacer, prate, now);
+        if (t > now) {
+            can = 0;
+            c->pace_at = t;
+        }
+    }
 
     if (can && c->rtx_one) {
         /* Fast retransmit / partial ACK: the segment at SND.UNA, now. */
@@ -275,6 +325,7 @@ static l4_ssize out_data(l4_tcp_conn *c, uint8_t *buf, size_t cap, uint8_t *ecn,
             keep = 1;
         } else if (!c->ack_now) {
             c->force_probe = 0;
+            out_app_limited(c, data_end, now);
             return 0;
         }
     }
@@ -296,7 +347,8 @@ static l4_ssize out_data(l4_tcp_conn *c, uint8_t *buf, size_t cap, uint8_t *ecn,
     /* RFC 3168 §6.1.2/§6.1.5: new data is ECT(0) and carries the CWR that
        answers an ECE; retransmissions, probes and pure ACKs are Not-ECT. */
     int new_data = len > 0 && !rtx && !probe && !l4_seq_lt(seq, c->snd_max);
-    if (c->ecn_ok && new_data) {
+    if (c->ecn_ok && (new_data || (c->ecn_bytes && len > 0 && !probe))) {
+        /* DCTCP marks every data segment ECT, retransmissions included. */
         *ecn = 2; /* ECT(0) */
         if (c->cwr_pending)
             h.flags |= L4_TCP_CWR;
@@ -323,6 +375,10 @@ static l4_ssize out_data(l4_tcp_conn *c, uint8_t *buf, size_t cap, uint8_t *ecn,
     if (len)
         c->force_probe = 0;
     uint32_t end = seq + len + (uint32_t)fin;
+    if (len && prate)
+        l4_pacer_sent(&c->pacer, len, prate, now);
+    if (len && new_data && (l4_cc_flags(c->cc) & L4_CC_F_RATE))
+        l4_tcp_rate_on_send(&c->rate, seq + len, c->snd_una == c->snd_max, now);
     if (len || fin) {
         if (rtx || l4_seq_lt(seq, c->snd_max)) {
             c->st.retransmits++;

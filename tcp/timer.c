@@ -83,6 +83,7 @@ l4_time l4_tcp_timers_next(const l4_tcp_conn *c)
     t = l4_time_min(t, c->keep_at);
     t = l4_time_min(t, c->tw_at);
     t = l4_time_min(t, c->fw2_at);
+    t = l4_time_min(t, c->pace_at);
     return t;
 }
 
@@ -142,6 +143,8 @@ void l4_tcp_timers_run(l4_tcp_conn *c, l4_time now)
         c->force_probe = 1;
         c->persist_backoff++;
     }
+    if (c->pace_at <= now)
+        c->pace_at = L4_TIME_NONE; /* the pacer allows a packet: output decides */
     if (c->delack_at <= now) {
         c->delack_at = L4_TIME_NONE;
         c->ack_now = 1;

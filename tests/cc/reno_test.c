@@ -23,7 +23,10 @@ static void test_registry(void)
     CHECK(l4_cc_find("nope") == NULL);
     CHECK(l4_cc_find(NULL) == NULL);
     CHECK_STR(l4_cc_name_at(0), "reno");
-    CHECK(l4_cc_name_at(1) == NULL);
+    CHECK_STR(l4_cc_name_at(1), "cubic");
+    CHECK_STR(l4_cc_name_at(2), "dctcp");
+    CHECK_STR(l4_cc_name_at(3), "bbr");
+    CHECK(l4_cc_name_at(4) == NULL);
     l4_cc *cc = NULL;
     CHECK_EQ(l4_cc_new(&cc, "nope", 1460, 0), L4_ERR_NOT_FOUND);
     CHECK_EQ(l4_cc_new(&cc, "reno", 0, 0), L4_ERR_INVALID_ARGUMENT);

@@ -1410,6 +1410,119 @@ static void test_ecn_sender_reaction_once_per_window(void)
     l4_tcp_conn_del(c);
 }
 
+/* RFC 8257 §3.2: with DCTCP, ECN is negotiated without the `ecn` setting,
+   ECE marks exactly the ACKs of CE-marked data, and a CE state change with a
+   delayed ACK pending first acknowledges the earlier data with the old state. */
+static void test_dctcp_per_packet_echo(void)
+{
+    l4_tcp_settings s = th_settings();
+    s.cc = "dctcp";
+    s.nodelay = 1;
+    l4_tcp_conn *c = mk(&s);
+    l4_addr la = th_local(), ra = th_remote();
+    l4_tcp_conn_connect(c, &la, LOCAL_PORT, &ra, REMOTE_PORT, 0);
+    l4_tcp_hdr h;
+    RECV(c, 0, h);
+    EXPECT(h, S | ECE | CWR, LOCAL_ISS, 0);
+    l4_tcp_hdr sa = th_seg(S | A | ECE, REMOTE_ISS, LOCAL_ISS + 1, 65535, NULL, 0);
+    sa.opts.present = L4_TCP_HAS_MSS;
+    sa.opts.mss = 1000;
+    th_send(c, &sa, MS(100));
+    RECV(c, MS(100), h);
+    uint8_t d[500] = {0};
+    uint32_t r = REMOTE_ISS + 1;
+    /* Not marked: delayed. */
+    l4_tcp_hdr g = th_seg(A, r, LOCAL_ISS + 1, 65535, d, 500);
+    CHECK_EQ(l4_tcp_conn_input_from(c, &ra, &g, 0, MS(200)), 0);
+    RECV_NONE(c, MS(200));
+    /* CE: the earlier 500 bytes are acknowledged without ECE, then this
+       segment at once with ECE. */
+    g = th_seg(A, r + 500, LOCAL_ISS + 1, 65535, d, 500);
+    CHECK_EQ(l4_tcp_conn_input_from(c, &ra, &g, 3, MS(201)), 0);
+    RECV(c, MS(201), h);
+    EXPECT(h, A, LOCAL_ISS + 1, r + 500);
+    RECV(c, MS(201), h);
+    EXPECT(h, A | ECE, LOCAL_ISS + 1, r + 1000);
+    RECV_NONE(c, MS(201));
+    /* CE again: no change, delayed ACK; the ACK that goes out carries ECE. */
+    g = th_seg(A, r + 1000, LOCAL_ISS + 1, 65535, d, 500);
+    CHECK_EQ(l4_tcp_conn_input_from(c, &ra, &g, 3, MS(202)), 0);
+    RECV_NONE(c, MS(202));
+    /* A CWR from the peer does not end the echo (only the CE state does). */
+    /* Not marked: the pending ACK goes out with ECE, then this one without. */
+    g = th_seg(A | CWR, r + 1500, LOCAL_ISS + 1, 65535, d, 500);
+    CHECK_EQ(l4_tcp_conn_input_from(c, &ra, &g, 2, MS(203)), 0);
+    RECV(c, MS(203), h);
+    EXPECT(h, A | ECE, LOCAL_ISS + 1, r + 1500);
+    RECV(c, MS(203), h);
+    EXPECT(h, A, LOCAL_ISS + 1, r + 2000);
+    RECV_NONE(c, MS(203));
+    /* Unchanged and unmarked: the delayed ACK has no ECE. */
+    g = th_seg(A, r + 2000, LOCAL_ISS + 1, 65535, d, 500);
+    CHECK_EQ(l4_tcp_conn_input_from(c, &ra, &g, 2, MS(204)), 0);
+    RECV_NONE(c, MS(204));
+    l4_tcp_conn_handle_timeout(c, MS(244));
+    RECV(c, MS(244), h);
+    EXPECT(h, A, LOCAL_ISS + 1, r + 2500);
+    l4_tcp_info i;
+    l4_tcp_conn_get_info(c, &i);
+    CHECK_EQ(i.ce_received, 2);
+
+    /* Sender side: data is ECT(0); an ECE ACK reports its bytes as marked
+       (alpha = 1 after the first window: cwnd 4000 -> 2000). */
+    uint8_t big[4000] = {0};
+    l4_tcp_conn_send(c, big, sizeof big, MS(300));
+    for (int k = 0; k < 4; k++) {
+        RECV(c, MS(300), h);
+        CHECK_EQ(th_last_ecn, 2);
+    }
+    SEND(c, A | ECE, r + 2500, LOCAL_ISS + 1001, 65535, NULL, 0, MS(400));
+    l4_tcp_conn_get_info(c, &i);
+    CHECK_EQU(i.cwnd, 2000);
+    CHECK_EQU(i.ssthresh, 2000);
+    l4_tcp_conn_del(c);
+}
+
+/* Pacing: with an algorithm that gives a pacing rate (BBR), data leaves in a
+   burst of the pacer's bucket and then one segment per size/rate; the
+   deadline is in next_timeout, and output returns nothing before it. */
+static void test_pacing_deadline(void)
+{
+    l4_tcp_settings s = th_settings();
+    s.cc = "bbr";
+    s.nodelay = 1;
+    l4_tcp_conn *c = mk_est(&s);
+    CHECK(c);
+    uint8_t d[8000] = {0};
+    CHECK_EQ(l4_tcp_conn_send(c, d, sizeof d, MS(200)), (l4_ssize)sizeof d);
+    l4_tcp_hdr h;
+    int burst = 0;
+    while (th_recv(c, B, sizeof B, &h, MS(200)) == 1 && h.payload_len)
+        burst++;
+    /* A full bucket of 2 segments (2 x 1000 bytes) lets 2 go, leaving it at 0. */
+    CHECK_EQ(burst, 2);
+    /* The next may leave once a byte has accrued (~0.1 us), then the bucket
+       is a segment in debt. */
+    l4_time t = l4_tcp_conn_next_timeout(c);
+    CHECK_MSG(t > MS(200) && t < MS(200) + L4_US, "first deadline %llu", (unsigned long long)t);
+    RECV_NONE(c, t - 1);
+    l4_tcp_conn_handle_timeout(c, t);
+    RECV(c, t, h);
+    CHECK_EQU(h.payload_len, 1000);
+    RECV_NONE(c, t);
+    /* BBR before its first bandwidth sample paces at 2.885 * IW per ms, IW
+       from the reset at connect (4 x 536 B: 6.19 MB/s): about 162 us per
+       1000-byte segment. */
+    l4_time t2 = l4_tcp_conn_next_timeout(c);
+    CHECK_MSG(t2 > t + 155 * L4_US && t2 < t + 170 * L4_US, "pacer deadline +%llu ns",
+              (unsigned long long)(t2 - t));
+    RECV_NONE(c, t2 - 1);
+    l4_tcp_conn_handle_timeout(c, t2);
+    RECV(c, t2, h);
+    CHECK_EQU(h.payload_len, 1000);
+    l4_tcp_conn_del(c);
+}
+
 static void test_ecn_passive_and_not_negotiated(void)
 {
     l4_tcp_settings s = th_settings();
@@ -1481,6 +1594,8 @@ static const l4_test TESTS[] = {
     TEST(test_ecn_negotiation_and_echo),
     TEST(test_ecn_sender_reaction_once_per_window),
     TEST(test_ecn_passive_and_not_negotiated),
+    TEST(test_dctcp_per_packet_echo),
+    TEST(test_pacing_deadline),
     TEST_END,
 };
 
