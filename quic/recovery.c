@@ -240,7 +240,14 @@ int qc_on_ack(l4_quic_conn *c, int s, const void *frame, l4_time now)
         }
     }
     if (bytes) {
-        l4_cc_ack a = {bytes, newly_largest_eliciting ? c->latest_rtt : 0, in_flight_before, now};
+        /* Delivery-rate fields stay 0 ("no sample"): QUIC does not yet feed
+         * rate-based algorithms (BBR). */
+        l4_cc_ack a;
+        memset(&a, 0, sizeof a);
+        a.bytes_acked = bytes;
+        a.rtt = newly_largest_eliciting ? c->latest_rtt : 0;
+        a.in_flight = in_flight_before;
+        a.now = now;
         l4_cc_on_ack(c->cc, &a);
     }
     while (acked) {
