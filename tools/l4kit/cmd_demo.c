@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "units.h"
 #include "demo_probe.h"
 #include "demo_tcp.h"
 #include "io/sim_pcap.h"
@@ -185,7 +186,7 @@ int cmd_demo(int argc, char **argv)
             if (!strcmp(a, "--tcp-link"))
                 tcp_link = val;
             if (!strcmp(a, "--tcp-bytes") &&
-                (simrun_parse_size(val, &tcp_bytes) || tcp_bytes < 1 || tcp_bytes > (64u << 20))) {
+                (units_parse_size(val, &tcp_bytes) || tcp_bytes < 1 || tcp_bytes > (64u << 20))) {
                 fprintf(stderr, "l4kit demo: --tcp-bytes '%s' must be a size from 1 to 64M\n", val);
                 return 2;
             }

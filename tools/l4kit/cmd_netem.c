@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "units.h"
 #include "io/clock.h"
 #include "io/netem.h"
 #include "io/pcap.h"
@@ -63,34 +64,6 @@ static int netem_bad(const char *fmt, ...)
     fputc('\n', stderr);
     va_end(ap);
     return 2;
-}
-
-/* "30s", "1.5s", "100ms", "2m": a positive time with a unit. */
-static int netem_parse_time(const char *text, l4_time *out)
-{
-    char *end = NULL;
-    errno = 0;
-    double v = strtod(text, &end);
-    if (end == text || errno || !(v > 0))
-        return -1;
-    double unit;
-    if (!strcmp(end, "ns"))
-        unit = 1;
-    else if (!strcmp(end, "us"))
-        unit = 1e3;
-    else if (!strcmp(end, "ms"))
-        unit = 1e6;
-    else if (!strcmp(end, "s"))
-        unit = 1e9;
-    else if (!strcmp(end, "m"))
-        unit = 60e9;
-    else
-        return -1;
-    double ns = v * unit;
-    if (ns < 1 || ns > 1e18)
-        return -1;
-    *out = (l4_time)ns;
-    return 0;
 }
 
 /* "NS:TUN[:ADDR/PREFIX]" into cfg; the strings point into `buf` (a copy of text). */
@@ -300,7 +273,7 @@ int cmd_netem(int argc, char **argv)
                 return netem_bad("--seed '%s' is not a non-negative integer", val);
             seed = v;
         } else if (!strcmp(arg, "--duration")) {
-            if (netem_parse_time(val, &cfg.duration) != 0)
+            if (units_parse_time(val, &cfg.duration) != 0 || cfg.duration == 0)
                 return netem_bad("--duration '%s': expected a positive time with a unit "
                                  "(ns, us, ms, s, m), e.g. 30s",
                                  val);

@@ -13,6 +13,7 @@
 
 #include "cc/cc.h"
 #include "cmd.h"
+#include "units.h"
 #include "simrun.h"
 
 static const char sim_usage[] =
@@ -138,11 +139,11 @@ int cmd_sim(int argc, char **argv)
         } else if (!strcmp(a, "--link-back")) {
             link_back = v;
         } else if (!strcmp(a, "--bytes")) {
-            if (simrun_parse_size(v, &o.bytes) || o.bytes == 0)
+            if (units_parse_size(v, &o.bytes) || o.bytes == 0)
                 return sim_bad("--bytes '%s' is not a size (e.g. 100K, 10M, 1G; 1024-based)", v);
             bytes_set = 1;
         } else if (!strcmp(a, "--duration")) {
-            if (simrun_parse_time(v, &o.duration) || o.duration == 0)
+            if (units_parse_time(v, &o.duration) || o.duration == 0)
                 return sim_bad("--duration '%s' is not a time (e.g. 500ms, 60s)", v);
         } else if (!strcmp(a, "--flows")) {
             if (sim_parse_uint(v, &u) || u < 1 || u > SIMRUN_MAX_FLOWS)
@@ -158,7 +159,7 @@ int cmd_sim(int argc, char **argv)
                 return sim_bad("--payload '%s' must be 13..1472 bytes", v);
             o.payload = (uint32_t)u;
         } else if (!strcmp(a, "--buf")) {
-            if (simrun_parse_size(v, &bufsize) || bufsize < 4096 || bufsize > (1u << 30))
+            if (units_parse_size(v, &bufsize) || bufsize < 4096 || bufsize > (1u << 30))
                 return sim_bad("--buf '%s' must be a size from 4K to 1G", v);
         } else if (!strcmp(a, "--pcap")) {
             o.pcap = v;

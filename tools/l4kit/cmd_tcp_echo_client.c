@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "units.h"
 #include "json.h"
 #include "stack_run.h"
 
@@ -223,13 +224,13 @@ int cmd_tcp_echo_client(int argc, char **argv)
             const char *v = argv[++i];
             int bad = 0;
             if (!strcmp(a, "--bytes")) {
-                bad = stack_parse_size(v, &c->total) != 0;
+                bad = units_parse_size(v, &c->total) != 0;
                 has_bytes = 1;
             } else if (!strcmp(a, "--message")) {
                 c->message = v;
                 bad = !v[0];
             } else if (!strcmp(a, "--timeout")) {
-                bad = stack_parse_time(v, &timeout) != 0;
+                bad = units_parse_time(v, &timeout) != 0 || timeout == 0;
             } else {
                 char *end = NULL;
                 c->pattern_seed = strtoull(v, &end, 0);

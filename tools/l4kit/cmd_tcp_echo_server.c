@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "units.h"
 #include "json.h"
 #include "stack_run.h"
 
@@ -337,7 +338,7 @@ int cmd_tcp_echo_server(int argc, char **argv)
                 bad = tes_num(v, 0, &s);
                 t->pattern_seed = (uint64_t)s;
             } else {
-                bad = stack_parse_size(v, &t->source_bytes) != 0;
+                bad = units_parse_size(v, &t->source_bytes) != 0;
                 t->mode = 2;
             }
             if (bad) {

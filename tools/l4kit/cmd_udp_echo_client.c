@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "units.h"
 #include "json.h"
 #include "stack_run.h"
 #include "util/bytes.h"
@@ -190,9 +191,9 @@ int cmd_udp_echo_client(int argc, char **argv)
                 u->message = v;
                 bad = !v[0] || strlen(v) > UEC_MAX;
             } else if (!strcmp(a, "--interval"))
-                bad = stack_parse_time(v, &u->interval);
+                bad = units_parse_time(v, &u->interval) != 0 || u->interval == 0;
             else
-                bad = stack_parse_time(v, &u->timeout);
+                bad = units_parse_time(v, &u->timeout) != 0 || u->timeout == 0;
             if (bad) {
                 fprintf(stderr, "l4kit %s: bad value '%s' for %s\n", cmd, v, a);
                 goto out;

@@ -184,13 +184,4 @@ int simrun_trace_close(simrun_trace *t);
 
 /* ---- parsing ------------------------------------------------------------ */
 
-/**
- * Parses a size: digits with an optional suffix K, M, G, T (1024-based;
- * also KB/KiB/MB/MiB/GB/GiB, any case) or B. Returns 0 or -1.
- */
-int simrun_parse_size(const char *s, uint64_t *out);
-
-/** Parses a time with its unit: ns, us, ms, s (fractions allowed; "0" alone ok). 0 or -1. */
-int simrun_parse_time(const char *s, l4_time *out);
-
 #endif

@@ -168,60 +168,6 @@ l4_time stack_now(const stack *s)
     return l4_tun_host_now(s->th);
 }
 
-int stack_parse_size(const char *text, uint64_t *out)
-{
-    char *end = NULL;
-    errno = 0;
-    if (!text[0] || text[0] == '-')
-        return -1;
-    double v = strtod(text, &end);
-    if (end == text || errno || v < 0)
-        return -1;
-    double mul = 1;
-    if (!strcmp(end, "") || !strcmp(end, "B"))
-        mul = 1;
-    else if (!strcmp(end, "k") || !strcmp(end, "K") || !strcmp(end, "KiB"))
-        mul = 1024.0;
-    else if (!strcmp(end, "M") || !strcmp(end, "MiB"))
-        mul = 1024.0 * 1024;
-    else if (!strcmp(end, "G") || !strcmp(end, "GiB"))
-        mul = 1024.0 * 1024 * 1024;
-    else
-        return -1;
-    double b = v * mul;
-    if (b > 1e15)
-        return -1;
-    *out = (uint64_t)b;
-    return 0;
-}
-
-int stack_parse_time(const char *text, l4_time *out)
-{
-    char *end = NULL;
-    errno = 0;
-    double v = strtod(text, &end);
-    if (end == text || errno || !(v > 0))
-        return -1;
-    double unit;
-    if (!strcmp(end, "ns"))
-        unit = 1;
-    else if (!strcmp(end, "us"))
-        unit = 1e3;
-    else if (!strcmp(end, "ms"))
-        unit = 1e6;
-    else if (!strcmp(end, "s"))
-        unit = 1e9;
-    else if (!strcmp(end, "m"))
-        unit = 60e9;
-    else
-        return -1;
-    double ns = v * unit;
-    if (ns < 1 || ns > 1e18)
-        return -1;
-    *out = (l4_time)ns;
-    return 0;
-}
-
 void stack_addr_port(char *buf, size_t cap, const l4_addr *a, unsigned port)
 {
     char t[48];

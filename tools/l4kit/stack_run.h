@@ -64,12 +64,6 @@ void stack_close(stack *s);
 /** The time on the stack's clock. */
 l4_time stack_now(const stack *s);
 
-/** "10M", "1G", "1500", "64k" (powers of 1024): a byte count; 0 on success. */
-int stack_parse_size(const char *text, uint64_t *out);
-
-/** "100ms", "1.5s", "2m", "500us": a positive time; 0 on success. */
-int stack_parse_time(const char *text, l4_time *out);
-
 /** "ADDR:PORT" text of an address (IPv6 in brackets) into buf (>= 56 bytes). */
 void stack_addr_port(char *buf, size_t cap, const l4_addr *a, unsigned port);
 
