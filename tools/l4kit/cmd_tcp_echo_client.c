@@ -252,22 +252,11 @@ int cmd_tcp_echo_client(int argc, char **argv)
     }
     if ((rc = stack_opts_check(cmd, &o)) != 0)
         goto out;
-    rc = 2;
-    if (npos != 2) {
-        fprintf(stderr, "l4kit %s: HOST and PORT are required\n", cmd);
-        goto out;
-    }
     l4_addr dst;
-    if (l4_addr_parse(&dst, pos[0]) != 0 || dst.family != o.addr.family) {
-        fprintf(stderr, "l4kit %s: '%s' is not an address of the --addr family\n", cmd, pos[0]);
+    uint16_t port;
+    if ((rc = stack_peer(cmd, &o, pos, npos, &dst, &port)) != 0)
         goto out;
-    }
-    char *end = NULL;
-    long port = strtol(pos[1], &end, 10);
-    if (end == pos[1] || *end || port < 1 || port > 65535) {
-        fprintf(stderr, "l4kit %s: '%s' is not a port (1-65535)\n", cmd, pos[1]);
-        goto out;
-    }
+    rc = 2;
     if (c->message && has_bytes) {
         fprintf(stderr, "l4kit %s: --message and --bytes exclude each other\n", cmd);
         goto out;

@@ -210,23 +210,13 @@ int cmd_udp_echo_client(int argc, char **argv)
     }
     if ((rc = stack_opts_check(cmd, &o)) != 0)
         goto out;
-    rc = 2;
-    if (npos != 2) {
-        fprintf(stderr, "l4kit %s: HOST and PORT are required\n", cmd);
+    l4_addr dst;
+    uint16_t port;
+    if ((rc = stack_peer(cmd, &o, pos, npos, &dst, &port)) != 0)
         goto out;
-    }
+    rc = 2;
     if (u->message && has_size) {
         fprintf(stderr, "l4kit %s: --message and --size exclude each other\n", cmd);
-        goto out;
-    }
-    l4_addr dst;
-    if (l4_addr_parse(&dst, pos[0]) != 0 || dst.family != o.addr.family) {
-        fprintf(stderr, "l4kit %s: '%s' is not an address of the --addr family\n", cmd, pos[0]);
-        goto out;
-    }
-    long port;
-    if (uec_num(pos[1], 1, 65535, &port)) {
-        fprintf(stderr, "l4kit %s: '%s' is not a port (1-65535)\n", cmd, pos[1]);
         goto out;
     }
     u->t_sent = calloc((size_t)u->count, sizeof *u->t_sent);

@@ -168,6 +168,28 @@ l4_time stack_now(const stack *s)
     return l4_tun_host_now(s->th);
 }
 
+int stack_peer(const char *cmd, const stack_opts *o, const char *const *pos, int npos, l4_addr *dst,
+               uint16_t *port)
+{
+    if (npos != 2) {
+        fprintf(stderr, "l4kit %s: HOST and PORT are required\n", cmd);
+        return 2;
+    }
+    if (l4_addr_parse(dst, pos[0]) != 0 || dst->family != o->addr.family) {
+        fprintf(stderr, "l4kit %s: '%s' is not an address of the --addr family\n", cmd, pos[0]);
+        return 2;
+    }
+    char *end = NULL;
+    errno = 0;
+    long p = strtol(pos[1], &end, 10);
+    if (errno || end == pos[1] || *end || p < 1 || p > 65535) {
+        fprintf(stderr, "l4kit %s: '%s' is not a port (1-65535)\n", cmd, pos[1]);
+        return 2;
+    }
+    *port = (uint16_t)p;
+    return 0;
+}
+
 void stack_addr_port(char *buf, size_t cap, const l4_addr *a, unsigned port)
 {
     char t[48];

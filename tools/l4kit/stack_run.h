@@ -47,6 +47,14 @@ int stack_opt(const char *cmd, stack_opts *o, int argc, char **argv, int *i);
 /** Checks the required options are there; 0, or 2 after printing the reason. */
 int stack_opts_check(const char *cmd, const stack_opts *o);
 
+/**
+ * A client's HOST PORT arguments (`pos`, `npos` of them): exactly two, an
+ * address of --addr's family and a port 1-65535. On a bad one prints the
+ * one-line reason and returns 2 (the usage exit status); 0 on success.
+ */
+int stack_peer(const char *cmd, const stack_opts *o, const char *const *pos, int npos, l4_addr *dst,
+               uint16_t *port);
+
 /** A running stack: loop, host on TUN, control socket. */
 typedef struct stack {
     l4_loop *loop;
