@@ -147,6 +147,7 @@ static int conn_common(l4_quic_conn **out, int is_server, const l4_quic_settings
         c->sp[i].ack_deadline = L4_TIME_NONE;
     }
     c->recovery_start = L4_TIME_NONE;
+    c->pace_at = L4_TIME_NONE;
     c->close_deadline = L4_TIME_NONE;
     c->idle_deadline = L4_TIME_NONE;
     c->idle_timeout = s->tp.max_idle_timeout * L4_MS;
@@ -388,6 +389,7 @@ l4_time l4_quic_conn_next_timeout(const l4_quic_conn *c)
     l4_time t = qc_loss_timer(c);
     for (int s = 0; s < QC_SPACES; s++)
         t = l4_time_min(t, c->sp[s].ack_deadline);
+    t = l4_time_min(t, c->pace_at);
     return l4_time_min(t, c->idle_deadline);
 }
 
@@ -405,6 +407,8 @@ void l4_quic_conn_handle_timeout(l4_quic_conn *c, l4_time now)
         conn_closed_cb(c, 2, 0, L4_QUIC_ERR_NO_ERROR, "idle timeout", 12);
         return;
     }
+    if (c->pace_at <= now)
+        c->pace_at = L4_TIME_NONE; /* the pacer lets data go: output decides */
     for (int s = 0; s < QC_SPACES; s++)
         if (c->sp[s].ack_deadline <= now) {
             c->sp[s].ack_now = 1;
@@ -572,8 +576,23 @@ void l4_quic_conn_get_stats(const l4_quic_conn *c, l4_quic_conn_stats *st)
     st->srtt = c->srtt;
     st->min_rtt = c->min_rtt;
     st->latest_rtt = c->latest_rtt;
+    st->rttvar = c->rttvar;
     st->cwnd = l4_cc_cwnd(c->cc);
+    st->ssthresh = l4_cc_ssthresh(c->cc);
+    st->pacing_rate = l4_cc_pacing_rate(c->cc);
     st->bytes_in_flight = c->bytes_in_flight;
+}
+
+const char *l4_quic_conn_state_name(const l4_quic_conn *c)
+{
+    static const char *const names[] = {"handshaking", "established", "closing", "draining",
+                                        "closed"};
+    return c->state >= 0 && c->state <= QC_CLOSED ? names[c->state] : "?";
+}
+
+const l4_cc *l4_quic_conn_cc(const l4_quic_conn *c)
+{
+    return c->cc;
 }
 
 const l4_quic_tp *l4_quic_conn_peer_tp(const l4_quic_conn *c)

@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cc/cc.h"
 #include "quic/tls.h"
 #include "util/err.h"
 #include "util/time.h"
@@ -167,19 +168,39 @@ int l4_quic_conn_is_closing(const l4_quic_conn *c);
 /** Counters and estimates, for tests and tools. */
 typedef struct l4_quic_conn_stats {
     uint64_t pkts_sent, pkts_recv, pkts_lost, pkts_dropped;
+    uint64_t pkts_retx; /* lost ack-eliciting packets: their frames were queued again */
     uint64_t bytes_sent, bytes_recv; /* UDP payload bytes */
     uint64_t stream_bytes_retx;      /* STREAM bytes sent again after loss */
     uint64_t pto_count_total;        /* PTO expiries */
     uint64_t key_updates;            /* key phase changes (either side started them) */
     uint64_t blocked_recv; /* DATA_BLOCKED, STREAM_DATA_BLOCKED, STREAMS_BLOCKED received */
-    l4_time srtt, min_rtt, latest_rtt;
+    l4_time srtt, min_rtt, latest_rtt, rttvar;
     uint64_t cwnd, bytes_in_flight;
-    uint64_t local_err; /* the transport/app error this end closed with */
-    uint64_t peer_err;  /* the error in the peer's CONNECTION_CLOSE */
+    uint64_t ssthresh;      /* the algorithm's slow-start threshold (UINT64_MAX-like while unset) */
+    uint64_t pacing_rate;   /* bytes/s the sender paces at; 0: not paced */
+    uint64_t delivered;     /* bytes of in-flight packets acknowledged (the rate sampler's count) */
+    uint64_t delivery_rate; /* the last delivery-rate sample, bytes/s (0: none yet) */
+    uint64_t app_limited_periods; /* times the sender ran out of data with room in cwnd */
+    uint64_t pkts_paced;          /* times the pacer held data back */
+    uint64_t local_err;           /* the transport/app error this end closed with */
+    uint64_t peer_err;            /* the error in the peer's CONNECTION_CLOSE */
 } l4_quic_conn_stats;
 
 /** Fills `st`. */
 void l4_quic_conn_get_stats(const l4_quic_conn *c, l4_quic_conn_stats *st);
+
+/**
+ * The connection's state by name: "handshaking", "established", "closing"
+ * (we sent CONNECTION_CLOSE, RFC 9000 §10.2.1), "draining" (the peer's
+ * arrived, §10.2.2) or "closed" (that period ended, or the idle timeout).
+ */
+const char *l4_quic_conn_state_name(const l4_quic_conn *c);
+
+/**
+ * The congestion controller (cc/cc.h) the connection runs, for inspection
+ * (e.g. l4_cc_bbr_mode); owned by the connection, valid until it is freed.
+ */
+const l4_cc *l4_quic_conn_cc(const l4_quic_conn *c);
 
 /** The peer's transport parameters (valid once the handshake has progressed), or NULL. */
 const l4_quic_tp *l4_quic_conn_peer_tp(const l4_quic_conn *c);

@@ -6,6 +6,7 @@
 #define L4_QUIC_CONN_INTERNAL_H
 
 #include "cc/cc.h"
+#include "cc/pacer.h"
 #include "quic/conn.h"
 #include "quic/crypto.h"
 #include "quic/ranges.h"
@@ -50,7 +51,11 @@ typedef struct qc_sent {
     l4_time t;
     uint32_t size;
     uint8_t ack_eliciting, in_flight;
+    uint8_t app_limited; /* sent while the sender was application-limited */
     uint16_t nf;
+    /* delivery-rate state when sent (draft-cheng-iccrg-delivery-rate-estimation §3.2) */
+    uint64_t delivered;
+    l4_time delivered_time, first_sent_time;
     qc_frec f[QC_FREC_MAX];
 } qc_sent;
 
@@ -151,6 +156,15 @@ struct l4_quic_conn {
     uint64_t bytes_in_flight;
     l4_time recovery_start;
     l4_time last_send;
+    /* delivery rate (recovery.c): bytes of in-flight packets acknowledged,
+       when the last were, when the newest acknowledged packet was sent, and
+       the `delivered` value that ends an application-limited period (0: none) */
+    uint64_t delivered;
+    l4_time delivered_time, first_sent_time;
+    uint64_t app_limited_until;
+    /* pacing (cc/pacer.h) at the algorithm's rate; pace_at: held-back data may leave */
+    l4_pacer pacer;
+    l4_time pace_at;
     /* flow control */
     uint64_t tx_max_data, tx_data;
     uint64_t rx_max_data, rx_data, rx_consumed, rx_window;
@@ -220,6 +234,8 @@ l4_time qc_loss_timer(const l4_quic_conn *c);
 void qc_on_loss_timer(l4_quic_conn *c, l4_time now);
 void qc_drop_sent(l4_quic_conn *c, int s);
 void qc_requeue(l4_quic_conn *c, int s, const qc_sent *p);
+/* The sender ran out of data with room in the window (rate sampling §3.4). */
+void qc_app_limited(l4_quic_conn *c, l4_time now);
 
 /* Moves one direction's 1-RTT keys to the next phase (RFC 9001 §6.1). */
 int qc_key_update_dir(l4_quic_conn *c, int is_tx, l4_quic_keys *out);

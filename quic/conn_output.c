@@ -396,6 +396,17 @@ static int ob_space_wants(l4_quic_conn *c, int s, int cc_ok, l4_time now)
     return 0;
 }
 
+/* 1 when a stream holds bytes never sent (held back by flow control, as
+ * nothing else stops them): the sender is then not application-limited. */
+static int ob_unsent_stream_data(const l4_quic_conn *c)
+{
+    for (const qc_stream *st = c->streams; st; st = st->next)
+        if (st->can_send && !st->reset_state &&
+            (st->sb.next < st->sb.base + st->sb.len || st->sb.lost.n))
+            return 1;
+    return 0;
+}
+
 /* Writes the header of a packet in space s at p; 0 or -1 when no room. */
 static int ob_begin(l4_quic_conn *c, ob_pkt *o, int s, uint8_t *p, size_t room)
 {
@@ -494,6 +505,20 @@ l4_ssize qc_output(l4_quic_conn *c, uint8_t *buf, size_t cap, l4_time now)
             return 0;
     }
     int cc_ok = c->bytes_in_flight + c->set.max_datagram <= l4_cc_cwnd(c->cc);
+    /* Pacing (the algorithm's rate, cc/pacer.h): what the window allows
+     * waits for the pacer; ACKs and PTO probes do not. */
+    uint64_t prate = l4_cc_pacing_rate(c->cc);
+    int held = 0;
+    if (cc_ok && prate && c->state < QC_CLOSING) {
+        if (!c->pacer.burst)
+            l4_pacer_init(&c->pacer, 2ull * c->set.max_datagram, now);
+        l4_time t = l4_pacer_next(&c->pacer, prate, now);
+        if (t > now) {
+            held = 1;
+            cc_ok = 0;
+            c->pace_at = t;
+        }
+    }
     ob_pkt pk[QC_SPACES];
     int np = 0;
     size_t off = 0;
@@ -538,8 +563,20 @@ l4_ssize qc_output(l4_quic_conn *c, uint8_t *buf, size_t cap, l4_time now)
             np++;
         }
     }
-    if (np == 0)
+    if (np == 0) {
+        if (held) {
+            int wants = 0;
+            for (int s = 0; s < QC_SPACES && !wants; s++)
+                wants = ob_space_wants(c, s, 1, now);
+            if (wants)
+                c->st.pkts_paced++;
+            else
+                c->pace_at = L4_TIME_NONE;
+        } else if (cc_ok && c->state == QC_ESTABLISHED && !ob_unsent_stream_data(c)) {
+            qc_app_limited(c, now);
+        }
         return 0;
+    }
     /* §14.1: datagrams with a client Initial (or a server's ack-eliciting
      * Initial) are padded to 1200 bytes, in the last packet. */
     if (has_initial && (!c->is_server || initial_eliciting) && c->state != QC_CLOSING) {
@@ -566,6 +603,8 @@ l4_ssize qc_output(l4_quic_conn *c, uint8_t *buf, size_t cap, l4_time now)
         o->rec->ack_eliciting = (uint8_t)o->ack_eliciting;
         /* RFC 9002 §2: in flight = ack-eliciting or carrying PADDING. */
         o->rec->in_flight = (uint8_t)(o->ack_eliciting || o->padded);
+        if (prate && o->rec->in_flight)
+            l4_pacer_sent(&c->pacer, (uint64_t)n, prate, now);
         if (c->state == QC_CLOSING) {
             free(o->rec);
         } else {

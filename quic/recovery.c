@@ -3,6 +3,19 @@
  * sent-packet tracking, ACK processing with RTT samples (§5), packet- and
  * time-threshold loss (§6.1), the probe timeout with backoff (§6.2),
  * persistent congestion (§7.6), and requeueing what a lost packet carried.
+ *
+ * Delivery-rate samples (draft-cheng-iccrg-delivery-rate-estimation-02, for
+ * rate-based algorithms such as BBR): every in-flight packet records, when
+ * sent, the connection's delivered byte count, the time of the last
+ * delivery and the send time of the newest packet acknowledged so far (§3.2).
+ * An ACK that newly acknowledges in-flight packets takes the most recently
+ * sent of them, P, and reports (§3.3)
+ *   rate = (C.delivered - P.delivered) / max(P.sent - P.first_sent,
+ *                                            now - P.delivered_time)
+ * (no rate when that interval is below min_rtt). QUIC never retransmits a
+ * packet, so unlike TCP no sample is ambiguous. A sender out of data with
+ * room in its window is application-limited (§3.4) until what was in flight
+ * then has been delivered; samples from packets sent meanwhile say so.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -22,8 +35,15 @@ void qc_on_sent(l4_quic_conn *c, int s, qc_sent *p)
     else
         sp->sent_head = p;
     sp->sent_tail = p;
-    if (p->in_flight)
+    if (p->in_flight) {
+        if (c->bytes_in_flight == 0) /* §3.2: the first packet of a flight starts the clocks */
+            c->first_sent_time = c->delivered_time = p->t;
+        p->delivered = c->delivered;
+        p->delivered_time = c->delivered_time;
+        p->first_sent_time = c->first_sent_time;
+        p->app_limited = c->app_limited_until != 0;
         c->bytes_in_flight += p->size;
+    }
     if (p->ack_eliciting) {
         sp->last_ack_eliciting = p->t;
         sp->ack_eliciting_in_flight++;
@@ -156,6 +176,41 @@ void qc_requeue(l4_quic_conn *c, int s, const qc_sent *p)
     }
 }
 
+/* §3.3 of the delivery-rate draft: `newest` is the most recently sent of
+ * the newly acknowledged in-flight packets, `bytes` their total size. */
+static void recovery_rate_sample(l4_quic_conn *c, const qc_sent *newest, uint64_t bytes,
+                                 l4_time now, l4_cc_ack *a)
+{
+    c->delivered += bytes;
+    c->delivered_time = now;
+    c->st.delivered = c->delivered;
+    if (c->app_limited_until && c->delivered > c->app_limited_until)
+        c->app_limited_until = 0;
+    c->first_sent_time = newest->t;
+    l4_time snd = newest->t - newest->first_sent_time;
+    l4_time ack = now - newest->delivered_time;
+    l4_time iv = snd > ack ? snd : ack;
+    a->delivered = c->delivered;
+    a->prior_delivered = newest->delivered;
+    a->app_limited = newest->app_limited;
+    a->rate_interval = iv;
+    if (iv > 0 && (!c->has_rtt || iv >= c->min_rtt)) {
+        a->delivery_rate =
+            (uint64_t)((double)(c->delivered - newest->delivered) * 1e9 / (double)iv);
+        c->st.delivery_rate = a->delivery_rate;
+    }
+}
+
+void qc_app_limited(l4_quic_conn *c, l4_time now)
+{
+    if (c->app_limited_until)
+        return;
+    uint64_t m = c->delivered + c->bytes_in_flight;
+    c->app_limited_until = m ? m : 1;
+    c->st.app_limited_periods++;
+    l4_cc_on_app_limited(c->cc, now);
+}
+
 /* §5.3: the RTT estimate, with the peer's ack delay (§5.3, capped by
  * max_ack_delay once the handshake is confirmed). */
 static void recovery_rtt_sample(l4_quic_conn *c, l4_time latest, l4_time ack_delay, l4_time now)
@@ -229,21 +284,28 @@ int qc_on_ack(l4_quic_conn *c, int s, const void *frame, l4_time now)
         }
         recovery_rtt_sample(c, now - largest_sent_time, delay, now);
     }
-    /* Congestion control: bytes acked outside a recovery period (§7.3.2). */
-    uint64_t bytes = 0;
+    /* Congestion control: bytes acked outside a recovery period (§7.3.2);
+     * everything for algorithms that model the path during recovery. */
+    uint64_t bytes = 0, all = 0;
     uint64_t in_flight_before = c->bytes_in_flight;
+    const qc_sent *newest = NULL;
     for (qc_sent *p = acked; p; p = p->next) {
         if (p->in_flight) {
             in_flight_before += p->size;
+            all += p->size;
             if (c->recovery_start == L4_TIME_NONE || p->t > c->recovery_start)
                 bytes += p->size;
+            if (!newest || p->pn > newest->pn)
+                newest = p;
         }
     }
+    if (l4_cc_flags(c->cc) & L4_CC_F_ACK_IN_RECOVERY)
+        bytes = all;
+    l4_cc_ack a;
+    memset(&a, 0, sizeof a);
+    if (newest)
+        recovery_rate_sample(c, newest, all, now, &a);
     if (bytes) {
-        /* Delivery-rate fields stay 0 ("no sample"): QUIC does not yet feed
-         * rate-based algorithms (BBR). */
-        l4_cc_ack a;
-        memset(&a, 0, sizeof a);
         a.bytes_acked = bytes;
         a.rtt = newly_largest_eliciting ? c->latest_rtt : 0;
         a.in_flight = in_flight_before;
@@ -297,6 +359,8 @@ void qc_detect_loss(l4_quic_conn *c, int s, l4_time now)
             recovery_unlink(sp, prev, p);
             recovery_remove_accounting(c, sp, p);
             c->st.pkts_lost++;
+            if (p->ack_eliciting)
+                c->st.pkts_retx++;
             any_lost = 1;
             if (p->in_flight) {
                 lost_bytes += p->size;

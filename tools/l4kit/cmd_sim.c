@@ -17,7 +17,7 @@
 #include "simrun.h"
 
 static const char sim_usage[] =
-    "usage: l4kit sim --proto tcp|udp [options]\n"
+    "usage: l4kit sim --proto tcp|udp|quic [options]\n"
     "\n"
     "One scenario in the emulator, in virtual time: host A (10.0.0.1) sends to host B\n"
     "(10.0.0.2) over one emulated link; --flows N runs N connections (or UDP sockets)\n"
@@ -25,8 +25,10 @@ static const char sim_usage[] =
     "close (A ends through TIME_WAIT, 2 x 30 s of virtual time); UDP flows send paced,\n"
     "numbered datagrams.\n"
     "\n"
-    "  --proto tcp|udp     the transport (quic: not yet)\n"
-    "  --cc NAME           TCP congestion control (default reno; an unknown name lists them)\n"
+    "  --proto tcp|udp|quic  the transport; QUIC flows are connections from A to B:443\n"
+    "                      (TLS 1.3, a certificate made for the run) closed by B at the end\n"
+    "  --cc NAME           TCP/QUIC congestion control (default reno; an unknown name lists\n"
+    "                      them)\n"
     "  --link SPEC         the A -> B direction, netem-like, e.g.\n"
     "                      \"rate 100mbit delay 20ms jitter 1ms loss 1% loss-burst 3 reorder 1%\n"
     "                       duplicate 0.1% corrupt 0.1% queue 100 ecn-threshold 20\"\n"
@@ -37,6 +39,8 @@ static const char sim_usage[] =
     "  --duration TIME     with --bytes: a time limit for the transfer (default 600s);\n"
     "                      without --bytes: send for TIME, then close. Units ns, us, ms, s\n"
     "  --flows N           1..1000 (default 1)\n"
+    "  --streams N         QUIC: streams per connection, 1..1000 (default 1); --bytes is\n"
+    "                      split over them\n"
     "  --seed N            the emulator's and the hosts' seed (default 1): same seed, same run\n"
     "  --rate RATE         UDP, per flow, e.g. 8mbit (default 80% of the link rate shared\n"
     "                      by the flows; 100mbit total on an unlimited link)\n"
@@ -48,9 +52,11 @@ static const char sim_usage[] =
     "  --pcap FILE         capture at host A: what A sends (also what the link then loses;\n"
     "                      a copy the link corrupts is recorded corrupted) and what reaches A;\n"
     "                      virtual timestamps\n"
-    "  --csv FILE          TCP: the senders' per-event series (time_s, flow, state, cwnd,\n"
-    "                      ssthresh, srtt_ms, rto_ms, in_flight, rwnd, retransmits, ...)\n"
-    "  --plot FILE.svg     TCP: cwnd and ssthresh over time per flow, as SVG\n"
+    "  --csv FILE          TCP/QUIC: the senders' per-event series (time_s, flow, state, cwnd,\n"
+    "                      ssthresh, srtt_ms, in_flight, ...; see simrun_trace.c)\n"
+    "  --plot FILE.svg     TCP/QUIC: cwnd and ssthresh over time per flow, as SVG\n"
+    "  --keylog FILE       QUIC: the client's TLS secrets (SSLKEYLOGFILE format), so tshark\n"
+    "                      decrypts the --pcap: tshark -o tls.keylog_file:FILE -r PCAP\n"
     "  --json              one JSON object instead of the text summary\n"
     "\n"
     "Exit status: 0 when every flow completed (TCP: both sides CLOSED) and every byte\n"
@@ -118,8 +124,9 @@ int cmd_sim(int argc, char **argv)
             continue;
         }
         static const char *const with_value[] = {
-            "--proto", "--cc",   "--link",    "--link-back", "--bytes", "--duration", "--flows",
-            "--seed",  "--rate", "--payload", "--buf",       "--pcap",  "--csv",      "--plot",
+            "--proto", "--cc",   "--link",    "--link-back", "--bytes", "--duration",
+            "--flows", "--seed", "--rate",    "--payload",   "--buf",   "--pcap",
+            "--csv",   "--plot", "--streams", "--keylog",
         };
         int known = 0;
         for (size_t k = 0; k < sizeof with_value / sizeof with_value[0]; k++)
@@ -167,19 +174,31 @@ int cmd_sim(int argc, char **argv)
             o.csv = v;
         } else if (!strcmp(a, "--plot")) {
             o.plot = v;
+        } else if (!strcmp(a, "--streams")) {
+            if (sim_parse_uint(v, &u) || u < 1 || u > SIMRUN_MAX_STREAMS)
+                return sim_bad("--streams '%s' must be 1..1000", v);
+            o.streams = (int)u;
+        } else if (!strcmp(a, "--keylog")) {
+            o.keylog = v;
         }
     }
     if (!proto)
-        return sim_bad("--proto tcp|udp is required (try --help)");
+        return sim_bad("--proto tcp|udp|quic is required (try --help)");
     if (!strcmp(proto, "tcp"))
         o.proto = SIMRUN_TCP;
     else if (!strcmp(proto, "udp"))
         o.proto = SIMRUN_UDP;
     else if (!strcmp(proto, "quic"))
-        return sim_bad("--proto quic is not available in the emulator yet");
+        o.proto = SIMRUN_QUIC;
     else
-        return sim_bad("--proto '%s' is not tcp or udp", proto);
-    if (o.proto == SIMRUN_TCP && !l4_cc_find(o.cc)) {
+        return sim_bad("--proto '%s' is not tcp, udp or quic", proto);
+    if (o.proto != SIMRUN_QUIC && (o.streams || o.keylog))
+        return sim_bad("%s is for QUIC", o.streams ? "--streams" : "--keylog");
+    if (!o.streams)
+        o.streams = 1;
+    if (o.proto == SIMRUN_QUIC && o.ecn)
+        return sim_bad("--ecn is for TCP (QUIC here does not negotiate ECN yet)");
+    if (o.proto != SIMRUN_UDP && !l4_cc_find(o.cc)) {
         char names[256];
         sim_cc_list(names, sizeof names);
         return sim_bad("unknown congestion control '%s' (registered: %s)", o.cc, names);
@@ -187,7 +206,8 @@ int cmd_sim(int argc, char **argv)
     if (o.proto == SIMRUN_UDP && o.ecn)
         return sim_bad("--ecn is for TCP");
     if (o.proto == SIMRUN_UDP && (o.csv || o.plot))
-        return sim_bad("%s is for TCP (the congestion window series)", o.csv ? "--csv" : "--plot");
+        return sim_bad("%s is for TCP and QUIC (the congestion window series)",
+                       o.csv ? "--csv" : "--plot");
     char err[256];
     if (l4_link_spec_parse(&o.fwd, link, err, sizeof err))
         return sim_bad("--link: %s", err);
@@ -220,7 +240,9 @@ int cmd_sim(int argc, char **argv)
     o.bufsize = (uint32_t)bufsize;
 
     simrun_result r;
-    int rc = o.proto == SIMRUN_TCP ? simrun_tcp(&o, NULL, &r) : simrun_udp(&o, &r);
+    int rc = o.proto == SIMRUN_TCP    ? simrun_tcp(&o, NULL, &r)
+             : o.proto == SIMRUN_QUIC ? simrun_quic(&o, NULL, &r)
+                                      : simrun_udp(&o, &r);
     if (rc != 0) {
         fprintf(stderr, "l4kit sim: %s\n", r.error);
         simrun_result_free(&r);
