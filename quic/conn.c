@@ -85,6 +85,7 @@ static int conn_tls_remote_tp(void *vc, const uint8_t *buf, size_t len)
     tp.preferred_addr = NULL; /* borrowed bytes: not kept */
     c->peer_tp = tp;
     c->has_peer_tp = 1;
+    qc_ev_params(c, &tp, 0, c->ev_now);
     c->tx_max_data = tp.initial_max_data;
     c->peer_max_bidi = tp.initial_max_streams_bidi;
     c->peer_max_uni = tp.initial_max_streams_uni;
@@ -255,6 +256,7 @@ void l4_quic_conn_free(l4_quic_conn *c)
 {
     if (!c)
         return;
+    qc_ev_release(c);
     for (int s = 0; s < QC_SPACES; s++) {
         qc_drop_sent(c, s);
         qc_space *sp = &c->sp[s];
@@ -342,6 +344,7 @@ int l4_quic_conn_close(l4_quic_conn *c, uint64_t app_err, const char *reason, l4
     c->close_pending = 1;
     c->st.local_err = app_err;
     c->close_deadline = now + 3 * qc_pto_base(c, L4_QUIC_LEVEL_APP);
+    qc_ev_update(c, now);
     conn_closed_cb(c, 0, 1, app_err, c->close_reason, strlen(c->close_reason));
     return 0;
 }
@@ -368,7 +371,10 @@ int l4_quic_conn_input(l4_quic_conn *c, const uint8_t *dgram, size_t len, l4_tim
     }
     if (len)
         memcpy(c->rxbuf, dgram, len);
-    return qc_input(c, c->rxbuf, len, now);
+    c->ev_now = now;
+    int rc = qc_input(c, c->rxbuf, len, now);
+    qc_ev_update(c, now);
+    return rc;
 }
 
 l4_ssize l4_quic_conn_output(l4_quic_conn *c, uint8_t *buf, size_t cap, l4_time now)
@@ -377,6 +383,7 @@ l4_ssize l4_quic_conn_output(l4_quic_conn *c, uint8_t *buf, size_t cap, l4_time 
         return L4_ERR_NOBUF;
     if (c->state == QC_CLOSED || c->state == QC_DRAINING)
         return 0;
+    c->ev_now = now;
     return qc_output(c, buf, cap, now);
 }
 
@@ -397,13 +404,16 @@ void l4_quic_conn_handle_timeout(l4_quic_conn *c, l4_time now)
 {
     if (c->state == QC_CLOSED)
         return;
+    c->ev_now = now;
     if (c->state >= QC_CLOSING) {
         if (now >= c->close_deadline)
             c->state = QC_CLOSED;
+        qc_ev_update(c, now);
         return;
     }
     if (c->idle_deadline != L4_TIME_NONE && now >= c->idle_deadline) {
         c->state = QC_CLOSED; /* §10.1: silently */
+        qc_ev_update(c, now);
         conn_closed_cb(c, 2, 0, L4_QUIC_ERR_NO_ERROR, "idle timeout", 12);
         return;
     }
@@ -417,6 +427,7 @@ void l4_quic_conn_handle_timeout(l4_quic_conn *c, l4_time now)
     l4_time lt = qc_loss_timer(c);
     if (lt != L4_TIME_NONE && lt <= now)
         qc_on_loss_timer(c, now);
+    qc_ev_update(c, now);
 }
 
 /* ---- application API ----------------------------------------------------- */

@@ -18,6 +18,7 @@
 #include "quic/tls.h"
 #include "util/err.h"
 #include "util/time.h"
+#include "wire/quic_frame.h"
 #include "wire/quic_pkt.h"
 #include "wire/quic_tp.h"
 
@@ -204,6 +205,77 @@ const l4_cc *l4_quic_conn_cc(const l4_quic_conn *c);
 
 /** The peer's transport parameters (valid once the handshake has progressed), or NULL. */
 const l4_quic_tp *l4_quic_conn_peer_tp(const l4_quic_conn *c);
+
+/* ---- events (qlog, timelines) ---------------------------------------- */
+
+/*
+ * An optional observer sees what the connection does, as the structs below,
+ * at the moment it happens (the core formats nothing and writes nothing; a
+ * qlog writer such as io/quic_qlog.h turns the events into a file). The
+ * names follow the qlog QUIC event definitions
+ * (draft-ietf-quic-qlog-quic-events, "transport:packet_sent" ...).
+ */
+typedef enum l4_quic_event_type {
+    L4_QUIC_EV_PACKET_SENT = 1,  /* a packet was built (before protection: frames readable) */
+    L4_QUIC_EV_PACKET_RECEIVED,  /* a packet was decrypted (before its frames are processed) */
+    L4_QUIC_EV_PACKET_DROPPED,   /* a packet was discarded (`trigger` says why) */
+    L4_QUIC_EV_PACKET_LOST,      /* RFC 9002 §6.1 declared a sent packet lost */
+    L4_QUIC_EV_METRICS_UPDATED,  /* cwnd, RTT, bytes in flight ... changed (after ACK / loss / PTO)
+                                  */
+    L4_QUIC_EV_CONGESTION_STATE, /* slow_start, congestion_avoidance, recovery, application_limited
+                                  */
+    L4_QUIC_EV_PARAMETERS_SET,   /* transport parameters: ours (at attach) or the peer's */
+    L4_QUIC_EV_CONNECTION_STATE, /* handshake_complete, handshake_confirmed, closing, draining,
+                                    closed */
+} l4_quic_event_type;
+
+/** The most frames one packet event lists (frames_total counts them all). */
+#define L4_QUIC_EV_MAX_FRAMES 32
+
+/** One event; pointers are lent for the duration of the callback. */
+typedef struct l4_quic_event {
+    l4_quic_event_type type;
+    l4_time now;
+    /* PACKET_*: the packet */
+    int pkt_type;   /* L4_QUIC_PKT_INITIAL, _HANDSHAKE, _1RTT ... */
+    uint64_t pn;    /* packet number (PACKET_DROPPED: L4_QUIC_PN_NONE when unknown) */
+    size_t pkt_len; /* the packet's bytes on the wire (one of a datagram's coalesced packets) */
+    const l4_quic_cid *dcid, *scid; /* scid NULL for a short header */
+    /* SENT / RECEIVED: the frames, decoded (STREAM / CRYPTO data readable) */
+    const l4_quic_frame *frames;
+    size_t nframes, frames_total;
+    /* DROPPED: "decryption_failure", "duplicate", "unknown_connection_id", "key_unavailable";
+       LOST: "reordering_threshold" (§6.1.1), "time_threshold" (§6.1.2);
+       CONGESTION_STATE: "loss", "persistent_congestion", or NULL */
+    const char *trigger;
+    /* METRICS_UPDATED: the connection's numbers after the change */
+    const l4_quic_conn_stats *stats;
+    /* CONGESTION_STATE / CONNECTION_STATE: names (old NULL for the first) */
+    const char *old_state, *new_state;
+    /* PARAMETERS_SET */
+    const l4_quic_tp *tp;
+    int local; /* 1: ours, 0: the peer's */
+} l4_quic_event;
+
+typedef void (*l4_quic_event_fn)(l4_quic_conn *c, const l4_quic_event *ev, void *user);
+
+/**
+ * Attaches an event observer (`fn` NULL detaches). The connection calls
+ * `fn(c, ev, user)` for each event and `release(user)` (may be NULL) when the
+ * observer is replaced or the connection is freed, so an observer can own
+ * its state (a qlog file). Attaching reports our transport parameters at
+ * once (PARAMETERS_SET, local). Observers must not call back into the
+ * connection except for getters (l4_quic_conn_get_stats ...).
+ */
+void l4_quic_conn_set_observer(l4_quic_conn *c, l4_quic_event_fn fn, void (*release)(void *),
+                               void *user);
+
+/** 1 when this end is the server. */
+int l4_quic_conn_is_server(const l4_quic_conn *c);
+
+/** The Destination Connection ID of the client's first Initial (names the connection, e.g. in
+ * qlog file names). */
+const l4_quic_cid *l4_quic_conn_odcid(const l4_quic_conn *c);
 
 /**
  * Writes a Version Negotiation packet (RFC 9000 §6, §17.2.1) answering the

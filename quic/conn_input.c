@@ -524,12 +524,14 @@ int qc_input(l4_quic_conn *c, const uint8_t *dgram_c, size_t len, l4_time now)
             !(c->is_server && h.type == L4_QUIC_PKT_INITIAL &&
               cid_match(&c->odcid, h.dcid, h.dcid_len))) {
             c->st.pkts_dropped++;
+            qc_ev_dropped(c, h.type, h.pkt_len, "unknown_connection_id", now);
             continue;
         }
         qc_space *sp = &c->sp[s];
         /* RFC 9001 §5.7: a server does not process 1-RTT before the handshake completes. */
         if (!sp->has_rx || (s == L4_QUIC_LEVEL_APP && c->is_server && !c->hs_complete)) {
             c->st.pkts_dropped++;
+            qc_ev_dropped(c, h.type, h.pkt_len, "key_unavailable", now);
             continue;
         }
         uint64_t pn;
@@ -544,6 +546,7 @@ int qc_input(l4_quic_conn *c, const uint8_t *dgram_c, size_t len, l4_time now)
         }
         if (plen < 0) {
             c->st.pkts_dropped++; /* §12.2: undecryptable packets are discarded */
+            qc_ev_dropped(c, h.type, h.pkt_len, "decryption_failure", now);
             continue;
         }
         /* §17.2, §17.3.1: reserved bits must be zero after protection removal. */
@@ -554,9 +557,13 @@ int qc_input(l4_quic_conn *c, const uint8_t *dgram_c, size_t len, l4_time now)
         }
         if (l4_quic_ranges_contains(&sp->recvd, pn, pn + 1)) {
             c->st.pkts_dropped++; /* duplicate */
+            qc_ev_dropped(c, h.type, h.pkt_len, "duplicate", now);
             continue;
         }
         c->st.pkts_recv++;
+        qc_ev_packet(c, L4_QUIC_EV_PACKET_RECEIVED, h.type, pn, h.pkt_len, pkt + hdr_len,
+                     (size_t)plen, h.dcid, h.dcid_len, h.type == L4_QUIC_PKT_1RTT ? NULL : h.scid,
+                     h.scid_len, now);
         any = 1;
         if (!c->is_server && !c->dcid_set && h.type != L4_QUIC_PKT_1RTT) {
             /* §7.2: the client adopts the server's Source Connection ID. */

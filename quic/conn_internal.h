@@ -193,6 +193,16 @@ struct l4_quic_conn {
     uint8_t *rxbuf;
     size_t rxcap;
     l4_quic_conn_stats st;
+    /* a loss episode (RFC 9002 §7.3.2) is running: until a packet sent after
+       recovery_start is acknowledged */
+    int in_recovery;
+    /* the event observer (events.c) and what it was told last */
+    l4_quic_event_fn ev_fn;
+    void (*ev_release)(void *);
+    void *ev_user;
+    l4_quic_conn_stats ev_last;
+    const char *ev_conn_state, *ev_cc_state, *ev_cc_trigger;
+    l4_time ev_now; /* the `now` of the API call running (for events from TLS callbacks) */
 };
 
 /* conn.c */
@@ -239,6 +249,17 @@ void qc_app_limited(l4_quic_conn *c, l4_time now);
 
 /* Moves one direction's 1-RTT keys to the next phase (RFC 9001 §6.1). */
 int qc_key_update_dir(l4_quic_conn *c, int is_tx, l4_quic_keys *out);
+
+/* events.c: each returns at once when no observer is attached */
+void qc_ev_packet(l4_quic_conn *c, l4_quic_event_type type, int pkt_type, uint64_t pn,
+                  size_t pkt_len, const uint8_t *payload, size_t plen, const uint8_t *dcid,
+                  size_t dcid_len, const uint8_t *scid, size_t scid_len, l4_time now);
+void qc_ev_dropped(l4_quic_conn *c, int pkt_type, size_t pkt_len, const char *trigger, l4_time now);
+void qc_ev_lost(l4_quic_conn *c, int space, const qc_sent *p, const char *trigger, l4_time now);
+void qc_ev_params(l4_quic_conn *c, const l4_quic_tp *tp, int local, l4_time now);
+/* Reports the metrics, congestion state and connection state if they changed. */
+void qc_ev_update(l4_quic_conn *c, l4_time now);
+void qc_ev_release(l4_quic_conn *c);
 
 /* conn_input.c / conn_output.c */
 int qc_input(l4_quic_conn *c, const uint8_t *dgram, size_t len, l4_time now);

@@ -589,6 +589,11 @@ l4_ssize qc_output(l4_quic_conn *c, uint8_t *buf, size_t cap, l4_time now)
     size_t total = 0;
     for (int i = 0; i < np; i++) {
         ob_pkt *o = &pk[i];
+        /* the observer sees the frames before protection hides them */
+        qc_ev_packet(c, L4_QUIC_EV_PACKET_SENT, o->type, o->pn,
+                     o->hdr_len + o->len + L4_QUIC_TAG_LEN, o->p + o->hdr_len, o->len, c->dcid.data,
+                     c->dcid.len, o->type == L4_QUIC_PKT_1RTT ? NULL : c->scid.data, c->scid.len,
+                     now);
         l4_ssize n = ob_seal(c, o);
         if (n < 0) {
             for (int j = i; j < np; j++)

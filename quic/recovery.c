@@ -293,8 +293,10 @@ int qc_on_ack(l4_quic_conn *c, int s, const void *frame, l4_time now)
         if (p->in_flight) {
             in_flight_before += p->size;
             all += p->size;
-            if (c->recovery_start == L4_TIME_NONE || p->t > c->recovery_start)
+            if (c->recovery_start == L4_TIME_NONE || p->t > c->recovery_start) {
                 bytes += p->size;
+                c->in_recovery = 0; /* §7.3.2: a packet sent after the episode began arrived */
+            }
             if (!newest || p->pn > newest->pn)
                 newest = p;
         }
@@ -356,6 +358,10 @@ void qc_detect_loss(l4_quic_conn *c, int s, l4_time now)
     while (p && p->pn <= sp->largest_acked) {
         qc_sent *n = p->next;
         if (p->t <= lost_before || sp->largest_acked >= p->pn + QC_PACKET_THRESHOLD) {
+            qc_ev_lost(c, s, p,
+                       sp->largest_acked >= p->pn + QC_PACKET_THRESHOLD ? "reordering_threshold"
+                                                                        : "time_threshold",
+                       now);
             recovery_unlink(sp, prev, p);
             recovery_remove_accounting(c, sp, p);
             c->st.pkts_lost++;
@@ -384,13 +390,17 @@ void qc_detect_loss(l4_quic_conn *c, int s, l4_time now)
     /* §7.3.2: one congestion event per round trip of sends. */
     if (c->recovery_start == L4_TIME_NONE || newest_lost > c->recovery_start) {
         c->recovery_start = now;
+        c->in_recovery = 1;
+        c->ev_cc_trigger = "loss";
         l4_cc_on_congestion_event(c->cc, c->bytes_in_flight + lost_bytes, now);
     }
     /* §7.6.2, simplified: lost ack-eliciting packets spanning the
      * persistent-congestion duration, sent after the first RTT sample. */
     if (c->has_rtt && oldest_lost != L4_TIME_NONE && oldest_lost > c->first_rtt_time &&
-        newest_lost - oldest_lost > recovery_pc_duration(c))
+        newest_lost - oldest_lost > recovery_pc_duration(c)) {
+        c->ev_cc_trigger = "persistent_congestion";
         l4_cc_on_rto(c->cc, c->bytes_in_flight, now);
+    }
 }
 
 /* §6.2.1: srtt + max(4 rttvar, kGranularity), plus max_ack_delay in the

@@ -53,6 +53,8 @@ typedef struct quic_pair {
     void *app; /* the test's own state */
     /* returns 1 to drop a datagram (before random loss); may be NULL */
     int (*filter)(struct quic_pair *p, int to_server, const uint8_t *d, size_t len);
+    /* called once the server connection exists, before its first input; may be NULL */
+    void (*on_server)(struct quic_pair *p);
 } quic_pair;
 
 static void qp_keylog(void *user, const char *line)
@@ -224,6 +226,8 @@ static int qp_step(quic_pair *p, l4_time until)
                 free(d.data);
                 return 1;
             }
+            if (p->on_server)
+                p->on_server(p);
         }
         l4_quic_conn_input(p->sv, d.data, d.len, p->now);
     } else {

@@ -169,6 +169,45 @@ r = json.load(open(sys.argv[1]))
 assert r["verified"] and r["completed"] and r["bytes_delivered"] > 500000, r["bytes_delivered"]
 PY
 
+# ---- qlog: one JSON-SEQ file per endpoint, counts as in the JSON -------------------
+"$L4KIT" sim --proto quic --flows 2 --streams 2 --bytes 200K --link "rate 20mbit delay 10ms loss 3%" \
+  --qlog qlogs --json >ql.json 2>ql.err || fail "qlog run: $(cat ql.err)"
+python3 - ql.json qlogs <<'PY' || fail "qlog files"
+import json, os, sys
+r = json.load(open(sys.argv[1]))
+d = sys.argv[2]
+assert r["qlog"] == "qlogs"
+assert len(os.listdir(d)) == 4, os.listdir(d)
+names_seen = set()
+for f in r["flows"]:
+    for side, sent, lost in (("client", f["packets_sent"], f["packets_lost"]),
+                             ("server", f["receiver_packets_sent"], f["receiver_packets_lost"])):
+        raw = open(os.path.join(d, f["odcid"] + "_" + side + ".sqlog"), "rb").read()
+        assert raw.startswith(b"\x1e") and raw.endswith(b"\n")
+        recs = [json.loads(x) for x in raw.split(b"\x1e")[1:]]  # RFC 7464 records
+        h = recs[0]
+        assert h["qlog_version"] == "0.3" and h["qlog_format"] == "JSON-SEQ", h
+        assert h["trace"]["vantage_point"]["type"] == side
+        assert h["trace"]["common_fields"]["ODCID"] == f["odcid"]
+        ev = recs[1:]
+        names = [e["name"] for e in ev]
+        names_seen.update(names)
+        assert names.count("transport:packet_sent") == sent, (side, names.count("transport:packet_sent"), sent)
+        assert names.count("recovery:packet_lost") == lost, (side, lost)
+        t = [e["time"] for e in ev]
+        assert t == sorted(t) and t[-1] <= r["sim_seconds"] * 1000 + 0.001
+        for e in ev:
+            if e["name"] in ("transport:packet_sent", "transport:packet_received"):
+                assert e["data"]["header"]["packet_type"] in ("initial", "handshake", "1RTT")
+                assert e["data"]["raw"]["length"] > 0 and e["data"]["frames"]
+        states = [e["data"]["new"] for e in ev if e["name"] == "connectivity:connection_state_updated"]
+        assert states[-1] == "closed", states
+for n in ("transport:parameters_set", "transport:packet_sent", "transport:packet_received",
+          "recovery:metrics_updated", "recovery:packet_lost", "recovery:congestion_state_updated",
+          "connectivity:connection_state_updated"):
+    assert n in names_seen, n
+PY
+
 # ---- same seed, same run; exit 1 when the time limit cuts a transfer ---------------
 "$L4KIT" sim --proto quic --streams 2 --bytes 200K --link "$LINK" --seed 9 --json >s1.json
 "$L4KIT" sim --proto quic --streams 2 --bytes 200K --link "$LINK" --seed 9 --json >s2.json
@@ -198,6 +237,8 @@ bad "--streams '0'" --proto quic --streams 0
 bad "--streams '1001'" --proto quic --streams 1001
 bad "--streams is for QUIC" --proto tcp --streams 2
 bad "--keylog is for QUIC" --proto udp --keylog k.txt
+bad "--qlog is for QUIC" --proto tcp --qlog q
+bad "cannot create directory" --proto quic --qlog /nonexistent/dir
 bad "unknown congestion control 'vegas'" --proto quic --cc vegas
 bad "--ecn is for TCP" --proto quic --ecn
 bad "not tcp, udp or quic" --proto sctp

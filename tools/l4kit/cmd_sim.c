@@ -5,11 +5,13 @@
  * (simrun_report.c). Exit status: 0 when every flow completed and verified,
  * 1 otherwise (or when an output file cannot be written), 2 on bad usage.
  */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cc/cc.h"
 #include "cmd.h"
@@ -57,6 +59,8 @@ static const char sim_usage[] =
     "  --plot FILE.svg     TCP/QUIC: cwnd and ssthresh over time per flow, as SVG\n"
     "  --keylog FILE       QUIC: the client's TLS secrets (SSLKEYLOGFILE format), so tshark\n"
     "                      decrypts the --pcap: tshark -o tls.keylog_file:FILE -r PCAP\n"
+    "  --qlog DIR          QUIC: one qlog file per endpoint (JSON-SEQ, qlog 0.3, for qvis),\n"
+    "                      DIR/<ODCID>_client.sqlog and _server.sqlog (DIR is created)\n"
     "  --json              one JSON object instead of the text summary\n"
     "\n"
     "Exit status: 0 when every flow completed (TCP: both sides CLOSED) and every byte\n"
@@ -126,7 +130,7 @@ int cmd_sim(int argc, char **argv)
         static const char *const with_value[] = {
             "--proto", "--cc",   "--link",    "--link-back", "--bytes", "--duration",
             "--flows", "--seed", "--rate",    "--payload",   "--buf",   "--pcap",
-            "--csv",   "--plot", "--streams", "--keylog",
+            "--csv",   "--plot", "--streams", "--keylog",    "--qlog",
         };
         int known = 0;
         for (size_t k = 0; k < sizeof with_value / sizeof with_value[0]; k++)
@@ -180,6 +184,8 @@ int cmd_sim(int argc, char **argv)
             o.streams = (int)u;
         } else if (!strcmp(a, "--keylog")) {
             o.keylog = v;
+        } else if (!strcmp(a, "--qlog")) {
+            o.qlog = v;
         }
     }
     if (!proto)
@@ -192,8 +198,12 @@ int cmd_sim(int argc, char **argv)
         o.proto = SIMRUN_QUIC;
     else
         return sim_bad("--proto '%s' is not tcp, udp or quic", proto);
-    if (o.proto != SIMRUN_QUIC && (o.streams || o.keylog))
-        return sim_bad("%s is for QUIC", o.streams ? "--streams" : "--keylog");
+    if (o.proto != SIMRUN_QUIC && (o.streams || o.keylog || o.qlog))
+        return sim_bad("%s is for QUIC", o.streams  ? "--streams"
+                                         : o.keylog ? "--keylog"
+                                                    : "--qlog");
+    if (o.qlog && mkdir(o.qlog, 0777) != 0 && errno != EEXIST)
+        return sim_bad("--qlog: cannot create directory '%s': %s", o.qlog, strerror(errno));
     if (!o.streams)
         o.streams = 1;
     if (o.proto == SIMRUN_QUIC && o.ecn)

@@ -122,6 +122,7 @@ typedef struct simrun_flow {
     const char *snd_qstate, *rcv_qstate;
     const char *snd_qclose, *rcv_qclose;
     l4_quic_conn_stats snd_quic, rcv_quic;
+    l4_quic_cid odcid;  /* the client's first Destination CID (names the qlog files) */
     int quic_close_by;  /* who closed: 0 A, 1 B, 2 the idle timeout, -1 nobody */
     uint64_t close_err; /* the code in that CONNECTION_CLOSE (0: no error) */
     int close_app;      /* 1: an application code (0x1d), 0: a transport error (0x1c) */

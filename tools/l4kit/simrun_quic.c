@@ -25,6 +25,7 @@
 
 #include "host/sim_node.h"
 #include "host/socket.h"
+#include "io/quic_qlog.h"
 #include "io/quic_tls_gnutls.h"
 #include "io/sim_pcap.h"
 #include "simrun.h"
@@ -87,6 +88,7 @@ struct qs_run {
     l4_quic_settings cs, ss;
     l4_quic_callbacks cb;
     uint64_t send_errors;
+    int qlog_err; /* a qlog file could not be created */
     uint8_t buf[65536];
     uint8_t pat[SIMRUN_PATTERN_PERIOD + QS_CHUNK];
 };
@@ -293,6 +295,18 @@ static void qs_keylog_line(void *user, const char *line)
         fprintf(t->keylog, "%s\n", line);
 }
 
+/* --qlog: one file per endpoint, times from the start of the run. */
+static void qs_qlog(qs_run *t, l4_quic_conn *c, int flow)
+{
+    if (!t->o->qlog)
+        return;
+    char title[64];
+    snprintf(title, sizeof title, "l4kit sim, flow %d, %s", flow,
+             l4_quic_conn_is_server(c) ? "receiver (B)" : "sender (A)");
+    if (l4_quic_qlog_attach(c, t->o->qlog, title, 0, NULL, 0) < 0)
+        t->qlog_err = 1;
+}
+
 static int qs_new_server(qs_run *t, int flow, const uint8_t *d, size_t len)
 {
     l4_quic_tls_config cfg;
@@ -308,8 +322,11 @@ static int qs_new_server(qs_run *t, int flow, const uint8_t *d, size_t len)
     l4_quic_settings s = t->ss;
     s.seed = t->o->seed * 1000003u + 2u * (uint64_t)flow + 2;
     qs_flow *f = &t->qf[flow];
-    return l4_quic_conn_new_server(&f->sv, &s, &t->cb, &f->ref_sv, tls, d, len,
-                                   l4_host_now(t->b.h));
+    int rc =
+        l4_quic_conn_new_server(&f->sv, &s, &t->cb, &f->ref_sv, tls, d, len, l4_host_now(t->b.h));
+    if (rc == 0)
+        qs_qlog(t, f->sv, flow);
+    return rc;
 }
 
 /* B: every datagram to port 443; the client's port names the flow. */
@@ -501,7 +518,10 @@ static int qs_start_client(qs_run *t, int flow, const l4_addr *addr_b)
         return -1;
     l4_quic_settings s = t->cs;
     s.seed = t->o->seed * 1000003u + 2u * (uint64_t)flow + 1;
-    return l4_quic_conn_new_client(&f->cl, &s, &t->cb, &f->ref_cl, tls, 0) < 0 ? -1 : 0;
+    if (l4_quic_conn_new_client(&f->cl, &s, &t->cb, &f->ref_cl, tls, 0) < 0)
+        return -1;
+    qs_qlog(t, f->cl, flow);
+    return 0;
 }
 
 /* Duration mode: the sending time is over; every stream ends where it is. */
@@ -542,8 +562,10 @@ static void qs_final(qs_run *t)
         simrun_flow *rf = &t->r->flows[i];
         rf->snd_qstate = f->cl ? l4_quic_conn_state_name(f->cl) : "none";
         rf->rcv_qstate = f->sv ? l4_quic_conn_state_name(f->sv) : "none";
-        if (f->cl)
+        if (f->cl) {
             l4_quic_conn_get_stats(f->cl, &rf->snd_quic);
+            rf->odcid = *l4_quic_conn_odcid(f->cl);
+        }
         if (f->sv)
             l4_quic_conn_get_stats(f->sv, &rf->rcv_quic);
         rf->quic_close_by = f->close_by;
@@ -697,6 +719,10 @@ int simrun_quic(const simrun_opts *o, const simrun_hooks *hooks, simrun_result *
     r->back = *l4_sim_link_stats(t->sim, 0, L4_LINK_DIR_BA);
     r->samples = simrun_trace_rows(t->trace);
     rc = 0;
+    if (t->qlog_err) {
+        snprintf(r->error, sizeof r->error, "cannot write qlog files in %s", o->qlog);
+        rc = -1;
+    }
     if (t->trace && o->plot) {
         char title[512], spec[256];
         if (l4_link_spec_format(&o->fwd, spec, sizeof spec) < 0)

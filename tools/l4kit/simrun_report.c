@@ -103,7 +103,10 @@ static const char *quic_close_by(int by)
 static void json_quic_flow(FILE *f, const simrun_flow *fl)
 {
     const l4_quic_conn_stats *s = &fl->snd_quic, *v = &fl->rcv_quic;
-    fputs(",\"final_state\":{\"sender\":", f);
+    fputs(",\"odcid\":\"", f);
+    for (int i = 0; i < fl->odcid.len; i++)
+        fprintf(f, "%02x", fl->odcid.data[i]);
+    fputs("\",\"final_state\":{\"sender\":", f);
     json_str(f, fl->snd_qstate);
     fputs(",\"receiver\":", f);
     json_str(f, fl->rcv_qstate);
