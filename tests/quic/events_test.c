@@ -219,8 +219,8 @@ static void test_events_handshake(void)
     /* The client's first packet: Initial 0, CRYPTO at offset 0 starting a
      * ClientHello (TLS handshake type 1), padded to 1200 bytes. */
     int fi = 0;
-    const ev_rec *r = ev_find(&cl, L4_QUIC_EV_PACKET_SENT, L4_QUIC_PKT_INITIAL,
-                              L4_QUIC_FRAME_CRYPTO, &fi);
+    const ev_rec *r =
+        ev_find(&cl, L4_QUIC_EV_PACKET_SENT, L4_QUIC_PKT_INITIAL, L4_QUIC_FRAME_CRYPTO, &fi);
     CHECK(r != NULL);
     CHECK_EQU(r->pn, 0);
     CHECK_EQU(r->crypto_off[fi], 0);
@@ -240,10 +240,10 @@ static void test_events_handshake(void)
     CHECK(r != NULL && r->first_byte[fi] == 20);
     CHECK(ev_find(&sv, L4_QUIC_EV_PACKET_SENT, L4_QUIC_PKT_1RTT, L4_QUIC_FRAME_HANDSHAKE_DONE,
                   NULL) != NULL);
-    CHECK(ev_find(&cl, L4_QUIC_EV_PACKET_RECEIVED, L4_QUIC_PKT_1RTT,
-                  L4_QUIC_FRAME_HANDSHAKE_DONE, NULL) != NULL);
-    CHECK(ev_find(&sv, L4_QUIC_EV_PACKET_SENT, L4_QUIC_PKT_1RTT,
-                  L4_QUIC_FRAME_CONNECTION_CLOSE_APP, NULL) != NULL);
+    CHECK(ev_find(&cl, L4_QUIC_EV_PACKET_RECEIVED, L4_QUIC_PKT_1RTT, L4_QUIC_FRAME_HANDSHAKE_DONE,
+                  NULL) != NULL);
+    CHECK(ev_find(&sv, L4_QUIC_EV_PACKET_SENT, L4_QUIC_PKT_1RTT, L4_QUIC_FRAME_CONNECTION_CLOSE_APP,
+                  NULL) != NULL);
     /* One event per packet, as the counters count them. */
     l4_quic_conn_stats cs, ss;
     l4_quic_conn_get_stats(p.cl, &cs);

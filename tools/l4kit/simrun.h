@@ -90,12 +90,16 @@ typedef struct simrun_stream {
 /**
  * Optional observers (the demo's timeline): `tap` sees every link event
  * (as l4_sim_set_tap; it runs before the pcap writer), `sample` every
- * recorded sender sample. Both may be NULL.
+ * recorded sender sample, `quic_event` every event of every QUIC
+ * connection (quic/conn.h; `server` 0 for A's end, 1 for B's; it takes the
+ * connection's observer, so --qlog writes nothing while it is set). Any may
+ * be NULL.
  */
 typedef struct simrun_hooks {
     l4_sim_tap_fn tap;
     void (*sample)(void *user, const simrun_sample *s);
     void *user;
+    void (*quic_event)(void *user, int flow, int server, const l4_quic_event *ev);
 } simrun_hooks;
 
 /** What one flow did. */

@@ -295,9 +295,23 @@ static void qs_keylog_line(void *user, const char *line)
         fprintf(t->keylog, "%s\n", line);
 }
 
-/* --qlog: one file per endpoint, times from the start of the run. */
+static void qs_observe(l4_quic_conn *c, const l4_quic_event *ev, void *user)
+{
+    qs_ref *ref = user;
+    (void)c;
+    ref->t->hooks->quic_event(ref->t->hooks->user, ref->flow, ref->server, ev);
+}
+
+/* --qlog: one file per endpoint, times from the start of the run (or the
+   caller's observer, simrun_hooks.quic_event). */
 static void qs_qlog(qs_run *t, l4_quic_conn *c, int flow)
 {
+    if (t->hooks && t->hooks->quic_event) {
+        qs_flow *f = &t->qf[flow];
+        l4_quic_conn_set_observer(c, qs_observe, NULL,
+                                  l4_quic_conn_is_server(c) ? &f->ref_sv : &f->ref_cl);
+        return;
+    }
     if (!t->o->qlog)
         return;
     char title[64];
