@@ -27,6 +27,7 @@ void l4_quic_settings_default(l4_quic_settings *s)
     s->initial_rtt = 333 * L4_MS;
     s->max_datagram = 1200;
     s->cid_len = 8;
+    s->tp.active_connection_id_limit = 4; /* RFC 9000 §18.2: at least 2 */
 }
 
 /* ---- TLS events ---------------------------------------------------------- */
@@ -85,6 +86,10 @@ static int conn_tls_remote_tp(void *vc, const uint8_t *buf, size_t len)
     tp.preferred_addr = NULL; /* borrowed bytes: not kept */
     c->peer_tp = tp;
     c->has_peer_tp = 1;
+    if (!c->is_server && c->pcid[0].used && (tp.present & L4_QUIC_TP_HAS_RESET_TOKEN)) {
+        memcpy(c->pcid[0].token, tp.reset_token, sizeof tp.reset_token);
+        c->pcid[0].has_token = 1;
+    }
     qc_ev_params(c, &tp, 0, c->ev_now);
     c->tx_max_data = tp.initial_max_data;
     c->peer_max_bidi = tp.initial_max_streams_bidi;
@@ -104,6 +109,9 @@ static l4_ssize conn_tls_local_tp(void *vc, uint8_t *buf, size_t cap)
     if (c->is_server) {
         tp.original_dcid = c->odcid;
         tp.present |= L4_QUIC_TP_HAS_ORIGINAL_DCID;
+        /* §18.2: the token of our handshake connection ID (sequence 0) */
+        memcpy(tp.reset_token, c->lcid[0].token, sizeof tp.reset_token);
+        tp.present |= L4_QUIC_TP_HAS_RESET_TOKEN;
     }
     return l4_quic_tp_encode(buf, cap, &tp, c->is_server);
 }
@@ -137,6 +145,8 @@ static int conn_common(l4_quic_conn **out, int is_server, const l4_quic_settings
     c->set = *s;
     if (!c->set.cc)
         c->set.cc = "reno";
+    if (c->set.tp.active_connection_id_limit > QC_MAX_PCIDS)
+        c->set.tp.active_connection_id_limit = QC_MAX_PCIDS; /* what we can hold */
     if (cb)
         c->cb = *cb;
     c->user = user;
@@ -204,6 +214,7 @@ int l4_quic_conn_new_client(l4_quic_conn **out, const l4_quic_settings *s,
     conn_random_cid(c, &c->scid, s->cid_len);
     conn_random_cid(c, &c->odcid, 8); /* §7.2: at least 8 bytes */
     c->dcid = c->odcid;
+    qc_cid_init(c);
     rc = conn_initial_keys(c);
     if (rc == 0)
         rc = tls->ops->start(tls);
@@ -243,6 +254,8 @@ int l4_quic_conn_new_server(l4_quic_conn **out, const l4_quic_settings *s,
     memcpy(c->dcid.data, h.scid, h.scid_len);
     c->dcid_set = 1;
     conn_random_cid(c, &c->scid, s->cid_len);
+    qc_cid_init(c);
+    qc_cid_peer_initial(c);
     rc = conn_initial_keys(c);
     if (rc < 0) {
         l4_quic_conn_free(c);

@@ -23,6 +23,7 @@
 #include "wire/quic_tp.h"
 
 typedef struct l4_quic_conn l4_quic_conn;
+struct l4_rng;
 
 /** Connection settings; start from l4_quic_settings_default(). */
 typedef struct l4_quic_settings {
@@ -32,6 +33,12 @@ typedef struct l4_quic_settings {
     size_t max_datagram; /* largest datagram sent, ≥ 1200 (default 1200) */
     size_t cid_len;      /* length of the connection IDs this end issues (default 8) */
     uint64_t seed;       /* seeds the connection's l4_rng */
+    /* The key stateless reset tokens derive from (l4_quic_reset_token): with
+       it, an endpoint that lost a connection's state can still end it with a
+       Stateless Reset (RFC 9000 §10.3). Without it (reset_key_set 0) tokens
+       are random and only this connection knows them. */
+    uint8_t reset_key[16];
+    uint8_t reset_key_set;
 } l4_quic_settings;
 
 /** Fills `s` with defaults: 1 MiB connection / 256 KiB stream windows, 100 streams each way, 30 s
@@ -53,9 +60,18 @@ typedef struct l4_quic_callbacks {
     void (*stream_stop)(l4_quic_conn *c, uint64_t sid, uint64_t err, void *user);
     /* the connection ended: `app` 1 for an application error code, `err`
      * the code, `reason` (not NUL-terminated); `by_peer` 1 when the peer
-     * closed, 0 when this end did (error or l4_quic_conn_close), 2 idle. */
+     * closed, 0 when this end did (error or l4_quic_conn_close), 2 idle,
+     * 3 a Stateless Reset from the peer (RFC 9000 §10.3.1). */
     void (*closed)(l4_quic_conn *c, int by_peer, int app, uint64_t err, const char *reason,
                    size_t reason_len, void *user);
+    /* this end issued connection ID `cid` (NEW_CONNECTION_ID, RFC 9000
+     * §5.1.1): datagrams whose Destination Connection ID is `cid` belong to
+     * `c` from now on (a host's demultiplexer learns it here) */
+    void (*cid_new)(l4_quic_conn *c, const l4_quic_cid *cid, void *user);
+    /* `cid` no longer names `c`: the peer retired it (RETIRE_CONNECTION_ID),
+     * (a server's original Destination CID from the client names the
+     * connection until it is freed: l4_quic_conn_local_cids lists it) */
+    void (*cid_retired)(l4_quic_conn *c, const l4_quic_cid *cid, void *user);
 } l4_quic_callbacks;
 
 /**
@@ -157,6 +173,68 @@ int l4_quic_conn_close(l4_quic_conn *c, uint64_t app_err, const char *reason, l4
  */
 int l4_quic_conn_key_update(l4_quic_conn *c);
 
+/* ---- connection IDs (RFC 9000 §5.1) ----------------------------------- */
+
+/*
+ * Once the handshake completes each end issues connection IDs up to the
+ * peer's active_connection_id_limit (NEW_CONNECTION_ID, each with a
+ * stateless reset token), accepts the peer's within its own limit
+ * (CONNECTION_ID_LIMIT_ERROR beyond), and retires both ways
+ * (RETIRE_CONNECTION_ID, Retire Prior To). Our limit is
+ * settings.tp.active_connection_id_limit, at most 8.
+ */
+
+/**
+ * Lists the connection IDs that currently name this connection on
+ * arrival (ours, not retired; at a server also the client's original
+ * Destination CID, for late copies of its first Initial) into `out` (`cap`
+ * entries). Returns how many there are (may exceed cap). Later changes come
+ * through the cid_new / cid_retired callbacks.
+ */
+size_t l4_quic_conn_local_cids(const l4_quic_conn *c, l4_quic_cid *out, size_t cap);
+
+/**
+ * Switches to another of the peer's connection IDs for the packets we send
+ * (RFC 9000 §5.1.2, e.g. before a change of address, §9.5) and retires the
+ * one used so far (RETIRE_CONNECTION_ID). Errors: L4_ERR_STATE (handshake
+ * not confirmed, or closing), L4_ERR_NOT_FOUND (the peer gave no spare ID).
+ */
+int l4_quic_conn_switch_dcid(l4_quic_conn *c);
+
+/**
+ * Issues a fresh set of connection IDs and asks the peer to retire every
+ * older one (Retire Prior To = the first new sequence number, §5.1.2); the
+ * old IDs keep routing here until the peer's RETIRE_CONNECTION_ID arrives.
+ * Errors: L4_ERR_STATE (handshake not complete, closing, or a renewal still
+ * waiting for the peer's retirements).
+ */
+int l4_quic_conn_renew_cids(l4_quic_conn *c);
+
+/** The sequence number of the peer's connection ID we send to. */
+uint64_t l4_quic_conn_dcid_seq(const l4_quic_conn *c);
+
+/**
+ * The stateless reset token of connection ID `cid` under `key` (RFC 9000
+ * §10.3.2: a keyed function of the ID, here SipHash-2-4 twice with two
+ * domain bytes). Endpoints sharing the key give the same token.
+ */
+void l4_quic_reset_token(const uint8_t key[16], const l4_quic_cid *cid,
+                         uint8_t token[L4_QUIC_RESET_TOKEN_LEN]);
+
+/**
+ * Writes a Stateless Reset (RFC 9000 §10.3) answering the datagram `dgram`
+ * (`len` bytes), whose short header names connection ID `cid` (`cid_len`
+ * bytes after the first byte) this endpoint no longer knows: a short-header
+ * first byte, unpredictable bytes from `rng`, then the token of `cid` under
+ * `key`. It is one byte shorter than `dgram` (at most 64 bytes), so two
+ * endpoints that both lost state cannot loop (§10.3.3). Returns its length,
+ * 0 when no reset is due (`dgram` under 22 bytes or a long header). Errors:
+ * L4_ERR_NOBUF (cap too small), L4_ERR_INVALID_ARGUMENT.
+ */
+l4_ssize l4_quic_stateless_reset(uint8_t *buf, size_t cap, const uint8_t key[16],
+                                 const uint8_t *dgram, size_t len, size_t cid_len,
+                                 struct l4_rng *rng);
+
 /* ---- state ------------------------------------------------------------ */
 
 /** 1 once the TLS handshake completed at this end. */
@@ -169,7 +247,8 @@ int l4_quic_conn_is_closing(const l4_quic_conn *c);
 /** Counters and estimates, for tests and tools. */
 typedef struct l4_quic_conn_stats {
     uint64_t pkts_sent, pkts_recv, pkts_lost, pkts_dropped;
-    uint64_t pkts_retx; /* lost ack-eliciting packets: their frames were queued again */
+    uint64_t pkts_retx;        /* lost ack-eliciting packets: their frames were queued again */
+    uint64_t stateless_resets; /* Stateless Resets recognised (RFC 9000 §10.3.1) */
     uint64_t bytes_sent, bytes_recv; /* UDP payload bytes */
     uint64_t stream_bytes_retx;      /* STREAM bytes sent again after loss */
     uint64_t pto_count_total;        /* PTO expiries */

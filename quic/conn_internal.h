@@ -11,6 +11,7 @@
 #include "quic/crypto.h"
 #include "quic/ranges.h"
 #include "util/rng.h"
+#include "wire/quic_frame.h"
 
 #define QC_SPACES         3
 #define QC_FREC_MAX       16
@@ -19,6 +20,26 @@
 #define QC_SEND_BUF_MAX   (1u << 20)  /* bytes buffered per stream send side */
 #define QC_CRYPTO_RX_MAX  (1u << 16)  /* CRYPTO bytes held ahead of the TLS stack */
 #define QC_GRANULARITY    (1 * L4_MS) /* RFC 9002 §6.1.2 kGranularity */
+#define QC_MAX_LCIDS      8           /* connection IDs we issued and hold (old and new) */
+#define QC_MAX_PCIDS      8           /* the peer's connection IDs we hold */
+#define QC_MAX_RETIRE     16          /* RETIRE_CONNECTION_ID frames waiting to be sent */
+
+/* A connection ID this end issued (RFC 9000 §5.1.1). */
+typedef struct qc_lcid {
+    uint64_t seq;
+    l4_quic_cid cid;
+    uint8_t token[L4_QUIC_RESET_TOKEN_LEN];
+    uint8_t used;
+    uint8_t ncid_pending; /* its NEW_CONNECTION_ID is to be sent (again) */
+} qc_lcid;
+
+/* A connection ID the peer issued to us. */
+typedef struct qc_pcid {
+    uint64_t seq;
+    l4_quic_cid cid;
+    uint8_t token[L4_QUIC_RESET_TOKEN_LEN];
+    uint8_t used, has_token;
+} qc_pcid;
 
 enum { QC_HANDSHAKING, QC_ESTABLISHED, QC_CLOSING, QC_DRAINING, QC_CLOSED };
 
@@ -35,6 +56,8 @@ enum {
     QF_HANDSHAKE_DONE,
     QF_ACK,
     QF_PING,
+    QF_NEW_CID,    /* sid: the sequence number issued */
+    QF_RETIRE_CID, /* sid: the sequence number retired */
 };
 
 typedef struct qc_frec {
@@ -177,7 +200,17 @@ struct l4_quic_conn {
     /* *_BLOCKED (RFC 9000 §4.1, §4.6): pending flags and the limit last reported, +1 */
     int data_blocked_pending, streams_blocked_bidi_pending, streams_blocked_uni_pending;
     uint64_t data_blocked_at, streams_blocked_bidi_at, streams_blocked_uni_at;
-    uint64_t peer_cids; /* NEW_CONNECTION_ID sequence numbers seen (count) */
+    /* connection IDs (cid.c): ours, the peer's, retirements to send */
+    qc_lcid lcid[QC_MAX_LCIDS];
+    uint64_t lcid_next_seq;     /* the next sequence number we issue */
+    uint64_t lcid_retire_prior; /* the Retire Prior To we send */
+    qc_pcid pcid[QC_MAX_PCIDS];
+    uint64_t dcid_seq;          /* the sequence number of c->dcid */
+    uint64_t pcid_retire_prior; /* the largest Retire Prior To the peer sent */
+    uint64_t retire_q[QC_MAX_RETIRE];
+    size_t nretire;
+    const uint8_t *rx_dcid; /* the DCID of the packet being processed */
+    size_t rx_dcid_len;
     uint8_t path_response[8];
     int path_response_pending;
     qc_stream *buckets[QC_STREAM_BUCKETS];
@@ -260,6 +293,17 @@ void qc_ev_params(l4_quic_conn *c, const l4_quic_tp *tp, int local, l4_time now)
 /* Reports the metrics, congestion state and connection state if they changed. */
 void qc_ev_update(l4_quic_conn *c, l4_time now);
 void qc_ev_release(l4_quic_conn *c);
+
+/* connection IDs (cid.c) */
+void qc_cid_init(l4_quic_conn *c);
+void qc_cid_peer_initial(l4_quic_conn *c);
+void qc_cid_issue(l4_quic_conn *c);
+int qc_cid_is_local(const l4_quic_conn *c, const uint8_t *p, size_t n);
+int qc_cid_on_new(l4_quic_conn *c, const l4_quic_frame_new_cid *f, uint64_t ftype, l4_time now);
+int qc_cid_on_retire(l4_quic_conn *c, uint64_t seq, uint64_t ftype, l4_time now);
+void qc_cid_queue_retire(l4_quic_conn *c, uint64_t seq);
+int qc_cid_wants(const l4_quic_conn *c);
+int qc_cid_is_reset(const l4_quic_conn *c, const uint8_t *token);
 
 /* conn_input.c / conn_output.c */
 int qc_input(l4_quic_conn *c, const uint8_t *dgram, size_t len, l4_time now);

@@ -217,6 +217,45 @@ static void ob_value(ob_pkt *o, uint64_t type, uint64_t v, uint8_t kind, int *pe
         o->rec->nf--;
 }
 
+/* NEW_CONNECTION_ID and RETIRE_CONNECTION_ID (RFC 9000 §19.15, §19.16). */
+static void ob_cids(l4_quic_conn *c, ob_pkt *o)
+{
+    l4_quic_frame f;
+    for (int i = 0; i < QC_MAX_LCIDS && !ob_full(o); i++) {
+        qc_lcid *l = &c->lcid[i];
+        if (!l->used || !l->ncid_pending)
+            continue;
+        memset(&f, 0, sizeof f);
+        f.type = L4_QUIC_FRAME_NEW_CONNECTION_ID;
+        f.u.new_cid.seq = l->seq;
+        f.u.new_cid.retire_prior_to = c->lcid_retire_prior;
+        f.u.new_cid.cid = l->cid;
+        memcpy(f.u.new_cid.reset_token, l->token, L4_QUIC_RESET_TOKEN_LEN);
+        qc_frec *r = ob_rec(o, QF_NEW_CID);
+        if (r && ob_frame(o, &f) == 0) {
+            r->sid = l->seq;
+            l->ncid_pending = 0;
+        } else if (r) {
+            o->rec->nf--;
+        }
+    }
+    while (c->nretire && !ob_full(o)) {
+        memset(&f, 0, sizeof f);
+        f.type = L4_QUIC_FRAME_RETIRE_CONNECTION_ID;
+        f.u.value = c->retire_q[0];
+        qc_frec *r = ob_rec(o, QF_RETIRE_CID);
+        if (!r)
+            break;
+        if (ob_frame(o, &f) < 0) {
+            o->rec->nf--;
+            break;
+        }
+        r->sid = c->retire_q[0];
+        memmove(c->retire_q, c->retire_q + 1, (c->nretire - 1) * sizeof c->retire_q[0]);
+        c->nretire--;
+    }
+}
+
 static void ob_control(l4_quic_conn *c, ob_pkt *o)
 {
     l4_quic_frame f;
@@ -235,6 +274,7 @@ static void ob_control(l4_quic_conn *c, ob_pkt *o)
         if (ob_frame(o, &f) == 0)
             c->path_response_pending = 0;
     }
+    ob_cids(c, o);
     ob_value(o, L4_QUIC_FRAME_MAX_DATA, c->rx_max_data, QF_MAX_DATA, &c->max_data_pending);
     ob_value(o, L4_QUIC_FRAME_MAX_STREAMS_BIDI, c->local_max_bidi, QF_MAX_STREAMS_BIDI,
              &c->max_streams_bidi_pending);
@@ -360,7 +400,7 @@ static int ob_space_wants(l4_quic_conn *c, int s, int cc_ok, l4_time now)
     if (s != L4_QUIC_LEVEL_APP || !c->hs_complete)
         return 0;
     int want = c->hs_done_pending || c->max_data_pending || c->max_streams_bidi_pending ||
-               c->max_streams_uni_pending || c->path_response_pending ||
+               c->max_streams_uni_pending || c->path_response_pending || qc_cid_wants(c) ||
                c->streams_blocked_bidi_pending || c->streams_blocked_uni_pending;
     for (qc_stream *st = c->streams; st; st = st->next) {
         const qc_sbuf *b = &st->sb;

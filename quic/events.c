@@ -60,8 +60,7 @@ void qc_ev_packet(l4_quic_conn *c, l4_quic_event_type type, int pkt_type, uint64
     ev_emit(c, &ev);
 }
 
-void qc_ev_dropped(l4_quic_conn *c, int pkt_type, size_t pkt_len, const char *trigger,
-                   l4_time now)
+void qc_ev_dropped(l4_quic_conn *c, int pkt_type, size_t pkt_len, const char *trigger, l4_time now)
 {
     if (!c->ev_fn)
         return;

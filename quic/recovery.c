@@ -170,6 +170,14 @@ void qc_requeue(l4_quic_conn *c, int s, const qc_sent *p)
         case QF_HANDSHAKE_DONE:
             c->hs_done_pending = 1;
             break;
+        case QF_NEW_CID:
+            for (int k = 0; k < QC_MAX_LCIDS; k++)
+                if (c->lcid[k].used && c->lcid[k].seq == f->sid && f->sid >= c->lcid_retire_prior)
+                    c->lcid[k].ncid_pending = 1;
+            break;
+        case QF_RETIRE_CID:
+            qc_cid_queue_retire(c, f->sid);
+            break;
         default:
             break;
         }
