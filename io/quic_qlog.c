@@ -120,8 +120,8 @@ static void q_frame(FILE *f, const l4_quic_frame *fr, uint64_t ack_exp)
         }
         fputc(']', f);
         if (t == L4_QUIC_FRAME_ACK_ECN)
-            fprintf(f, ",\"ect0\":%" PRIu64 ",\"ect1\":%" PRIu64 ",\"ce\":%" PRIu64,
-                    fr->u.ack.ect0, fr->u.ack.ect1, fr->u.ack.ce);
+            fprintf(f, ",\"ect0\":%" PRIu64 ",\"ect1\":%" PRIu64 ",\"ce\":%" PRIu64, fr->u.ack.ect0,
+                    fr->u.ack.ect1, fr->u.ack.ce);
         fputc('}', f);
         return;
     }
@@ -159,7 +159,8 @@ static void q_frame(FILE *f, const l4_quic_frame *fr, uint64_t ack_exp)
         return;
     case L4_QUIC_FRAME_MAX_STREAMS_BIDI:
     case L4_QUIC_FRAME_MAX_STREAMS_UNI:
-        fprintf(f, "{\"frame_type\":\"max_streams\",\"stream_type\":\"%s\",\"maximum\":%" PRIu64 "}",
+        fprintf(f,
+                "{\"frame_type\":\"max_streams\",\"stream_type\":\"%s\",\"maximum\":%" PRIu64 "}",
                 q_stream_type(t), fr->u.value);
         return;
     case L4_QUIC_FRAME_DATA_BLOCKED:
@@ -201,11 +202,12 @@ static void q_frame(FILE *f, const l4_quic_frame *fr, uint64_t ack_exp)
         return;
     case L4_QUIC_FRAME_CONNECTION_CLOSE:
     case L4_QUIC_FRAME_CONNECTION_CLOSE_APP:
-        fprintf(f,
-                "{\"frame_type\":\"connection_close\",\"error_space\":\"%s\",\"error_code\":%" PRIu64
-                ",\"raw_error_code\":%" PRIu64 ",\"reason\":",
-                t == L4_QUIC_FRAME_CONNECTION_CLOSE ? "transport" : "application",
-                fr->u.close.error_code, fr->u.close.error_code);
+        fprintf(
+            f,
+            "{\"frame_type\":\"connection_close\",\"error_space\":\"%s\",\"error_code\":%" PRIu64
+            ",\"raw_error_code\":%" PRIu64 ",\"reason\":",
+            t == L4_QUIC_FRAME_CONNECTION_CLOSE ? "transport" : "application",
+            fr->u.close.error_code, fr->u.close.error_code);
         q_str(f, (const char *)fr->u.close.reason, fr->u.close.reason_len);
         if (t == L4_QUIC_FRAME_CONNECTION_CLOSE && fr->u.close.frame_type)
             fprintf(f, ",\"trigger_frame_type\":%" PRIu64, fr->u.close.frame_type);
@@ -276,8 +278,9 @@ static void q_metrics(FILE *f, const l4_quic_conn_stats *s)
         q_ms(f, "rtt_variance", s->rttvar);
         first = 0;
     }
-    fprintf(f, "%s\"pto_count\":%" PRIu64 ",\"congestion_window\":%" PRIu64
-               ",\"bytes_in_flight\":%" PRIu64,
+    fprintf(f,
+            "%s\"pto_count\":%" PRIu64 ",\"congestion_window\":%" PRIu64
+            ",\"bytes_in_flight\":%" PRIu64,
             first ? "" : ",", s->pto_count_total, s->cwnd, s->bytes_in_flight);
     if (s->ssthresh < (UINT64_C(1) << 62))
         fprintf(f, ",\"ssthresh\":%" PRIu64, s->ssthresh);
@@ -377,8 +380,8 @@ static void q_release(void *user)
     free(q);
 }
 
-int l4_quic_qlog_attach(l4_quic_conn *c, const char *dir, const char *title, l4_time t0,
-                        char *path, size_t pathcap)
+int l4_quic_qlog_attach(l4_quic_conn *c, const char *dir, const char *title, l4_time t0, char *path,
+                        size_t pathcap)
 {
     if (!c || !dir)
         return L4_ERR_INVALID_ARGUMENT;

@@ -38,7 +38,7 @@
  * Errors: L4_ERR_INVALID_ARGUMENT (NULL c or dir), L4_ERR_IO (the file
  * cannot be created: errno tells why), L4_ERR_NOMEM.
  */
-int l4_quic_qlog_attach(l4_quic_conn *c, const char *dir, const char *title, l4_time t0,
-                        char *path, size_t pathcap);
+int l4_quic_qlog_attach(l4_quic_conn *c, const char *dir, const char *title, l4_time t0, char *path,
+                        size_t pathcap);
 
 #endif

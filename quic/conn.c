@@ -410,6 +410,7 @@ l4_time l4_quic_conn_next_timeout(const l4_quic_conn *c)
     for (int s = 0; s < QC_SPACES; s++)
         t = l4_time_min(t, c->sp[s].ack_deadline);
     t = l4_time_min(t, c->pace_at);
+    t = l4_time_min(t, qc_path_next_timeout(c));
     return l4_time_min(t, c->idle_deadline);
 }
 
@@ -432,6 +433,7 @@ void l4_quic_conn_handle_timeout(l4_quic_conn *c, l4_time now)
     }
     if (c->pace_at <= now)
         c->pace_at = L4_TIME_NONE; /* the pacer lets data go: output decides */
+    qc_path_timer(c, now);
     for (int s = 0; s < QC_SPACES; s++)
         if (c->sp[s].ack_deadline <= now) {
             c->sp[s].ack_now = 1;

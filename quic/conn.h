@@ -120,6 +120,40 @@ l4_time l4_quic_conn_next_timeout(const l4_quic_conn *c);
 /** Runs the timers that are due at `now`. */
 void l4_quic_conn_handle_timeout(l4_quic_conn *c, l4_time now);
 
+/* ---- paths and migration (RFC 9000 §8.2, §9) ---------------------------- */
+
+/**
+ * A network path as the application sees it: the peer's address and port in
+ * any encoding (compared byte for byte), the first `addr_len` bytes being
+ * the address (a change there, not only in the port, resets the congestion
+ * controller, §9.4).
+ */
+typedef struct l4_quic_path {
+    uint8_t len, addr_len;
+    uint8_t id[38];
+} l4_quic_path;
+
+/**
+ * l4_quic_conn_input for a datagram that came from `from`. A server that
+ * sees its peer's newest non-probing packet arrive from another path (NAT
+ * rebinding, a client's migration) moves to that path and validates it
+ * (PATH_CHALLENGE / PATH_RESPONSE, §8.2, §9.3): until then it sends at most
+ * three times what it received there; if validation fails it returns to the
+ * previous path. A PATH_CHALLENGE is answered on the path it arrived on.
+ * `from` NULL is l4_quic_conn_input (no path tracking). Errors as
+ * l4_quic_conn_input.
+ */
+int l4_quic_conn_input_path(l4_quic_conn *c, const uint8_t *dgram, size_t len,
+                            const l4_quic_path *from, l4_time now);
+
+/**
+ * l4_quic_conn_output that also says where the datagram goes: `*to` is the
+ * connection's current path (the last one given to input_path), or the path
+ * a PATH_RESPONSE answers. Returns as l4_quic_conn_output.
+ */
+l4_ssize l4_quic_conn_output_path(l4_quic_conn *c, uint8_t *buf, size_t cap, l4_quic_path *to,
+                                  l4_time now);
+
 /* ---- application API -------------------------------------------------- */
 
 /**
@@ -249,6 +283,9 @@ typedef struct l4_quic_conn_stats {
     uint64_t pkts_sent, pkts_recv, pkts_lost, pkts_dropped;
     uint64_t pkts_retx;        /* lost ack-eliciting packets: their frames were queued again */
     uint64_t stateless_resets; /* Stateless Resets recognised (RFC 9000 §10.3.1) */
+    uint64_t migrations;       /* the peer moved to another path (§9.3) */
+    uint64_t paths_validated, paths_failed; /* path validations that succeeded / timed out */
+    uint64_t path_challenges_sent;
     uint64_t bytes_sent, bytes_recv; /* UDP payload bytes */
     uint64_t stream_bytes_retx;      /* STREAM bytes sent again after loss */
     uint64_t pto_count_total;        /* PTO expiries */

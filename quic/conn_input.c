@@ -271,10 +271,10 @@ static int in_frame(l4_quic_conn *c, int s, const l4_quic_frame *f, l4_time now)
     case L4_QUIC_FRAME_RETIRE_CONNECTION_ID:
         return qc_cid_on_retire(c, f->u.value, f->type, now);
     case L4_QUIC_FRAME_PATH_CHALLENGE:
-        memcpy(c->path_response, f->u.path_data, 8);
-        c->path_response_pending = 1;
+        qc_path_on_challenge(c, f->u.path_data);
         return 0;
     case L4_QUIC_FRAME_PATH_RESPONSE:
+        qc_path_on_response(c, f->u.path_data, now);
         return 0;
     case L4_QUIC_FRAME_CONNECTION_CLOSE:
     case L4_QUIC_FRAME_CONNECTION_CLOSE_APP: {
@@ -326,6 +326,10 @@ static int in_payload(l4_quic_conn *c, int s, int pkt_type, const uint8_t *p, si
         }
         if (l4_quic_frame_ack_eliciting(f.type))
             *ack_eliciting = 1;
+        /* §9.1: probing frames leave the path as it is */
+        if (f.type != L4_QUIC_FRAME_PATH_CHALLENGE && f.type != L4_QUIC_FRAME_PATH_RESPONSE &&
+            f.type != L4_QUIC_FRAME_NEW_CONNECTION_ID && f.type != L4_QUIC_FRAME_PADDING)
+            c->rx_probing_only = 0;
         if (in_frame(c, s, &f, now) < 0)
             return -1;
         if (c->sp[s].discarded)
@@ -574,10 +578,13 @@ int qc_input(l4_quic_conn *c, const uint8_t *dgram_c, size_t len, l4_time now)
         int ack_eliciting = 0;
         c->rx_dcid = h.dcid;
         c->rx_dcid_len = h.dcid_len;
+        c->rx_probing_only = 1;
         int rcp = in_payload(c, s, h.type, pkt + hdr_len, (size_t)plen, &ack_eliciting, now);
         c->rx_dcid = NULL;
-        if (!sp->discarded && c->state < QC_DRAINING)
+        if (!sp->discarded && c->state < QC_DRAINING) {
             in_record_pn(c, s, pn, ack_eliciting, now);
+            qc_path_on_packet(c, h.type, pn, h.pkt_len, now);
+        }
         if (rcp < 0)
             break;
     }

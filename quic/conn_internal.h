@@ -211,6 +211,18 @@ struct l4_quic_conn {
     size_t nretire;
     const uint8_t *rx_dcid; /* the DCID of the packet being processed */
     size_t rx_dcid_len;
+    /* paths (path.c): the peer's current path, the one before a migration,
+       the validation under way, the path a PATH_RESPONSE goes to */
+    l4_quic_path path, old_path;
+    int has_path, has_old_path, path_validated;
+    uint8_t chal_data[8];
+    int chal_pending, chal_outstanding;
+    l4_time chal_resend, chal_deadline;
+    uint64_t path_recv, path_sent; /* bytes on the unvalidated path (§9.3: 3x) */
+    const l4_quic_path *rx_path;   /* where the datagram being processed came from */
+    l4_quic_path resp_path;
+    int resp_on_path;    /* the PATH_RESPONSE goes to resp_path, not the current path */
+    int rx_probing_only; /* the packet being processed had only probing frames */
     uint8_t path_response[8];
     int path_response_pending;
     qc_stream *buckets[QC_STREAM_BUCKETS];
@@ -305,8 +317,19 @@ void qc_cid_queue_retire(l4_quic_conn *c, uint64_t seq);
 int qc_cid_wants(const l4_quic_conn *c);
 int qc_cid_is_reset(const l4_quic_conn *c, const uint8_t *token);
 
+/* paths (path.c) */
+void qc_path_on_packet(l4_quic_conn *c, int pkt_type, uint64_t pn, size_t dgram_len, l4_time now);
+void qc_path_on_challenge(l4_quic_conn *c, const uint8_t data[8]);
+void qc_path_on_response(l4_quic_conn *c, const uint8_t data[8], l4_time now);
+void qc_path_timer(l4_quic_conn *c, l4_time now);
+l4_time qc_path_next_timeout(const l4_quic_conn *c);
+int qc_path_amp_limit(const l4_quic_conn *c, size_t *limit);
+void qc_path_sent(l4_quic_conn *c, size_t bytes);
+
 /* conn_input.c / conn_output.c */
 int qc_input(l4_quic_conn *c, const uint8_t *dgram, size_t len, l4_time now);
 l4_ssize qc_output(l4_quic_conn *c, uint8_t *buf, size_t cap, l4_time now);
+/* One datagram holding only the PATH_RESPONSE for a challenge from another path. */
+l4_ssize qc_output_path_response(l4_quic_conn *c, uint8_t *buf, size_t cap, l4_time now);
 
 #endif

@@ -63,8 +63,8 @@ static size_t long_pkt(uint8_t *b, const l4_quic_cid *dcid, uint32_t version)
     b[3] = (uint8_t)(version >> 8), b[4] = (uint8_t)version;
     b[5] = dcid->len;
     memcpy(b + 6, dcid->data, dcid->len);
-    b[6 + dcid->len] = 0; /* SCID length */
-    b[7 + dcid->len] = 0; /* Initial: token length */
+    b[6 + dcid->len] = 0;    /* SCID length */
+    b[7 + dcid->len] = 0;    /* Initial: token length */
     b[8 + dcid->len] = 0x44; /* Length 1100 (2-byte varint) */
     b[9 + dcid->len] = 0x4c;
     return 1200;
@@ -163,7 +163,8 @@ static void test_grows(void)
         l4_quic_cid c = {8, {(uint8_t)i, (uint8_t)(i >> 8), 7, 7, 7, 7, 7, 7}};
         w_send(&w, 5000, d, short_pkt(d, &c));
         void *got = w_recv(&w, &sp);
-        CHECK_MSG(got == &conns[i], "i %d got %p want %p (conns %p)", i, got, (void *)&conns[i], (void *)conns);
+        CHECK_MSG(got == &conns[i], "i %d got %p want %p (conns %p)", i, got, (void *)&conns[i],
+                  (void *)conns);
     }
     l4_quic_demux_stats st;
     l4_socket_quic_stats(w.b, w.sb, &st);

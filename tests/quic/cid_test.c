@@ -305,7 +305,8 @@ static void test_switch_dcid(void)
         CHECK_EQ(l4_quic_conn_switch_dcid(p.cl), 0);
         CHECK_EQU(l4_quic_conn_dcid_seq(p.cl), (uint64_t)k);
     }
-    CHECK_EQ(l4_quic_conn_switch_dcid(p.cl), L4_ERR_NOT_FOUND); /* none spare until the server answers */
+    CHECK_EQ(l4_quic_conn_switch_dcid(p.cl),
+             L4_ERR_NOT_FOUND); /* none spare until the server answers */
     uint64_t sid;
     CHECK_EQ(l4_quic_stream_open(p.cl, 0, &sid), 0);
     static const uint8_t msg[] = "after the switch";
@@ -313,7 +314,7 @@ static void test_switch_dcid(void)
     settle(&p);
     CHECK_EQ(p.closed_sv.called + p.closed_cl.called, 0);
     CHECK_EQ(g_log.retired_sv, 3); /* sequences 0, 1 and 2 */
-    CHECK_EQ(used_lcids(p.sv), 4);  /* 3 and the replacements 4, 5, 6 */
+    CHECK_EQ(used_lcids(p.sv), 4); /* 3 and the replacements 4, 5, 6 */
     uint8_t got[64];
     int fin = 0;
     CHECK_EQ(l4_quic_stream_read(p.sv, sid, got, sizeof got, &fin), (l4_ssize)sizeof msg);
@@ -371,7 +372,7 @@ static void test_reset_token(void)
     CHECK_EQ(l4_quic_stateless_reset(out, sizeof out, k1, dg, 30, 8, &rng), 29);
     CHECK(!memcmp(out + 29 - 16, a, 16));
     CHECK_EQ(l4_quic_stateless_reset(out, sizeof out, k1, dg, 21, 8, &rng), 0); /* too short */
-    dg[0] = 0xc0;                                                                 /* long header */
+    dg[0] = 0xc0;                                                               /* long header */
     CHECK_EQ(l4_quic_stateless_reset(out, sizeof out, k1, dg, 100, 8, &rng), 0);
     dg[0] = 0x41;
     CHECK_EQ(l4_quic_stateless_reset(out, 10, k1, dg, 100, 8, &rng), L4_ERR_NOBUF);
@@ -421,10 +422,11 @@ static void test_stateless_reset(void)
 }
 
 static const l4_test TESTS[] = {
-    TEST(test_cids_issued),  TEST(test_cid_limit),   TEST(test_new_cid_repeats),
-    TEST(test_retire_prior_to), TEST(test_retire),  TEST(test_switch_dcid),
-    TEST(test_renew),        TEST(test_reset_token), TEST(test_stateless_reset),
-    TEST_END,
+    TEST(test_cids_issued),     TEST(test_cid_limit),
+    TEST(test_new_cid_repeats), TEST(test_retire_prior_to),
+    TEST(test_retire),          TEST(test_switch_dcid),
+    TEST(test_renew),           TEST(test_reset_token),
+    TEST(test_stateless_reset), TEST_END,
 };
 
 int main(int argc, char **argv)

@@ -55,6 +55,14 @@ typedef struct quic_pair {
     int (*filter)(struct quic_pair *p, int to_server, const uint8_t *d, size_t len);
     /* called once the server connection exists, before its first input; may be NULL */
     void (*on_server)(struct quic_pair *p);
+    /* paths (RFC 9000 §9): with `paths` set the server gets every datagram
+       with l4_quic_conn_input_path from `cl_path` (the client's address as
+       the server sees it; change it for a NAT rebinding) and sends with
+       l4_quic_conn_output_path; a datagram it sends to any other path is
+       counted in `to_other` and does not arrive */
+    int paths;
+    l4_quic_path cl_path, last_to;
+    uint64_t to_other, to_other_bytes, to_cl_bytes;
 } quic_pair;
 
 static void qp_keylog(void *user, const char *line)
@@ -162,7 +170,20 @@ static void qp_flush(quic_pair *p)
         if (!c)
             continue;
         for (;;) {
-            l4_ssize n = l4_quic_conn_output(c, buf, sizeof buf, p->now);
+            l4_ssize n;
+            if (side && p->paths) {
+                n = l4_quic_conn_output_path(c, buf, sizeof buf, &p->last_to, p->now);
+                if (n > 0 && (p->last_to.len != p->cl_path.len ||
+                              memcmp(p->last_to.id, p->cl_path.id, p->cl_path.len))) {
+                    p->to_other++;
+                    p->to_other_bytes += (uint64_t)n;
+                    continue;
+                }
+                if (n > 0)
+                    p->to_cl_bytes += (uint64_t)n;
+            } else {
+                n = l4_quic_conn_output(c, buf, sizeof buf, p->now);
+            }
             if (n <= 0)
                 break;
             if (p->filter && p->filter(p, !side, buf, (size_t)n)) {
@@ -229,7 +250,10 @@ static int qp_step(quic_pair *p, l4_time until)
             if (p->on_server)
                 p->on_server(p);
         }
-        l4_quic_conn_input(p->sv, d.data, d.len, p->now);
+        if (p->paths)
+            l4_quic_conn_input_path(p->sv, d.data, d.len, &p->cl_path, p->now);
+        else
+            l4_quic_conn_input(p->sv, d.data, d.len, p->now);
     } else {
         l4_quic_conn_input(p->cl, d.data, d.len, p->now);
     }

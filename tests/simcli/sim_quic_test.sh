@@ -5,8 +5,10 @@
 # --pcap capture decrypted by tshark with the --keylog file (no malformed or
 # undecryptable packet; the STREAM frames cover every stream's bytes and FIN),
 # the --csv series and --plot SVG, --bytes split over --streams, several
-# flows, BBR over QUIC, a duration-limited run, reproducibility from the
-# seed, and bad usage (exit 2, one line naming the bad token).
+# flows, BBR over QUIC, a duration-limited run, --qlog files, a connection-ID
+# switch and a NAT rebinding mid-transfer (routed by connection ID, the new
+# path validated, seen in the capture), reproducibility from the seed, and
+# bad usage (exit 2, one line naming the bad token).
 set -u
 L4KIT=${L4KIT:?set by ctest}
 tmp=$(mktemp -d)
@@ -208,6 +210,58 @@ for n in ("transport:parameters_set", "transport:packet_sent", "transport:packet
     assert n in names_seen, n
 PY
 
+# ---- connection IDs and a NAT rebinding mid-transfer -------------------------------
+# At 200 ms the client moves to another server connection ID; at 400 ms its
+# datagrams start leaving from a new port. B routes by connection ID (host
+# demultiplexer), follows the client to the new port and validates it with
+# PATH_CHALLENGE / PATH_RESPONSE; every byte still arrives.
+"$L4KIT" sim --proto quic --streams 3 --bytes 2M --link "rate 20mbit delay 10ms loss 1%" \
+  --cid-switch 200ms --rebind 400ms --pcap m.pcap --keylog m.keys --json >m.json 2>m.err ||
+  fail "cid switch + rebind run: $(cat m.err)"
+python3 - m.json <<'PY' || fail "cid switch + rebind JSON"
+import json, sys
+r = json.load(open(sys.argv[1]))
+f = r["flows"][0]
+assert r["verified"] and r["completed"], r
+assert f["cid_switched"] is True and f["dcid_seq"] >= 1, f
+assert f["sport_rebound"] > 0 and f["sport_rebound"] != f["sport"], f
+assert f["server_migrations"] == 1 and f["paths_validated"] == 1 and f["path_challenges_sent"] >= 1, f
+# every datagram B took was routed by its connection ID but the very first Initial
+assert r["demux"]["unknown"] == 1 and r["demux"]["routed"] > 1000, r["demux"]
+assert r["stateless_resets_sent"] == 0
+PY
+if command -v tshark >/dev/null; then
+  tshark -n -r m.pcap -o tls.keylog_file:m.keys -T fields -e frame.time_relative -e ip.src \
+    -e udp.srcport -e udp.dstport -e quic.dcid -e quic.short -e quic.frame_type -e udp.length \
+    >m.fields 2>/dev/null || fail "tshark on the migration capture"
+  python3 - m.fields m.json <<'PY' || fail "the capture shows the switch and the rebinding"
+import json, sys
+r = json.load(open(sys.argv[2]))
+f = r["flows"][0]
+old_port, new_port = f["sport"], f["sport_rebound"]
+dcids_before, dcids_after, ports_after = set(), set(), set()
+chal = resp = 0
+for line in open(sys.argv[1]):
+    t, src, sp, dp, dcid, short, ftypes, ulen = (line.rstrip("\n").split("\t") + [""] * 8)[:8]
+    t, types = float(t), set(ftypes.split(","))
+    if src == "10.0.0.1" and short:
+        d = dcid.split(",")[0]
+        (dcids_before if t < 0.2 else dcids_after).add(d)
+        if t > 0.45:
+            ports_after.add(int(sp))
+    if src == "10.0.0.2" and "26" in types:  # PATH_CHALLENGE, padded to 1200 (RFC 9000 §8.2.1)
+        assert int(dp) == new_port and int(ulen) >= 1208, line
+        chal += 1
+    if src == "10.0.0.1" and "27" in types:  # PATH_RESPONSE, from the new port
+        assert int(sp) == new_port, line
+        resp += 1
+assert len(dcids_before) == 1 and len(dcids_after) == 1 and dcids_before != dcids_after, \
+    (dcids_before, dcids_after)
+assert ports_after == {new_port}, ports_after
+assert chal >= 1 and resp >= 1, (chal, resp)
+PY
+fi
+
 # ---- same seed, same run; exit 1 when the time limit cuts a transfer ---------------
 "$L4KIT" sim --proto quic --streams 2 --bytes 200K --link "$LINK" --seed 9 --json >s1.json
 "$L4KIT" sim --proto quic --streams 2 --bytes 200K --link "$LINK" --seed 9 --json >s2.json
@@ -238,6 +292,8 @@ bad "--streams '1001'" --proto quic --streams 1001
 bad "--streams is for QUIC" --proto tcp --streams 2
 bad "--keylog is for QUIC" --proto udp --keylog k.txt
 bad "--qlog is for QUIC" --proto tcp --qlog q
+bad "--cid-switch is for QUIC" --proto tcp --cid-switch 1s
+bad "--rebind '0'" --proto quic --rebind 0
 bad "cannot create directory" --proto quic --qlog /nonexistent/dir
 bad "unknown congestion control 'vegas'" --proto quic --cc vegas
 bad "--ecn is for TCP" --proto quic --ecn

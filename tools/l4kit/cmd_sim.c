@@ -59,6 +59,10 @@ static const char sim_usage[] =
     "  --plot FILE.svg     TCP/QUIC: cwnd and ssthresh over time per flow, as SVG\n"
     "  --keylog FILE       QUIC: the client's TLS secrets (SSLKEYLOGFILE format), so tshark\n"
     "                      decrypts the --pcap: tshark -o tls.keylog_file:FILE -r PCAP\n"
+    "  --cid-switch TIME   QUIC: at TIME each client moves to another of the server's\n"
+    "                      connection IDs (RFC 9000 §5.1.2); B routes by connection ID\n"
+    "  --rebind TIME       QUIC: at TIME each client's datagrams leave from a new port (a NAT\n"
+    "                      rebinding); B follows and validates the new path (RFC 9000 §9)\n"
     "  --qlog DIR          QUIC: one qlog file per endpoint (JSON-SEQ, qlog 0.3, for qvis),\n"
     "                      DIR/<ODCID>_client.sqlog and _server.sqlog (DIR is created)\n"
     "  --json              one JSON object instead of the text summary\n"
@@ -128,9 +132,10 @@ int cmd_sim(int argc, char **argv)
             continue;
         }
         static const char *const with_value[] = {
-            "--proto", "--cc",   "--link",    "--link-back", "--bytes", "--duration",
-            "--flows", "--seed", "--rate",    "--payload",   "--buf",   "--pcap",
-            "--csv",   "--plot", "--streams", "--keylog",    "--qlog",
+            "--proto",    "--cc",    "--link",       "--link-back", "--bytes",
+            "--duration", "--flows", "--seed",       "--rate",      "--payload",
+            "--buf",      "--pcap",  "--csv",        "--plot",      "--streams",
+            "--keylog",   "--qlog",  "--cid-switch", "--rebind",
         };
         int known = 0;
         for (size_t k = 0; k < sizeof with_value / sizeof with_value[0]; k++)
@@ -186,6 +191,10 @@ int cmd_sim(int argc, char **argv)
             o.keylog = v;
         } else if (!strcmp(a, "--qlog")) {
             o.qlog = v;
+        } else if (!strcmp(a, "--cid-switch") || !strcmp(a, "--rebind")) {
+            l4_time *at = !strcmp(a, "--rebind") ? &o.rebind_at : &o.cid_switch_at;
+            if (units_parse_time(v, at) || *at == 0)
+                return sim_bad("%s '%s' is not a time (e.g. 200ms)", a, v);
         }
     }
     if (!proto)
@@ -198,10 +207,13 @@ int cmd_sim(int argc, char **argv)
         o.proto = SIMRUN_QUIC;
     else
         return sim_bad("--proto '%s' is not tcp, udp or quic", proto);
-    if (o.proto != SIMRUN_QUIC && (o.streams || o.keylog || o.qlog))
-        return sim_bad("%s is for QUIC", o.streams  ? "--streams"
-                                         : o.keylog ? "--keylog"
-                                                    : "--qlog");
+    if (o.proto != SIMRUN_QUIC &&
+        (o.streams || o.keylog || o.qlog || o.cid_switch_at || o.rebind_at))
+        return sim_bad("%s is for QUIC", o.streams         ? "--streams"
+                                         : o.keylog        ? "--keylog"
+                                         : o.qlog          ? "--qlog"
+                                         : o.cid_switch_at ? "--cid-switch"
+                                                           : "--rebind");
     if (o.qlog && mkdir(o.qlog, 0777) != 0 && errno != EEXIST)
         return sim_bad("--qlog: cannot create directory '%s': %s", o.qlog, strerror(errno));
     if (!o.streams)

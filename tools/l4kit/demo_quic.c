@@ -96,8 +96,8 @@ static void dq_crypto(demo_quic *d, int server, int level, const l4_quic_frame *
     dq_cat(out, cap, s);
 }
 
-static void dq_frames_text(demo_quic *d, int server, const l4_quic_event *ev, char *out,
-                           size_t cap, int *data_only, uint32_t *smask)
+static void dq_frames_text(demo_quic *d, int server, const l4_quic_event *ev, char *out, size_t cap,
+                           int *data_only, uint32_t *smask)
 {
     out[0] = 0;
     *data_only = ev->pkt_type == L4_QUIC_PKT_1RTT;
@@ -135,8 +135,8 @@ static void dq_frames_text(demo_quic *d, int server, const l4_quic_event *ev, ch
             *data_only = 0;
             snprintf(s, sizeof s, "CONNECTION_CLOSE (%s code %" PRIu64 " \"%.*s\")",
                      f->type == L4_QUIC_FRAME_CONNECTION_CLOSE ? "transport" : "application",
-                     f->u.close.error_code, (int)(f->u.close.reason_len > 40 ? 40
-                                                                             : f->u.close.reason_len),
+                     f->u.close.error_code,
+                     (int)(f->u.close.reason_len > 40 ? 40 : f->u.close.reason_len),
                      (const char *)f->u.close.reason);
             dq_cat(out, cap, s);
             break;
@@ -478,7 +478,9 @@ int demo_quic_ok(const demo_quic *d)
 
 static const char *dq_pkt_name(int t)
 {
-    return t == L4_QUIC_PKT_INITIAL ? "Initial" : t == L4_QUIC_PKT_HANDSHAKE ? "Handshake" : "1-RTT";
+    return t == L4_QUIC_PKT_INITIAL     ? "Initial"
+           : t == L4_QUIC_PKT_HANDSHAKE ? "Handshake"
+                                        : "1-RTT";
 }
 
 static void dq_streams_list(char *out, size_t cap, uint32_t mask, int n)
@@ -510,8 +512,9 @@ static const char *dq_state_text(const char *s, int server)
                         "only with CONNECTION_CLOSE)"
                       : "A is closing";
     if (!strcmp(s, "draining"))
-        return server ? "B is draining" : "A is draining (B's CONNECTION_CLOSE arrived; it "
-                                          "sends nothing more and waits 3 PTO)";
+        return server ? "B is draining"
+                      : "A is draining (B's CONNECTION_CLOSE arrived; it "
+                        "sends nothing more and waits 3 PTO)";
     if (!strcmp(s, "closed"))
         return server ? "B is closed" : "A is closed";
     return s;
@@ -523,8 +526,9 @@ void demo_quic_text(FILE *f, const demo_quic *d)
     char spec[256];
     if (l4_link_spec_format(&d->o.fwd, spec, sizeof spec) < 0)
         spec[0] = 0;
-    fprintf(f, "part 3 — QUIC: the 1-RTT handshake, streams without head-of-line blocking  "
-               "(seed %" PRIu64 ")\n\n",
+    fprintf(f,
+            "part 3 — QUIC: the 1-RTT handshake, streams without head-of-line blocking  "
+            "(seed %" PRIu64 ")\n\n",
             d->seed);
     fprintf(f, "  host A 10.0.0.1:%u  ==== link ====>  host B 10.0.0.2:%d   (QUIC v1, TLS 1.3)\n",
             fl->sport, SIMRUN_QUIC_PORT);
@@ -553,14 +557,14 @@ void demo_quic_text(FILE *f, const demo_quic *d)
             char sl[96], what[160];
             dq_streams_list(sl, sizeof sl, it->smask, d->streams);
             if (it->smask)
-                snprintf(what, sizeof what, "stream data on stream%s %s", strchr(sl, ',') ? "s" : "",
-                         sl);
+                snprintf(what, sizeof what, "stream data on stream%s %s",
+                         strchr(sl, ',') ? "s" : "", sl);
             else
                 snprintf(what, sizeof what, "ACKs");
-            fprintf(f, "  %9.3f  %5.2f   %s %s%s %s: %s (%d packets from here on, %zu bytes)%s\n", ms,
-                    dq_rtts(d, it->t), it->server ? "B -> A" : "A -> B", it->new_dgram ? "" : "+ ",
-                    dq_pkt_name(it->pkt_type), pn, what, it->count, it->len,
-                    it->lost ? "  -- one LOST" : "");
+            fprintf(f, "  %9.3f  %5.2f   %s %s%s %s: %s (%d packets from here on, %zu bytes)%s\n",
+                    ms, dq_rtts(d, it->t), it->server ? "B -> A" : "A -> B",
+                    it->new_dgram ? "" : "+ ", dq_pkt_name(it->pkt_type), pn, what, it->count,
+                    it->len, it->lost ? "  -- one LOST" : "");
             continue;
         }
         fprintf(f, "  %9.3f  %5.2f   %s %s%s %s [%s] %zu bytes%s\n", ms, dq_rtts(d, it->t),
@@ -623,8 +627,8 @@ void demo_quic_text(FILE *f, const demo_quic *d)
             simrun_flow_verified(&d->o, fl) ? ", every stream exactly once, in order, unaltered"
                                             : " -- NOT verified",
             fl->snd_qstate ? fl->snd_qstate : "?", fl->rcv_qstate ? fl->rcv_qstate : "?");
-    fprintf(f, "  capture: %s  (%" PRIu64 " packets, at host A), TLS secrets: %s\n",
-            d->pcap_path, d->r.pcap_records, d->keylog_path);
+    fprintf(f, "  capture: %s  (%" PRIu64 " packets, at host A), TLS secrets: %s\n", d->pcap_path,
+            d->r.pcap_records, d->keylog_path);
     fprintf(f, "  decrypt it:  tshark -o tls.keylog_file:%s -r %s\n\n", d->keylog_path,
             d->pcap_path);
 }
@@ -681,13 +685,12 @@ void demo_quic_json(FILE *f, const demo_quic *d)
                 "%s{\"id\":%" PRIu64 ",\"bytes\":%" PRIu64 ",\"lost_packets\":%" PRIu64
                 ",\"done_ms\":%.6f,\"done_in_order_ms\":%.6f,\"done_one_stream_ms\":%.6f"
                 ",\"waited_bytes\":%" PRIu64 ",\"waited_bytes_one_stream\":%" PRIu64
-                ",\"spared_bytes\":%" PRIu64
-                ",\"max_wait_ms\":%.6f,\"max_wait_one_stream_ms\":%.6f"
+                ",\"spared_bytes\":%" PRIu64 ",\"max_wait_ms\":%.6f,\"max_wait_one_stream_ms\":%.6f"
                 ",\"mean_wait_ms\":%.6f,\"mean_wait_one_stream_ms\":%.6f}",
                 s ? "," : "", st->id, st->bytes, st->lost_pkts, (double)st->done / 1e6,
                 (double)st->done_quic / 1e6, (double)st->done_one_stream / 1e6, st->q_waited,
-                st->one_waited, st->spared, (double)st->q_max_wait / 1e6, (double)st->one_max_wait / 1e6,
-                st->q_mean_wait / 1e6, st->one_mean_wait / 1e6);
+                st->one_waited, st->spared, (double)st->q_max_wait / 1e6,
+                (double)st->one_max_wait / 1e6, st->q_mean_wait / 1e6, st->one_mean_wait / 1e6);
     }
     fputs("],\"pcap\":", f);
     json_str(f, d->pcap_path);

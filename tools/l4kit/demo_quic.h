@@ -27,14 +27,14 @@
 /* One line of the handshake / teardown timeline. */
 typedef struct dq_item {
     l4_time t;
-    int server;      /* who: 0 A (client), 1 B (server) */
-    int is_packet;   /* a packet sent; else a state change */
-    int new_dgram;   /* the packet starts a datagram (later ones were coalesced with it) */
-    int pkt_type;    /* L4_QUIC_PKT_* */
+    int server;    /* who: 0 A (client), 1 B (server) */
+    int is_packet; /* a packet sent; else a state change */
+    int new_dgram; /* the packet starts a datagram (later ones were coalesced with it) */
+    int pkt_type;  /* L4_QUIC_PKT_* */
     uint64_t pn;
-    size_t len;      /* packet bytes */
-    int lost;        /* the sender later declared it lost */
-    char what[200];  /* frames ("ACK, CRYPTO ServerHello") or the state */
+    size_t len;     /* packet bytes */
+    int lost;       /* the sender later declared it lost */
+    char what[200]; /* frames ("ACK, CRYPTO ServerHello") or the state */
     /* consecutive 1-RTT packets of one side that carried only stream data are one item */
     int data_only, count;
     uint64_t pn_last;
@@ -44,10 +44,10 @@ typedef struct dq_item {
 /* What one stream did. */
 typedef struct dq_stream {
     uint64_t id, bytes;
-    uint64_t lost_pkts;       /* packets declared lost that carried its data */
-    l4_time done;             /* B read its FIN (measured) */
-    l4_time done_quic;        /* its last byte's in-order delivery, from the arrivals */
-    l4_time done_one_stream;  /* the same arrivals as one ordered byte stream */
+    uint64_t lost_pkts;      /* packets declared lost that carried its data */
+    l4_time done;            /* B read its FIN (measured) */
+    l4_time done_quic;       /* its last byte's in-order delivery, from the arrivals */
+    l4_time done_one_stream; /* the same arrivals as one ordered byte stream */
     /* bytes that arrived but waited for an earlier byte before they could be
        delivered in order, the longest wait and the mean wait per byte: as
        QUIC delivers (q_) and as one ordered byte stream would (one_) */
@@ -55,8 +55,8 @@ typedef struct dq_stream {
     uint64_t spared; /* bytes that would have waited in one ordered stream, not in QUIC */
     l4_time q_max_wait, one_max_wait;
     double q_mean_wait, one_mean_wait; /* ns per byte of the stream */
-    l4_time *arrival;         /* per byte: first arrival at B (0: never) */
-    uint64_t next_new;        /* A: the next offset never sent */
+    l4_time *arrival;                  /* per byte: first arrival at B (0: never) */
+    uint64_t next_new;                 /* A: the next offset never sent */
 } dq_stream;
 
 /* A range of stream bytes in the order A first sent them. */
@@ -81,14 +81,14 @@ typedef struct demo_quic {
     dq_range *rg;
     size_t nrg, rgcap;
     uint16_t *pkt_streams; /* A's 1-RTT packet number -> bitmask of stream indexes */
-    size_t pkt_cap;       /* packets the table covers */
+    size_t pkt_cap;        /* packets the table covers */
     uint64_t lost_pkts, lost_data_pkts;
-    l4_time rtt;              /* A's min RTT */
+    l4_time rtt; /* A's min RTT */
     l4_time hs_complete_a, hs_confirmed_a, hs_complete_b;
-    int phase;                /* 0 handshake, 1 data (not itemised), 2 teardown */
-    int last_type[2];         /* previous packet type each side sent at last_t */
+    int phase;        /* 0 handshake, 1 data (not itemised), 2 teardown */
+    int last_type[2]; /* previous packet type each side sent at last_t */
     l4_time last_t[2];
-    int post_confirm;         /* A's 1-RTT datagrams shown after confirmation */
+    int post_confirm; /* A's 1-RTT datagrams shown after confirmation */
     /* the TLS handshake messages: each side's CRYPTO stream per level */
     uint8_t crypto[2][3][8192];
     size_t crypto_have[2][3];

@@ -65,8 +65,10 @@ typedef struct simrun_opts {
     int ecn;             /* TCP: negotiate ECN (RFC 3168) on every connection */
     int streams;         /* QUIC: streams per connection (1..SIMRUN_MAX_STREAMS) */
     const char *pcap, *csv, *plot;
-    const char *keylog; /* QUIC: the client's TLS secrets, SSLKEYLOGFILE format */
-    const char *qlog;   /* QUIC: a directory for one qlog file per endpoint */
+    const char *keylog;    /* QUIC: the client's TLS secrets, SSLKEYLOGFILE format */
+    const char *qlog;      /* QUIC: a directory for one qlog file per endpoint */
+    l4_time cid_switch_at; /* QUIC: clients move to another server connection ID (0: never) */
+    l4_time rebind_at;     /* QUIC: clients send from a new port, as after a NAT rebinding */
 } simrun_opts;
 
 /** One sample: the sender's connection right after an event changed it. */
@@ -126,10 +128,13 @@ typedef struct simrun_flow {
     const char *snd_qstate, *rcv_qstate;
     const char *snd_qclose, *rcv_qclose;
     l4_quic_conn_stats snd_quic, rcv_quic;
-    l4_quic_cid odcid;  /* the client's first Destination CID (names the qlog files) */
-    int quic_close_by;  /* who closed: 0 A, 1 B, 2 the idle timeout, -1 nobody */
-    uint64_t close_err; /* the code in that CONNECTION_CLOSE (0: no error) */
-    int close_app;      /* 1: an application code (0x1d), 0: a transport error (0x1c) */
+    l4_quic_cid odcid;      /* the client's first Destination CID (names the qlog files) */
+    uint64_t dcid_seq;      /* the server connection ID the client ended with */
+    int cid_switched;       /* --cid-switch: the client moved to another server ID */
+    uint16_t sport_rebound; /* --rebind: the client's new port (0: none) */
+    int quic_close_by;      /* who closed: 0 A, 1 B, 2 the idle timeout, -1 nobody */
+    uint64_t close_err;     /* the code in that CONNECTION_CLOSE (0: no error) */
+    int close_app;          /* 1: an application code (0x1d), 0: a transport error (0x1c) */
 } simrun_flow;
 
 /** The result of a run. */
@@ -143,6 +148,8 @@ typedef struct simrun_result {
     uint64_t pcap_records;
     uint64_t samples; /* CSV rows */
     int timed_out;    /* the time limit stopped the run */
+    /* QUIC: B's connection-ID demultiplexer and its Stateless Resets */
+    uint64_t demux_routed, demux_unknown, resets_sent;
     char error[1024]; /* set when the run could not be set up (exit 1) */
 } simrun_result;
 

@@ -9,8 +9,13 @@
  * emulator node: a thin wrapper around the host's node operations adds the
  * connections' timers to the host's (next_timeout is the earlier of the
  * two; handle_timeout runs both) and drains every connection's output into
- * its socket after each event. B finds the connection of a datagram by the
- * client's port (one connection per client socket).
+ * its socket after each event. B's one socket (port 443) demultiplexes by
+ * connection ID (host/quic_cid.h): every server connection registers the
+ * IDs it issues, so a datagram reaches its connection whatever its source
+ * address; B's engine sees the source as the datagram's path and follows a
+ * client whose address changed (NAT rebinding, --rebind), validating the new
+ * path (RFC 9000 §9.3). A short-header datagram for an ID nobody has gets a
+ * Stateless Reset (§10.3; the server's tokens derive from one key).
  *
  * TLS: GnuTLS with a certificate made for the run (io/quic_tls_gnutls.h;
  * the provider reads the clock and /dev/urandom, so handshake bytes differ
@@ -23,12 +28,14 @@
 #include <string.h>
 #include <time.h>
 
+#include "host/quic_cid.h"
 #include "host/sim_node.h"
 #include "host/socket.h"
 #include "io/quic_qlog.h"
 #include "io/quic_tls_gnutls.h"
 #include "io/sim_pcap.h"
 #include "simrun.h"
+#include "util/rng.h"
 
 #define QS_CHUNK     (64 * 1024)
 #define QS_DGRAM     1472 /* MTU 1500 - IPv4 - UDP */
@@ -48,8 +55,6 @@ typedef struct qs_flow {
     l4_quic_conn *cl, *sv;
     qs_ref ref_cl, ref_sv;
     int sd_a;        /* A's socket */
-    uint16_t pport;  /* the client's port as B sees it */
-    l4_addr peer;    /* the client's address as B sees it */
     uint64_t *quota; /* per stream: bytes to send (UINT64_MAX: until the duration ends) */
     int *fin_written;
     int streams_done;
@@ -88,7 +93,10 @@ struct qs_run {
     l4_quic_settings cs, ss;
     l4_quic_callbacks cb;
     uint64_t send_errors;
-    int qlog_err; /* a qlog file could not be created */
+    uint64_t resets_sent;  /* Stateless Resets B answered unknown IDs with */
+    int switched, rebound; /* --cid-switch / --rebind done */
+    l4_rng rng;            /* the Stateless Resets' unpredictable bytes */
+    int qlog_err;          /* a qlog file could not be created */
     uint8_t buf[65536];
     uint8_t pat[SIMRUN_PATTERN_PERIOD + QS_CHUNK];
 };
@@ -97,6 +105,29 @@ struct qs_run {
 static int qs_key(const qs_run *t, int flow, int i)
 {
     return flow * t->o->streams + i;
+}
+
+/* ---- paths: the peer's address and port as the engine compares them ------ */
+
+static l4_quic_path qs_path(const l4_addr *a, uint16_t port)
+{
+    l4_quic_path p;
+    memset(&p, 0, sizeof p);
+    p.id[0] = a->family;
+    memcpy(p.id + 1, a->bytes, 16);
+    p.id[17] = (uint8_t)(port >> 8);
+    p.id[18] = (uint8_t)port;
+    p.addr_len = 17;
+    p.len = 19;
+    return p;
+}
+
+static void qs_path_addr(const l4_quic_path *p, l4_addr *a, uint16_t *port)
+{
+    memset(a, 0, sizeof *a);
+    a->family = p->id[0];
+    memcpy(a->bytes, p->id + 1, 16);
+    *port = (uint16_t)((p->id[17] << 8) | p->id[18]);
 }
 
 /* ---- output: every connection's datagrams into its socket --------------- */
@@ -110,12 +141,19 @@ static void qs_drain(qs_run *t, int flow, int server)
     l4_host *h = server ? t->b.h : t->a.h;
     l4_time now = l4_host_now(h);
     for (;;) {
-        l4_ssize n = l4_quic_conn_output(c, t->buf, QS_DGRAM, now);
+        l4_quic_path to;
+        l4_ssize n = l4_quic_conn_output_path(c, t->buf, QS_DGRAM, &to, now);
         if (n <= 0)
             break;
-        l4_ssize k = server
-                         ? l4_socket_sendto(h, t->sd_b, t->buf, (size_t)n, &f->peer, f->pport, now)
-                         : l4_socket_send(h, f->sd_a, t->buf, (size_t)n, now);
+        l4_ssize k;
+        if (server) {
+            l4_addr a;
+            uint16_t port;
+            qs_path_addr(&to, &a, &port);
+            k = l4_socket_sendto(h, t->sd_b, t->buf, (size_t)n, &a, port, now);
+        } else {
+            k = l4_socket_send(h, f->sd_a, t->buf, (size_t)n, now);
+        }
         if (k < 0)
             t->send_errors++; /* the datagram is lost; QUIC recovers */
     }
@@ -343,30 +381,74 @@ static int qs_new_server(qs_run *t, int flow, const uint8_t *d, size_t len)
     return rc;
 }
 
-/* B: every datagram to port 443; the client's port names the flow. */
+/* B's demultiplexer learns and forgets the IDs a server connection issues. */
+static void qs_cid_new(l4_quic_conn *c, const l4_quic_cid *cid, void *user)
+{
+    qs_ref *ref = user;
+    (void)c;
+    if (ref->server)
+        l4_socket_quic_cid_add(ref->t->b.h, ref->t->sd_b, cid, ref);
+}
+
+static void qs_cid_retired(l4_quic_conn *c, const l4_quic_cid *cid, void *user)
+{
+    qs_ref *ref = user;
+    (void)c;
+    if (ref->server)
+        l4_socket_quic_cid_del(ref->t->b.h, ref->t->sd_b, cid);
+}
+
+/* A datagram no connection's ID names: a client's first Initial starts a
+ * server connection (the client's port names the flow, for the report); a
+ * short header gets a Stateless Reset. */
+static void qs_b_unknown(qs_run *t, const l4_addr *src, uint16_t sport, size_t n)
+{
+    l4_time now = l4_host_now(t->b.h);
+    if (!(t->buf[0] & 0x80)) {
+        uint8_t rst[64];
+        l4_ssize k = l4_quic_stateless_reset(rst, sizeof rst, t->ss.reset_key, t->buf, n,
+                                             t->ss.cid_len, &t->rng);
+        if (k > 0 && l4_socket_sendto(t->b.h, t->sd_b, rst, (size_t)k, src, sport, now) >= 0)
+            t->resets_sent++;
+        return;
+    }
+    int flow = t->port_flow[sport];
+    if (flow < 0 || t->qf[flow].sv)
+        return;
+    qs_flow *f = &t->qf[flow];
+    /* anything but a valid first Initial is dropped (RFC 9000 §14.1) */
+    if (qs_new_server(t, flow, t->buf, n) < 0)
+        return;
+    l4_quic_cid ids[16];
+    size_t k = l4_quic_conn_local_cids(f->sv, ids, 16);
+    for (size_t i = 0; i < k && i < 16; i++)
+        l4_socket_quic_cid_add(t->b.h, t->sd_b, &ids[i], &f->ref_sv);
+    l4_quic_path from = qs_path(src, sport);
+    l4_quic_conn_input_path(f->sv, t->buf, n, &from, now);
+    qs_drain(t, flow, 1);
+}
+
+/* B: every datagram to port 443, routed by its Destination Connection ID. */
 static void qs_b_readable(l4_host *h, int sd, void *user)
 {
     qs_run *t = user;
     for (;;) {
         l4_addr src;
         uint16_t sport = 0;
+        void *conn = NULL;
         l4_ssize n =
-            l4_socket_recvfrom(h, sd, t->buf, sizeof t->buf, &src, &sport, NULL, l4_host_now(h));
+            l4_socket_quic_recv(h, sd, t->buf, sizeof t->buf, &src, &sport, &conn, l4_host_now(h));
         if (n < 0)
             break;
-        int flow = t->port_flow[sport];
-        if (flow < 0)
+        if (!conn) {
+            qs_b_unknown(t, &src, sport, (size_t)n);
             continue;
-        qs_flow *f = &t->qf[flow];
-        if (!f->sv) {
-            /* anything but a valid first Initial is dropped (RFC 9000 §14.1) */
-            if (qs_new_server(t, flow, t->buf, (size_t)n) < 0)
-                continue;
-            f->peer = src;
-            f->pport = sport;
         }
-        l4_quic_conn_input(f->sv, t->buf, (size_t)n, l4_host_now(h));
-        qs_drain(t, flow, 1);
+        qs_ref *ref = conn;
+        qs_flow *f = &t->qf[ref->flow];
+        l4_quic_path from = qs_path(&src, sport);
+        l4_quic_conn_input_path(f->sv, t->buf, (size_t)n, &from, l4_host_now(h));
+        qs_drain(t, ref->flow, 1);
     }
 }
 
@@ -538,6 +620,44 @@ static int qs_start_client(qs_run *t, int flow, const l4_addr *addr_b)
     return 0;
 }
 
+/* --cid-switch: every client moves to another of its server's connection IDs
+ * (RFC 9000 §5.1.2) and retires the one it used; B's demultiplexer must
+ * route the packets to the new ID. */
+static void qs_switch(qs_run *t)
+{
+    t->switched = 1;
+    for (int i = 0; i < t->r->nflows; i++) {
+        if (!t->qf[i].cl)
+            continue;
+        t->r->flows[i].cid_switched = l4_quic_conn_switch_dcid(t->qf[i].cl) == 0;
+        qs_drain(t, i, 0);
+    }
+}
+
+/* --rebind: every client's datagrams leave from a new port from now on, as
+ * when a NAT maps the flow anew; the connection does not know. */
+static void qs_rebind(qs_run *t, const l4_addr *addr_b)
+{
+    t->rebound = 1;
+    for (int i = 0; i < t->r->nflows; i++) {
+        qs_flow *f = &t->qf[i];
+        int sd = l4_socket_open(t->a.h, L4_AF_INET4, L4_SOCK_DGRAM);
+        uint16_t port = 0;
+        if (sd < 0 || l4_socket_set_callbacks(t->a.h, sd, &qs_a_cbs, t) ||
+            l4_socket_connect(t->a.h, sd, addr_b, SIMRUN_QUIC_PORT, 0) ||
+            l4_socket_local(t->a.h, sd, NULL, &port)) {
+            if (sd >= 0)
+                l4_socket_close(t->a.h, sd, l4_host_now(t->a.h));
+            continue;
+        }
+        l4_socket_close(t->a.h, f->sd_a, l4_host_now(t->a.h));
+        f->sd_a = sd;
+        t->port_flow[port] = i;
+        t->r->flows[i].sport_rebound = port;
+        qs_drain(t, i, 0);
+    }
+}
+
 /* Duration mode: the sending time is over; every stream ends where it is. */
 static void qs_stop(qs_run *t)
 {
@@ -579,6 +699,7 @@ static void qs_final(qs_run *t)
         if (f->cl) {
             l4_quic_conn_get_stats(f->cl, &rf->snd_quic);
             rf->odcid = *l4_quic_conn_odcid(f->cl);
+            rf->dcid_seq = l4_quic_conn_dcid_seq(f->cl);
         }
         if (f->sv)
             l4_quic_conn_get_stats(f->sv, &rf->rcv_quic);
@@ -662,10 +783,17 @@ int simrun_quic(const simrun_opts *o, const simrun_hooks *hooks, simrun_result *
     }
     qs_settings(o, &t->cs);
     qs_settings(o, &t->ss);
+    /* B's stateless reset key, from the seed (the sim is reproducible) */
+    l4_rng_init(&t->rng, o->seed, 0x5e5e7);
+    for (int i = 0; i < 16; i++)
+        t->ss.reset_key[i] = (uint8_t)l4_rng_u32(&t->rng);
+    t->ss.reset_key_set = 1;
     t->cb.handshake_done = qs_handshake_done;
     t->cb.stream_readable = qs_readable;
     t->cb.stream_writable = qs_writable;
     t->cb.closed = qs_closed;
+    t->cb.cid_new = qs_cid_new;
+    t->cb.cid_retired = qs_cid_retired;
 
     t->sim = l4_sim_new(o->seed);
     t->a = (qs_side){t, qs_host(o->seed * 2 + 1, 1), 0, -1};
@@ -687,7 +815,8 @@ int simrun_quic(const simrun_opts *o, const simrun_hooks *hooks, simrun_result *
     l4_addr addr_b = l4_addr_v4(ipb);
     t->sd_b = l4_socket_open(t->b.h, L4_AF_INET4, L4_SOCK_DGRAM);
     if (t->sd_b < 0 || l4_socket_set_callbacks(t->b.h, t->sd_b, &qs_b_cbs, t) ||
-        l4_socket_bind(t->b.h, t->sd_b, &addr_b, SIMRUN_QUIC_PORT)) {
+        l4_socket_bind(t->b.h, t->sd_b, &addr_b, SIMRUN_QUIC_PORT) ||
+        l4_socket_quic_enable(t->b.h, t->sd_b, t->ss.cid_len)) {
         snprintf(r->error, sizeof r->error, "cannot bind B:%d", SIMRUN_QUIC_PORT);
         goto out;
     }
@@ -708,6 +837,20 @@ int simrun_quic(const simrun_opts *o, const simrun_hooks *hooks, simrun_result *
         if (qs_all_closed(t))
             break;
         l4_time nx = l4_sim_next_event(t->sim);
+        l4_time at = L4_TIME_NONE;
+        if (o->cid_switch_at && !t->switched)
+            at = o->cid_switch_at;
+        if (o->rebind_at && !t->rebound)
+            at = l4_time_min(at, o->rebind_at);
+        if (at != L4_TIME_NONE && nx != L4_TIME_NONE && nx >= at) {
+            l4_sim_run_until(t->sim, at);
+            if (o->cid_switch_at == at && !t->switched)
+                qs_switch(t);
+            if (o->rebind_at == at && !t->rebound)
+                qs_rebind(t, &addr_b);
+            l4_sim_wake(t->sim, t->a.node);
+            continue;
+        }
         if (!o->bytes && !t->stop && (nx == L4_TIME_NONE || nx >= o->duration)) {
             l4_sim_run_until(t->sim, o->duration);
             qs_stop(t);
@@ -729,6 +872,12 @@ int simrun_quic(const simrun_opts *o, const simrun_hooks *hooks, simrun_result *
     }
     r->end = l4_sim_now(t->sim);
     qs_final(t);
+    l4_quic_demux_stats ds;
+    if (l4_socket_quic_stats(t->b.h, t->sd_b, &ds) == 0) {
+        r->demux_routed = ds.routed;
+        r->demux_unknown = ds.unknown;
+    }
+    r->resets_sent = t->resets_sent;
     r->fwd = *l4_sim_link_stats(t->sim, 0, L4_LINK_DIR_AB);
     r->back = *l4_sim_link_stats(t->sim, 0, L4_LINK_DIR_BA);
     r->samples = simrun_trace_rows(t->trace);

@@ -126,6 +126,12 @@ static void json_quic_flow(FILE *f, const simrun_flow *fl)
             s->pkts_retx, s->pkts_sent, s->pkts_lost, s->pto_count_total, s->stream_bytes_retx,
             (double)s->srtt / 1e6, (double)s->min_rtt / 1e6, s->cwnd,
             (double)s->delivery_rate * 8 / 1e6, v->pkts_sent, v->pkts_lost);
+    fprintf(f,
+            ",\"dcid_seq\":%" PRIu64 ",\"cid_switched\":%s,\"sport_rebound\":%u"
+            ",\"server_migrations\":%" PRIu64 ",\"paths_validated\":%" PRIu64
+            ",\"path_challenges_sent\":%" PRIu64 ",\"stateless_resets\":%" PRIu64,
+            fl->dcid_seq, fl->cid_switched ? "true" : "false", fl->sport_rebound, v->migrations,
+            v->paths_validated, v->path_challenges_sent, s->stateless_resets);
     fputs(",\"streams\":[", f);
     for (int i = 0; i < fl->nstreams; i++) {
         const simrun_stream *st = &fl->streams[i];
@@ -216,6 +222,10 @@ void simrun_report_json(FILE *f, const simrun_opts *o, const simrun_result *r)
                 ",\"retransmits\":%" PRIu64 ",\"packets_sent\":%" PRIu64 ",\"pto_count\":%" PRIu64
                 ",\"stream_bytes_retx\":%" PRIu64 ",\"srtt_ms\":%.3f",
                 report_retransmits(r), sent, pto, retx, report_srtt_ms(r));
+        fprintf(f,
+                ",\"demux\":{\"routed\":%" PRIu64 ",\"unknown\":%" PRIu64
+                "},\"stateless_resets_sent\":%" PRIu64,
+                r->demux_routed, r->demux_unknown, r->resets_sent);
         fputs(",\"keylog\":", f);
         json_str(f, o->keylog);
         fputs(",\"qlog\":", f);
