@@ -42,16 +42,16 @@ void qc_path_on_packet(l4_quic_conn *c, int pkt_type, uint64_t pn, size_t pkt_le
     }
     /* §9.3: only a server follows its peer, only for the newest packet
      * number, only for a packet with more than probing frames (§9.1) */
-    if (!c->is_server || pkt_type != L4_QUIC_PKT_1RTT || c->rx_probing_only ||
-        !c->hs_confirmed || pn != c->sp[L4_QUIC_LEVEL_APP].largest_rx || c->state >= QC_CLOSING)
+    if (!c->is_server || pkt_type != L4_QUIC_PKT_1RTT || c->rx_probing_only || !c->hs_confirmed ||
+        pn != c->sp[L4_QUIC_LEVEL_APP].largest_rx || c->state >= QC_CLOSING)
         return;
     c->st.migrations++;
     if (c->path_validated) { /* §9.3.2: the last validated path to fall back to */
         c->old_path = c->path;
         c->has_old_path = 1;
     }
-    int new_addr = from->addr_len != c->path.addr_len ||
-                   memcmp(from->id, c->path.id, from->addr_len) != 0;
+    int new_addr =
+        from->addr_len != c->path.addr_len || memcmp(from->id, c->path.id, from->addr_len) != 0;
     c->path = *from;
     c->path_validated = 0;
     c->path_recv = pkt_len;

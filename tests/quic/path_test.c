@@ -280,12 +280,9 @@ static void test_old_packet_no_move(void)
 }
 
 static const l4_test TESTS[] = {
-    TEST(test_rebinding),
-    TEST(test_new_address),
-    TEST(test_probe_answered),
-    TEST(test_unvalidated_limit_and_failure),
-    TEST(test_old_packet_no_move),
-    TEST_END,
+    TEST(test_rebinding),          TEST(test_new_address),
+    TEST(test_probe_answered),     TEST(test_unvalidated_limit_and_failure),
+    TEST(test_old_packet_no_move), TEST_END,
 };
 
 int main(int argc, char **argv)
