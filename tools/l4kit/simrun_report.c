@@ -363,6 +363,13 @@ void simrun_report_text(FILE *f, const simrun_opts *o, const simrun_result *r)
                     ", duplicates %" PRIu64 ", late %" PRIu64 ")",
                     fl->dgrams_sent, fl->dgrams_rcvd, fl->dgrams_sent - fl->dgrams_unique,
                     fl->dgrams_dup, fl->dgrams_late);
+        if (quic && (fl->cid_switched || fl->sport_rebound))
+            fprintf(f,
+                    "\n    connection IDs: the client ended on the server's ID #%" PRIu64
+                    "%s; path: %s, %" PRIu64 " migration(s) seen by B, %" PRIu64 " validated",
+                    fl->dcid_seq, fl->cid_switched ? " (switched)" : "",
+                    fl->sport_rebound ? "the client's port changed (NAT rebinding)" : "unchanged",
+                    fl->rcv_quic.migrations, fl->rcv_quic.paths_validated);
         fprintf(f, "%s%s%s\n", simrun_flow_verified(o, fl) ? ", verified" : ", NOT verified",
                 fl->snd_err ? ", sender error: " : "",
                 fl->snd_err ? l4_host_strerror(fl->snd_err) : "");
@@ -387,6 +394,11 @@ void simrun_report_text(FILE *f, const simrun_opts *o, const simrun_result *r)
         fprintf(f, "  series: %s, %" PRIu64 " rows\n", o->csv, r->samples);
     if (o->plot)
         fprintf(f, "  plot: %s\n", o->plot);
+    if (quic)
+        fprintf(f,
+                "  B's connection-ID demultiplexer: %" PRIu64 " datagrams routed by ID, %" PRIu64
+                " for no known ID (first Initials, Stateless Resets sent: %" PRIu64 ")\n",
+                r->demux_routed, r->demux_unknown, r->resets_sent);
     if (quic && o->keylog)
         fprintf(f, "  TLS secrets (SSLKEYLOGFILE format): %s\n", o->keylog);
     int ok = report_all_ok(o, r, 0);
