@@ -69,6 +69,7 @@ void qc_cid_peer_initial(l4_quic_conn *c)
     p->used = 1;
     p->seq = 0;
     p->cid = c->dcid;
+    p->sent_to = 1;
     if (c->has_peer_tp && (c->peer_tp.present & L4_QUIC_TP_HAS_RESET_TOKEN)) {
         memcpy(p->token, c->peer_tp.reset_token, L4_QUIC_RESET_TOKEN_LEN);
         p->has_token = 1;
@@ -149,6 +150,7 @@ static int cid_switch(l4_quic_conn *c, uint64_t avoid)
         return -1;
     c->dcid = best->cid;
     c->dcid_seq = best->seq;
+    best->sent_to = 1;
     return 0;
 }
 
@@ -245,12 +247,14 @@ int qc_cid_wants(const l4_quic_conn *c)
     return 0;
 }
 
-/* §10.3.1: `t` (a datagram's last 16 bytes) is the token of a peer ID we use. */
+/* §10.3.1: `t` (a datagram's last 16 bytes) is the token of a peer ID we
+ * have sent to and not retired (never one we have not used). */
 int qc_cid_is_reset(const l4_quic_conn *c, const uint8_t *t)
 {
     for (int i = 0; i < QC_MAX_PCIDS; i++) {
         const qc_pcid *p = &c->pcid[i];
-        if (p->used && p->has_token && memcmp(p->token, t, L4_QUIC_RESET_TOKEN_LEN) == 0)
+        if (p->used && p->sent_to && p->has_token &&
+            memcmp(p->token, t, L4_QUIC_RESET_TOKEN_LEN) == 0)
             return 1;
     }
     return 0;

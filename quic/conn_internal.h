@@ -39,6 +39,7 @@ typedef struct qc_pcid {
     l4_quic_cid cid;
     uint8_t token[L4_QUIC_RESET_TOKEN_LEN];
     uint8_t used, has_token;
+    uint8_t sent_to; /* we sent packets to it: its token may end the connection (§10.3.1) */
 } qc_pcid;
 
 enum { QC_HANDSHAKING, QC_ESTABLISHED, QC_CLOSING, QC_DRAINING, QC_CLOSED };

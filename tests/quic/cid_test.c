@@ -402,6 +402,18 @@ static void test_stateless_reset(void)
         memcpy(dg + 1, p.cl->dcid.data, p.cl->dcid.len);
         l4_rng rng;
         l4_rng_init(&rng, 77, 0);
+        /* the token of a server ID the client holds but never sent to: not checked (§10.3.1) */
+        const qc_pcid *unused = NULL;
+        for (int i = 0; i < QC_MAX_PCIDS; i++)
+            if (p.cl->pcid[i].used && p.cl->pcid[i].seq != p.cl->dcid_seq && !p.cl->pcid[i].sent_to)
+                unused = &p.cl->pcid[i];
+        CHECK(unused != NULL && unused->has_token);
+        uint8_t fake[40];
+        memset(fake, 0x44, sizeof fake);
+        fake[0] = 0x45;
+        memcpy(fake + sizeof fake - 16, unused->token, 16);
+        l4_quic_conn_input(p.cl, fake, sizeof fake, p.now);
+        CHECK(!l4_quic_conn_is_closing(p.cl));
         uint8_t wrong[16] = {9};
         l4_ssize n = l4_quic_stateless_reset(rst, sizeof rst, wrong, dg, sizeof dg, 8, &rng);
         CHECK(n > 21);
