@@ -54,20 +54,26 @@ typedef struct qc_sent {
     qc_frec f[QC_FREC_MAX];
 } qc_sent;
 
-/* An ordered send buffer: bytes [base, base + len) are held. */
+/* An ordered send buffer: bytes [base, base + len) are held at buf, which
+ * lies inside the allocation mem[0, cap); acknowledged bytes leave from
+ * the front by moving buf, and the held bytes move back to mem only when
+ * that copies no more than was freed (amortized O(1) per byte). */
 typedef struct qc_sbuf {
     uint8_t *buf;
     size_t len, cap;
+    uint8_t *mem;
     uint64_t base;        /* everything below is acknowledged */
     uint64_t next;        /* lowest offset never sent */
     l4_quic_ranges lost;  /* sent, declared lost, to send again */
     l4_quic_ranges acked; /* acknowledged (above base) */
 } qc_sbuf;
 
-/* A reassembly buffer: bytes [base, base + cap) may be held, `got` says which. */
+/* A reassembly buffer: bytes from `base` on are held at buf (inside the
+ * allocation mem[0, cap), as in qc_sbuf), `got` says which. */
 typedef struct qc_rbuf {
     uint8_t *buf;
     size_t cap;
+    uint8_t *mem;
     uint64_t base; /* the next offset to deliver */
     l4_quic_ranges got;
 } qc_rbuf;
@@ -163,7 +169,8 @@ struct l4_quic_conn {
     /* *_BLOCKED (RFC 9000 §4.1, §4.6): pending flags and the limit last reported, +1 */
     int data_blocked_pending, streams_blocked_bidi_pending, streams_blocked_uni_pending;
     uint64_t data_blocked_at, streams_blocked_bidi_at, streams_blocked_uni_at;
-    uint64_t peer_cids; /* NEW_CONNECTION_ID sequence numbers seen (count) */
+    uint64_t peer_cids;     /* NEW_CONNECTION_ID sequence numbers seen (count) */
+    uint64_t peer_cid_seqs; /* bit s: sequence number s seen (s < 64) */
     uint8_t path_response[8];
     int path_response_pending;
     qc_stream *buckets[QC_STREAM_BUCKETS];
