@@ -10,6 +10,8 @@
  */
 #include "io/quic_tls_gnutls.h"
 
+#include <arpa/inet.h>
+
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
 #include <stdio.h>
@@ -335,7 +337,12 @@ static int qtls_setup(qtls *t, const l4_quic_tls_config *cfg)
     if (gnutls_alpn_set_protocols(t->session, &p, 1, GNUTLS_ALPN_MANDATORY) < 0)
         return L4_ERR_UNSUPPORTED;
     if (!cfg->is_server) {
-        if (cfg->server_name &&
+        /* RFC 6066 §3: no IP literals in server_name (the certificate is
+         * still checked against the address). */
+        unsigned char ip[16];
+        int literal = cfg->server_name && (inet_pton(AF_INET, cfg->server_name, ip) == 1 ||
+                                           inet_pton(AF_INET6, cfg->server_name, ip) == 1);
+        if (cfg->server_name && !literal &&
             gnutls_server_name_set(t->session, GNUTLS_NAME_DNS, cfg->server_name,
                                    strlen(cfg->server_name)) < 0)
             return L4_ERR_UNSUPPORTED;
