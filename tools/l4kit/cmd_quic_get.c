@@ -433,7 +433,7 @@ static void qg_report(const qg *g, const qg_cfg *k, const char *host, int ok, co
                total, secs, mbps, g->qst.pkts_sent, g->qst.pkts_recv, g->qst.pkts_lost);
         return;
     }
-    for (size_t i = 0; i < g->n; i++) {
+    for (size_t i = 0; g->ready && i < g->n; i++) { /* else stderr says why */
         const qg_item *it = &g->it[i];
         char buf[256], sz[32];
         const char *p = qg_item_problem(it, buf, sizeof buf);
