@@ -28,7 +28,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             const char *end = strchr(seg, '/');
             size_t len = end ? (size_t)(end - seg) : strlen(seg);
             FUZZ_CHECK(len > 0);
-            FUZZ_CHECK(!(len == 1 && seg[0] == '.') && !(len == 2 && seg[0] == '.' && seg[1] == '.'));
+            FUZZ_CHECK(!(len == 1 && seg[0] == '.') &&
+                       !(len == 2 && seg[0] == '.' && seg[1] == '.'));
             if (!end)
                 break;
             seg = end + 1;

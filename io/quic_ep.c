@@ -288,6 +288,13 @@ static int ep_drain(l4_io_quic_ep *ep, ep_conn *e, l4_time now)
 
 /* ---- receiving ----------------------------------------------------------- */
 
+/* A client Initial (RFC 9000 §17.2.2: long header, type 0) in a datagram
+ * of at least 1200 bytes (§14.1). */
+static int ep_is_initial(const uint8_t *d, size_t len)
+{
+    return len >= L4_QUIC_MIN_INITIAL_LEN && (d[0] & 0xb0) == 0x80;
+}
+
 /* A datagram from an address without a connection (server). */
 static ep_conn *ep_unknown(l4_io_quic_ep *ep, const uint8_t *d, size_t len,
                            const l4_io_udp_addr *from, l4_time now)
@@ -355,6 +362,14 @@ static l4_ssize ep_receive(l4_io_quic_ep *ep)
                 size_t len = m->len - off < seg ? m->len - off : seg;
                 ep->st.dgrams_in++;
                 fed++;
+                if (e && ep->cfg.is_server && ep_is_initial(m->buf + off, len) &&
+                    l4_quic_conn_is_closing(e->c)) {
+                    /* The address of a connection that is over sends a new
+                     * Initial: the client (or a new one with a reused port)
+                     * starts again; the old state has nothing left to say. */
+                    ep_remove(ep, e);
+                    e = NULL;
+                }
                 if (!e) {
                     e = ep_unknown(ep, m->buf + off, len, &m->peer, now);
                     if (!e)
@@ -372,6 +387,7 @@ static l4_ssize ep_receive(l4_io_quic_ep *ep)
 int l4_io_quic_ep_step(l4_io_quic_ep *ep, l4_time max_wait)
 {
     int rc = 0;
+    uint64_t out0 = ep->st.dgrams_out;
     if (ep->nmsg > ep->head && (rc = ep_flush(ep)) < 0)
         return rc;
     l4_ssize fed = ep_receive(ep);
@@ -408,7 +424,9 @@ int l4_io_quic_ep_step(l4_io_quic_ep *ep, l4_time max_wait)
             next = t;
         i++;
     }
-    if (fed > 0 || (more && !ep->blocked))
+    /* Something moved: come back at once (a sender whose window is full
+     * finds nothing to do next round and sleeps then). */
+    if (fed > 0 || ep->st.dgrams_out != out0 || (more && !ep->blocked))
         return 0;
     now = l4_io_now();
     l4_time wait = max_wait;

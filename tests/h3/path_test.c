@@ -18,8 +18,8 @@ static void file_ok(const char *req, const char *want)
 static void file_refused(const char *req)
 {
     char out[256];
-    CHECK_MSG(l4_h3_path_file(req, out, sizeof out) == L4_ERR_MALFORMED, "%s accepted as '%s'",
-              req, out);
+    CHECK_MSG(l4_h3_path_file(req, out, sizeof out) == L4_ERR_MALFORMED, "%s accepted as '%s'", req,
+              out);
 }
 
 static void test_files(void)
@@ -32,7 +32,7 @@ static void test_files(void)
     file_ok("/f?x=1&y=/../..", "f"); /* the query is not a path */
     file_ok("/a%20b.txt", "a b.txt");
     file_ok("/%41%42c", "ABc");
-    file_ok("/...", "...");    /* three dots is a name */
+    file_ok("/...", "..."); /* three dots is a name */
     file_ok("/..a/b..", "..a/b..");
     file_ok("/.hidden", ".hidden");
 }
@@ -48,13 +48,13 @@ static void test_traversal_refused(void)
     file_refused("/%2E%2e/x");
     file_refused("/.%2e/x");
     file_refused("/a/%2e");
-    file_refused("/a%2f..%2fb");  /* encoded slash */
+    file_refused("/a%2f..%2fb"); /* encoded slash */
     file_refused("/a%2Fb");
-    file_refused("/a%00b");       /* NUL */
-    file_refused("/a%zz");        /* bad escape */
-    file_refused("/a%4");         /* short escape */
+    file_refused("/a%00b"); /* NUL */
+    file_refused("/a%zz");  /* bad escape */
+    file_refused("/a%4");   /* short escape */
     file_refused("/a%");
-    file_refused("a.txt");        /* not absolute */
+    file_refused("a.txt"); /* not absolute */
     file_refused("");
     file_refused("*");
 }
@@ -89,7 +89,7 @@ static void test_sizes(void)
     size_ok("/100m", 100ull << 20);
     size_ok("/4k", 4096);
     size_ok("/1G", 1ull << 30);
-    size_ok("/1024G", 1ull << 40);     /* the limit */
+    size_ok("/1024G", 1ull << 40); /* the limit */
     size_ok("/1099511627776", 1ull << 40);
     size_ok("/5?x=1", 5);
     size_bad("/1025G");
@@ -126,12 +126,8 @@ static void test_generated_bytes(void)
 }
 
 static const l4_test TESTS[] = {
-    TEST(test_files),
-    TEST(test_traversal_refused),
-    TEST(test_file_buffer),
-    TEST(test_sizes),
-    TEST(test_generated_bytes),
-    TEST_END,
+    TEST(test_files), TEST(test_traversal_refused), TEST(test_file_buffer),
+    TEST(test_sizes), TEST(test_generated_bytes),   TEST_END,
 };
 
 int main(int argc, char **argv)
