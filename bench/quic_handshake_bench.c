@@ -202,7 +202,8 @@ int main(int argc, char **argv)
     char cpath[64], kpath[64], ports[8];
     snprintf(cpath, sizeof cpath, "%s/cert.pem", dir);
     snprintf(kpath, sizeof kpath, "%s/key.pem", dir);
-    if (l4_quic_tls_selfsigned("localhost", (long)time(NULL) - 3600, 2, &cert, &cl, &key, &kl) < 0 ||
+    if (l4_quic_tls_selfsigned("localhost", (long)time(NULL) - 3600, 2, &cert, &cl, &key, &kl) <
+            0 ||
         write_file(cpath, cert, cl) < 0 || write_file(kpath, key, kl) < 0)
         return 1;
     printf("QUIC handshakes over loopback: %d connections from %d client process%s, one at a time "
@@ -211,8 +212,8 @@ int main(int argc, char **argv)
     fflush(stdout); /* before fork() */
     uint16_t port = free_port();
     snprintf(ports, sizeof ports, "%u", port);
-    char *l4argv[] = {argv[1], "quic-server", "--cert", cpath, "--key", kpath,
-                      "127.0.0.1", ports, NULL};
+    char *l4argv[] = {argv[1], "quic-server", "--cert", cpath, "--key",
+                      kpath,   "127.0.0.1",   ports,    NULL};
     pid_t l4 = spawn(l4argv);
     double l4cpu;
     int l4fail;

@@ -18,6 +18,7 @@
 #define QC_SEND_BUF_MAX   (1u << 20)  /* bytes buffered per stream send side */
 #define QC_CRYPTO_RX_MAX  (1u << 16)  /* CRYPTO bytes held ahead of the TLS stack */
 #define QC_GRANULARITY    (1 * L4_MS) /* RFC 9002 §6.1.2 kGranularity */
+#define QC_SENT_POOL_MAX  512         /* sent-packet records kept for reuse */
 
 enum { QC_HANDSHAKING, QC_ESTABLISHED, QC_CLOSING, QC_DRAINING, QC_CLOSED };
 
@@ -185,6 +186,9 @@ struct l4_quic_conn {
     int eliciting_since_rx; /* an ack-eliciting packet went out since the last one arrived */
     uint8_t *rxbuf;
     size_t rxcap;
+    /* freed sent-packet records, reused: no allocation per packet sent */
+    qc_sent *sent_pool;
+    size_t sent_pool_n;
     l4_quic_conn_stats st;
 };
 
@@ -220,6 +224,11 @@ void qc_stream_maybe_free(l4_quic_conn *c, qc_stream *s);
 void qc_streams_free(l4_quic_conn *c);
 
 /* recovery.c */
+/* A sent-packet record (from the connection's pool, else malloc; header
+ * zeroed, frame records not), or NULL; qc_sent_put returns one (records
+ * may also be released with free()). */
+qc_sent *qc_sent_get(l4_quic_conn *c);
+void qc_sent_put(l4_quic_conn *c, qc_sent *p);
 void qc_on_sent(l4_quic_conn *c, int s, qc_sent *p);
 int qc_on_ack(l4_quic_conn *c, int s, const void *ack_frame, l4_time now);
 void qc_detect_loss(l4_quic_conn *c, int s, l4_time now);
