@@ -24,7 +24,8 @@
 
 #define H3_CHUNKS     4
 #define H3_CHUNK_SIZE (32u << 10)
-#define H3_RBUF       (64u << 10)
+#define H3_RBUF       (64u << 10) /* client: response bodies */
+#define H3_RBUF_SV    (8u << 10)  /* server: requests are small */
 #define H3_VECS       16
 
 typedef struct h3s {
@@ -62,6 +63,7 @@ struct l4_h3 {
     size_t nstreams;
     uint64_t max_client_bidi;
     uint8_t *rbuf;
+    size_t rbuf_cap;
 };
 
 /* ---- stream bookkeeping ------------------------------------------------ */
@@ -383,7 +385,7 @@ static void qc_readable(l4_quic_conn *c, uint64_t sid, void *user)
         return;
     for (;;) {
         int fin = 0;
-        l4_ssize n = l4_quic_stream_read(c, sid, h->rbuf, H3_RBUF, &fin);
+        l4_ssize n = l4_quic_stream_read(c, sid, h->rbuf, h->rbuf_cap, &fin);
         if (n < 0 || (n == 0 && !fin))
             break;
         nghttp3_ssize rv = nghttp3_conn_read_stream(h->ng, (int64_t)sid, h->rbuf, (size_t)n, fin);
@@ -479,7 +481,8 @@ int l4_h3_new(l4_h3 **out, int is_server, const l4_h3_callbacks *cb, void *user)
     if (cb)
         h->cb = *cb;
     h->user = user;
-    h->rbuf = malloc(H3_RBUF);
+    h->rbuf_cap = is_server ? H3_RBUF_SV : H3_RBUF;
+    h->rbuf = malloc(h->rbuf_cap);
     nghttp3_settings set;
     nghttp3_settings_default(&set);
     set.max_field_section_size = 16 << 10; /* RFC 9114 §4.2.2 */
