@@ -173,8 +173,15 @@ static void run_sim(const sim_case *sc)
         l4_sim_set_tap(sim, l4_sim_pcap_tap, cap);
     }
     l4_sim_wake(sim, a);
-    while (l4_sim_now(sim) < sc->limit && l4_sim_step(sim))
-        ;
+    /* After every event both engines are drained: one that waits for an
+       answer must have a deadline armed (pipe_timer_invariant). */
+    const char *stall = NULL;
+    int who = 0;
+    while (!stall && l4_sim_now(sim) < sc->limit && l4_sim_step(sim))
+        for (who = 0; who < 2 && !stall; who++)
+            stall = pipe_timer_invariant(n[who].e.c);
+    CHECK_MSG(!stall, "[%s] %s at t=%.3f s: %s", sc->link, who == 1 ? "client" : "server",
+              (double)l4_sim_now(sim) / 1e9, stall);
     for (int k = 0; k < 2; k++) {
         l4_tcp_info i;
         l4_tcp_conn_get_info(n[k].e.c, &i);
