@@ -228,6 +228,16 @@ static void bbr_on_rto(void *p, uint64_t in_flight, l4_time now)
     s->cwnd = s->mss;
 }
 
+/* Linux bbr_set_cwnd_to_recover_or_restore: leaving loss recovery, the
+   window comes back to what it was when the episode began. */
+static void bbr_on_recovery_end(void *p, l4_time now)
+{
+    (void)now;
+    bbr_state *s = p;
+    if (s->cwnd < s->prior_cwnd)
+        s->cwnd = s->prior_cwnd;
+}
+
 static void bbr_on_ecn_ce(void *p, uint64_t in_flight, l4_time now)
 {
     (void)p;
@@ -271,6 +281,7 @@ const l4_cc_ops l4_cc_bbr = {
     .ssthresh = bbr_ssthresh,
     .pacing_rate = bbr_pacing_rate,
     .flags = L4_CC_F_RATE | L4_CC_F_ACK_IN_RECOVERY,
+    .on_recovery_end = bbr_on_recovery_end,
 };
 
 static const bbr_state *bbr_of(const l4_cc *cc)

@@ -88,7 +88,8 @@ typedef struct l4_cc_ops {
     uint64_t (*pacing_rate)(const void *st);
     /* L4_CC_F_* bits; 0 for a classic loss-based algorithm. */
     uint32_t flags;
-    /* Optional (may be NULL): a loss episode ended (recovery exit). */
+    /* Optional (may be NULL): a loss episode ended: the ACK that ends a fast
+       recovery, or the one that covers what was outstanding at a timeout. */
     void (*on_recovery_end)(void *st, l4_time now);
 } l4_cc_ops;
 

@@ -32,8 +32,9 @@ static void reno_reset(void *p, uint32_t mss, l4_time now)
 static void reno_set_mss(void *p, uint32_t mss)
 {
     reno_state *s = p;
-    /* Keep the window in segments when the segment size is learned. */
-    if (s->mss && mss) {
+    if (mss && s->cwnd == reno_iw(s->mss) && s->ssthresh == UINT64_MAX) {
+        s->cwnd = reno_iw(mss);
+    } else if (s->mss && mss) {
         s->cwnd = s->cwnd / s->mss * mss;
         if (s->cwnd < mss)
             s->cwnd = mss;

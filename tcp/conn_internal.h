@@ -108,6 +108,7 @@ struct l4_tcp_conn {
     /* Loss recovery. */
     uint32_t dupacks;
     uint8_t in_recovery;
+    uint8_t rto_recovery; /* go-back-N after a timeout until SND.UNA reaches recover */
     uint32_t recover;     /* RFC 6582 "recover" / RFC 6675 RecoveryPoint */
     uint32_t high_rxt;    /* RFC 6675 HighRxt */
     uint64_t inflate;     /* NewReno window inflation (RFC 6582 §3.2) */

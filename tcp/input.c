@@ -251,8 +251,7 @@ static void lost_retransmission(l4_tcp_conn *c)
     if (!c->sack_ok || c->snd_una == c->snd_max)
         return;
     if (!c->rtx_una_valid || c->rtx_una_seq != c->snd_una) {
-        int gbn = !c->in_recovery && l4_seq_lt(c->snd_una, c->recover) &&
-                  l4_seq_lt(c->snd_una, c->snd_nxt);
+        int gbn = c->rto_recovery && l4_seq_lt(c->snd_una, c->snd_nxt);
         int rec = c->in_recovery && l4_seq_lt(c->snd_una, c->high_rxt);
         if (gbn || rec) {
             c->rtx_una_valid = 1;
@@ -364,6 +363,11 @@ static int process_ack(l4_tcp_conn *c, const l4_tcp_hdr *seg, l4_time now)
             l4_cc_ack a = {.bytes_acked = acked, .rtt = sample, .in_flight = flight, .now = now};
             rate_sample(c, &a, now);
             l4_cc_on_ack(c->cc, &a);
+        }
+        /* The go-back-N after a timeout is over: the loss episode ends. */
+        if (c->rto_recovery && l4_seq_ge(ack, c->recover)) {
+            c->rto_recovery = 0;
+            l4_cc_on_recovery_end(c->cc, now);
         }
         if (c->in_recovery) {
             if (l4_seq_ge(ack, c->recover)) {

@@ -141,6 +141,7 @@ static void on_rto(l4_tcp_conn *c, l4_time now)
     c->rtx_one = 0;
     c->recover = c->snd_max;
     c->high_rxt = c->snd_una;
+    c->rto_recovery = 1;
 }
 
 void l4_tcp_timers_run(l4_tcp_conn *c, l4_time now)
