@@ -1707,11 +1707,12 @@ static void test_pacing_deadline(void)
     RECV(c, t, h);
     CHECK_EQU(h.payload_len, 1000);
     RECV_NONE(c, t);
-    /* BBR before its first bandwidth sample paces at 2.885 * IW per ms, IW
-       from the reset at connect (4 x 536 B: 6.19 MB/s): about 162 us per
+    /* BBR before its first bandwidth sample paces at 2.885 * IW per ms, the
+       IW of the MSS learned from the SYN-ACK (4 x 1000 B: 11.54 MB/s; the
+       536-byte IW of the reset at connect gave 6.19 MB/s): about 87 us per
        1000-byte segment. */
     l4_time t2 = l4_tcp_conn_next_timeout(c);
-    CHECK_MSG(t2 > t + 155 * L4_US && t2 < t + 170 * L4_US, "pacer deadline +%llu ns",
+    CHECK_MSG(t2 > t + 80 * L4_US && t2 < t + 95 * L4_US, "pacer deadline +%llu ns",
               (unsigned long long)(t2 - t));
     RECV_NONE(c, t2 - 1);
     l4_tcp_conn_handle_timeout(c, t2);
