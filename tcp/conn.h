@@ -125,6 +125,7 @@ typedef struct l4_tcp_info {
     uint64_t ooo_segs, dropped_segs, challenge_acks, paws_drops;
     uint64_t rst_sent, rst_received, keepalive_probes, window_probes;
     uint64_t ce_received, ecn_reductions; /* CE-marked segments in; cwnd cuts on ECE */
+    uint64_t lost_retransmits;            /* retransmissions found lost by SACK and sent again */
 } l4_tcp_info;
 
 /** Fills `s` with the defaults documented in l4_tcp_settings (secret all zero). */
