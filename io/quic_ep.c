@@ -314,7 +314,9 @@ static ep_conn *ep_unknown(l4_io_quic_ep *ep, const uint8_t *d, size_t len,
         ep->st.refused++;
         return NULL;
     }
-    if (ep->n >= ep->cfg.max_conns || !ep->cfg.ops.accept) {
+    /* Only a client Initial may start a connection: anything else is
+     * dropped before it costs a TLS session. */
+    if (ep->n >= ep->cfg.max_conns || !ep->cfg.ops.accept || !ep_is_initial(d, len)) {
         ep->st.refused++;
         return NULL;
     }
