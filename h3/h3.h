@@ -83,7 +83,12 @@ int l4_h3_new(l4_h3 **out, int is_server, const l4_h3_callbacks *cb, void *user)
  */
 void l4_h3_quic_callbacks(l4_quic_callbacks *cb);
 
-/** Binds the connection created with those callbacks (not owned). */
+/**
+ * Binds the connection created with those callbacks (not owned). A server
+ * tells nghttp3 the client may open 100 bidirectional streams (the
+ * l4_quic_settings_default limit), one more as each request completes; the
+ * number only bounds the stream ids PRIORITY_UPDATE frames may name.
+ */
 void l4_h3_attach(l4_h3 *h, l4_quic_conn *c);
 
 /** The connection attached, or NULL. */
