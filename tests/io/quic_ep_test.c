@@ -53,8 +53,8 @@ static void cb_readable(l4_quic_conn *c, uint64_t sid, void *u)
     }
 }
 
-static l4_quic_conn *accept_cb(void *user, const uint8_t *d, size_t len,
-                               const l4_io_udp_addr *from, l4_time now, void **app)
+static l4_quic_conn *accept_cb(void *user, const uint8_t *d, size_t len, const l4_io_udp_addr *from,
+                               l4_time now, void **app)
 {
     (void)user;
     (void)from;
