@@ -25,6 +25,7 @@ void l4_host_config_default(l4_host_config *c)
     c->icmp_rate = 1000;
     c->icmp_burst = 50;
     c->tcp_tw_reuse = 1;
+    c->tcp_syncookies = 1;
     c->txq_limit = 1024;
     c->max_sockets = 1u << 20;
     c->reasm_max_bytes = 256 * 1024;

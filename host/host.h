@@ -73,13 +73,19 @@ typedef struct l4_host_config {
        Linux does without cookies. */
     uint8_t tcp_syn_recycle;
     l4_time tcp_syn_recycle_age; /* default 0 */
-    uint32_t txq_limit;          /* host-built packets (UDP, ICMP, RST) queued; default 1024 */
-    uint32_t max_sockets;        /* open sockets (incl. half-open and orphans); default 1 << 20 */
-    uint32_t reasm_max_bytes;    /* fragment bytes held for reassembly over all datagrams;
-                                    0 = drop every fragment; default 256 KiB */
-    l4_time reasm_timeout;       /* an incomplete datagram is discarded after; default 30 s */
-    l4_tcp_settings tcp;         /* settings for every TCP connection (mss is set from mtu,
-                                    isn_secret from the seed) */
+    /* SYN cookies (RFC 4987 §3.6, tcp/syncookie.h), as Linux's tcp_syncookies:
+       0 never; 1 (default) when a listener's SYN queue is full (after
+       tcp_syn_recycle, when that is on and frees nothing) and its accept queue
+       is not, the SYN is answered statelessly and the connection created
+       ESTABLISHED when a valid cookie ACK returns; 2 for every SYN. */
+    uint8_t tcp_syncookies;
+    uint32_t txq_limit;       /* host-built packets (UDP, ICMP, RST) queued; default 1024 */
+    uint32_t max_sockets;     /* open sockets (incl. half-open and orphans); default 1 << 20 */
+    uint32_t reasm_max_bytes; /* fragment bytes held for reassembly over all datagrams;
+                                 0 = drop every fragment; default 256 KiB */
+    l4_time reasm_timeout;    /* an incomplete datagram is discarded after; default 30 s */
+    l4_tcp_settings tcp;      /* settings for every TCP connection (mss is set from mtu,
+                                 isn_secret from the seed) */
 } l4_host_config;
 
 /** Drop and event counters, by cause. */
@@ -104,6 +110,10 @@ typedef struct l4_host_stats {
     uint64_t tcp_syn_queue_full;    /* SYNs dropped: SYN queue at its backlog */
     uint64_t tcp_accept_queue_full; /* SYNs dropped: accept queue at its backlog */
     uint64_t tcp_syn_recycled;      /* half-open connections reset by tcp_syn_recycle */
+    uint64_t tcp_syncookies_sent;   /* SYNs answered with a cookie SYN-ACK */
+    uint64_t tcp_syncookies_ok;     /* connections created from a valid cookie ACK */
+    uint64_t tcp_syncookies_failed; /* ACKs to a listener whose cookie did not verify or was
+                                       stale (answered with a RST) */
     uint64_t tcp_conns_opened, tcp_conns_closed;
     uint64_t tcp_tw_reused;   /* TIME_WAIT connections replaced by connect() */
     uint64_t udp_in, udp_bad; /* datagrams; datagrams failing parse or checksum */

@@ -70,6 +70,8 @@ struct l4_hsock {
     /* listener */
     l4_hsock *synq, *synq_tail, *accq_head, *accq_tail; /* synq: newest first */
     uint32_t backlog, syn_count, acc_count;
+    l4_time cookie_at; /* when it last answered a SYN with a cookie */
+    uint8_t cookies;   /* it has answered with cookies (cookie_at is valid) */
     l4_socket_callbacks cb;
     void *user;
 };
@@ -172,6 +174,8 @@ void sock_zombie(l4_host *h, l4_hsock *s);
 void sock_dispatch(l4_host *h);
 void sock_reap(l4_host *h);
 int sock_tcp_attach(l4_host *h, l4_hsock *s);
+/* The TCP settings of the host's connections of `family` (MSS from the MTU). */
+void sock_tcp_settings(const l4_host *h, int family, l4_tcp_settings *ts);
 
 /* demux.c */
 uint32_t demux_hash(const l4_host *h, uint8_t type, const l4_addr *la, uint16_t lp,

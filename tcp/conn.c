@@ -54,7 +54,7 @@ l4_tcp_state l4_tcp_conn_state(const l4_tcp_conn *c)
     return c->state;
 }
 
-static uint8_t tcp_pick_wscale(const l4_tcp_settings *s)
+uint8_t l4_tcp_pick_wscale(const l4_tcp_settings *s)
 {
     if (s->wscale >= 0)
         return (uint8_t)s->wscale;
@@ -142,11 +142,10 @@ uint32_t l4_tcp_ts_now(const l4_tcp_conn *c, l4_time now)
     return (uint32_t)(now / L4_MS) + c->ts_offset;
 }
 
-static uint32_t tcp_ts_offset(const l4_tcp_conn *c)
+uint32_t l4_tcp_ts_offset(const uint8_t secret[16], uint16_t lport, uint16_t rport)
 {
-    uint8_t t[4] = {(uint8_t)(c->lport >> 8), (uint8_t)c->lport, (uint8_t)(c->rport >> 8),
-                    (uint8_t)c->rport};
-    return (uint32_t)(l4_siphash24(c->set.isn_secret, t, sizeof t) >> 32);
+    uint8_t t[4] = {(uint8_t)(lport >> 8), (uint8_t)lport, (uint8_t)(rport >> 8), (uint8_t)rport};
+    return (uint32_t)(l4_siphash24(secret, t, sizeof t) >> 32);
 }
 
 void l4_tcp_set_smss(l4_tcp_conn *c)
@@ -234,11 +233,11 @@ static int tcp_bind(l4_tcp_conn *c, const l4_addr *local, uint16_t lport)
 static void tcp_init_send(l4_tcp_conn *c, l4_time now)
 {
     c->iss = l4_tcp_isn(c, now);
-    c->ts_offset = tcp_ts_offset(c);
+    c->ts_offset = l4_tcp_ts_offset(c->set.isn_secret, c->lport, c->rport);
     c->snd_una = c->snd_nxt = c->snd_max = c->iss;
     c->buf_seq = c->iss + 1;
     c->recover = c->ecn_recover = c->iss;
-    c->rcv_wscale = c->set.window_scale ? tcp_pick_wscale(&c->set) : 0;
+    c->rcv_wscale = c->set.window_scale ? l4_tcp_pick_wscale(&c->set) : 0;
     l4_cc_reset(c->cc, c->smss, now);
 }
 
