@@ -20,7 +20,9 @@ const char stack_opts_help[] =
     "  --cc NAME         TCP congestion control (reno, cubic, ...; default reno)\n"
     "  --seed N          seed of the host's randomness (default: from getrandom)\n"
     "  --syn-recycle     when the SYN queue is full, reset the oldest half-open\n"
-    "                    connection to admit the new SYN (RFC 4987 3.3; SYN-flood defence)\n";
+    "                    connection to admit the new SYN (RFC 4987 3.3; SYN-flood defence)\n"
+    "  --no-syncookies   drop SYNs when the SYN queue is full instead of answering\n"
+    "                    with SYN cookies (RFC 4987 3.6; on by default, as in Linux)\n";
 
 static int stack_bad(const char *cmd, const char *what, const char *val)
 {
@@ -33,6 +35,10 @@ int stack_opt(const char *cmd, stack_opts *o, int argc, char **argv, int *i)
     const char *a = argv[*i];
     if (!strcmp(a, "--syn-recycle")) {
         o->syn_recycle = 1;
+        return 1;
+    }
+    if (!strcmp(a, "--no-syncookies")) {
+        o->no_syncookies = 1;
         return 1;
     }
     static const char *const names[] = {"--tun", "--tun-addr", "--addr", "--mtu", "--cc", "--seed"};
@@ -132,6 +138,8 @@ int stack_open(stack *s, const char *cmd, const stack_opts *o)
     if (o->cc)
         hc.tcp.cc = o->cc;
     hc.tcp_syn_recycle = (uint8_t)o->syn_recycle;
+    if (o->no_syncookies)
+        hc.tcp_syncookies = 0;
     /* Bulk transfers through TUN: buffers larger than the defaults. */
     hc.tcp.sndbuf = 4u << 20;
     hc.tcp.rcvbuf = 4u << 20;

@@ -32,6 +32,7 @@ typedef struct stack_opts {
     int has_seed;
     const char *cc;
     int syn_recycle;
+    int no_syncookies;
 } stack_opts;
 
 /** The help lines for the stack options. */
