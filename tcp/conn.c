@@ -461,6 +461,40 @@ size_t l4_tcp_conn_footprint(const l4_tcp_conn *c)
            sizeof(l4_cc) + c->cc->ops->state_size;
 }
 
+const char *l4_tcp_timer_name(l4_tcp_timer t)
+{
+    static const char *const names[] = {"-",         "on",       "persist",    "delack",
+                                        "keepalive", "timewait", "fin_wait_2", "pacing"};
+    return (unsigned)t < sizeof names / sizeof names[0] ? names[t] : "-";
+}
+
+/* Which timer l4_tcp_timers_next's deadline belongs to. */
+static void tcp_next_timer(const l4_tcp_conn *c, l4_tcp_info *i)
+{
+    const struct {
+        l4_time at;
+        l4_tcp_timer kind;
+        uint32_t count;
+    } t[] = {
+        {c->rto_at, L4_TCP_TIMER_RTO, c->retries},
+        {c->persist_at, L4_TCP_TIMER_PERSIST, c->persist_backoff},
+        {c->delack_at, L4_TCP_TIMER_DELACK, 0},
+        {c->keep_at, L4_TCP_TIMER_KEEPALIVE, c->keep_probes},
+        {c->tw_at, L4_TCP_TIMER_TIMEWAIT, 0},
+        {c->fw2_at, L4_TCP_TIMER_FIN_WAIT_2, 0},
+        {c->pace_at, L4_TCP_TIMER_PACING, 0},
+    };
+    i->timer = L4_TCP_TIMER_NONE;
+    i->timer_at = L4_TIME_NONE;
+    i->timer_count = 0;
+    for (size_t k = 0; k < sizeof t / sizeof t[0]; k++)
+        if (t[k].at != L4_TIME_NONE && t[k].at < i->timer_at) {
+            i->timer_at = t[k].at;
+            i->timer = t[k].kind;
+            i->timer_count = t[k].count;
+        }
+}
+
 void l4_tcp_conn_get_info(const l4_tcp_conn *c, l4_tcp_info *i)
 {
     *i = c->st;
@@ -486,4 +520,5 @@ void l4_tcp_conn_get_info(const l4_tcp_conn *c, l4_tcp_info *i)
     i->sack_ok = c->sack_ok;
     i->in_recovery = c->in_recovery;
     i->ecn_ok = c->ecn_ok;
+    tcp_next_timer(c, i);
 }

@@ -102,6 +102,25 @@ typedef struct l4_tcp_callbacks {
     void (*urgent)(l4_tcp_conn *c, void *user, uint64_t offset);
 } l4_tcp_callbacks;
 
+/** The timer behind a connection's next deadline (l4_tcp_info.timer). */
+typedef enum l4_tcp_timer {
+    L4_TCP_TIMER_NONE = 0,
+    L4_TCP_TIMER_RTO,        /* retransmission of SYN, data or FIN (RFC 6298) */
+    L4_TCP_TIMER_PERSIST,    /* zero-window probe / sender-SWS override (RFC 9293 §3.8.6) */
+    L4_TCP_TIMER_DELACK,     /* delayed ACK (RFC 5681 §4.2) */
+    L4_TCP_TIMER_KEEPALIVE,  /* RFC 9293 §3.8.4 */
+    L4_TCP_TIMER_TIMEWAIT,   /* 2 MSL */
+    L4_TCP_TIMER_FIN_WAIT_2, /* FIN_WAIT_2 after close() */
+    L4_TCP_TIMER_PACING,     /* the pacer releases the next segment */
+} l4_tcp_timer;
+
+/**
+ * The name `ss -o` gives a timer ("on" for retransmission, "persist",
+ * "keepalive", "timewait"), and "delack", "fin_wait_2", "pacing" for the
+ * ones it does not show; "-" for none or an unknown value. Never NULL.
+ */
+const char *l4_tcp_timer_name(l4_tcp_timer t);
+
 /** Counters and estimates for `ss`-style views and CSV traces. */
 typedef struct l4_tcp_info {
     l4_tcp_state state;
@@ -125,6 +144,14 @@ typedef struct l4_tcp_info {
     uint64_t ooo_segs, dropped_segs, challenge_acks, paws_drops;
     uint64_t rst_sent, rst_received, keepalive_probes, window_probes;
     uint64_t ce_received, ecn_reductions; /* CE-marked segments in; cwnd cuts on ECE */
+    /* The next deadline (what l4_tcp_conn_next_timeout returns), the timer it
+       belongs to (the first of RTO, persist, delayed ACK, keepalive, TIME_WAIT,
+       FIN_WAIT_2, pacing when several fall at once), and that timer's count
+       as `ss -o` shows it: RTO expiries in a row, window probes (persist
+       backoff), unanswered keepalive probes; 0 for the others. */
+    l4_tcp_timer timer;
+    l4_time timer_at; /* L4_TIME_NONE with L4_TCP_TIMER_NONE */
+    uint32_t timer_count;
 } l4_tcp_info;
 
 /** Fills `s` with the defaults documented in l4_tcp_settings (secret all zero). */

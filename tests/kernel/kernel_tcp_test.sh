@@ -114,6 +114,8 @@ echo "ok: kernel ss and l4kit ss agree: $(jget "$WORK/states.json" '"; ".join("%
 "$L4KIT" ss >"$WORK/ss.txt"
 grep -q "LISTEN" "$WORK/ss.txt" || fail "l4kit ss shows no listener: $(cat "$WORK/ss.txt")"
 grep -q "TIME-WAIT" "$WORK/ss.txt" || fail "l4kit ss shows no TIME-WAIT: $(cat "$WORK/ss.txt")"
+grep -Eq "TIME-WAIT .* timer:\(timewait,[0-9]+(sec|min),0\)" "$WORK/ss.txt" ||
+  fail "l4kit ss shows no timewait timer as ss -o would: $(cat "$WORK/ss.txt")"
 grep -q "^Total: .* in 2 l4kit stack processes" "$WORK/ss.txt" || fail "l4kit ss total: $(cat "$WORK/ss.txt")"
 stop_l4 $SE
 stop_l4 $SS
