@@ -164,6 +164,20 @@ int l4_host_input_if(l4_host *h, int ifindex, const uint8_t *pkt, size_t len, l4
 /** l4_host_input_if on interface 0. */
 int l4_host_input(l4_host *h, const uint8_t *pkt, size_t len, l4_time now);
 
+/* l4_host_input_ex flags. */
+/* The transport checksum (TCP, UDP) was verified already, or is left partial
+   by a local sender that cannot corrupt it (a TUN device's NEEDS_CSUM /
+   DATA_VALID, wire/vnet.h): do not verify it. */
+#define L4_HOST_RX_CSUM_OK 0x1u
+
+/**
+ * l4_host_input_if with L4_HOST_RX_* `flags`. A TCP segment may be larger
+ * than the MTU (a TSO/GRO super-packet of up to 64 KB). Errors as
+ * l4_host_input_if.
+ */
+int l4_host_input_ex(l4_host *h, int ifindex, const uint8_t *pkt, size_t len, unsigned flags,
+                     l4_time now);
+
 /**
  * Writes the next IP packet to send into `buf` (owned by the caller; cap >=
  * the MTU always suffices) and the interface to send it on into `*ifindex`
@@ -173,6 +187,17 @@ int l4_host_input(l4_host *h, const uint8_t *pkt, size_t len, l4_time now);
  * L4_ERR_INVALID_ARGUMENT.
  */
 l4_ssize l4_host_output_if(l4_host *h, int *ifindex, uint8_t *buf, size_t cap, l4_time now);
+
+/**
+ * l4_host_output_if that also reports, in `*gso_size` (may be NULL), the
+ * payload bytes per wire segment when the packet is a TCP segment larger
+ * than that (written because settings.tcp.tso_max > 1): a device doing TCP
+ * segmentation offload cuts it into such pieces (wire/vnet.h). 0 for every
+ * other packet. Then `cap` also bounds the segment: give 65535 to allow the
+ * largest. Errors as l4_host_output_if.
+ */
+l4_ssize l4_host_output_gso(l4_host *h, int *ifindex, uint16_t *gso_size, uint8_t *buf, size_t cap,
+                            l4_time now);
 
 /** l4_host_output_if without the interface. */
 l4_ssize l4_host_output(l4_host *h, uint8_t *buf, size_t cap, l4_time now);

@@ -143,6 +143,7 @@ struct l4_host {
     int depth;
     l4_time now; /* the latest time any call gave the host */
     int dispatching;
+    unsigned rx_flags; /* L4_HOST_RX_* of the packet being processed */
     /* IP reassembly */
     host_frag frags[HOST_FRAG_SLOTS];
     size_t frag_bytes;

@@ -212,8 +212,10 @@ void host_tcp_input(l4_host *h, const l4_ip_pkt *ip, l4_time now)
 {
     h->st.tcp_in++;
     l4_tcp_hdr th;
-    if (l4_tcp_parse(&th, ip->payload, ip->payload_len, &ip->src, &ip->dst) != 0 || th.sport == 0 ||
-        th.dport == 0) {
+    int csum_ok = (h->rx_flags & L4_HOST_RX_CSUM_OK) != 0;
+    if (l4_tcp_parse(&th, ip->payload, ip->payload_len, csum_ok ? NULL : &ip->src,
+                     csum_ok ? NULL : &ip->dst) != 0 ||
+        th.sport == 0 || th.dport == 0) {
         h->st.tcp_bad++;
         return;
     }

@@ -440,6 +440,14 @@ int l4_tcp_conn_close(l4_tcp_conn *c, l4_time now)
     return 0;
 }
 
+uint32_t l4_tcp_conn_gso_size(const l4_tcp_conn *c, size_t tcp_hdr_len)
+{
+    /* As output sizes a segment: min(peer MSS, our MSS) less its options. */
+    uint32_t mss = c->peer_mss < c->set.mss ? c->peer_mss : c->set.mss;
+    size_t opts = tcp_hdr_len > L4_TCP_MIN_HDR ? tcp_hdr_len - L4_TCP_MIN_HDR : 0;
+    return mss > opts ? mss - (uint32_t)opts : 1;
+}
+
 void l4_tcp_conn_set_nodelay(l4_tcp_conn *c, int on)
 {
     c->nodelay = on ? 1 : 0;

@@ -82,9 +82,15 @@ typedef struct l4_tcp_settings {
     uint32_t syn_retries;         /* SYN / SYN-ACK retransmissions; default 6 */
     uint32_t challenge_ack_limit; /* RFC 5961 §7: challenge ACKs per second; default 10 */
     uint8_t ecn;                  /* negotiate ECN (RFC 3168); default 0 (off) */
-    const char *cc;               /* congestion control name (cc/cc.h); default "reno" */
-    uint8_t isn_secret[16];       /* RFC 6528 key; set it from a seeded l4_rng */
-    uint8_t force_isn;            /* test hook: use `isn` as the ISN */
+    /* TCP segmentation offload: 0 or 1 (default) sends one MSS per segment;
+       N > 1 lets new data leave as one segment of up to N full segments
+       (bounded by the output buffer and a 64 KB IP packet), for a device
+       that cuts it into l4_tcp_conn_gso_size pieces. Retransmissions stay
+       one MSS each. */
+    uint16_t tso_max;
+    const char *cc;         /* congestion control name (cc/cc.h); default "reno" */
+    uint8_t isn_secret[16]; /* RFC 6528 key; set it from a seeded l4_rng */
+    uint8_t force_isn;      /* test hook: use `isn` as the ISN */
     uint32_t isn;
 } l4_tcp_settings;
 
@@ -269,6 +275,15 @@ void l4_tcp_conn_get_info(const l4_tcp_conn *c, l4_tcp_info *info);
 /** Bytes queued to send (unacknowledged + unsent) and bytes readable. */
 size_t l4_tcp_conn_send_queued(const l4_tcp_conn *c);
 size_t l4_tcp_conn_recv_ready(const l4_tcp_conn *c);
+
+/**
+ * The payload bytes of each wire segment for a segment written by
+ * l4_tcp_conn_output with a `tcp_hdr_len`-byte TCP header: the send MSS
+ * less the options each copy of that header carries. A segment with more
+ * payload (settings.tso_max > 1) is to be cut into pieces of this size (the
+ * gso_size of wire/vnet.h).
+ */
+uint32_t l4_tcp_conn_gso_size(const l4_tcp_conn *c, size_t tcp_hdr_len);
 
 /** Turns Nagle off (1) or on (0) at any time, like TCP_NODELAY. */
 void l4_tcp_conn_set_nodelay(l4_tcp_conn *c, int on);

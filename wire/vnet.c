@@ -72,8 +72,7 @@ int l4_vnet_check(const l4_vnet_hdr *h, const uint8_t *pkt, size_t len)
         return L4_ERR_MALFORMED;
     if (type == L4_VNET_GSO_NONE && (h->gso_type & L4_VNET_GSO_ECN))
         return L4_ERR_MALFORMED; /* ECN qualifies a TCP type only */
-    if ((h->flags & L4_VNET_F_NEEDS_CSUM) &&
-        (size_t)h->csum_start + h->csum_offset + 2 > len)
+    if ((h->flags & L4_VNET_F_NEEDS_CSUM) && (size_t)h->csum_start + h->csum_offset + 2 > len)
         return L4_ERR_MALFORMED;
     if (type == L4_VNET_GSO_NONE)
         return 0;
@@ -116,7 +115,8 @@ int l4_vnet_prepare_tcp(l4_vnet_hdr *h, uint8_t *pkt, size_t len, uint16_t gso_s
     }
     /* The device adds the sum over csum_start..end (the checksum field
        included) to this and stores the complement. */
-    uint16_t psum = (uint16_t)~l4_cksum_finish(l4_cksum_pseudo(&src, &dst, 6, (uint32_t)(len - hl)));
+    uint16_t psum =
+        (uint16_t)~l4_cksum_finish(l4_cksum_pseudo(&src, &dst, 6, (uint32_t)(len - hl)));
     l4_put_u16(tcp + 16, psum);
     h->flags = L4_VNET_F_NEEDS_CSUM;
     h->csum_start = (uint16_t)hl;
