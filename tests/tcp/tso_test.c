@@ -77,7 +77,7 @@ static void send_split(world *w, const l4_tcp_hdr *h, uint32_t gso)
         p.payload_len = n;
         int last = off + n == h->payload_len;
         if (!last)
-            p.flags &= (uint8_t)~(L4_TCP_PSH | L4_TCP_FIN);
+            p.flags &= (uint8_t) ~(L4_TCP_PSH | L4_TCP_FIN);
         static uint8_t buf[2048];
         l4_ssize len = l4_tcp_write(buf, sizeof buf, &p, &w->la, &w->lb);
         CHECK(len > 0);
@@ -240,7 +240,13 @@ static world *run(size_t total, uint16_t tso_max, int split, size_t drop_from, s
             l4_tcp_info ia, ib;
             l4_tcp_conn_get_info(w->a, &ia);
             l4_tcp_conn_get_info(w->b, &ib);
-            CHECK_MSG(0, "stalled: written %zu rcvd %zu a %s una %u nxt %u max %u wnd %llu cwnd %llu queued %zu; b %s rcv_wnd %llu", w->written, w->rcvd, l4_tcp_state_name(ia.state), ia.snd_una, ia.snd_nxt, ia.snd_max, (unsigned long long)ia.snd_wnd, (unsigned long long)ia.cwnd, l4_tcp_conn_send_queued(w->a), l4_tcp_state_name(ib.state), (unsigned long long)ib.rcv_wnd);
+            CHECK_MSG(0,
+                      "stalled: written %zu rcvd %zu a %s una %u nxt %u max %u wnd %llu cwnd %llu "
+                      "queued %zu; b %s rcv_wnd %llu",
+                      w->written, w->rcvd, l4_tcp_state_name(ia.state), ia.snd_una, ia.snd_nxt,
+                      ia.snd_max, (unsigned long long)ia.snd_wnd, (unsigned long long)ia.cwnd,
+                      l4_tcp_conn_send_queued(w->a), l4_tcp_state_name(ib.state),
+                      (unsigned long long)ib.rcv_wnd);
         }
         if (t > w->now)
             w->now = t;
