@@ -16,6 +16,8 @@ const l4_cmd l4_cmds[] = {
     {"tcp-echo-client", "TCP echo client on the l4kit stack through TUN", cmd_tcp_echo_client},
     {"udp-echo-server", "UDP echo server on the l4kit stack through TUN", cmd_udp_echo_server},
     {"udp-echo-client", "UDP echo client on the l4kit stack through TUN", cmd_udp_echo_client},
+    {"iperf3-server", "server for the kernel's iperf3 client on the l4kit stack through TUN",
+     cmd_iperf3_server},
     {"ss", "sockets of the running l4kit stacks, like ss -tan", cmd_ss},
     {NULL, NULL, NULL},
 };
