@@ -120,7 +120,7 @@ static void plot_series_draw(FILE *f, const plot_frame *fr, const plot_series *s
              s->dashed ? " stroke-dasharray=\"6,4\"" : "");
     int open = 0;
     double prev_y = NAN;
-    size_t i = 0;
+    size_t i = s->no_line ? s->n : 0;
     while (i < s->n) {
         /* one pixel column: [i, j) */
         long col = lround(plot_px(fr, s->x[i]));
@@ -440,11 +440,16 @@ int plot_svg_write(const char *path, const plot_spec *p, char *err, size_t errca
             const plot_series *se = &p->series[s];
             size_t ci = se->color >= 0 ? (size_t)se->color : s;
             double yy = ly + 16 + 18 * (double)s;
-            fprintf(f,
-                    "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" "
-                    "stroke-width=\"2\"%s/><text x=\"%.1f\" y=\"%.1f\">",
-                    lx + 6, yy - 4, lx + 30, yy - 4, plot_palette[ci % PLOT_NCOLORS],
-                    se->dashed ? " stroke-dasharray=\"6,4\"" : "", lx + 35, yy);
+            if (!se->no_line)
+                fprintf(f,
+                        "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" "
+                        "stroke-width=\"2\"%s/>",
+                        lx + 6, yy - 4, lx + 30, yy - 4, plot_palette[ci % PLOT_NCOLORS],
+                        se->dashed ? " stroke-dasharray=\"6,4\"" : "");
+            if (se->markers)
+                fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"%s\"/>", lx + 18,
+                        yy - 4, plot_palette[ci % PLOT_NCOLORS]);
+            fprintf(f, "<text x=\"%.1f\" y=\"%.1f\">", lx + 35, yy);
             plot_esc(f, se->name);
             fputs("</text>\n", f);
         }

@@ -28,6 +28,7 @@ typedef struct plot_series {
     int dashed;
     int color;   /* index into the palette; -1: by position */
     int markers; /* also draw a small circle at every point */
+    int no_line; /* markers only (with markers set): measured points, not a curve */
 } plot_series;
 
 typedef struct plot_band {
