@@ -233,7 +233,7 @@ int cmd_plot(int argc, char **argv)
             continue;
         }
         if (a[0] == '-' && a[1]) {
-            static const char *const with_value[] = {"-o",     "--out",    "--title", "--note",
+            static const char *const with_value[] = {"-o",       "--out",    "--title", "--note",
                                                      "--xlabel", "--ylabel", "--xmin",  "--xmax",
                                                      "--ymin",   "--ymax"};
             int known = 0;

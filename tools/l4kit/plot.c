@@ -447,8 +447,8 @@ int plot_svg_write(const char *path, const plot_spec *p, char *err, size_t errca
                         lx + 6, yy - 4, lx + 30, yy - 4, plot_palette[ci % PLOT_NCOLORS],
                         se->dashed ? " stroke-dasharray=\"6,4\"" : "");
             if (se->markers)
-                fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"%s\"/>", lx + 18,
-                        yy - 4, plot_palette[ci % PLOT_NCOLORS]);
+                fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"%s\"/>", lx + 18, yy - 4,
+                        plot_palette[ci % PLOT_NCOLORS]);
             fprintf(f, "<text x=\"%.1f\" y=\"%.1f\">", lx + 35, yy);
             plot_esc(f, se->name);
             fputs("</text>\n", f);
