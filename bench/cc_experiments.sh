@@ -165,7 +165,7 @@ PY
   plot -o "$OUT/e2_goodput.svg" --logx --logy --ymin 0.1 --ymax 200 \
     --title "Goodput against random loss: 100 Mbit/s, 100 ms RTT, ${dur} s flows" \
     --note "lines: l4kit (emulator); points: Cardwell et al. 2016 Fig 8 (read-off) and ReBBR; dashed: Mathis et al." \
-    --xlabel "random loss (%)" --ylabel "goodput (Mbit/s)" \
+    --xlabel "random loss (%)" --ylabel "goodput (Mbit/s)" --legend bl \
     "$OUT/e2_goodput.csv:loss_pct:reno:Reno (l4kit):markers,color=0" \
     "$OUT/e2_goodput.csv:loss_pct:mathis:Mathis MSS/RTT x 1.22/sqrt(p):dashed,color=0" \
     "$OUT/e2_goodput.csv:loss_pct:rebbr_reno:Reno (ReBBR, Linux):points,color=7" \
@@ -269,10 +269,11 @@ PY
   plot -o "$OUT/e4_jain.svg" --title "Jain's index over time: 8 flows, 100 Mbit/s, 10 ms RTT, 1-BDP buffer" \
     --note "flow k starts at 2k s; the index is over the flows already started" \
     --xlabel "time (s, virtual)" --ylabel "Jain's fairness index" --ymin 0 --ymax 1.05 \
+    --xmin 0 --xmax "$dur" --legend br \
     "$OUT/e4_reno_8.csv:t_s:jain:Reno:color=0" "$OUT/e4_cubic_8.csv:t_s:jain:CUBIC:color=1" \
     "$OUT/e4_bbr_8.csv:t_s:jain:BBR:color=2"
   plot -o "$OUT/e4_bbr_cubic.svg" --title "BBR against CUBIC: 100 Mbit/s, 10 ms RTT" \
-    --xlabel "time (s, virtual)" --ylabel "goodput (Mbit/s, per second)" \
+    --xlabel "time (s, virtual)" --ylabel "goodput (Mbit/s, per second)" --xmin 0 --xmax "$dur" \
     "$OUT/e4_bbr_cubic_42.csv:t_s:flow0_mbps:BBR, 0.5 BDP buffer:color=2" \
     "$OUT/e4_bbr_cubic_42.csv:t_s:flow1_mbps:CUBIC, 0.5 BDP buffer:color=1" \
     "$OUT/e4_bbr_cubic_833.csv:t_s:flow0_mbps:BBR, 10 BDP buffer:dashed,color=2" \

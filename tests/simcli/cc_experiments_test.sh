@@ -199,6 +199,7 @@ badp "not FILE:XCOL:YCOL" 2 -o x.svg g.csv:loss_pct
 badp "unknown style 'wavy'" 2 -o x.svg g.csv:loss_pct:reno:R:wavy
 badp "cannot read nosuch.csv" 1 -o x.svg nosuch.csv:a:b
 badp "'abc' is not a number" 2 -o x.svg --ymax abc g.csv:loss_pct:reno
+badp "'middle' is not tr, tl, bl or br" 2 -o x.svg --legend middle g.csv:loss_pct:reno
 
 # ---- bad usage of the new sim options -------------------------------------------------
 bad() {

@@ -35,6 +35,7 @@ static const char plot_usage[] =
     "  --logx, --logy      logarithmic axes (values <= 0 are left out)\n"
     "  --xmin N --xmax N   the x range (default: the data's)\n"
     "  --ymin N --ymax N   the y range (default: 0 .. the data's maximum)\n"
+    "  --legend CORNER     tr (default), tl, bl or br\n"
     "\n"
     "Exit status: 0, 1 when a file cannot be read or written, 2 on bad usage.\n";
 
@@ -235,7 +236,7 @@ int cmd_plot(int argc, char **argv)
         if (a[0] == '-' && a[1]) {
             static const char *const with_value[] = {"-o",       "--out",    "--title", "--note",
                                                      "--xlabel", "--ylabel", "--xmin",  "--xmax",
-                                                     "--ymin",   "--ymax"};
+                                                     "--ymin",   "--ymax",   "--legend"};
             int known = 0;
             for (size_t k = 0; k < sizeof with_value / sizeof with_value[0]; k++)
                 known |= !strcmp(a, with_value[k]);
@@ -262,7 +263,15 @@ int cmd_plot(int argc, char **argv)
                 rc = plot_number(a, v, &ps.xmin);
             else if (!strcmp(a, "--xmax"))
                 rc = plot_number(a, v, &ps.xmax);
-            else if (!strcmp(a, "--ymin"))
+            else if (!strcmp(a, "--legend")) {
+                static const char *const corners[] = {"tr", "tl", "bl", "br"};
+                ps.legend = -1;
+                for (int k = 0; k < 4; k++)
+                    if (!strcmp(v, corners[k]))
+                        ps.legend = k;
+                if (ps.legend < 0)
+                    rc = plot_bad("--legend '%s' is not tr, tl, bl or br", v);
+            } else if (!strcmp(a, "--ymin"))
                 rc = plot_number(a, v, &ps.ymin);
             else
                 rc = plot_number(a, v, &ps.ymax);

@@ -253,7 +253,8 @@ int plot_svg_write(const char *path, const plot_spec *p, char *err, size_t errca
             fr.xmax = fr.xmin + 1;
         }
     }
-    if (!(fr.ymin < fr.ymax)) {
+    int auto_y = !(fr.ymin < fr.ymax);
+    if (auto_y) {
         fr.ymin = 0;
         fr.ymax = 0;
         for (size_t s = 0; s < p->nseries; s++)
@@ -264,7 +265,7 @@ int plot_svg_write(const char *path, const plot_spec *p, char *err, size_t errca
             fr.ymax = 1;
         fr.ymax *= 1.08; /* headroom for the legend and the peaks */
     }
-    if (!fr.logy) {
+    if (!fr.logy && auto_y) {
         /* round the y range up to a whole tick so the top gridline closes the frame */
         double ys0 = plot_nice_step(fr.ymax - fr.ymin, 8);
         fr.ymax = fr.ymin + ceil((fr.ymax - fr.ymin) / ys0 - 1e-9) * ys0;
@@ -431,7 +432,10 @@ int plot_svg_write(const char *path, const plot_spec *p, char *err, size_t errca
         for (size_t k = 0; k < nkeys; k++)
             maxlen = strlen(keys[k]->label) > maxlen ? strlen(keys[k]->label) : maxlen;
         double lw = 40 + 7.5 * (double)maxlen, lh = 8 + 18 * (double)(p->nseries + nkeys);
-        double lx = fr.x0 + fr.w - lw - 10, ly = fr.y0 + 10;
+        int left = p->legend == PLOT_LEGEND_TL || p->legend == PLOT_LEGEND_BL;
+        int bottom = p->legend == PLOT_LEGEND_BL || p->legend == PLOT_LEGEND_BR;
+        double lx = left ? fr.x0 + 10 : fr.x0 + fr.w - lw - 10;
+        double ly = bottom ? fr.y0 + fr.h - lh - 10 : fr.y0 + 10;
         fprintf(f,
                 "<g class=\"legend\">\n<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
                 "height=\"%.1f\" fill=\"white\" fill-opacity=\"0.85\" stroke=\"#999\"/>\n",

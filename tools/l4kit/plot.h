@@ -49,7 +49,13 @@ typedef struct plot_spec {
     const plot_band *bands;
     size_t nbands;
     const char *note; /* a line of small text under the title; NULL */
+    int legend;       /* the legend's corner: PLOT_LEGEND_* */
 } plot_spec;
+
+#define PLOT_LEGEND_TR 0 /* top right (default) */
+#define PLOT_LEGEND_TL 1
+#define PLOT_LEGEND_BL 2
+#define PLOT_LEGEND_BR 3
 
 /**
  * Writes the plot to `path` as a standalone SVG 1.1 document. Text is
