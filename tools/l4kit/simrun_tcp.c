@@ -661,7 +661,7 @@ int simrun_tcp(const simrun_opts *o, const simrun_hooks *hooks, simrun_result *r
         rc = -1;
     }
     if (rc == 0 && t->trace && o->plot) {
-        char title[512], spec[L4_LINK_SPEC_TEXT_MAX];
+        char title[L4_LINK_SPEC_TEXT_MAX + 128], spec[L4_LINK_SPEC_TEXT_MAX];
         if (l4_link_spec_format(&o->fwd, spec, sizeof spec) < 0)
             spec[0] = 0;
         snprintf(title, sizeof title, "TCP %s, seed %llu: %s", o->cc, (unsigned long long)o->seed,
