@@ -58,6 +58,7 @@ struct l4_hsock {
     l4_addr laddr, raddr;
     int err; /* pending error (L4_E*) */
     l4_tcp_conn *tcp;
+    const char *cc; /* TCP: congestion control (a registered name), NULL = the host's */
     l4_udp_queue rq;
     l4_time deadline;
     size_t heap_idx;  /* SIZE_MAX when not in the timer heap */

@@ -91,6 +91,7 @@ static void host_tcp_listener_input(l4_host *h, l4_hsock *l, const l4_ip_pkt *ip
     s->raddr = ip->src;
     s->rport = th->sport;
     s->reuseaddr = l->reuseaddr;
+    s->cc = l->cc;
     s->cb = l->cb;
     s->user = l->user;
     s->connected = 1;
