@@ -58,6 +58,7 @@ struct l4_hsock {
     l4_addr laddr, raddr;
     int err; /* pending error (L4_E*) */
     l4_tcp_conn *tcp;
+    const char *cc; /* TCP: congestion control (a registered name), NULL = the host's */
     l4_udp_queue rq;
     l4_time deadline;
     size_t heap_idx;  /* SIZE_MAX when not in the timer heap */
@@ -175,8 +176,10 @@ void sock_zombie(l4_host *h, l4_hsock *s);
 void sock_dispatch(l4_host *h);
 void sock_reap(l4_host *h);
 int sock_tcp_attach(l4_host *h, l4_hsock *s);
-/* The TCP settings of the host's connections of `family` (MSS from the MTU). */
-void sock_tcp_settings(const l4_host *h, int family, l4_tcp_settings *ts);
+/* The TCP settings of `s`'s connections (or, for a listener, its children):
+   the host's, with the MSS from the MTU of its family and its own
+   congestion control when set. */
+void sock_tcp_settings(const l4_host *h, const l4_hsock *s, l4_tcp_settings *ts);
 
 /* demux.c */
 uint32_t demux_hash(const l4_host *h, uint8_t type, const l4_addr *la, uint16_t lp,

@@ -63,6 +63,7 @@ static l4_hsock *host_tcp_child(l4_host *h, l4_hsock *l, const l4_ip_pkt *ip, co
     s->raddr = ip->src;
     s->rport = th->sport;
     s->reuseaddr = l->reuseaddr;
+    s->cc = l->cc;
     s->cb = l->cb;
     s->user = l->user;
     s->connected = 1;
@@ -92,7 +93,7 @@ static void host_tcp_send_cookie(l4_host *h, l4_hsock *l, const l4_ip_pkt *ip, c
                                  l4_time now)
 {
     l4_tcp_settings ts;
-    sock_tcp_settings(h, l->family, &ts);
+    sock_tcp_settings(h, l, &ts);
     size_t hl = ip->version == 4 ? L4_IPV4_MIN_HDR : L4_IPV6_HDR;
     host_txpkt *p;
     uint8_t *d = host_tx_alloc(h, hl + L4_TCP_MAX_HDR, &p);
@@ -125,7 +126,7 @@ static int host_tcp_cookie_ack(l4_host *h, l4_hsock *l, const l4_ip_pkt *ip, con
         (!l->cookies || now - l->cookie_at >= (l4_time)L4_SYNCOOKIE_MAX_AGE * L4_SYNCOOKIE_PERIOD))
         return 0;
     l4_tcp_settings ts;
-    sock_tcp_settings(h, l->family, &ts);
+    sock_tcp_settings(h, l, &ts);
     l4_syncookie_opts o;
     if (l4_tcp_syncookie_check_ack(&ts, &ip->dst, &ip->src, th, now, &o) != 0) {
         h->st.tcp_syncookies_failed++;

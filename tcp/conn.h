@@ -150,6 +150,7 @@ typedef struct l4_tcp_info {
     uint64_t ooo_segs, dropped_segs, challenge_acks, paws_drops;
     uint64_t rst_sent, rst_received, keepalive_probes, window_probes;
     uint64_t ce_received, ecn_reductions; /* CE-marked segments in; cwnd cuts on ECE */
+    uint64_t lost_retransmits;            /* retransmissions found lost by SACK and sent again */
     /* The next deadline (what l4_tcp_conn_next_timeout returns), the timer it
        belongs to (the first of RTO, persist, delayed ACK, keepalive, TIME_WAIT,
        FIN_WAIT_2, pacing when several fall at once), and that timer's count

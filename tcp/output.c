@@ -415,6 +415,13 @@ static l4_ssize out_data(l4_tcp_conn *c, uint8_t *buf, size_t cap, uint8_t *ecn,
             c->st.retransmits++;
             c->st.bytes_retrans += len;
             c->rtt_timing = 0; /* Karn's rule (RFC 6298 §3) */
+            c->rtx_mark = c->snd_max;
+            if (seq == c->snd_una && len) {
+                /* What was sent after this copy tells whether it is lost (input.c). */
+                c->rtx_una_valid = 1;
+                c->rtx_una_seq = seq;
+                c->rtx_una_mark = c->snd_max;
+            }
         } else if (!c->rtt_timing) {
             c->rtt_timing = 1;
             c->rtt_seq = seq;

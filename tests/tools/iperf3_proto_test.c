@@ -35,9 +35,9 @@ static void test_params(void)
     CHECK_EQ(p.reverse, 1);
     CHECK_EQ(p.parallel, 3);
     /* whitespace, nested values and escapes in strings are skipped */
-    CHECK_EQ(parse(" { \"x\" : [1, {\"a\": \"b\\\"c\"}, null], \"tcp\" : true , \"num\" : 1e+06 } ",
-                   &p),
-             0);
+    CHECK_EQ(
+        parse(" { \"x\" : [1, {\"a\": \"b\\\"c\"}, null], \"tcp\" : true , \"num\" : 1e+06 } ", &p),
+        0);
     CHECK_EQU(p.num, 1000000);
     CHECK_EQ(parse("{\"tcp\":true,\"num\":10737418240}", &p), 0);
     CHECK_EQU(p.num, 10737418240ull);

@@ -127,7 +127,8 @@ static void ip3_end_why(ip3 *t, const char *how, const char *why)
         printf("}\n");
     } else {
         printf("test %s (%s%s%s): %s, %d stream%s, %" PRIu64 " bytes in %.3f s, %.1f Mbit/s\n",
-               t->client, how, why ? ": " : "", why ? why : "", t->prm.reverse ? "l4kit sends" : "l4kit receives", t->nstreams,
+               t->client, how, why ? ": " : "", why ? why : "",
+               t->prm.reverse ? "l4kit sends" : "l4kit receives", t->nstreams,
                t->nstreams == 1 ? "" : "s", total, secs, mbps);
     }
     fflush(stdout);
@@ -286,7 +287,8 @@ static void ip3_pump_ctrl(ip3 *t)
         } else {
             /* CLIENT_TERMINATE, or a state out of turn */
             ip3_end_why(t, "aborted",
-                        s == IPERF3_CLIENT_TERMINATE ? "the client terminated" : "a state out of turn");
+                        s == IPERF3_CLIENT_TERMINATE ? "the client terminated"
+                                                     : "a state out of turn");
             return;
         }
     }

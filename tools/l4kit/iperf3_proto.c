@@ -247,8 +247,8 @@ int iperf3_stream_id(int i)
     return i == 0 ? 1 : i + 2;
 }
 
-int iperf3_results_json(char *buf, size_t cap, double cpu_total, double cpu_user,
-                        double cpu_system, int sender, const iperf3_stream_result *s, int n)
+int iperf3_results_json(char *buf, size_t cap, double cpu_total, double cpu_user, double cpu_system,
+                        int sender, const iperf3_stream_result *s, int n)
 {
     size_t off = 0;
     int w = snprintf(buf, cap,

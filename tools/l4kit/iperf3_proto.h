@@ -22,8 +22,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define IPERF3_COOKIE_LEN 37
-#define IPERF3_MAX_JSON   65536 /* the largest JSON message accepted */
+#define IPERF3_COOKIE_LEN  37
+#define IPERF3_MAX_JSON    65536 /* the largest JSON message accepted */
 #define IPERF3_MAX_STREAMS 128
 
 /* State bytes. */
@@ -44,14 +44,14 @@
 
 /** What a client asks for (the keys the server acts on). */
 typedef struct iperf3_params {
-    int tcp, udp, sctp; /* the protocol ("tcp": true, ...) */
-    int reverse;        /* -R: the server sends */
-    int bidir;          /* --bidir */
-    long parallel;      /* -P: streams (default 1) */
-    long time;          /* -t seconds (0 with -n / -k) */
-    uint64_t num;       /* -n bytes */
+    int tcp, udp, sctp;  /* the protocol ("tcp": true, ...) */
+    int reverse;         /* -R: the server sends */
+    int bidir;           /* --bidir */
+    long parallel;       /* -P: streams (default 1) */
+    long time;           /* -t seconds (0 with -n / -k) */
+    uint64_t num;        /* -n bytes */
     uint64_t blockcount; /* -k blocks */
-    uint64_t len;       /* -l block size */
+    uint64_t len;        /* -l block size */
 } iperf3_params;
 
 /**
@@ -67,10 +67,10 @@ int iperf3_params_parse(const char *json, size_t len, iperf3_params *p);
 
 /** One stream's figures for the results object. */
 typedef struct iperf3_stream_result {
-    int id;               /* iperf3's numbering: 1, 3, 4, 5, ... */
-    uint64_t bytes;       /* sent (when the server sends) or received */
-    int64_t retransmits;  /* segments retransmitted; -1 when receiving */
-    double start, end;    /* seconds since the test started */
+    int id;              /* iperf3's numbering: 1, 3, 4, 5, ... */
+    uint64_t bytes;      /* sent (when the server sends) or received */
+    int64_t retransmits; /* segments retransmitted; -1 when receiving */
+    double start, end;   /* seconds since the test started */
 } iperf3_stream_result;
 
 /** iperf3's id of the i-th stream (0-based): 1, then i + 2. */
@@ -81,7 +81,7 @@ int iperf3_stream_id(int i);
  * terminated): CPU use in percent, whether the sender reports retransmits,
  * and each stream. Returns its length, or -1 when it does not fit.
  */
-int iperf3_results_json(char *buf, size_t cap, double cpu_total, double cpu_user,
-                        double cpu_system, int sender, const iperf3_stream_result *s, int n);
+int iperf3_results_json(char *buf, size_t cap, double cpu_total, double cpu_user, double cpu_system,
+                        int sender, const iperf3_stream_result *s, int n);
 
 #endif

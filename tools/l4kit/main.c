@@ -9,6 +9,7 @@ const l4_cmd l4_cmds[] = {
     {"demo", "a guided run: TCP handshake, losses and teardown, then UDP, in the emulator",
      cmd_demo},
     {"sim", "one scenario in the emulator: TCP or UDP flows over an impaired link", cmd_sim},
+    {"plot", "line plots of CSV columns as SVG (the experiments' figures)", cmd_plot},
     {"ports", "port number ranges and service names", cmd_ports},
     {"dissect", "decode the packets of a pcap capture", cmd_dissect},
     {"netem", "real-time emulated link between two TUN devices (kernel traffic)", cmd_netem},
