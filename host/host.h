@@ -68,9 +68,8 @@ typedef struct l4_host_config {
     uint32_t icmp_burst;  /* bucket size; default 50 */
     uint8_t tcp_tw_reuse; /* reuse a TIME_WAIT 4-tuple for connect(), see socket.h; default 1 */
     /* SYN queue full: reset the oldest half-open connection if it is at least
-       tcp_syn_recycle_age old, and admit the new SYN (RFC 4987 §3.3; a SYN-flood
-       defence while there are no SYN cookies). Default 0: drop the new SYN, as
-       Linux does without cookies. */
+       tcp_syn_recycle_age old, and admit the new SYN (RFC 4987 §3.3). Default
+       0; when it frees nothing, tcp_syncookies decides. */
     uint8_t tcp_syn_recycle;
     l4_time tcp_syn_recycle_age; /* default 0 */
     /* SYN cookies (RFC 4987 §3.6, tcp/syncookie.h), as Linux's tcp_syncookies:

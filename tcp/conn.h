@@ -21,7 +21,8 @@
  * or SACK-based recovery (RFC 6675), delayed ACKs, Nagle, receiver and
  * sender SWS avoidance, zero-window probing, keepalive, TIME_WAIT and
  * FIN_WAIT_2 timers, urgent pointer reporting, classic ECN (RFC 3168, off by
- * default). Not implemented: RACK-TLP, PMTUD, TFO, SYN cookies, accurate ECN.
+ * default), SYN cookies (tcp/syncookie.h), segmentation offload (tso_max).
+ * Not implemented: RACK-TLP, PMTUD, TFO, accurate ECN.
  */
 #ifndef L4_TCP_CONN_H
 #define L4_TCP_CONN_H
