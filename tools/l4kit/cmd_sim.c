@@ -26,10 +26,14 @@ static const char sim_usage[] =
     "numbered datagrams.\n"
     "\n"
     "  --proto tcp|udp     the transport (quic: not yet)\n"
-    "  --cc NAME           TCP congestion control (default reno; an unknown name lists them)\n"
+    "  --cc NAME[,NAME..]  TCP congestion control (default reno; an unknown name lists them);\n"
+    "                      several names mix them: flow k uses the (k mod count)-th, and\n"
+    "                      --flows defaults to the count (--cc bbr,cubic: BBR against CUBIC)\n"
     "  --link SPEC         the A -> B direction, netem-like, e.g.\n"
     "                      \"rate 100mbit delay 20ms jitter 1ms loss 1% loss-burst 3 reorder 1%\n"
     "                       duplicate 0.1% corrupt 0.1% queue 100 ecn-threshold 20\"\n"
+    "                      losses at chosen times: \"drop-at 2s,5s\" (the first packet at or\n"
+    "                      after each time), \"blackout 3s+1500ms\" (everything in [3 s, 4.5 s))\n"
     "                      (default \"rate 100mbit delay 20ms\")\n"
     "  --link-back SPEC    the B -> A direction (default: the same as --link)\n"
     "  --bytes SIZE        per flow (default 10M); suffixes K, M, G, T are 1024-based\n"
@@ -37,6 +41,8 @@ static const char sim_usage[] =
     "  --duration TIME     with --bytes: a time limit for the transfer (default 600s);\n"
     "                      without --bytes: send for TIME, then close. Units ns, us, ms, s\n"
     "  --flows N           1..1000 (default 1)\n"
+    "  --stagger TIME      TCP: flow k connects at k x TIME (default 0: all at once); with\n"
+    "                      --duration every flow stops sending at that time\n"
     "  --seed N            the emulator's and the hosts' seed (default 1): same seed, same run\n"
     "  --rate RATE         UDP, per flow, e.g. 8mbit (default 80% of the link rate shared\n"
     "                      by the flows; 100mbit total on an unlimited link)\n"
@@ -50,8 +56,16 @@ static const char sim_usage[] =
     "                      virtual timestamps\n"
     "  --csv FILE          TCP: the senders' per-event series (time_s, flow, state, cwnd,\n"
     "                      ssthresh, srtt_ms, rto_ms, in_flight, rwnd, retransmits, ...)\n"
-    "  --plot FILE.svg     TCP: cwnd and ssthresh over time per flow, as SVG\n"
-    "  --json              one JSON object instead of the text summary\n"
+    "  --plot FILE.svg     TCP: cwnd and ssthresh over time per flow, as SVG; one flow of a\n"
+    "                      window-based algorithm gets its phases named (slow start,\n"
+    "                      congestion avoidance, fast recovery, RTO)\n"
+    "  --interval TIME     TCP: the per-interval series in --json (\"intervals\": each flow's\n"
+    "                      goodput, Jain's fairness index of the active flows, the forward\n"
+    "                      queue's delay and length); default 1s\n"
+    "  --interval-csv FILE TCP: that series as CSV, one row per interval\n"
+    "  --json              one JSON object instead of the text summary; TCP adds \"jain\",\n"
+    "                      and per link direction \"queue_delay_ms\" and \"queue_pkts\" (mean,\n"
+    "                      p50, p99, max over every packet the link accepted)\n"
     "\n"
     "Exit status: 0 when every flow completed (TCP: both sides CLOSED) and every byte\n"
     "arrived exactly once, in order, unaltered; 1 otherwise; 2 on bad usage.\n";
@@ -99,9 +113,11 @@ int cmd_sim(int argc, char **argv)
     o.flows = 1;
     o.seed = 1;
     o.payload = 1200;
+    o.interval = L4_S;
     const char *link = "rate 100mbit delay 20ms", *link_back = NULL, *proto = NULL;
     const char *rate = NULL;
-    int json = 0, bytes_set = 0;
+    int json = 0, bytes_set = 0, flows_set = 0;
+    char ccbuf[256];
     uint64_t bufsize = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -118,8 +134,9 @@ int cmd_sim(int argc, char **argv)
             continue;
         }
         static const char *const with_value[] = {
-            "--proto", "--cc",   "--link",    "--link-back", "--bytes", "--duration", "--flows",
-            "--seed",  "--rate", "--payload", "--buf",       "--pcap",  "--csv",      "--plot",
+            "--proto", "--cc",   "--link",    "--link-back", "--bytes",        "--duration",
+            "--flows", "--seed", "--rate",    "--payload",   "--buf",          "--pcap",
+            "--csv",   "--plot", "--stagger", "--interval",  "--interval-csv",
         };
         int known = 0;
         for (size_t k = 0; k < sizeof with_value / sizeof with_value[0]; k++)
@@ -149,6 +166,15 @@ int cmd_sim(int argc, char **argv)
             if (sim_parse_uint(v, &u) || u < 1 || u > SIMRUN_MAX_FLOWS)
                 return sim_bad("--flows '%s' must be 1..1000", v);
             o.flows = (int)u;
+            flows_set = 1;
+        } else if (!strcmp(a, "--stagger")) {
+            if (units_parse_time(v, &o.stagger))
+                return sim_bad("--stagger '%s' is not a time (e.g. 2s)", v);
+        } else if (!strcmp(a, "--interval")) {
+            if (units_parse_time(v, &o.interval) || o.interval < L4_MS)
+                return sim_bad("--interval '%s' is not a time of 1ms or more (e.g. 100ms)", v);
+        } else if (!strcmp(a, "--interval-csv")) {
+            o.interval_csv = v;
         } else if (!strcmp(a, "--seed")) {
             if (sim_parse_uint(v, &o.seed))
                 return sim_bad("--seed '%s' is not a number", v);
@@ -179,11 +205,30 @@ int cmd_sim(int argc, char **argv)
         return sim_bad("--proto quic is not available in the emulator yet");
     else
         return sim_bad("--proto '%s' is not tcp or udp", proto);
-    if (o.proto == SIMRUN_TCP && !l4_cc_find(o.cc)) {
-        char names[256];
-        sim_cc_list(names, sizeof names);
-        return sim_bad("unknown congestion control '%s' (registered: %s)", o.cc, names);
+    if (o.proto == SIMRUN_TCP) {
+        /* "bbr,cubic": one name per flow, round robin */
+        if (strlen(o.cc) >= sizeof ccbuf)
+            return sim_bad("--cc '%.40s...' is too long", o.cc);
+        memcpy(ccbuf, o.cc, strlen(o.cc) + 1);
+        char *save = NULL;
+        o.nccs = 0;
+        for (char *tok = strtok_r(ccbuf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+            if (!l4_cc_find(tok)) {
+                char names[256];
+                sim_cc_list(names, sizeof names);
+                return sim_bad("unknown congestion control '%s' (registered: %s)", tok, names);
+            }
+            if (o.nccs == SIMRUN_MAX_CC)
+                return sim_bad("--cc names at most %d algorithms", SIMRUN_MAX_CC);
+            o.ccs[o.nccs++] = tok;
+        }
+        if (o.nccs == 0 || o.cc[0] == ',' || o.cc[strlen(o.cc) - 1] == ',' || strstr(o.cc, ",,"))
+            return sim_bad("--cc '%s' is not a name or a comma-separated list of names", o.cc);
+        if (o.nccs > 1 && !flows_set)
+            o.flows = o.nccs;
     }
+    if (o.proto == SIMRUN_UDP && (o.stagger || o.interval_csv))
+        return sim_bad("%s is for TCP", o.stagger ? "--stagger" : "--interval-csv");
     if (o.proto == SIMRUN_UDP && o.ecn)
         return sim_bad("--ecn is for TCP");
     if (o.proto == SIMRUN_UDP && (o.csv || o.plot))
