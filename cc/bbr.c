@@ -7,6 +7,7 @@ typedef struct bbr_state {
     uint64_t cwnd, prior_cwnd, pacing_rate;
     uint32_t mss;
     uint8_t mode, filled_pipe, round_start, cycle_idx, probe_rtt_round_done;
+    uint8_t at_iw; /* no ACK or congestion event yet: cwnd is the IW */
     double pacing_gain, cwnd_gain;
     /* rounds */
     uint64_t delivered, next_rtt_delivered, round_count;
@@ -62,10 +63,10 @@ static void bbr_set_gains(bbr_state *s)
 static void bbr_reset(void *p, uint32_t mss, l4_time now)
 {
     bbr_state *s = p;
-    uint64_t m = mss;
     *s = (bbr_state){0};
     s->mss = mss;
-    s->cwnd = m > 2190 ? 2 * m : m > 1095 ? 3 * m : 4 * m; /* RFC 5681 §3.1 */
+    s->cwnd = l4_cc_initial_window(mss); /* RFC 5681 §3.1 */
+    s->at_iw = 1;
     s->mode = L4_BBR_STARTUP;
     s->min_rtt = L4_TIME_NONE;
     s->min_rtt_stamp = now;
@@ -78,7 +79,10 @@ static void bbr_reset(void *p, uint32_t mss, l4_time now)
 static void bbr_set_mss(void *p, uint32_t mss)
 {
     bbr_state *s = p;
-    if (s->mss && mss) {
+    if (mss && s->at_iw) {
+        s->cwnd = l4_cc_initial_window(mss);
+        s->pacing_rate = (uint64_t)(L4_BBR_HIGH_GAIN * (double)s->cwnd * 1000.0); /* as reset */
+    } else if (s->mss && mss) {
         s->cwnd = s->cwnd / s->mss * mss;
         s->prior_cwnd = s->prior_cwnd / s->mss * mss;
     }
@@ -130,6 +134,7 @@ static void bbr_check_full_pipe(bbr_state *s, const l4_cc_ack *a)
 static void bbr_on_ack(void *p, const l4_cc_ack *a)
 {
     bbr_state *s = p;
+    s->at_iw = 0;
     uint64_t inflight = a->in_flight > a->bytes_acked ? a->in_flight - a->bytes_acked : 0;
     /* RTprop (expired after 10 s: the next sample replaces it). */
     int expired = a->now > s->min_rtt_stamp + L4_BBR_MIN_RTT_WIN;
@@ -217,6 +222,7 @@ static void bbr_on_congestion_event(void *p, uint64_t in_flight, l4_time now)
     (void)now;
     bbr_state *s = p;
     s->prior_cwnd = s->cwnd;
+    s->at_iw = 0;
 }
 
 static void bbr_on_rto(void *p, uint64_t in_flight, l4_time now)
@@ -226,6 +232,17 @@ static void bbr_on_rto(void *p, uint64_t in_flight, l4_time now)
     bbr_state *s = p;
     s->prior_cwnd = s->cwnd;
     s->cwnd = s->mss;
+    s->at_iw = 0;
+}
+
+/* Linux bbr_set_cwnd_to_recover_or_restore: leaving loss recovery, the
+   window comes back to what it was when the episode began. */
+static void bbr_on_recovery_end(void *p, l4_time now)
+{
+    (void)now;
+    bbr_state *s = p;
+    if (s->cwnd < s->prior_cwnd)
+        s->cwnd = s->prior_cwnd;
 }
 
 static void bbr_on_ecn_ce(void *p, uint64_t in_flight, l4_time now)
@@ -271,6 +288,7 @@ const l4_cc_ops l4_cc_bbr = {
     .ssthresh = bbr_ssthresh,
     .pacing_rate = bbr_pacing_rate,
     .flags = L4_CC_F_RATE | L4_CC_F_ACK_IN_RECOVERY,
+    .on_recovery_end = bbr_on_recovery_end,
 };
 
 static const bbr_state *bbr_of(const l4_cc *cc)

@@ -21,7 +21,9 @@
  *
  * Loss does not cut the window (BBR v1 is loss-agnostic; Linux's packet
  * conservation during recovery is not modelled); a timeout drops cwnd to one
- * segment, regrown by acked bytes. Needs the delivery-rate fields of
+ * segment, regrown by acked bytes. As Linux does, the cwnd from before a
+ * loss episode (fast recovery or timeout) is restored when it ends
+ * (on_recovery_end), if it is still larger. Needs the delivery-rate fields of
  * l4_cc_ack (flag L4_CC_F_RATE) and ACKs during recovery.
  */
 #ifndef L4_CC_BBR_H

@@ -71,7 +71,9 @@ typedef struct l4_cc_ops {
     size_t state_size;
     /* (Re)starts the algorithm: initial window for `mss`-byte segments. */
     void (*reset)(void *st, uint32_t mss, l4_time now);
-    /* The sender's maximum segment size changed (e.g. after the handshake). */
+    /* The sender's maximum segment size changed (e.g. after the handshake):
+       before any ACK or congestion event the window becomes the initial
+       window for the new size, else it keeps its number of segments. */
     void (*set_mss)(void *st, uint32_t mss);
     void (*on_ack)(void *st, const l4_cc_ack *ack);
     /* A loss episode began (fast retransmit or recovery entry). */
@@ -88,9 +90,22 @@ typedef struct l4_cc_ops {
     uint64_t (*pacing_rate)(const void *st);
     /* L4_CC_F_* bits; 0 for a classic loss-based algorithm. */
     uint32_t flags;
-    /* Optional (may be NULL): a loss episode ended (recovery exit). */
+    /* Optional (may be NULL): a loss episode ended: the ACK that ends a fast
+       recovery, or the one that covers what was outstanding at a timeout. */
     void (*on_recovery_end)(void *st, l4_time now);
 } l4_cc_ops;
+
+/**
+ * The initial window in bytes for `mss`-byte segments (RFC 5681 §3.1, from
+ * RFC 3390): 2 segments above 2190 bytes, 3 above 1095, else 4. An
+ * algorithm still at its initial window when set_mss learns the segment
+ * size (TCP's SYN-ACK) recomputes it; later it keeps the window in segments.
+ */
+static inline uint64_t l4_cc_initial_window(uint32_t mss)
+{
+    uint64_t m = mss;
+    return m > 2190 ? 2 * m : m > 1095 ? 3 * m : 4 * m;
+}
 
 /** An instance: its ops and its state (allocated together by l4_cc_new). */
 typedef struct l4_cc {

@@ -14,6 +14,7 @@ typedef struct cubic_state {
     l4_time srtt;
     uint32_t mss;
     uint8_t fast_convergence;
+    uint8_t at_iw; /* no ACK or congestion event yet: cwnd is the IW */
     /* HyStart++ */
     uint8_t phase;   /* l4_cubic_phase while cwnd < ssthresh */
     uint8_t hystart; /* 1 in the first slow start */
@@ -40,9 +41,9 @@ static void cubic_reset(void *p, uint32_t mss, l4_time now)
 {
     cubic_state *s = p;
     (void)now;
-    uint64_t m = mss, iw = m > 2190 ? 2 * m : m > 1095 ? 3 * m : 4 * m; /* RFC 5681 §3.1 */
     s->mss = mss;
-    s->cwnd = (double)iw / mss;
+    s->cwnd = (double)l4_cc_initial_window(mss) / mss; /* RFC 5681 §3.1 */
+    s->at_iw = 1;
     s->ssthresh = INFINITY;
     s->w_max = s->cwnd_prior = s->cwnd_epoch = s->w_est = s->k = 0;
     s->epoch_start = L4_TIME_NONE;
@@ -59,8 +60,11 @@ static void cubic_reset(void *p, uint32_t mss, l4_time now)
 static void cubic_set_mss(void *p, uint32_t mss)
 {
     cubic_state *s = p;
-    if (mss)
-        s->mss = mss; /* windows are in segments already */
+    if (!mss)
+        return;
+    s->mss = mss; /* windows are in segments already */
+    if (s->at_iw)
+        s->cwnd = (double)l4_cc_initial_window(mss) / mss;
 }
 
 static void cubic_enter_avoidance(cubic_state *s)
@@ -171,6 +175,7 @@ static void cubic_on_ack(void *p, const l4_cc_ack *a)
     s->last_ack = a->now;
     if (a->bytes_acked == 0)
         return;
+    s->at_iw = 0;
     if (a->app_limited) {
         /* §5.8: the window does not grow and t does not run while the
            sender is application-limited. */
@@ -192,6 +197,7 @@ static void cubic_reduce(cubic_state *s, uint64_t in_flight, double floor)
     double flight = in_flight ? (double)in_flight / s->mss : s->cwnd;
     if (flight > s->cwnd)
         flight = s->cwnd;
+    s->at_iw = 0;
     s->epoch_start = L4_TIME_NONE;
     s->k = 0; /* known when the next epoch starts */
     s->cwnd_prior = s->cwnd;

@@ -11,15 +11,16 @@ typedef struct dctcp_state {
     uint64_t win_marked;  /* DCTCP.BytesMarked */
     uint64_t cut_end;     /* no second cut before acked_total reaches this */
     uint8_t cut_armed;    /* 0 until the first cut (cut_end not yet set) */
+    uint8_t at_iw;        /* no ACK or congestion event yet: cwnd is the IW */
 } dctcp_state;
 
 static void dctcp_reset(void *p, uint32_t mss, l4_time now)
 {
     (void)now;
     dctcp_state *s = p;
-    uint64_t m = mss;
     s->mss = mss;
-    s->cwnd = m > 2190 ? 2 * m : m > 1095 ? 3 * m : 4 * m; /* RFC 5681 §3.1 */
+    s->cwnd = l4_cc_initial_window(mss); /* RFC 5681 §3.1 */
+    s->at_iw = 1;
     s->ssthresh = UINT64_MAX;
     s->ca_acked = 0;
     s->alpha = 1.0; /* RFC 8257 §3.3: DCTCP.Alpha starts at 1 */
@@ -31,7 +32,9 @@ static void dctcp_reset(void *p, uint32_t mss, l4_time now)
 static void dctcp_set_mss(void *p, uint32_t mss)
 {
     dctcp_state *s = p;
-    if (s->mss && mss) {
+    if (mss && s->at_iw) {
+        s->cwnd = l4_cc_initial_window(mss);
+    } else if (s->mss && mss) {
         s->cwnd = s->cwnd / s->mss * mss;
         if (s->cwnd < mss)
             s->cwnd = mss;
@@ -55,6 +58,7 @@ static void dctcp_on_ack(void *p, const l4_cc_ack *a)
     dctcp_state *s = p;
     if (a->bytes_acked == 0)
         return;
+    s->at_iw = 0;
     uint64_t marked = a->ce_bytes < a->bytes_acked ? a->ce_bytes : a->bytes_acked;
     uint64_t outstanding = a->in_flight > a->bytes_acked ? a->in_flight - a->bytes_acked : 0;
     s->acked_total += a->bytes_acked;
@@ -98,6 +102,7 @@ static void dctcp_on_congestion_event(void *p, uint64_t in_flight, l4_time now)
     dctcp_state *s = p;
     s->cwnd = s->ssthresh = dctcp_half(s, in_flight);
     s->ca_acked = 0;
+    s->at_iw = 0;
 }
 
 static void dctcp_on_rto(void *p, uint64_t in_flight, l4_time now)
@@ -107,12 +112,14 @@ static void dctcp_on_rto(void *p, uint64_t in_flight, l4_time now)
     s->ssthresh = dctcp_half(s, in_flight);
     s->cwnd = s->mss;
     s->ca_acked = 0;
+    s->at_iw = 0;
 }
 
 static void dctcp_on_ecn_ce(void *p, uint64_t in_flight, l4_time now)
 {
     (void)now;
     dctcp_state *s = p;
+    s->at_iw = 0;
     dctcp_cut(s, in_flight);
 }
 

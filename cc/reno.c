@@ -6,25 +6,16 @@ typedef struct reno_state {
     uint64_t ssthresh;
     uint64_t bytes_acked; /* RFC 3465 counter for congestion avoidance */
     uint32_t mss;
+    uint8_t at_iw; /* no ACK or congestion event yet: cwnd is the IW */
 } reno_state;
-
-static uint64_t reno_iw(uint32_t mss)
-{
-    /* RFC 5681 §3.1 (from RFC 3390). */
-    uint64_t m = mss;
-    if (m > 2190)
-        return 2 * m;
-    if (m > 1095)
-        return 3 * m;
-    return 4 * m;
-}
 
 static void reno_reset(void *p, uint32_t mss, l4_time now)
 {
     (void)now;
     reno_state *s = p;
     s->mss = mss;
-    s->cwnd = reno_iw(mss);
+    s->cwnd = l4_cc_initial_window(mss); /* RFC 5681 §3.1 */
+    s->at_iw = 1;
     s->ssthresh = UINT64_MAX; /* "arbitrarily high" (RFC 5681 §3.1) */
     s->bytes_acked = 0;
 }
@@ -32,8 +23,10 @@ static void reno_reset(void *p, uint32_t mss, l4_time now)
 static void reno_set_mss(void *p, uint32_t mss)
 {
     reno_state *s = p;
-    /* Keep the window in segments when the segment size is learned. */
-    if (s->mss && mss) {
+    if (mss && s->at_iw) {
+        s->cwnd = l4_cc_initial_window(mss);
+    } else if (s->mss && mss) {
+        /* Keep the window in segments. */
         s->cwnd = s->cwnd / s->mss * mss;
         if (s->cwnd < mss)
             s->cwnd = mss;
@@ -46,6 +39,7 @@ static void reno_on_ack(void *p, const l4_cc_ack *a)
     reno_state *s = p;
     if (a->bytes_acked == 0)
         return;
+    s->at_iw = 0;
     if (s->cwnd < s->ssthresh) {
         /* Slow start with L = 2 (RFC 3465 §2.2). */
         uint64_t inc = a->bytes_acked < 2ull * s->mss ? a->bytes_acked : 2ull * s->mss;
@@ -74,6 +68,7 @@ static void reno_on_congestion_event(void *p, uint64_t in_flight, l4_time now)
     s->ssthresh = reno_half_flight(s, in_flight);
     s->cwnd = s->ssthresh;
     s->bytes_acked = 0;
+    s->at_iw = 0;
 }
 
 static void reno_on_rto(void *p, uint64_t in_flight, l4_time now)
@@ -83,6 +78,7 @@ static void reno_on_rto(void *p, uint64_t in_flight, l4_time now)
     s->ssthresh = reno_half_flight(s, in_flight);
     s->cwnd = s->mss; /* loss window, RFC 5681 §3.1 */
     s->bytes_acked = 0;
+    s->at_iw = 0;
 }
 
 static void reno_on_app_limited(void *p, l4_time now)

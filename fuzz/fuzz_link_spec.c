@@ -3,7 +3,8 @@
  *
  * Invariants: the parser never crashes and always NUL-terminates its error
  * message; a spec it accepts formats to canonical text that parses back to
- * the same spec, and formatting that again gives the same text.
+ * the same spec, and formatting that again gives the same text, which
+ * always fits L4_LINK_SPEC_TEXT_MAX bytes (drop-at / blackout lists included).
  */
 #include <stdlib.h>
 
@@ -16,7 +17,10 @@ static int spec_eq(const l4_link_spec *a, const l4_link_spec *b)
            a->loss == b->loss && a->loss_burst == b->loss_burst && a->reorder == b->reorder &&
            a->duplicate == b->duplicate && a->corrupt == b->corrupt &&
            a->queue_pkts == b->queue_pkts && a->queue_bytes == b->queue_bytes &&
-           a->ecn_threshold == b->ecn_threshold;
+           a->ecn_threshold == b->ecn_threshold && a->n_drop_at == b->n_drop_at &&
+           a->n_blackout == b->n_blackout &&
+           memcmp(a->drop_at, b->drop_at, a->n_drop_at * sizeof a->drop_at[0]) == 0 &&
+           memcmp(a->blackout, b->blackout, a->n_blackout * sizeof a->blackout[0]) == 0;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -39,7 +43,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     }
 
-    char canon[512], again[512];
+    char canon[L4_LINK_SPEC_TEXT_MAX], again[L4_LINK_SPEC_TEXT_MAX];
     int n = l4_link_spec_format(&s, canon, sizeof canon);
     FUZZ_CHECK(n >= 0 && (size_t)n < sizeof canon);
     l4_link_spec t;

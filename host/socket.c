@@ -6,6 +6,7 @@
 
 #include <string.h>
 
+#include "cc/cc.h"
 #include "host/host_internal.h"
 
 int l4_socket_open(l4_host *h, int family, int type)
@@ -55,6 +56,22 @@ int l4_socket_set_nodelay(l4_host *h, int sd, int on)
         return L4_EOPNOTSUPP;
     if (s->tcp)
         l4_tcp_conn_set_nodelay(s->tcp, on);
+    return 0;
+}
+
+int l4_socket_set_cc(l4_host *h, int sd, const char *name)
+{
+    l4_hsock *s = sock_get(h, sd);
+    if (!s)
+        return L4_EBADF;
+    if (s->type != L4_SOCK_STREAM)
+        return L4_EOPNOTSUPP;
+    const l4_cc_ops *ops = name ? l4_cc_find(name) : NULL;
+    if (!ops)
+        return L4_EINVAL;
+    if (s->tcp)
+        return L4_EISCONN;
+    s->cc = ops->name; /* the registry's string: lives as long as the program */
     return 0;
 }
 

@@ -127,6 +127,16 @@ int l4_socket_set_reuseaddr(l4_host *h, int sd, int on);
 int l4_socket_set_nodelay(l4_host *h, int sd, int on);
 
 /**
+ * TCP_CONGESTION: the congestion control of this socket's connection (a name
+ * registered in cc/, e.g. "cubic"; `name` is not kept), instead of the host's
+ * l4_host_config tcp.cc. Set it before connect, or on a listener before
+ * connections arrive (accepted connections inherit it). Errors: L4_EBADF,
+ * L4_EOPNOTSUPP (not TCP), L4_EINVAL (NULL or unknown name), L4_EISCONN (the
+ * socket already has its connection: connecting or connected).
+ */
+int l4_socket_set_cc(l4_host *h, int sd, const char *name);
+
+/**
  * Binds to `addr` (NULL or all-zero: the wildcard of the socket's family)
  * and `port` (0: an ephemeral port). Errors: L4_EBADF, L4_EINVAL (already
  * bound or connected), L4_EAFNOSUPPORT (family differs), L4_EADDRNOTAVAIL
@@ -137,8 +147,10 @@ int l4_socket_bind(l4_host *h, int sd, const l4_addr *addr, uint16_t port);
 /**
  * TCP: starts listening with at most `backlog` (>= 1; clamped to 1..65535)
  * half-open connections (the SYN queue) and at most `backlog` established
- * ones waiting for accept; a SYN arriving when either is full is dropped
- * (counted) so the client retries. Unbound sockets get an ephemeral port.
+ * ones waiting for accept; a SYN arriving when the accept queue is full is
+ * dropped (counted) so the client retries, and one arriving when the SYN
+ * queue is full is answered with a SYN cookie (host config tcp_syncookies,
+ * on by default) or dropped. Unbound sockets get an ephemeral port.
  * Calling it again on a listener updates the backlog.
  * Errors: L4_EBADF, L4_EOPNOTSUPP (UDP), L4_EINVAL (connected), L4_EADDRINUSE.
  */

@@ -42,6 +42,8 @@ typedef struct qc_pcid {
     uint8_t sent_to; /* we sent packets to it: its token may end the connection (§10.3.1) */
 } qc_pcid;
 
+#define QC_SENT_POOL_MAX 512 /* sent-packet records kept for reuse */
+
 enum { QC_HANDSHAKING, QC_ESTABLISHED, QC_CLOSING, QC_DRAINING, QC_CLOSED };
 
 /* What a sent packet carried that must be resent (or noted) on loss / ack. */
@@ -83,20 +85,26 @@ typedef struct qc_sent {
     qc_frec f[QC_FREC_MAX];
 } qc_sent;
 
-/* An ordered send buffer: bytes [base, base + len) are held. */
+/* An ordered send buffer: bytes [base, base + len) are held at buf, which
+ * lies inside the allocation mem[0, cap); acknowledged bytes leave from
+ * the front by moving buf, and the held bytes move back to mem only when
+ * that copies no more than was freed (amortized O(1) per byte). */
 typedef struct qc_sbuf {
     uint8_t *buf;
     size_t len, cap;
+    uint8_t *mem;
     uint64_t base;        /* everything below is acknowledged */
     uint64_t next;        /* lowest offset never sent */
     l4_quic_ranges lost;  /* sent, declared lost, to send again */
     l4_quic_ranges acked; /* acknowledged (above base) */
 } qc_sbuf;
 
-/* A reassembly buffer: bytes [base, base + cap) may be held, `got` says which. */
+/* A reassembly buffer: bytes from `base` on are held at buf (inside the
+ * allocation mem[0, cap), as in qc_sbuf), `got` says which. */
 typedef struct qc_rbuf {
     uint8_t *buf;
     size_t cap;
+    uint8_t *mem;
     uint64_t base; /* the next offset to deliver */
     l4_quic_ranges got;
 } qc_rbuf;
@@ -238,6 +246,9 @@ struct l4_quic_conn {
     int eliciting_since_rx; /* an ack-eliciting packet went out since the last one arrived */
     uint8_t *rxbuf;
     size_t rxcap;
+    /* freed sent-packet records, reused: no allocation per packet sent */
+    qc_sent *sent_pool;
+    size_t sent_pool_n;
     l4_quic_conn_stats st;
     /* a loss episode (RFC 9002 §7.3.2) is running: until a packet sent after
        recovery_start is acknowledged */
@@ -283,6 +294,11 @@ void qc_stream_maybe_free(l4_quic_conn *c, qc_stream *s);
 void qc_streams_free(l4_quic_conn *c);
 
 /* recovery.c */
+/* A sent-packet record (from the connection's pool, else malloc; header
+ * zeroed, frame records not), or NULL; qc_sent_put returns one (records
+ * may also be released with free()). */
+qc_sent *qc_sent_get(l4_quic_conn *c);
+void qc_sent_put(l4_quic_conn *c, qc_sent *p);
 void qc_on_sent(l4_quic_conn *c, int s, qc_sent *p);
 int qc_on_ack(l4_quic_conn *c, int s, const void *ack_frame, l4_time now);
 void qc_detect_loss(l4_quic_conn *c, int s, l4_time now);

@@ -46,6 +46,20 @@ void sim_linkdir_free(sim_linkdir *ld)
     ld->wq_cap = ld->wq_n = 0;
 }
 
+/* Step 0: drop-at times (one packet each) and blackouts. */
+static int link_timed_loss(sim_linkdir *ld, l4_time now)
+{
+    const l4_link_spec *s = &ld->spec;
+    if (ld->next_drop < s->n_drop_at && now >= s->drop_at[ld->next_drop]) {
+        ld->next_drop++;
+        return 1;
+    }
+    for (uint32_t i = 0; i < s->n_blackout && s->blackout[i].start <= now; i++)
+        if (now - s->blackout[i].start < s->blackout[i].len)
+            return 1;
+    return 0;
+}
+
 /* Step 1. */
 static int link_lose(sim_linkdir *ld)
 {
@@ -73,6 +87,15 @@ static void link_wq_advance(sim_linkdir *ld, l4_time now)
         ld->wq_head = (ld->wq_head + 1) & mask;
         ld->wq_n--;
     }
+}
+
+void sim_linkdir_queue(sim_linkdir *ld, l4_time now, l4_link_queue *q)
+{
+    link_wq_advance(ld, now);
+    q->pkts = ld->wq_n;
+    q->bytes = ld->wq_bytes;
+    q->wait = ld->busy_until > now ? ld->busy_until - now : 0;
+    q->last_wait = ld->last_wait;
 }
 
 static int link_wq_push(sim_linkdir *ld, l4_time start, uint32_t len)
@@ -160,6 +183,10 @@ static int link_carry(l4_sim *sim, sim_linkdir *ld, const uint8_t *src, size_t l
         ld->ser_rem = num % s->rate_bps;
     }
     ld->busy_until = end;
+    ld->last_wait = start - now;
+    ld->stats.queue_delay_sum += start - now;
+    if (start - now > ld->stats.queue_delay_max)
+        ld->stats.queue_delay_max = start - now;
 
     /* 6. delay + jitter (FIFO), 7. reorder (skips the delay). */
     l4_time delay = s->delay;
@@ -208,7 +235,13 @@ int sim_link_offer(l4_sim *sim, sim_linkdir *ld, const uint8_t *pkt, size_t len)
 {
     ld->stats.offered_pkts++;
     ld->stats.offered_bytes += len;
-    /* 1. loss */
+    /* 0. timed loss, 1. loss */
+    if (link_timed_loss(ld, sim->now)) {
+        ld->stats.dropped_loss++;
+        ld->stats.dropped_timed++;
+        sim_tap(sim, ld, L4_SIM_TAP_DROP_LOSS, sim->now, pkt, len);
+        return 0;
+    }
     if (link_lose(ld)) {
         ld->stats.dropped_loss++;
         sim_tap(sim, ld, L4_SIM_TAP_DROP_LOSS, sim->now, pkt, len);

@@ -11,6 +11,12 @@
  * The pipeline, in this order, for each packet a node hands to the link at
  * virtual time `now` (all of it is decided at that moment):
  *
+ *  0. timed loss  Losses placed at chosen times, no randomness: the first
+ *                packet offered at or after each `drop_at` time is dropped
+ *                (one packet per listed time), and every packet offered
+ *                inside a blackout [start, start + len) is dropped. A packet
+ *                dropped here draws nothing from the random stream. Counted
+ *                in dropped_loss and in dropped_timed.
  *  1. loss       Independent losses: the packet is dropped with probability
  *                `loss`. With `loss_burst` = b >= 1 the losses follow a
  *                Gilbert-Elliott chain instead: states GOOD (never lose) and
@@ -72,7 +78,7 @@
 #define L4_SIM_TAP_SEND                                                                            \
     0 /* accepted onto the link (after steps 1-4; each copy), at the send time */
 #define L4_SIM_TAP_DELIVER    1 /* handed to the receiving node, at the arrival time */
-#define L4_SIM_TAP_DROP_LOSS  2 /* dropped by step 1, at the send time */
+#define L4_SIM_TAP_DROP_LOSS  2 /* dropped by step 0 or 1, at the send time */
 #define L4_SIM_TAP_DROP_QUEUE 3 /* dropped by the full queue (step 4), at the send time */
 
 /**
@@ -86,7 +92,8 @@ typedef struct l4_link_stats {
     uint64_t sent_bytes;
     uint64_t delivered_pkts; /* handed to the receiving node */
     uint64_t delivered_bytes;
-    uint64_t dropped_loss;    /* step 1 */
+    uint64_t dropped_loss;    /* steps 0 and 1 */
+    uint64_t dropped_timed;   /* step 0 alone (drop-at, blackout) */
     uint64_t dropped_queue;   /* step 4, queue overflow */
     uint64_t corrupted;       /* step 3, packets with one bit flipped (still delivered) */
     uint64_t duplicated;      /* step 2, extra copies made */
@@ -94,6 +101,21 @@ typedef struct l4_link_stats {
     uint64_t ce_marked;       /* step 4, ECT packets set to CE */
     uint64_t queue_hwm_pkts;  /* most packets the queue held */
     uint64_t queue_hwm_bytes; /* most bytes the queue held */
+    /* Queueing delay of the accepted packets (sent_pkts of them): from the
+       offer to the start of serialization, step 4-5; 0 for a packet that
+       found the transmitter idle. Mean = queue_delay_sum / sent_pkts. */
+    uint64_t queue_delay_sum; /* ns */
+    l4_time queue_delay_max;
 } l4_link_stats;
+
+/** What is queued on one link direction at a moment (see l4_sim_link_queue). */
+typedef struct l4_link_queue {
+    uint64_t pkts;     /* packets waiting for the transmitter (not the one on the wire) */
+    uint64_t bytes;    /* their IP bytes */
+    l4_time wait;      /* the backlog in time: how long a packet offered now would wait
+                          before its serialization starts (0 when the transmitter is idle) */
+    l4_time last_wait; /* the queueing delay of the last packet accepted onto the link
+                          (in the tap's L4_SIM_TAP_SEND call: that packet's) */
+} l4_link_queue;
 
 #endif

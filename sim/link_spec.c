@@ -166,11 +166,97 @@ enum {
     SPEC_CORRUPT,
     SPEC_QUEUE,
     SPEC_ECN,
+    SPEC_DROP_AT,
+    SPEC_BLACKOUT,
     SPEC_NKEYS
 };
 static const char *const SPEC_KEYS[SPEC_NKEYS] = {
-    "rate",    "delay",     "jitter",  "loss",  "loss-burst",
-    "reorder", "duplicate", "corrupt", "queue", "ecn-threshold"};
+    "rate",      "delay",   "jitter", "loss",          "loss-burst", "reorder",
+    "duplicate", "corrupt", "queue",  "ecn-threshold", "drop-at",    "blackout"};
+
+/* Times of drop-at / blackout: like delay (ns..s, bare 0), at most 1e15 ns. */
+static int spec_time(spec_tok t, l4_time *out)
+{
+    double v;
+    if (spec_with_unit(t, SPEC_TIME_UNITS, 1, &v) < 0 || v > 1e15)
+        return -1;
+    *out = (l4_time)llround(v);
+    return 0;
+}
+
+/* The next comma-separated item of `*list` (advances it past the comma). */
+static spec_tok spec_item(spec_tok *list)
+{
+    size_t i = 0;
+    while (i < list->n && list->p[i] != ',')
+        i++;
+    spec_tok item = {list->p, i};
+    size_t skip = i < list->n ? i + 1 : i;
+    list->p += skip;
+    list->n -= skip;
+    return item;
+}
+
+/* "T[,T...]" into s->drop_at, sorted. */
+static int spec_drop_at(l4_link_spec *s, spec_tok val, char *err, size_t errcap)
+{
+    spec_tok rest = val;
+    s->n_drop_at = 0;
+    while (rest.n > 0 || s->n_drop_at == 0) {
+        spec_tok it = spec_item(&rest);
+        l4_time t;
+        if (it.n == 0 || spec_time(it, &t) < 0)
+            return spec_fail(err, errcap,
+                             "bad drop-at '%.*s' (times with ns, us, ms, s, comma-separated, "
+                             "e.g. 2s,5500ms)",
+                             (int)val.n, val.p);
+        if (s->n_drop_at == L4_LINK_MAX_TIMED)
+            return spec_fail(err, errcap, "too many drop-at times (at most %u)", L4_LINK_MAX_TIMED);
+        uint32_t k = s->n_drop_at++;
+        while (k > 0 && s->drop_at[k - 1] > t) {
+            s->drop_at[k] = s->drop_at[k - 1];
+            k--;
+        }
+        s->drop_at[k] = t;
+        if (rest.n == 0 && it.p + it.n < val.p + val.n) /* a trailing comma */
+            return spec_fail(err, errcap, "bad drop-at '%.*s' (trailing comma)", (int)val.n, val.p);
+    }
+    return 0;
+}
+
+/* "T+D[,T+D...]" into s->blackout, sorted by start. */
+static int spec_blackout(l4_link_spec *s, spec_tok val, char *err, size_t errcap)
+{
+    spec_tok rest = val;
+    s->n_blackout = 0;
+    while (rest.n > 0 || s->n_blackout == 0) {
+        spec_tok it = spec_item(&rest);
+        size_t plus = 0;
+        while (plus < it.n && it.p[plus] != '+')
+            plus++;
+        spec_tok a = {it.p, plus}, b = {it.p + plus + 1, plus < it.n ? it.n - plus - 1 : 0};
+        l4_link_blackout bo;
+        if (plus == it.n || spec_time(a, &bo.start) < 0 || spec_time(b, &bo.len) < 0 || bo.len == 0)
+            return spec_fail(err, errcap,
+                             "bad blackout '%.*s' (START+LENGTH, LENGTH > 0, comma-separated, "
+                             "e.g. 3s+1500ms)",
+                             (int)val.n, val.p);
+        if (s->n_blackout == L4_LINK_MAX_TIMED)
+            return spec_fail(err, errcap, "too many blackouts (at most %u)", L4_LINK_MAX_TIMED);
+        uint32_t k = s->n_blackout++;
+        while (k > 0 &&
+               (s->blackout[k - 1].start > bo.start ||
+                (s->blackout[k - 1].start == bo.start && s->blackout[k - 1].len > bo.len))) {
+            s->blackout[k] = s->blackout[k - 1];
+            k--;
+        }
+        s->blackout[k] = bo;
+        if (rest.n == 0 && it.p + it.n < val.p + val.n)
+            return spec_fail(err, errcap, "bad blackout '%.*s' (trailing comma)", (int)val.n,
+                             val.p);
+    }
+    return 0;
+}
 
 static int spec_percent(spec_tok key, spec_tok val, double *out, char *err, size_t errcap)
 {
@@ -252,6 +338,10 @@ static int spec_set(l4_link_spec *s, int k, spec_tok key, spec_tok val, char *er
                              val.p);
         s->ecn_threshold = (uint32_t)v;
         return 0;
+    case SPEC_DROP_AT:
+        return spec_drop_at(s, val, err, errcap);
+    case SPEC_BLACKOUT:
+        return spec_blackout(s, val, err, errcap);
     default:
         return spec_fail(err, errcap, "unknown key '%.*s'", (int)key.n, key.p);
     }
@@ -296,7 +386,7 @@ typedef struct spec_out {
 
 SPEC_PRINTF(2, 3) static void spec_put(spec_out *o, const char *fmt, ...)
 {
-    char tmp[96];
+    char tmp[L4_LINK_SPEC_TEXT_MAX];
     va_list ap;
     va_start(ap, fmt);
     int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
@@ -323,6 +413,18 @@ static void spec_put_unit(spec_out *o, const char *key, uint64_t v, const spec_u
             best = u;
     }
     spec_put(o, "%s %llu%s", key, (unsigned long long)(v / (uint64_t)best->mult), best->name);
+}
+
+/* `sep` then a time in the largest unit that divides it exactly; returns the length written. */
+static size_t spec_time_text(char *buf, size_t cap, const char *sep, l4_time v)
+{
+    const spec_unit *best = &SPEC_TIME_UNITS[0];
+    for (const spec_unit *u = SPEC_TIME_UNITS; u->name; u++)
+        if (v % (uint64_t)u->mult == 0)
+            best = u;
+    int n = snprintf(buf, cap, "%s%llu%s", sep, (unsigned long long)(v / (uint64_t)best->mult),
+                     best->name);
+    return n < 0 ? 0 : (size_t)n < cap ? (size_t)n : cap ? cap - 1 : 0;
 }
 
 /*
@@ -372,6 +474,22 @@ int l4_link_spec_format(const l4_link_spec *s, char *buf, size_t cap)
         spec_put(&o, "queue %lu", (unsigned long)s->queue_pkts);
     if (s->ecn_threshold != L4_LINK_ECN_OFF)
         spec_put(&o, "ecn-threshold %lu", (unsigned long)s->ecn_threshold);
+    if (s->n_drop_at) {
+        char list[L4_LINK_MAX_TIMED * 24];
+        size_t n = 0;
+        for (uint32_t i = 0; i < s->n_drop_at && i < L4_LINK_MAX_TIMED; i++)
+            n += spec_time_text(list + n, sizeof list - n, i ? "," : "", s->drop_at[i]);
+        spec_put(&o, "drop-at %s", list);
+    }
+    if (s->n_blackout) {
+        char list[L4_LINK_MAX_TIMED * 48];
+        size_t n = 0;
+        for (uint32_t i = 0; i < s->n_blackout && i < L4_LINK_MAX_TIMED; i++) {
+            n += spec_time_text(list + n, sizeof list - n, i ? "," : "", s->blackout[i].start);
+            n += spec_time_text(list + n, sizeof list - n, "+", s->blackout[i].len);
+        }
+        spec_put(&o, "blackout %s", list);
+    }
     if (o.len >= cap) {
         if (buf && cap > 0)
             buf[0] = '\0';

@@ -18,6 +18,12 @@
  *   queue          packets as a plain integer (>= 1), or bytes with a suffix
  *                  b, kb, mb (1000-based): "queue 64kb". Default 1000 packets.
  *   ecn-threshold  packets (>= 0); absent = no ECN marking.
+ *   drop-at        T[,T...]: drop the first packet offered at or after each
+ *                  virtual time T (N{ns,us,ms,s}, a bare 0 allowed), e.g.
+ *                  "drop-at 2s,5.5s"; up to L4_LINK_MAX_TIMED times, any
+ *                  order (kept sorted). A time listed twice drops two packets.
+ *   blackout       T+D[,T+D...]: drop every packet offered in [T, T+D), e.g.
+ *                  "blackout 3s+1.5s"; D > 0; up to L4_LINK_MAX_TIMED.
  * The semantics of each impairment are in sim/link.h.
  */
 #ifndef L4_SIM_LINK_SPEC_H
@@ -33,6 +39,18 @@
 /** ecn_threshold value meaning "no ECN marking". */
 #define L4_LINK_ECN_OFF UINT32_MAX
 
+/** A buffer of this many bytes always holds the canonical text of a spec. */
+#define L4_LINK_SPEC_TEXT_MAX 1536u
+
+/** Most drop-at times, and most blackouts, one spec holds. */
+#define L4_LINK_MAX_TIMED 16u
+
+/** A period in which the link drops everything: [start, start + len). */
+typedef struct l4_link_blackout {
+    l4_time start;
+    l4_time len; /* > 0 */
+} l4_link_blackout;
+
 /** One direction of a link. Probabilities are fractions in [0, 1]. */
 typedef struct l4_link_spec {
     uint64_t rate_bps;      /* bits per second; 0 = unlimited */
@@ -46,6 +64,10 @@ typedef struct l4_link_spec {
     uint32_t queue_pkts;    /* drop-tail limit in packets; 0 when limited by bytes */
     uint64_t queue_bytes;   /* drop-tail limit in bytes; 0 when limited by packets */
     uint32_t ecn_threshold; /* CE-mark above this many queued packets; L4_LINK_ECN_OFF */
+    uint32_t n_drop_at;     /* entries of drop_at used */
+    uint32_t n_blackout;    /* entries of blackout used */
+    l4_time drop_at[L4_LINK_MAX_TIMED];           /* ascending virtual times */
+    l4_link_blackout blackout[L4_LINK_MAX_TIMED]; /* ascending by start */
 } l4_link_spec;
 
 /**
@@ -61,7 +83,8 @@ void l4_link_spec_default(l4_link_spec *s);
  * token and why into `err` (`errcap` bytes; err may be NULL when errcap is
  * 0), e.g. "unknown key 'los'", "bad rate '10mbps' (use bit, kbit, mbit,
  * gbit)", "missing value for 'delay'", "loss '120%' out of range 0-100%",
- * "duplicate key 'loss'"; `*s` is then unspecified.
+ * "duplicate key 'loss'", "too many drop-at times (at most 16)"; `*s` is
+ * then unspecified.
  * Returns 0, or L4_ERR_MALFORMED; L4_ERR_INVALID_ARGUMENT when s or text is NULL.
  */
 int l4_link_spec_parse(l4_link_spec *s, const char *text, char *err, size_t errcap);

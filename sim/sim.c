@@ -79,6 +79,14 @@ const l4_link_stats *l4_sim_link_stats(const l4_sim *sim, int link, int dir)
     return &sim->links[link].d[dir].stats;
 }
 
+int l4_sim_link_queue(l4_sim *sim, int link, int dir, l4_link_queue *q)
+{
+    if (!sim || !q || link < 0 || link >= sim->n_links || dir < 0 || dir > 1)
+        return L4_ERR_INVALID_ARGUMENT;
+    sim_linkdir_queue(&sim->links[link].d[dir], sim->now, q);
+    return 0;
+}
+
 const l4_link_spec *l4_sim_link_spec(const l4_sim *sim, int link, int dir)
 {
     if (link < 0 || link >= sim->n_links || dir < 0 || dir > 1)

@@ -17,7 +17,7 @@
  * Node callbacks must not call l4_sim_step / l4_sim_run_until / l4_sim_del /
  * l4_sim_add_node / l4_sim_connect; they may call l4_sim_wake (for another
  * node), l4_sim_now and the stats getters. The tap may only read (l4_sim_now,
- * stats getters).
+ * stats getters, l4_sim_link_queue).
  *
  * Reproducibility: a run depends only on the seed, the topology and what the
  * nodes do. Integer arithmetic is exact everywhere; the one floating-point
@@ -143,6 +143,15 @@ void l4_sim_set_tap(l4_sim *sim, l4_sim_tap_fn tap, void *user);
  * l4_sim_connect or l4_sim_del.
  */
 const l4_link_stats *l4_sim_link_stats(const l4_sim *sim, int link, int dir);
+
+/**
+ * What is queued on direction `dir` of link `link` at the current virtual
+ * time (sim/link.h, step 4): packets and bytes waiting for the transmitter,
+ * the backlog in time, and the queueing delay of the last accepted packet.
+ * May be called from node callbacks and from the tap. Returns 0, or
+ * L4_ERR_INVALID_ARGUMENT (no such link direction, or q NULL).
+ */
+int l4_sim_link_queue(l4_sim *sim, int link, int dir, l4_link_queue *q);
 
 /** The spec of one link direction (NULL when none); same lifetime as l4_sim_link_stats. */
 const l4_link_spec *l4_sim_link_spec(const l4_sim *sim, int link, int dir);

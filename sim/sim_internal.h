@@ -99,6 +99,8 @@ typedef struct sim_linkdir {
     int dir;
     int dst_node;
     int dst_if;
+    /* timed loss: the next drop_at entry not yet used */
+    uint32_t next_drop;
     /* Gilbert-Elliott chain (used when spec.loss_burst > 0) */
     int ge_bad;
     double ge_p;
@@ -106,6 +108,7 @@ typedef struct sim_linkdir {
     /* transmitter */
     l4_time busy_until; /* when the last accepted packet's last bit leaves */
     uint64_t ser_rem;   /* carried remainder of len*8e9 / rate */
+    l4_time last_wait;  /* queueing delay of the last accepted packet */
     l4_time last_arrival;
     /* in-order packets in flight, by arrival time (see SIM_EV_LINK) */
     sim_pkt *fifo_head;
@@ -121,6 +124,9 @@ typedef struct sim_linkdir {
 /** Sets up direction `dir` of link `link` towards (dst_node, dst_if) with `spec`. */
 void sim_linkdir_init(sim_linkdir *ld, const l4_link_spec *spec, uint64_t seed, int link, int dir,
                       int dst_node, int dst_if);
+/** Fills `q` with what waits on `ld` at `now` (forgets packets already on the wire). */
+void sim_linkdir_queue(sim_linkdir *ld, l4_time now, l4_link_queue *q);
+
 /** Frees the direction's memory and the packets in its FIFO. */
 void sim_linkdir_free(sim_linkdir *ld);
 

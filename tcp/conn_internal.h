@@ -108,10 +108,18 @@ struct l4_tcp_conn {
     /* Loss recovery. */
     uint32_t dupacks;
     uint8_t in_recovery;
+    uint8_t rto_recovery; /* go-back-N after a timeout until SND.UNA reaches recover */
     uint32_t recover;     /* RFC 6582 "recover" / RFC 6675 RecoveryPoint */
     uint32_t high_rxt;    /* RFC 6675 HighRxt */
     uint64_t inflate;     /* NewReno window inflation (RFC 6582 §3.2) */
     l4_tcp_ranges sacked; /* scoreboard: SACKed ranges above snd_una */
+    /* Lost retransmission of the segment at SND.UNA (SACK only): when it was
+       last resent, SND.MAX was rtx_una_mark; SACKs for data first sent after
+       that mark show the copy was lost too (see input.c). Valid while
+       rtx_una_valid and SND.UNA == rtx_una_seq. */
+    uint8_t rtx_una_valid;
+    uint32_t rtx_una_seq, rtx_una_mark;
+    uint32_t rtx_mark; /* SND.MAX when the latest retransmission (any) went out */
 
     /* Timers (L4_TIME_NONE when off). */
     l4_time rto_at, persist_at, delack_at, keep_at, tw_at, fw2_at;
@@ -136,6 +144,10 @@ void l4_tcp_queue_rst(l4_tcp_conn *c, uint32_t seq, uint32_t ack, uint8_t flags)
 int l4_tcp_challenge_ack(l4_tcp_conn *c, l4_time now);
 uint32_t l4_tcp_isn(const l4_tcp_conn *c, l4_time now);
 uint32_t l4_tcp_ts_now(const l4_tcp_conn *c, l4_time now);
+/* The per-connection timestamp offset (a keyed hash of the ports). */
+uint32_t l4_tcp_ts_offset(const uint8_t secret[16], uint16_t lport, uint16_t rport);
+/* The window shift we offer with settings `s` (RFC 7323 §2.2). */
+uint8_t l4_tcp_pick_wscale(const l4_tcp_settings *s);
 void l4_tcp_set_smss(l4_tcp_conn *c);
 
 /* input.c */

@@ -228,6 +228,47 @@ static void enter_recovery(l4_tcp_conn *c, l4_time now)
     c->st.fast_retransmits++;
 }
 
+/*
+ * A lost retransmission of the segment at SND.UNA (SACK only). Neither a
+ * recovery (RFC 6675 NextSeg resends a hole once) nor the go-back-N after a
+ * timeout (RFC 6675 §5.1: no new recovery until SND.UNA reaches `recover`)
+ * resends a hole twice, so a lost copy would wait for the next timeout, with
+ * its backoff, while everything behind it waits too. The copy is lost by
+ * RFC 6675 IsLost applied to what was first sent after it: DupThresh SACKed
+ * ranges, or more than (DupThresh - 1) * SMSS SACKed bytes, beyond the SND.MAX
+ * of its sending (as Linux's tcp_mark_lost_retrans did before RACK; RACK-TLP,
+ * RFC 8985, generalizes it). It is sent again at once; the loss episode
+ * already had its congestion response, so there is no second one.
+ *
+ * A hole that SND.UNA reaches was resent earlier: in the go-back-N pass
+ * after a timeout (below SND.NXT), where no new data goes out before the
+ * pass reaches the old SND.MAX (= recover), so that is its mark; during a
+ * recovery (below HighRxt), where its mark is at most that of the latest
+ * retransmission (rtx_mark; a later mark only asks for more evidence).
+ */
+static void lost_retransmission(l4_tcp_conn *c)
+{
+    if (!c->sack_ok || c->snd_una == c->snd_max)
+        return;
+    if (!c->rtx_una_valid || c->rtx_una_seq != c->snd_una) {
+        int gbn = c->rto_recovery && l4_seq_lt(c->snd_una, c->snd_nxt);
+        int rec = c->in_recovery && l4_seq_lt(c->snd_una, c->high_rxt);
+        if (gbn || rec) {
+            c->rtx_una_valid = 1;
+            c->rtx_una_seq = c->snd_una;
+            c->rtx_una_mark = gbn ? c->recover : c->rtx_mark;
+        }
+    }
+    if (!c->rtx_una_valid || c->rtx_una_seq != c->snd_una ||
+        !l4_seq_gt(c->snd_max, c->rtx_una_mark))
+        return;
+    if (l4_tcp_sack_is_lost(c, c->rtx_una_mark - 1)) {
+        c->rtx_una_valid = 0;
+        c->rtx_one = 1;
+        c->st.lost_retransmits++;
+    }
+}
+
 /* The delivery-rate sample of this ACK into `a` (L4_CC_F_RATE only). */
 static void rate_sample(l4_tcp_conn *c, l4_cc_ack *a, l4_time now)
 {
@@ -323,6 +364,11 @@ static int process_ack(l4_tcp_conn *c, const l4_tcp_hdr *seg, l4_time now)
             rate_sample(c, &a, now);
             l4_cc_on_ack(c->cc, &a);
         }
+        /* The go-back-N after a timeout is over: the loss episode ends. */
+        if (c->rto_recovery && l4_seq_ge(ack, c->recover)) {
+            c->rto_recovery = 0;
+            l4_cc_on_recovery_end(c->cc, now);
+        }
         if (c->in_recovery) {
             if (l4_seq_ge(ack, c->recover)) {
                 /* Full acknowledgment: recovery ends, cwnd = ssthresh (RFC 6582 §3.2 step 5). */
@@ -362,13 +408,19 @@ static int process_ack(l4_tcp_conn *c, const l4_tcp_hdr *seg, l4_time now)
         if (!c->in_recovery) {
             int trigger = c->dupacks >= L4_TCP_DUPTHRESH ||
                           (c->sack_ok && l4_tcp_sack_is_lost(c, c->snd_una));
-            /* RFC 6582 §3.2 step 2: not again for ACKs covered by the last recovery. */
-            if (trigger && (c->sack_ok || l4_seq_gt(ack, c->recover) || c->recover == c->iss))
+            /* A new recovery only once the cumulative ACK covers `recover`
+               (SND.MAX when the last recovery or timeout began, one past the
+               highest sequence number then sent): RFC 6582 §3.2 step 2 and §4
+               (duplicate ACKs for data sent before a timeout are not a new
+               loss), RFC 6675 §5 and §5.1 (no recovery after an RTO until
+               HighACK reaches RecoveryPoint). */
+            if (trigger && l4_seq_ge(ack, c->recover))
                 enter_recovery(c, now);
         } else if (!c->sack_ok) {
             c->inflate += c->smss; /* RFC 6582 §3.2 step 3 */
         }
     }
+    lost_retransmission(c);
     return 0;
 }
 

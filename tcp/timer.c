@@ -87,6 +87,30 @@ l4_time l4_tcp_timers_next(const l4_tcp_conn *c)
     return t;
 }
 
+/* FlightSize for the timeout's ssthresh = max(FlightSize / 2, 2 * SMSS)
+   (RFC 5681 §3.1 eq. (4)): the data in the network when the timer fires,
+   taken before SND.NXT goes back. That is what was sent up to SND.NXT (after
+   an earlier timeout, what was sent again since; the first copies beyond
+   SND.NXT went out before that timeout and were given up then), less what
+   the peer SACKed (it has left the network). During SACK recovery it is
+   RFC 6675's pipe, which also leaves out holes deemed lost and not resent.
+   SND.MAX - SND.UNA would count SACKed bytes and lost segments: after a
+   recovery with many SACKed bytes it could set ssthresh above the cwnd that
+   recovery had just cut. RFC 5681 asks for "no more than" eq. (4); these
+   counts are never above SND.MAX - SND.UNA. */
+static uint64_t rto_flight_size(const l4_tcp_conn *c)
+{
+    if (c->sack_ok && c->in_recovery)
+        return l4_tcp_sack_pipe(c);
+    uint64_t f = (uint32_t)(c->snd_nxt - c->snd_una);
+    if (c->sack_ok && c->sacked.n) {
+        uint64_t s = l4_tcp_ranges_bytes_above(&c->sacked, c->snd_una) -
+                     l4_tcp_ranges_bytes_above(&c->sacked, c->snd_nxt);
+        f = f > s ? f - s : 0;
+    }
+    return f;
+}
+
 static void on_rto(l4_tcp_conn *c, l4_time now)
 {
     int syn = c->state == L4_TCP_SYN_SENT || c->state == L4_TCP_SYN_RECEIVED;
@@ -105,9 +129,11 @@ static void on_rto(l4_tcp_conn *c, l4_time now)
         return;
     }
     if (c->retries == 1) /* the first expiry for this data (RFC 5681 §3.1) */
-        l4_cc_on_rto(c->cc, (uint32_t)(c->snd_max - c->snd_una), now);
-    /* Go back N from SND.UNA; end any fast recovery (RFC 6582 §3.2 step 1:
-       recover = highest sent, so stale duplicate ACKs start none). */
+        l4_cc_on_rto(c->cc, rto_flight_size(c), now);
+    /* Go back N from SND.UNA and end any fast recovery. recover = the
+       highest sent (RFC 6582 §4; RFC 6675 §5.1 RecoveryPoint = HighData):
+       duplicate ACKs for data sent before the timeout start no recovery
+       until the cumulative ACK covers it (input.c). */
     c->snd_nxt = c->snd_una;
     c->in_recovery = 0;
     c->inflate = 0;
@@ -115,6 +141,7 @@ static void on_rto(l4_tcp_conn *c, l4_time now)
     c->rtx_one = 0;
     c->recover = c->snd_max;
     c->high_rxt = c->snd_una;
+    c->rto_recovery = 1;
 }
 
 void l4_tcp_timers_run(l4_tcp_conn *c, l4_time now)

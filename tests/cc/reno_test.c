@@ -48,6 +48,36 @@ static void test_initial_window(void)
     }
 }
 
+/* Every algorithm: a window still at its IW when the segment size is learned
+   (TCP starts with 536 and learns 1448 from the SYN-ACK) becomes the IW of
+   the new size, RFC 5681 §3.1: 3 x 1448 = 4344, not 4 x 1448 = 5792 (it
+   was kept in segments). After an ACK or a loss, set_mss keeps segments. */
+static void test_initial_window_follows_mss_for_every_algorithm(void)
+{
+    for (size_t k = 0; l4_cc_name_at(k); k++) {
+        const char *name = l4_cc_name_at(k);
+        l4_cc *cc = NULL;
+        CHECK_EQ(l4_cc_new(&cc, name, 536, 0), 0);
+        CHECK_MSG(l4_cc_cwnd(cc) == 2144, "%s: IW(536) %ju", name, (uintmax_t)l4_cc_cwnd(cc));
+        l4_cc_set_mss(cc, 1448);
+        CHECK_MSG(l4_cc_cwnd(cc) == 4344, "%s: IW(1448) %ju", name, (uintmax_t)l4_cc_cwnd(cc));
+        l4_cc_set_mss(cc, 2500); /* still nothing acked: 2 segments */
+        CHECK_MSG(l4_cc_cwnd(cc) == 5000, "%s: IW(2500) %ju", name, (uintmax_t)l4_cc_cwnd(cc));
+        l4_cc_set_mss(cc, 1448);
+        l4_cc_ack a = {.bytes_acked = 1448, .rtt = 20 * L4_MS, .in_flight = 4344, .now = L4_MS};
+        a.delivered = 1448;
+        a.delivery_rate = 1448 * 50;
+        a.rate_interval = 20 * L4_MS;
+        l4_cc_on_ack(cc, &a);
+        uint64_t w = l4_cc_cwnd(cc);
+        CHECK_MSG(w > 4344, "%s: cwnd %ju after an ACK", name, (uintmax_t)w);
+        l4_cc_set_mss(cc, 724); /* no longer the IW: the same number of segments */
+        CHECK_MSG(l4_cc_cwnd(cc) == w / 1448 * 724, "%s: %ju -> %ju", name, (uintmax_t)w,
+                  (uintmax_t)l4_cc_cwnd(cc));
+        l4_cc_del(cc);
+    }
+}
+
 static void test_slow_start_byte_counting_l2(void)
 {
     l4_cc *cc = mk(1000);
@@ -108,6 +138,7 @@ static void test_rto_collapses_to_one_segment(void)
 
 static const l4_test TESTS[] = {TEST(test_registry),
                                 TEST(test_initial_window),
+                                TEST(test_initial_window_follows_mss_for_every_algorithm),
                                 TEST(test_slow_start_byte_counting_l2),
                                 TEST(test_congestion_event_and_avoidance),
                                 TEST(test_rto_collapses_to_one_segment),

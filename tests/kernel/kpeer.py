@@ -228,30 +228,32 @@ def udp_refused(host, port):
 
 # ---- states: the kernel's `ss -tan` and `l4kit ss` side by side ----
 
-def kernel_state(lport):
-    """State of the kernel's socket with local port lport, or None."""
+def kernel_state(lport, rport):
+    """State of the kernel's socket lport -> rport, or None. Both ports are matched: Linux may
+    reuse a TIME-WAIT connection's local port for the next connection to another port."""
     out = subprocess.run(["ss", "-tanH"], capture_output=True, text=True).stdout
     for line in out.splitlines():
         f = line.split()
-        if len(f) >= 5 and f[3].rsplit(":", 1)[1] == str(lport):
+        if (len(f) >= 5 and f[3].rsplit(":", 1)[1] == str(lport)
+                and f[4].rsplit(":", 1)[1] == str(rport)):
             return f[0]
     return None
 
 
-def l4_state(peer_port):
-    """State of the l4kit socket whose peer port is peer_port, or None."""
+def l4_state(peer_port, local_port):
+    """State of the l4kit socket local_port <- peer_port, or None."""
     out = subprocess.run([os.environ["L4KIT"], "ss", "--json"], capture_output=True,
                          text=True, check=True).stdout
     for s in json.loads(out)["sockets"]:
-        if s["pport"] == peer_port:
+        if s["pport"] == peer_port and s["lport"] == local_port:
             return s["state"]
     return None
 
 
-def wait_states(lport, want_k, want_l, log, step):
+def wait_states(lport, rport, want_k, want_l, log, step):
     deadline = time.monotonic() + 3
     while True:
-        k, l4 = kernel_state(lport), l4_state(lport)
+        k, l4 = kernel_state(lport, rport), l4_state(lport, rport)
         if (k, l4) == (want_k, want_l) or time.monotonic() > deadline:
             log.append({"step": step, "kernel": k, "l4kit": l4,
                         "want_kernel": want_k, "want_l4kit": want_l})
@@ -267,9 +269,9 @@ def states(host_echo, port_echo, host_source, port_source):
     lp = s.getsockname()[1]
     s.sendall(b"ping")
     assert s.recv(10) == b"ping"
-    ok &= wait_states(lp, "ESTAB", "ESTAB", log, "A established")
+    ok &= wait_states(lp, port_echo, "ESTAB", "ESTAB", log, "A established")
     s.shutdown(socket.SHUT_WR)  # our FIN; the echo server answers with its own
-    ok &= wait_states(lp, "TIME-WAIT", None, log, "A kernel closed first")
+    ok &= wait_states(lp, port_echo, "TIME-WAIT", None, log, "A kernel closed first")
     assert s.recv(10) == b""
     s.close()
     # B: l4kit closes first (the source server sends 1000 bytes and its FIN).
@@ -282,9 +284,9 @@ def states(host_echo, port_echo, host_source, port_source):
             break
         got += d
     assert len(got) == 1000, len(got)
-    ok &= wait_states(lp, "CLOSE-WAIT", "FIN-WAIT-2", log, "B l4kit sent FIN")
+    ok &= wait_states(lp, port_source, "CLOSE-WAIT", "FIN-WAIT-2", log, "B l4kit sent FIN")
     s.close()
-    ok &= wait_states(lp, None, "TIME-WAIT", log, "B both closed")
+    ok &= wait_states(lp, port_source, None, "TIME-WAIT", log, "B both closed")
     print(json.dumps({"ok": bool(ok), "steps": log}))
     return 0 if ok else 1
 

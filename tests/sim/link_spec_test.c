@@ -127,6 +127,30 @@ static void test_errors_name_the_token(void)
         {"loss 1% loss 2%", "duplicate key 'loss'"},
         {"seed 5", "unknown key 'seed'"},
         {"1mbit", "unknown key '1mbit'"},
+        {"drop-at 2",
+         "bad drop-at '2' (times with ns, us, ms, s, comma-separated, e.g. 2s,5500ms)"},
+        {"drop-at 2s,,3s",
+         "bad drop-at '2s,,3s' (times with ns, us, ms, s, comma-separated, e.g. 2s,5500ms)"},
+        {"drop-at ,2s",
+         "bad drop-at ',2s' (times with ns, us, ms, s, comma-separated, e.g. 2s,5500ms)"},
+        {"drop-at 2s,", "bad drop-at '2s,' (trailing comma)"},
+        {"drop-at 2000000s",
+         "bad drop-at '2000000s' (times with ns, us, ms, s, comma-separated, e.g. 2s,5500ms)"},
+        {"drop-at 1s drop-at 2s", "duplicate key 'drop-at'"},
+        {"drop-at 1s,2s,3s,4s,5s,6s,7s,8s,9s,10s,11s,12s,13s,14s,15s,16s,17s",
+         "too many drop-at times (at most 16)"},
+        {"blackout 3s",
+         "bad blackout '3s' (START+LENGTH, LENGTH > 0, comma-separated, e.g. 3s+1500ms)"},
+        {"blackout 3s+0",
+         "bad blackout '3s+0' (START+LENGTH, LENGTH > 0, comma-separated, e.g. 3s+1500ms)"},
+        {"blackout 3s+",
+         "bad blackout '3s+' (START+LENGTH, LENGTH > 0, comma-separated, e.g. 3s+1500ms)"},
+        {"blackout +1s",
+         "bad blackout '+1s' (START+LENGTH, LENGTH > 0, comma-separated, e.g. 3s+1500ms)"},
+        {"blackout 3s+1s+1s",
+         "bad blackout '3s+1s+1s' (START+LENGTH, LENGTH > 0, comma-separated, e.g. 3s+1500ms)"},
+        {"blackout 3s+1s,", "bad blackout '3s+1s,' (trailing comma)"},
+        {"blackout", "missing value for 'blackout'"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         l4_link_spec s;
@@ -165,6 +189,10 @@ static void test_format_canonical(void)
         {"queue 1000", ""},
         {"loss 0.0001%", "loss 0.0001%"},
         {"loss-burst 2.5 ecn-threshold 0", "loss-burst 2.5 ecn-threshold 0"},
+        {"blackout 10s+200ms,3s+1.5s drop-at 5.5s,2s,0,2s rate 10mbit",
+         "rate 10mbit drop-at 0s,2s,2s,5500ms blackout 3s+1500ms,10s+200ms"},
+        {"drop-at 1500us", "drop-at 1500us"},
+        {"blackout 0+7ns", "blackout 0s+7ns"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         l4_link_spec s, back;
@@ -184,7 +212,49 @@ static void test_format_canonical(void)
         CHECK_EQU(back.queue_pkts, s.queue_pkts);
         CHECK_EQU(back.queue_bytes, s.queue_bytes);
         CHECK_EQU(back.ecn_threshold, s.ecn_threshold);
+        CHECK_EQU(back.n_drop_at, s.n_drop_at);
+        CHECK_EQU(back.n_blackout, s.n_blackout);
+        CHECK_MEM(back.drop_at, s.drop_at, sizeof s.drop_at[0] * s.n_drop_at);
+        CHECK_MEM(back.blackout, s.blackout, sizeof s.blackout[0] * s.n_blackout);
     }
+}
+
+/* drop-at and blackout: values, sorted order, limits. */
+static void test_timed_loss_keys(void)
+{
+    l4_link_spec s;
+    char err[160];
+    CHECK_EQ(l4_link_spec_parse(&s, "drop-at 5s,2s,2.5s blackout 3s+1.5s,1s+20ms", err, sizeof err),
+             0);
+    CHECK_EQU(s.n_drop_at, 3);
+    CHECK_EQU(s.drop_at[0], 2 * L4_S);
+    CHECK_EQU(s.drop_at[1], 2500 * L4_MS);
+    CHECK_EQU(s.drop_at[2], 5 * L4_S);
+    CHECK_EQU(s.n_blackout, 2);
+    CHECK_EQU(s.blackout[0].start, 1 * L4_S);
+    CHECK_EQU(s.blackout[0].len, 20 * L4_MS);
+    CHECK_EQU(s.blackout[1].start, 3 * L4_S);
+    CHECK_EQU(s.blackout[1].len, 1500 * L4_MS);
+    /* 16 of each fit; the longest canonical text fits L4_LINK_SPEC_TEXT_MAX */
+    char text[2048];
+    int off = snprintf(text, sizeof text,
+                       "rate 999999999999bit delay 999999999999999ns jitter 999999999999999ns "
+                       "loss 99.999999999%% loss-burst 999999.999999 reorder 99.999999999%% "
+                       "duplicate 99.999999999%% corrupt 99.999999999%% queue 999999999999999b "
+                       "ecn-threshold 3999999999 drop-at ");
+    for (int i = 0; i < 16; i++)
+        off +=
+            snprintf(text + off, sizeof text - (size_t)off, "%s%dns", i ? "," : "", 999999999 - i);
+    off += snprintf(text + off, sizeof text - (size_t)off, " blackout ");
+    for (int i = 0; i < 16; i++)
+        off += snprintf(text + off, sizeof text - (size_t)off,
+                        "%s99999999999999%dns+999999999999999ns", i ? "," : "", i % 10);
+    CHECK_MSG(l4_link_spec_parse(&s, text, err, sizeof err) == 0, "%s", err);
+    CHECK_EQU(s.n_drop_at, 16);
+    CHECK_EQU(s.n_blackout, 16);
+    char canon[L4_LINK_SPEC_TEXT_MAX];
+    int n = l4_link_spec_format(&s, canon, sizeof canon);
+    CHECK_MSG(n > 0 && (size_t)n < sizeof canon, "canonical text %d bytes", n);
 }
 
 static void test_format_nobuf(void)
@@ -206,6 +276,7 @@ static const l4_test TESTS[] = {TEST(test_full_example),
                                 TEST(test_errors_name_the_token),
                                 TEST(test_format_canonical),
                                 TEST(test_format_nobuf),
+                                TEST(test_timed_loss_keys),
                                 TEST_END};
 
 int main(int argc, char **argv)

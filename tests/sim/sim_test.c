@@ -715,6 +715,102 @@ static void test_api_errors(void)
     l4_sim_del(NULL);
 }
 
+/* drop-at drops the first packet offered at or after each time (one per
+   listed time); a blackout drops everything offered in [start, start+len). */
+static void test_timed_loss(void)
+{
+    th_line l;
+    th_line_init(&l, 1, "drop-at 250ms,1s,1s blackout 2s+500ms,4s+1ns delay 5ms", 50, 100 * L4_MS,
+                 200);
+    tap_count c = {0};
+    l4_sim_set_tap(l.sim, count_tap, &c);
+    th_line_run(&l);
+    const l4_link_stats *st = th_line_stats(&l);
+    static const uint32_t lost[] = {3, 10, 11, 20, 21, 22, 23, 24, 40};
+    CHECK_EQU(st->dropped_timed, 9);
+    CHECK_EQU(st->dropped_loss, 9);
+    CHECK_EQU(c.ev[L4_SIM_TAP_DROP_LOSS], 9);
+    CHECK_EQ(l.sink.n, 41);
+    size_t k = 0, li = 0;
+    for (uint32_t seq = 0; seq < 50; seq++) {
+        if (li < 9 && seq == lost[li]) {
+            li++;
+            continue;
+        }
+        CHECK_EQ(l.sink.a[k].seq, seq);
+        CHECK_EQU(l.sink.a[k].t, seq * 100 * L4_MS + 5 * L4_MS);
+        k++;
+    }
+    th_line_free(&l);
+
+    /* With random loss as well: both counted, the timed ones apart. */
+    th_line_init(&l, 2, "loss 20% blackout 1s+1s", 100, 20 * L4_MS, 200);
+    th_line_run(&l);
+    st = th_line_stats(&l);
+    CHECK_EQU(st->dropped_timed, 50);
+    CHECK(st->dropped_loss > 50 && st->dropped_loss < 75);
+    for (size_t i = 0; i < l.sink.n; i++)
+        CHECK(l.sink.a[i].seq < 50 || l.sink.a[i].seq >= 100);
+    th_line_free(&l);
+}
+
+typedef struct wait_tap {
+    l4_sim *sim;
+    l4_time waits[16];
+    int n;
+} wait_tap;
+
+static void wait_tap_fn(void *user, int link, int dir, int event, l4_time now, const uint8_t *pkt,
+                        size_t len)
+{
+    (void)now, (void)pkt, (void)len;
+    wait_tap *w = user;
+    l4_link_queue q;
+    if (event == L4_SIM_TAP_SEND && w->n < 16 && l4_sim_link_queue(w->sim, link, dir, &q) == 0)
+        w->waits[w->n++] = q.last_wait;
+}
+
+/* The queue getter: packets, bytes and the backlog in time at any moment,
+   the queueing delay of each packet as it is accepted, and the delay stats. */
+static void test_queue_getter(void)
+{
+    /* 125 bytes at 1 Mbit/s = 1 ms each; a burst of 5 at t = 0. */
+    th_line l;
+    th_line_init(&l, 1, "rate 1mbit", 5, 0, 125);
+    l.src.burst = 5;
+    th_line_rearm(&l);
+    wait_tap w = {l.sim, {0}, 0};
+    l4_sim_set_tap(l.sim, wait_tap_fn, &w);
+    l4_sim_run_until(l.sim, 0);
+    l4_link_queue q;
+    CHECK_EQ(l4_sim_link_queue(l.sim, l.link, L4_LINK_DIR_AB, &q), 0);
+    CHECK_EQU(q.pkts, 4); /* the first is on the wire */
+    CHECK_EQU(q.bytes, 500);
+    CHECK_EQU(q.wait, 5 * L4_MS);
+    CHECK_EQU(q.last_wait, 4 * L4_MS);
+    CHECK_EQ(w.n, 5);
+    for (int i = 0; i < 5; i++)
+        CHECK_EQU(w.waits[i], (l4_time)i * L4_MS);
+    l4_sim_run_until(l.sim, 2500 * L4_US);
+    CHECK_EQ(l4_sim_link_queue(l.sim, l.link, L4_LINK_DIR_AB, &q), 0);
+    CHECK_EQU(q.pkts, 2);
+    CHECK_EQU(q.bytes, 250);
+    CHECK_EQU(q.wait, 2500 * L4_US);
+    th_line_run(&l);
+    CHECK_EQ(l4_sim_link_queue(l.sim, l.link, L4_LINK_DIR_AB, &q), 0);
+    CHECK(q.pkts == 0 && q.bytes == 0 && q.wait == 0);
+    const l4_link_stats *st = th_line_stats(&l);
+    CHECK_EQU(st->queue_delay_sum, 10 * L4_MS);
+    CHECK_EQU(st->queue_delay_max, 4 * L4_MS);
+    /* the other direction carried nothing */
+    CHECK_EQ(l4_sim_link_queue(l.sim, l.link, L4_LINK_DIR_BA, &q), 0);
+    CHECK(q.pkts == 0 && q.wait == 0 && q.last_wait == 0);
+    CHECK_EQ(l4_sim_link_queue(l.sim, l.link + 1, 0, &q), L4_ERR_INVALID_ARGUMENT);
+    CHECK_EQ(l4_sim_link_queue(l.sim, l.link, 2, &q), L4_ERR_INVALID_ARGUMENT);
+    CHECK_EQ(l4_sim_link_queue(l.sim, l.link, 0, NULL), L4_ERR_INVALID_ARGUMENT);
+    th_line_free(&l);
+}
+
 /* Packets still in flight are freed with the simulation (ASan checks the leak). */
 static void test_del_with_packets_in_flight(void)
 {
@@ -744,6 +840,8 @@ static const l4_test TESTS[] = {TEST(test_delay_exact),
                                 TEST(test_run_until_boundary),
                                 TEST(test_api_errors),
                                 TEST(test_del_with_packets_in_flight),
+                                TEST(test_timed_loss),
+                                TEST(test_queue_getter),
                                 TEST_END};
 
 int main(int argc, char **argv)

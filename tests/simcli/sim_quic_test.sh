@@ -124,7 +124,8 @@ rows = list(csv.DictReader(open(sys.argv[1])))
 r = json.load(open(sys.argv[2]))
 cols = ["time_s", "flow", "state", "cwnd", "ssthresh", "srtt_ms", "min_rtt_ms", "latest_rtt_ms",
         "rttvar_ms", "bytes_in_flight", "pkts_sent", "pkts_lost", "pto_count", "bytes_acked",
-        "delivery_rate_mbps", "pacing_rate_mbps", "stream_bytes_retx", "mss"]
+        "delivery_rate_mbps", "pacing_rate_mbps", "stream_bytes_retx", "mss", "queue_pkts",
+        "queue_delay_ms"]
 assert list(rows[0].keys()) == cols, list(rows[0].keys())
 assert len(rows) == r["csv_rows"]
 t = [float(x["time_s"]) for x in rows]

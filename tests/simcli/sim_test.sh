@@ -103,7 +103,7 @@ rows = list(csv.DictReader(open(sys.argv[1])))
 r = json.load(open(sys.argv[2]))
 cols = ["time_s", "flow", "state", "cwnd", "ssthresh", "srtt_ms", "rto_ms", "in_flight", "rwnd",
         "retransmits", "rto_expiries", "fast_retransmits", "bytes_acked", "in_recovery", "mss",
-        "ecn_reductions"]
+        "ecn_reductions", "queue_pkts", "queue_delay_ms"]
 assert open(sys.argv[1]).readline().strip().split(",") == cols
 assert len(rows) == r["csv_rows"] > 50, (len(rows), r["csv_rows"])
 t = [float(x["time_s"]) for x in rows]

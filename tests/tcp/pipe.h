@@ -54,6 +54,7 @@ typedef struct pipe_end {
     l4_tcp_conn *c;
     size_t sent, rcvd, to_send, to_recv;
     int shut, eof, closed_cb, bad, saw_time_wait;
+    int peer_fin; /* the engine reported the peer's FIN: a read would see the end */
     l4_tcp_close_reason reason;
     l4_time next_read;
     uint8_t salt;
@@ -80,6 +81,12 @@ static inline void pipe_cb_closed(l4_tcp_conn *c, void *u, l4_tcp_close_reason w
     pipe_end *e = u;
     e->closed_cb++;
     e->reason = why;
+}
+
+static inline void pipe_cb_peer_fin(l4_tcp_conn *c, void *u)
+{
+    (void)c;
+    ((pipe_end *)u)->peer_fin = 1;
 }
 
 typedef struct pipe_q {
@@ -143,11 +150,39 @@ static inline void pipe_app(pipe_end *e, l4_time now, const pipe_cfg *cfg, uint8
     }
 }
 
+/* When a slow reader (read_chunk) next wants to read: while there are bytes
+   to read, or the end of the stream to see (like a socket that polls readable
+   at EOF; reading exactly the last byte does not yet return the end). */
 static inline l4_time pipe_next_app_time(const pipe_end *e, const pipe_cfg *cfg)
 {
-    if (cfg->read_chunk && !e->eof && e->c && l4_tcp_conn_recv_ready(e->c))
+    if (cfg->read_chunk && !e->eof && e->c && (l4_tcp_conn_recv_ready(e->c) || e->peer_fin))
         return e->next_read;
     return L4_TIME_NONE;
+}
+
+/* The liveness invariant of one engine after its output is drained: a
+   connection that waits for an answer (SYN or FIN unacknowledged, data
+   unacknowledged or not yet sent, TIME_WAIT) must have a deadline armed, or
+   nothing will ever move it. Returns what is wrong, or NULL. */
+static inline const char *pipe_timer_invariant(const l4_tcp_conn *c)
+{
+    if (l4_tcp_conn_next_timeout(c) != L4_TIME_NONE)
+        return NULL;
+    switch (l4_tcp_conn_state(c)) {
+    case L4_TCP_SYN_SENT:
+    case L4_TCP_SYN_RECEIVED:
+    case L4_TCP_FIN_WAIT_1:
+    case L4_TCP_CLOSING:
+    case L4_TCP_LAST_ACK:
+        return "SYN or FIN outstanding with no timer armed";
+    case L4_TCP_TIME_WAIT:
+        return "TIME_WAIT with no timer armed";
+    case L4_TCP_ESTABLISHED:
+    case L4_TCP_CLOSE_WAIT:
+        return l4_tcp_conn_send_queued(c) ? "data queued or unacked with no timer armed" : NULL;
+    default:
+        return NULL;
+    }
 }
 
 static inline pipe_result pipe_run(const pipe_cfg *cfg)
@@ -168,6 +203,7 @@ static inline pipe_result pipe_run(const pipe_cfg *cfg)
     l4_tcp_callbacks cb;
     memset(&cb, 0, sizeof cb);
     cb.closed = pipe_cb_closed;
+    cb.peer_fin = pipe_cb_peer_fin;
     for (int k = 0; k < 2; k++) {
         l4_tcp_settings s;
         l4_tcp_settings_default(&s);
@@ -246,6 +282,13 @@ static inline pipe_result pipe_run(const pipe_cfg *cfg)
         if (l4_tcp_conn_state(e[0].c) == L4_TCP_CLOSED &&
             l4_tcp_conn_state(e[1].c) == L4_TCP_CLOSED && q.n == 0)
             break;
+        for (int k = 0; k < 2; k++) {
+            const char *bad = pipe_timer_invariant(e[k].c);
+            if (bad) {
+                res.why = bad;
+                goto done;
+            }
+        }
         /* Advance virtual time to the next event. */
         l4_time t = L4_TIME_NONE;
         if (q.n)

@@ -110,6 +110,28 @@ static void test_slow_reader_zero_window(void)
     run(&c);
 }
 
+/* A reader that takes fixed 4 KiB chunks of a stream that is a whole number
+   of chunks takes the last byte with a full read, before or after the FIN
+   arrives: it must still learn the end of the stream (recv returns 0 after
+   the peer_fin callback), or both ends wait forever in FIN_WAIT_2 and
+   CLOSE_WAIT with nothing to send and no timer (correctly: nothing is
+   outstanding). The harness stalled in 11 of these 20 seeds when it looked
+   only at recv_ready. */
+static void test_slow_reader_sees_end_of_stream(void)
+{
+    for (uint64_t seed = 1; seed <= 20; seed++) {
+        pipe_cfg c = pipe_cfg_default();
+        c.bytes_ab = 256 * 1024;
+        c.bytes_ba = 16 * 1024;
+        c.rcvbuf = 16 * 1024;
+        c.read_chunk = 4096;
+        c.read_every = 20 * L4_MS;
+        c.loss = 0.01;
+        c.seed = seed;
+        run(&c);
+    }
+}
+
 static void test_seed_sweep_short(void)
 {
     /* L4_SOAK_SEEDS=N runs N seeds (the soak version); CI runs 12. A failing
@@ -142,6 +164,7 @@ static const l4_test TESTS[] = {
     TEST(test_loss_newreno_no_sack_no_ts),
     TEST(test_reorder_and_duplicate),
     TEST(test_slow_reader_zero_window),
+    TEST(test_slow_reader_sees_end_of_stream),
     TEST(test_seed_sweep_short),
     TEST_END,
 };

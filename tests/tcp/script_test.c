@@ -1150,6 +1150,203 @@ static void test_rto_go_back_skips_sacked(void)
     l4_tcp_conn_del(c);
 }
 
+/* Takes every segment the engine has to send at `now`; returns how many
+   carried data, and the highest data end in *top (unchanged when none). */
+static int drain_data(l4_tcp_conn *c, l4_time now, uint32_t *top)
+{
+    l4_tcp_hdr h;
+    int n = 0;
+    while (th_recv(c, B, sizeof B, &h, now) == 1) {
+        if (h.payload_len) {
+            n++;
+            if (top && (uint32_t)(h.seq + h.payload_len - *top) < 0x80000000u)
+                *top = h.seq + (uint32_t)h.payload_len;
+        }
+    }
+    return n;
+}
+
+/* A SACK connection in fast recovery with much of the window SACKed above
+   one hole at base + 10000 (slow start to cwnd 8000, then three duplicate
+   ACKs); returns the connection, *snd_max the highest sequence sent. */
+static l4_tcp_conn *mk_sack_recovery(uint32_t *snd_max)
+{
+    l4_tcp_conn *c = mk_est_sack();
+    if (!c)
+        return NULL;
+    static uint8_t d[40000];
+    const uint32_t base = LOCAL_ISS + 1;
+    l4_tcp_conn_send(c, d, sizeof d, MS(200));
+    uint32_t top = base;
+    CHECK_EQ(drain_data(c, MS(200), &top), 4); /* IW: 4 segments of 1000 */
+    sack_ack(c, base + 4000, 0, 0, MS(300));   /* cwnd 6000 */
+    CHECK_EQ(drain_data(c, MS(300), &top), 6);
+    sack_ack(c, base + 10000, 0, 0, MS(400)); /* cwnd 8000 */
+    CHECK_EQ(drain_data(c, MS(400), &top), 8);
+    CHECK_EQU(top, base + 18000);
+    /* base + 10000 is lost; SACKs for what follows (the third ACK covers
+       four more segments). Each SACKed segment leaves the network and lets
+       one new one out; the third starts recovery with ssthresh = cwnd =
+       (21000 - 10000) / 2 = 5500 and pipe = 1000 + (21000 - 17000). */
+    const uint32_t sacked_to[3] = {12000, 13000, 17000};
+    for (int k = 0; k < 3; k++) {
+        sack_ack(c, base + 10000, base + 11000, base + sacked_to[k], MS(411) + (l4_time)k);
+        drain_data(c, MS(411) + (l4_time)k, &top);
+    }
+    l4_tcp_info i;
+    l4_tcp_conn_get_info(c, &i);
+    CHECK_EQ(i.in_recovery, 1);
+    CHECK_EQ(i.fast_retransmits, 1);
+    *snd_max = top;
+    return c;
+}
+
+/* RFC 5681 §3.1 eq. (4) with the data in the network (the RFC 6675 pipe
+   during SACK recovery), not SND.MAX - SND.UNA, which counts SACKed bytes;
+   then RFC 6675 §5.1 / RFC 6582 §4: duplicate ACKs below `recover` (the
+   SND.MAX of the timeout) start no new recovery. Before, the SACKs that
+   followed the timeout started one with ssthresh = cwnd = (SND.MAX -
+   SND.UNA) / 2: cwnd went from 1 to many segments at once. */
+static void test_rto_in_sack_recovery_ssthresh_and_no_new_recovery(void)
+{
+    uint32_t snd_max = 0;
+    l4_tcp_conn *c = mk_sack_recovery(&snd_max);
+    CHECK(c);
+    const uint32_t base = LOCAL_ISS + 1;
+    l4_tcp_info i;
+    l4_tcp_conn_get_info(c, &i);
+    /* pipe: the retransmitted hole (1000) + the un-SACKed tail above
+       base + 17000 (not deemed lost: nothing SACKed above it). */
+    CHECK_EQU(snd_max, base + 21000);
+    CHECK_EQU(i.in_flight, 1000 + (snd_max - (base + 17000)));
+    uint64_t pipe = i.in_flight;
+    uint64_t una_to_max = snd_max - (base + 10000);
+    CHECK_EQU(una_to_max / 2, 5500); /* what SND.MAX - SND.UNA would give */
+    CHECK_EQU(pipe / 2, 2500);
+    /* The fast retransmission is lost too: the timer expires. */
+    l4_time t = l4_tcp_conn_next_timeout(c);
+    l4_tcp_conn_handle_timeout(c, t);
+    l4_tcp_conn_get_info(c, &i);
+    CHECK_EQ(i.rto_expiries, 1);
+    CHECK_EQ(i.in_recovery, 0);
+    CHECK_EQU(i.cwnd, 1000);
+    CHECK_EQU(i.ssthresh, pipe / 2 > 2000 ? pipe / 2 : 2000);
+    l4_tcp_hdr h;
+    RECV(c, t, h); /* go back N: the hole, one segment */
+    EXPECT(h, A, base + 10000, REMOTE_ISS + 1);
+    RECV_NONE(c, t);
+    /* SACKs for more data sent before the timeout: three duplicate ACKs
+       below recover (base + 21000) with new SACK information. No fast
+       retransmit, no new recovery, and the window stays at one segment (the
+       SACKed 11000..20000 will be skipped; the hole's copy is in flight). */
+    for (uint32_t k = 1; k <= 3; k++) {
+        sack_ack(c, base + 10000, base + 11000, base + 17000 + 1000 * k, t + MS(10) + k);
+        RECV_NONE(c, t + MS(10) + k);
+    }
+    l4_tcp_conn_get_info(c, &i);
+    CHECK_EQ(i.fast_retransmits, 1);
+    CHECK_EQ(i.in_recovery, 0);
+    CHECK_EQU(i.cwnd, 1000);
+    CHECK_EQU(i.ssthresh, pipe / 2 > 2000 ? pipe / 2 : 2000);
+    /* The hole arrives: slow start resumes from one segment (+ 2 SMSS,
+       RFC 3465 L = 2), and the go-back goes on after what was SACKed. */
+    sack_ack(c, base + 20000, 0, 0, t + MS(100));
+    l4_tcp_conn_get_info(c, &i);
+    CHECK_EQU(i.cwnd, 3000);
+    RECV(c, t + MS(100), h);
+    EXPECT(h, A, base + 20000, REMOTE_ISS + 1);
+    l4_tcp_conn_del(c);
+}
+
+/* The same rule without SACK (RFC 6582 §4): the go-back-N resends data the
+   peer already holds, its duplicate ACKs stay below recover and start no
+   fast retransmit; ssthresh came from the 6000 bytes in flight. */
+static void test_rto_newreno_dupacks_below_recover(void)
+{
+    l4_tcp_settings s = th_settings();
+    s.nodelay = 1;
+    l4_tcp_conn *c = mk_est(&s);
+    l4_tcp_hdr h;
+    static uint8_t d[20000];
+    const uint32_t base = LOCAL_ISS + 1;
+    l4_tcp_conn_send(c, d, sizeof d, MS(200));
+    CHECK_EQ(drain_data(c, MS(200), NULL), 4);
+    SEND(c, A, REMOTE_ISS + 1, base + 4000, 65535, NULL, 0, MS(300)); /* cwnd 6000 */
+    CHECK_EQ(drain_data(c, MS(300), NULL), 6);
+    l4_time t = l4_tcp_conn_next_timeout(c);
+    l4_tcp_conn_handle_timeout(c, t);
+    l4_tcp_info i;
+    l4_tcp_conn_get_info(c, &i);
+    CHECK_EQU(i.ssthresh, 3000); /* FlightSize 6000 / 2 */
+    CHECK_EQU(i.cwnd, 1000);
+    RECV(c, t, h);
+    EXPECT(h, A, base + 4000, REMOTE_ISS + 1);
+    RECV_NONE(c, t);
+    /* Its ACK covers base + 6000 (the peer had base + 5000); slow start
+       (+ 2 SMSS) resends three old segments, 6000..9000. */
+    SEND(c, A, REMOTE_ISS + 1, base + 6000, 65535, NULL, 0, t + MS(100));
+    CHECK_EQ(drain_data(c, t + MS(100), NULL), 3);
+    /* The copy of base + 6000 is lost again; the peer holds the rest from
+       before the timeout and answers each old segment it gets again (one
+       of them duplicated by the network): three duplicate ACKs below recover
+       (base + 10000). */
+    for (int k = 0; k < 3; k++)
+        SEND(c, A, REMOTE_ISS + 1, base + 6000, 65535, NULL, 0, t + MS(101) + k);
+    RECV_NONE(c, t + MS(104));
+    l4_tcp_conn_get_info(c, &i);
+    CHECK_EQ(i.fast_retransmits, 0);
+    CHECK_EQ(i.in_recovery, 0);
+    CHECK_EQU(i.ssthresh, 3000);
+    l4_tcp_conn_del(c);
+}
+
+/* A retransmission that is lost again is resent once SACKs show that
+   DupThresh segments sent after it arrived, without a second cwnd cut
+   (Linux's pre-RACK tcp_mark_lost_retrans; RFC 6675 IsLost applied to what
+   was sent after the copy). Before, only the timer found it. */
+static void test_lost_retransmission_resent_on_later_sacks(void)
+{
+    uint32_t snd_max = 0;
+    l4_tcp_conn *c = mk_sack_recovery(&snd_max);
+    CHECK(c);
+    const uint32_t base = LOCAL_ISS + 1;
+    l4_tcp_info i;
+    l4_tcp_conn_get_info(c, &i);
+    uint64_t ssthresh = i.ssthresh;
+    /* The fast retransmission went out when SND.MAX was base + 20000; one
+       new segment followed (20000..21000). SACKs up to SND.MAX let recovery
+       send more new data. */
+    l4_time t = MS(500);
+    uint32_t top = snd_max;
+    sack_ack(c, base + 10000, base + 11000, snd_max, t);
+    drain_data(c, t, &top);
+    CHECK(top >= base + 24000);
+    l4_tcp_hdr h;
+    /* Two segments SACKed beyond the mark: not yet (RFC 6675 IsLost wants
+       more than (DupThresh - 1) * SMSS, or DupThresh ranges). */
+    sack_ack(c, base + 10000, base + 11000, base + 22000, t + 1);
+    while (th_recv(c, B, sizeof B, &h, t + 1) == 1)
+        CHECK(h.seq != base + 10000);
+    l4_tcp_conn_get_info(c, &i);
+    CHECK_EQ(i.lost_retransmits, 0);
+    /* Three: the hole goes out again at once. */
+    sack_ack(c, base + 10000, base + 11000, base + 23000, t + 2);
+    RECV(c, t + 2, h);
+    EXPECT(h, A, base + 10000, REMOTE_ISS + 1);
+    CHECK_EQ(h.payload_len, 1000);
+    l4_tcp_conn_get_info(c, &i);
+    CHECK_EQ(i.lost_retransmits, 1);
+    CHECK_EQ(i.fast_retransmits, 1);
+    CHECK_EQ(i.rto_expiries, 0);
+    CHECK_EQU(i.ssthresh, ssthresh); /* no second congestion response */
+    /* Once per copy: the next SACK (nothing sent after this copy is SACKed
+       yet) does not send it a third time. */
+    sack_ack(c, base + 10000, base + 11000, base + 24000, t + 3);
+    while (th_recv(c, B, sizeof B, &h, t + 3) == 1)
+        CHECK(h.seq != base + 10000);
+    l4_tcp_conn_del(c);
+}
+
 static void test_send_buffer_full_and_writable(void)
 {
     l4_tcp_settings s = th_settings();
@@ -1510,11 +1707,12 @@ static void test_pacing_deadline(void)
     RECV(c, t, h);
     CHECK_EQU(h.payload_len, 1000);
     RECV_NONE(c, t);
-    /* BBR before its first bandwidth sample paces at 2.885 * IW per ms, IW
-       from the reset at connect (4 x 536 B: 6.19 MB/s): about 162 us per
+    /* BBR before its first bandwidth sample paces at 2.885 * IW per ms, the
+       IW of the MSS learned from the SYN-ACK (4 x 1000 B: 11.54 MB/s; the
+       536-byte IW of the reset at connect gave 6.19 MB/s): about 87 us per
        1000-byte segment. */
     l4_time t2 = l4_tcp_conn_next_timeout(c);
-    CHECK_MSG(t2 > t + 155 * L4_US && t2 < t + 170 * L4_US, "pacer deadline +%llu ns",
+    CHECK_MSG(t2 > t + 80 * L4_US && t2 < t + 95 * L4_US, "pacer deadline +%llu ns",
               (unsigned long long)(t2 - t));
     RECV_NONE(c, t2 - 1);
     l4_tcp_conn_handle_timeout(c, t2);
@@ -1584,6 +1782,9 @@ static const l4_test TESTS[] = {
     TEST(test_isn_rfc6528),
     TEST(test_sack_recovery_retransmits_only_the_hole),
     TEST(test_rto_go_back_skips_sacked),
+    TEST(test_rto_in_sack_recovery_ssthresh_and_no_new_recovery),
+    TEST(test_rto_newreno_dupacks_below_recover),
+    TEST(test_lost_retransmission_resent_on_later_sacks),
     TEST(test_send_buffer_full_and_writable),
     TEST(test_window_scale_up_to_1gib),
     TEST(test_ipv6_checksums),

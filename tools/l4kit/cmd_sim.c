@@ -29,11 +29,15 @@ static const char sim_usage[] =
     "\n"
     "  --proto tcp|udp|quic  the transport; QUIC flows are connections from A to B:443\n"
     "                      (TLS 1.3, a certificate made for the run) closed by B at the end\n"
-    "  --cc NAME           TCP/QUIC congestion control (default reno; an unknown name lists\n"
-    "                      them)\n"
+    "  --cc NAME[,NAME..]  TCP/QUIC congestion control (default reno; an unknown name lists\n"
+    "                      them); TCP: several names mix them: flow k uses the (k mod\n"
+    "                      count)-th, and --flows defaults to the count (--cc bbr,cubic:\n"
+    "                      BBR against CUBIC)\n"
     "  --link SPEC         the A -> B direction, netem-like, e.g.\n"
     "                      \"rate 100mbit delay 20ms jitter 1ms loss 1% loss-burst 3 reorder 1%\n"
     "                       duplicate 0.1% corrupt 0.1% queue 100 ecn-threshold 20\"\n"
+    "                      losses at chosen times: \"drop-at 2s,5s\" (the first packet at or\n"
+    "                      after each time), \"blackout 3s+1500ms\" (everything in [3 s, 4.5 s))\n"
     "                      (default \"rate 100mbit delay 20ms\")\n"
     "  --link-back SPEC    the B -> A direction (default: the same as --link)\n"
     "  --bytes SIZE        per flow (default 10M); suffixes K, M, G, T are 1024-based\n"
@@ -43,6 +47,8 @@ static const char sim_usage[] =
     "  --flows N           1..1000 (default 1)\n"
     "  --streams N         QUIC: streams per connection, 1..1000 (default 1); --bytes is\n"
     "                      split over them\n"
+    "  --stagger TIME      TCP: flow k connects at k x TIME (default 0: all at once); with\n"
+    "                      --duration every flow stops sending at that time\n"
     "  --seed N            the emulator's and the hosts' seed (default 1): same seed, same run\n"
     "  --rate RATE         UDP, per flow, e.g. 8mbit (default 80% of the link rate shared\n"
     "                      by the flows; 100mbit total on an unlimited link)\n"
@@ -56,7 +62,13 @@ static const char sim_usage[] =
     "                      virtual timestamps\n"
     "  --csv FILE          TCP/QUIC: the senders' per-event series (time_s, flow, state, cwnd,\n"
     "                      ssthresh, srtt_ms, in_flight, ...; see simrun_trace.c)\n"
-    "  --plot FILE.svg     TCP/QUIC: cwnd and ssthresh over time per flow, as SVG\n"
+    "  --plot FILE.svg     TCP/QUIC: cwnd and ssthresh over time per flow, as SVG; one TCP\n"
+    "                      flow of a window-based algorithm gets its phases named (slow start,\n"
+    "                      congestion avoidance, fast recovery, RTO)\n"
+    "  --interval TIME     TCP: the per-interval series in --json (\"intervals\": each flow's\n"
+    "                      goodput, Jain's fairness index of the active flows, the forward\n"
+    "                      queue's delay and length); default 1s\n"
+    "  --interval-csv FILE TCP: that series as CSV, one row per interval\n"
     "  --keylog FILE       QUIC: the client's TLS secrets (SSLKEYLOGFILE format), so tshark\n"
     "                      decrypts the --pcap: tshark -o tls.keylog_file:FILE -r PCAP\n"
     "  --cid-switch TIME   QUIC: at TIME each client moves to another of the server's\n"
@@ -65,7 +77,9 @@ static const char sim_usage[] =
     "                      rebinding); B follows and validates the new path (RFC 9000 §9)\n"
     "  --qlog DIR          QUIC: one qlog file per endpoint (JSON-SEQ, qlog 0.3, for qvis),\n"
     "                      DIR/<ODCID>_client.sqlog and _server.sqlog (DIR is created)\n"
-    "  --json              one JSON object instead of the text summary\n"
+    "  --json              one JSON object instead of the text summary; TCP adds \"jain\",\n"
+    "                      and per link direction \"queue_delay_ms\" and \"queue_pkts\" (mean,\n"
+    "                      p50, p99, max over every packet the link accepted)\n"
     "\n"
     "Exit status: 0 when every flow completed (TCP: both sides CLOSED) and every byte\n"
     "arrived exactly once, in order, unaltered; 1 otherwise; 2 on bad usage.\n";
@@ -113,9 +127,11 @@ int cmd_sim(int argc, char **argv)
     o.flows = 1;
     o.seed = 1;
     o.payload = 1200;
+    o.interval = L4_S;
     const char *link = "rate 100mbit delay 20ms", *link_back = NULL, *proto = NULL;
     const char *rate = NULL;
-    int json = 0, bytes_set = 0;
+    int json = 0, bytes_set = 0, flows_set = 0;
+    char ccbuf[256];
     uint64_t bufsize = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -132,10 +148,10 @@ int cmd_sim(int argc, char **argv)
             continue;
         }
         static const char *const with_value[] = {
-            "--proto",    "--cc",    "--link",       "--link-back", "--bytes",
-            "--duration", "--flows", "--seed",       "--rate",      "--payload",
-            "--buf",      "--pcap",  "--csv",        "--plot",      "--streams",
-            "--keylog",   "--qlog",  "--cid-switch", "--rebind",
+            "--proto",  "--cc",   "--link",       "--link-back", "--bytes",        "--duration",
+            "--flows",  "--seed", "--rate",       "--payload",   "--buf",          "--pcap",
+            "--csv",    "--plot", "--stagger",    "--interval",  "--interval-csv", "--streams",
+            "--keylog", "--qlog", "--cid-switch", "--rebind",
         };
         int known = 0;
         for (size_t k = 0; k < sizeof with_value / sizeof with_value[0]; k++)
@@ -165,6 +181,15 @@ int cmd_sim(int argc, char **argv)
             if (sim_parse_uint(v, &u) || u < 1 || u > SIMRUN_MAX_FLOWS)
                 return sim_bad("--flows '%s' must be 1..1000", v);
             o.flows = (int)u;
+            flows_set = 1;
+        } else if (!strcmp(a, "--stagger")) {
+            if (units_parse_time(v, &o.stagger))
+                return sim_bad("--stagger '%s' is not a time (e.g. 2s)", v);
+        } else if (!strcmp(a, "--interval")) {
+            if (units_parse_time(v, &o.interval) || o.interval < L4_MS)
+                return sim_bad("--interval '%s' is not a time of 1ms or more (e.g. 100ms)", v);
+        } else if (!strcmp(a, "--interval-csv")) {
+            o.interval_csv = v;
         } else if (!strcmp(a, "--seed")) {
             if (sim_parse_uint(v, &o.seed))
                 return sim_bad("--seed '%s' is not a number", v);
@@ -220,11 +245,35 @@ int cmd_sim(int argc, char **argv)
         o.streams = 1;
     if (o.proto == SIMRUN_QUIC && o.ecn)
         return sim_bad("--ecn is for TCP (QUIC here does not negotiate ECN yet)");
-    if (o.proto != SIMRUN_UDP && !l4_cc_find(o.cc)) {
+    if (o.proto == SIMRUN_QUIC && !l4_cc_find(o.cc)) {
         char names[256];
         sim_cc_list(names, sizeof names);
         return sim_bad("unknown congestion control '%s' (registered: %s)", o.cc, names);
     }
+    if (o.proto == SIMRUN_TCP) {
+        /* "bbr,cubic": one name per flow, round robin */
+        if (strlen(o.cc) >= sizeof ccbuf)
+            return sim_bad("--cc '%.40s...' is too long", o.cc);
+        memcpy(ccbuf, o.cc, strlen(o.cc) + 1);
+        char *save = NULL;
+        o.nccs = 0;
+        for (char *tok = strtok_r(ccbuf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+            if (!l4_cc_find(tok)) {
+                char names[256];
+                sim_cc_list(names, sizeof names);
+                return sim_bad("unknown congestion control '%s' (registered: %s)", tok, names);
+            }
+            if (o.nccs == SIMRUN_MAX_CC)
+                return sim_bad("--cc names at most %d algorithms", SIMRUN_MAX_CC);
+            o.ccs[o.nccs++] = tok;
+        }
+        if (o.nccs == 0 || o.cc[0] == ',' || o.cc[strlen(o.cc) - 1] == ',' || strstr(o.cc, ",,"))
+            return sim_bad("--cc '%s' is not a name or a comma-separated list of names", o.cc);
+        if (o.nccs > 1 && !flows_set)
+            o.flows = o.nccs;
+    }
+    if (o.proto != SIMRUN_TCP && (o.stagger || o.interval_csv))
+        return sim_bad("%s is for TCP", o.stagger ? "--stagger" : "--interval-csv");
     if (o.proto == SIMRUN_UDP && o.ecn)
         return sim_bad("--ecn is for TCP");
     if (o.proto == SIMRUN_UDP && (o.csv || o.plot))

@@ -9,6 +9,7 @@ const l4_cmd l4_cmds[] = {
     {"demo", "a guided run: TCP handshake, losses and teardown, then UDP, in the emulator",
      cmd_demo},
     {"sim", "one scenario in the emulator: TCP or UDP flows over an impaired link", cmd_sim},
+    {"plot", "line plots of CSV columns as SVG (the experiments' figures)", cmd_plot},
     {"ports", "port number ranges and service names", cmd_ports},
     {"dissect", "decode the packets of a pcap capture", cmd_dissect},
     {"netem", "real-time emulated link between two TUN devices (kernel traffic)", cmd_netem},
@@ -16,6 +17,10 @@ const l4_cmd l4_cmds[] = {
     {"tcp-echo-client", "TCP echo client on the l4kit stack through TUN", cmd_tcp_echo_client},
     {"udp-echo-server", "UDP echo server on the l4kit stack through TUN", cmd_udp_echo_server},
     {"udp-echo-client", "UDP echo client on the l4kit stack through TUN", cmd_udp_echo_client},
+    {"iperf3-server", "server for the kernel's iperf3 client on the l4kit stack through TUN",
+     cmd_iperf3_server},
+    {"quic-server", "HTTP/3 file server on l4kit's QUIC (UDP socket)", cmd_quic_server},
+    {"quic-get", "HTTP/3 client on l4kit's QUIC: parallel streams, timings", cmd_quic_get},
     {"ss", "sockets of the running l4kit stacks, like ss -tan", cmd_ss},
     {NULL, NULL, NULL},
 };

@@ -65,11 +65,20 @@ static void plot_num(char *buf, size_t cap, double v, double step)
 typedef struct plot_frame {
     double x0, y0, w, h; /* plot area in pixels (y0 = top) */
     double xmin, xmax, ymin, ymax;
+    int logx, logy;
 } plot_frame;
+
+/* Where v falls in [lo, hi], 0..1, on a linear or logarithmic scale. */
+static double plot_frac(double v, double lo, double hi, int lg)
+{
+    if (lg)
+        return (log10(v) - log10(lo)) / (log10(hi) - log10(lo));
+    return (v - lo) / (hi - lo);
+}
 
 static double plot_px(const plot_frame *fr, double x)
 {
-    return fr->x0 + (x - fr->xmin) / (fr->xmax - fr->xmin) * fr->w;
+    return fr->x0 + plot_frac(x, fr->xmin, fr->xmax, fr->logx) * fr->w;
 }
 
 static double plot_py(const plot_frame *fr, double y)
@@ -78,13 +87,19 @@ static double plot_py(const plot_frame *fr, double y)
         y = fr->ymax;
     if (y < fr->ymin)
         y = fr->ymin;
-    return fr->y0 + fr->h - (y - fr->ymin) / (fr->ymax - fr->ymin) * fr->h;
+    return fr->y0 + fr->h - plot_frac(y, fr->ymin, fr->ymax, fr->logy) * fr->h;
+}
+
+/* A point that cannot be drawn: no value, or not positive on a log axis. */
+static int plot_gap(const plot_frame *fr, double x, double y)
+{
+    return isnan(y) || isnan(x) || (fr->logy && !(y > 0)) || (fr->logx && !(x > 0));
 }
 
 /* Emits one point of a polyline; `*open` tracks whether a polyline is open. */
 static void plot_pt(FILE *f, const plot_frame *fr, double x, double y, int *open, const char *style)
 {
-    if (isnan(y)) {
+    if (plot_gap(fr, x, y)) {
         if (*open)
             fputs("\"/>\n", f);
         *open = 0;
@@ -105,21 +120,21 @@ static void plot_series_draw(FILE *f, const plot_frame *fr, const plot_series *s
              s->dashed ? " stroke-dasharray=\"6,4\"" : "");
     int open = 0;
     double prev_y = NAN;
-    size_t i = 0;
+    size_t i = s->no_line ? s->n : 0;
     while (i < s->n) {
         /* one pixel column: [i, j) */
         long col = lround(plot_px(fr, s->x[i]));
         size_t j = i + 1;
         while (j < s->n && lround(plot_px(fr, s->x[j])) == col)
             j++;
-        if (s->x[i] < fr->xmin || s->x[i] > fr->xmax) {
+        if (s->x[i] < fr->xmin || s->x[i] > fr->xmax || plot_gap(fr, s->x[i], 0.5)) {
             i = j;
             continue;
         }
         size_t kmin = i, kmax = i;
         int any = 0;
         for (size_t k = i; k < j; k++) {
-            if (isnan(s->y[k]))
+            if (plot_gap(fr, s->x[k], s->y[k]))
                 continue;
             if (!any || s->y[k] < s->y[kmin])
                 kmin = k;
@@ -135,40 +150,111 @@ static void plot_series_draw(FILE *f, const plot_frame *fr, const plot_series *s
                 continue;
             last = k;
             double y = s->y[k];
-            if (s->step && !isnan(y) && !isnan(prev_y) && open)
+            if (s->step && !plot_gap(fr, s->x[k], y) && !plot_gap(fr, s->x[k], prev_y) && open)
                 plot_pt(f, fr, s->x[k], prev_y, &open, style);
             plot_pt(f, fr, s->x[k], y, &open, style);
             prev_y = y;
         }
         i = j;
     }
-    if (open && s->step && !isnan(prev_y))
+    if (open && s->step && !plot_gap(fr, fr->xmax, prev_y))
         plot_pt(f, fr, fr->xmax, prev_y, &open, style);
     if (open)
         fputs("\"/>\n", f);
+    if (s->markers)
+        for (size_t k = 0; k < s->n; k++)
+            if (!plot_gap(fr, s->x[k], s->y[k]) && s->x[k] >= fr->xmin && s->x[k] <= fr->xmax)
+                fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"%s\"/>\n",
+                        plot_px(fr, s->x[k]), plot_py(fr, s->y[k]), color);
+}
+
+/*
+ * The ticks of one axis over [lo, hi] into out[] (at most cap): linear ticks
+ * every *step (1, 2, 5 x 10^k, about `target` of them); on a log axis the
+ * powers of ten, with 2 and 5 times them when the range spans few decades
+ * (*step is then 0). Returns the count.
+ */
+static int plot_ticks(double lo, double hi, int lg, int target, double *out, int cap, double *step)
+{
+    int n = 0;
+    if (!lg) {
+        double st = plot_nice_step(hi - lo, target);
+        *step = st;
+        for (double v = ceil(lo / st - 1e-9) * st; v <= hi + st * 1e-9 && n < cap; v += st)
+            out[n++] = v;
+        return n;
+    }
+    *step = 0;
+    int k0 = (int)floor(log10(lo) + 1e-9), k1 = (int)ceil(log10(hi) - 1e-9);
+    int dense = k1 - k0 <= 4;
+    static const double mult[] = {1, 2, 5};
+    for (int k = k0; k <= k1; k++)
+        for (int m = 0; m < (dense ? 3 : 1); m++) {
+            double v = mult[m] * pow(10, k);
+            if (v >= lo * (1 - 1e-9) && v <= hi * (1 + 1e-9) && n < cap)
+                out[n++] = v;
+        }
+    return n;
+}
+
+/* A tick label; on a log axis (step 0) the shortest exact decimal. */
+static void plot_tick_label(char *buf, size_t cap, double v, double step)
+{
+    if (step > 0) {
+        plot_num(buf, cap, v, step);
+        return;
+    }
+    snprintf(buf, cap, "%.6g", v);
+}
+
+/* The data's range on one axis; on a log axis only positive values count. */
+static void plot_range(const plot_spec *p, int yaxis, int lg, double *lo, double *hi, int *any)
+{
+    *any = 0;
+    for (size_t s = 0; s < p->nseries; s++)
+        for (size_t i = 0; i < p->series[s].n; i++) {
+            double v = yaxis ? p->series[s].y[i] : p->series[s].x[i];
+            if (isnan(v) || (lg && !(v > 0)))
+                continue;
+            if (!*any || v < *lo)
+                *lo = v;
+            if (!*any || v > *hi)
+                *hi = v;
+            *any = 1;
+        }
 }
 
 int plot_svg_write(const char *path, const plot_spec *p, char *err, size_t errcap)
 {
     int W = p->width > 0 ? p->width : 960, H = p->height > 0 ? p->height : 540;
-    plot_frame fr = {80, 50, W - 80 - 30, H - 50 - 60, p->xmin, p->xmax, p->ymin, p->ymax};
+    plot_frame fr = {80,      50,      W - 80 - 30, H - 50 - 60, p->xmin,
+                     p->xmax, p->ymin, p->ymax,     p->logx,     p->logy};
+    if (p->logx && !(fr.xmin > 0 && fr.xmin < fr.xmax)) {
+        int any;
+        plot_range(p, 0, 1, &fr.xmin, &fr.xmax, &any);
+        fr.xmin = any ? pow(10, floor(log10(fr.xmin) + 1e-9)) : 1;
+        fr.xmax = any ? pow(10, ceil(log10(fr.xmax) - 1e-9)) : 10;
+        if (!(fr.xmin < fr.xmax))
+            fr.xmax = fr.xmin * 10;
+    }
+    if (p->logy && !(fr.ymin > 0 && fr.ymin < fr.ymax)) {
+        int any;
+        plot_range(p, 1, 1, &fr.ymin, &fr.ymax, &any);
+        fr.ymin = any ? pow(10, floor(log10(fr.ymin) + 1e-9)) : 1;
+        fr.ymax = any ? pow(10, ceil(log10(fr.ymax) - 1e-9)) : 10;
+        if (!(fr.ymin < fr.ymax))
+            fr.ymax = fr.ymin * 10;
+    }
     if (!(fr.xmin < fr.xmax)) {
-        int any = 0;
-        for (size_t s = 0; s < p->nseries; s++)
-            for (size_t i = 0; i < p->series[s].n; i++) {
-                double x = p->series[s].x[i];
-                if (!any || x < fr.xmin)
-                    fr.xmin = x;
-                if (!any || x > fr.xmax)
-                    fr.xmax = x;
-                any = 1;
-            }
+        int any;
+        plot_range(p, 0, 0, &fr.xmin, &fr.xmax, &any);
         if (!any || !(fr.xmin < fr.xmax)) {
             fr.xmin = any ? fr.xmin : 0;
             fr.xmax = fr.xmin + 1;
         }
     }
-    if (!(fr.ymin < fr.ymax)) {
+    int auto_y = !(fr.ymin < fr.ymax);
+    if (auto_y) {
         fr.ymin = 0;
         fr.ymax = 0;
         for (size_t s = 0; s < p->nseries; s++)
@@ -179,9 +265,14 @@ int plot_svg_write(const char *path, const plot_spec *p, char *err, size_t errca
             fr.ymax = 1;
         fr.ymax *= 1.08; /* headroom for the legend and the peaks */
     }
-    double xs = plot_nice_step(fr.xmax - fr.xmin, 10), ys = plot_nice_step(fr.ymax - fr.ymin, 8);
-    /* round the y range up to a whole tick so the top gridline closes the frame */
-    fr.ymax = fr.ymin + ceil((fr.ymax - fr.ymin) / ys - 1e-9) * ys;
+    if (!fr.logy && auto_y) {
+        /* round the y range up to a whole tick so the top gridline closes the frame */
+        double ys0 = plot_nice_step(fr.ymax - fr.ymin, 8);
+        fr.ymax = fr.ymin + ceil((fr.ymax - fr.ymin) / ys0 - 1e-9) * ys0;
+    }
+    double xt[64], yt[64], xs, ys;
+    int nxt = plot_ticks(fr.xmin, fr.xmax, fr.logx, 10, xt, 64, &xs);
+    int nyt = plot_ticks(fr.ymin, fr.ymax, fr.logy, 8, yt, 64, &ys);
 
     FILE *f = fopen(path, "w");
     if (!f) {
@@ -204,20 +295,44 @@ int plot_svg_write(const char *path, const plot_spec *p, char *err, size_t errca
             fr.x0 + fr.w / 2);
     plot_esc(f, p->title);
     fputs("</text>\n", f);
+    if (p->note) {
+        fprintf(f,
+                "<text class=\"note\" x=\"%.1f\" y=\"44\" text-anchor=\"middle\" font-size=\"11\">",
+                fr.x0 + fr.w / 2);
+        plot_esc(f, p->note);
+        fputs("</text>\n", f);
+    }
 
-    /* grid and ticks */
+    /* bands behind everything (clipped to the frame), then the grid and ticks */
+    if (p->nbands) {
+        fprintf(f,
+                "<clipPath id=\"bandarea\"><rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
+                "height=\"%.1f\"/></clipPath>\n<g class=\"bands\" clip-path=\"url(#bandarea)\">\n",
+                fr.x0, fr.y0, fr.w, fr.h);
+        for (size_t b = 0; b < p->nbands; b++) {
+            const plot_band *bd = &p->bands[b];
+            if (bd->x1 > bd->x0 && !plot_gap(&fr, bd->x0, 1) && !plot_gap(&fr, bd->x1, 1)) {
+                double a = plot_px(&fr, bd->x0), z = plot_px(&fr, bd->x1);
+                fprintf(f,
+                        "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
+                        "fill=\"%s\" fill-opacity=\"0.22\"/>\n",
+                        a, fr.y0, z - a, fr.h, bd->color ? bd->color : "#cccccc");
+            }
+        }
+        fputs("</g>\n", f);
+    }
     fputs("<g class=\"grid\" stroke=\"#e0e0e0\" stroke-width=\"1\">\n", f);
-    double x1 = ceil(fr.xmin / xs - 1e-9) * xs, y1 = ceil(fr.ymin / ys - 1e-9) * ys;
-    for (double x = x1; x <= fr.xmax + xs * 1e-9; x += xs)
-        fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>\n", plot_px(&fr, x),
-                fr.y0, plot_px(&fr, x), fr.y0 + fr.h);
-    for (double y = y1; y <= fr.ymax + ys * 1e-9; y += ys)
+    for (int i = 0; i < nxt; i++)
+        fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>\n", plot_px(&fr, xt[i]),
+                fr.y0, plot_px(&fr, xt[i]), fr.y0 + fr.h);
+    for (int i = 0; i < nyt; i++)
         fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>\n", fr.x0,
-                plot_py(&fr, y), fr.x0 + fr.w, plot_py(&fr, y));
+                plot_py(&fr, yt[i]), fr.x0 + fr.w, plot_py(&fr, yt[i]));
     fputs("</g>\n<g class=\"xticks\" text-anchor=\"middle\">\n", f);
     char num[64];
-    for (double x = x1; x <= fr.xmax + xs * 1e-9; x += xs) {
-        plot_num(num, sizeof num, x, xs);
+    for (int i = 0; i < nxt; i++) {
+        double x = xt[i];
+        plot_tick_label(num, sizeof num, x, xs);
         fprintf(f,
                 "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"black\"/>"
                 "<text x=\"%.1f\" y=\"%.1f\">%s</text>\n",
@@ -225,8 +340,9 @@ int plot_svg_write(const char *path, const plot_spec *p, char *err, size_t errca
                 fr.y0 + fr.h + 20, num);
     }
     fputs("</g>\n<g class=\"yticks\" text-anchor=\"end\">\n", f);
-    for (double y = y1; y <= fr.ymax + ys * 1e-9; y += ys) {
-        plot_num(num, sizeof num, y, ys);
+    for (int i = 0; i < nyt; i++) {
+        double y = yt[i];
+        plot_tick_label(num, sizeof num, y, ys);
         fprintf(f,
                 "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"black\"/>"
                 "<text x=\"%.1f\" y=\"%.1f\">%s</text>\n",
@@ -260,15 +376,66 @@ int plot_svg_write(const char *path, const plot_spec *p, char *err, size_t errca
     }
     fputs("</g>\n", f);
 
-    /* legend, top right inside the frame */
-    if (p->nseries) {
+    /* band labels (when they fit) and instants, over the data */
+    if (p->nbands) {
+        fputs("<g class=\"phases\" font-size=\"11\">\n", f);
+        double label_end = -1e9; /* instants' labels step down instead of overlapping */
+        int row = 0;
+        for (size_t b = 0; b < p->nbands; b++) {
+            const plot_band *bd = &p->bands[b];
+            if (plot_gap(&fr, bd->x0, 1) || bd->x0 < fr.xmin || bd->x0 > fr.xmax)
+                continue;
+            double a = plot_px(&fr, bd->x0);
+            const char *col = bd->color ? bd->color : "#666666";
+            if (bd->x1 > bd->x0) {
+                double z = plot_px(&fr, bd->x1 < fr.xmax ? bd->x1 : fr.xmax);
+                if (bd->label && z - a >= 6.2 * (double)strlen(bd->label) + 6) {
+                    fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" fill=\"#333\">", a + 3, fr.y0 + 13);
+                    plot_esc(f, bd->label);
+                    fputs("</text>\n", f);
+                }
+                continue;
+            }
+            fprintf(f,
+                    "<line class=\"instant\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
+                    "stroke=\"%s\" stroke-width=\"1.5\" stroke-dasharray=\"3,3\"/>\n",
+                    a, fr.y0, a, fr.y0 + fr.h, col);
+            if (bd->label) {
+                row = a + 3 < label_end ? (row + 1) % 4 : 0;
+                label_end = a + 3 + 7.0 * (double)strlen(bd->label);
+                fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" fill=\"%s\" font-weight=\"bold\">", a + 3,
+                        fr.y0 + 27 + 13 * row, col);
+                plot_esc(f, bd->label);
+                fputs("</text>\n", f);
+            }
+        }
+        fputs("</g>\n", f);
+    }
+
+    /* legend, top right inside the frame: the series, then each band label once */
+    const plot_band *keys[16];
+    size_t nkeys = 0;
+    for (size_t b = 0; b < p->nbands && nkeys < 16; b++) {
+        const plot_band *bd = &p->bands[b];
+        int dup = !bd->label;
+        for (size_t k = 0; k < nkeys && !dup; k++)
+            dup = !strcmp(keys[k]->label, bd->label);
+        if (!dup)
+            keys[nkeys++] = bd;
+    }
+    if (p->nseries || nkeys) {
         size_t maxlen = 0;
         for (size_t s = 0; s < p->nseries; s++) {
             size_t l = p->series[s].name ? strlen(p->series[s].name) : 0;
             maxlen = l > maxlen ? l : maxlen;
         }
-        double lw = 40 + 7.5 * (double)maxlen, lh = 8 + 18 * (double)p->nseries;
-        double lx = fr.x0 + fr.w - lw - 10, ly = fr.y0 + 10;
+        for (size_t k = 0; k < nkeys; k++)
+            maxlen = strlen(keys[k]->label) > maxlen ? strlen(keys[k]->label) : maxlen;
+        double lw = 40 + 7.5 * (double)maxlen, lh = 8 + 18 * (double)(p->nseries + nkeys);
+        int left = p->legend == PLOT_LEGEND_TL || p->legend == PLOT_LEGEND_BL;
+        int bottom = p->legend == PLOT_LEGEND_BL || p->legend == PLOT_LEGEND_BR;
+        double lx = left ? fr.x0 + 10 : fr.x0 + fr.w - lw - 10;
+        double ly = bottom ? fr.y0 + fr.h - lh - 10 : fr.y0 + 10;
         fprintf(f,
                 "<g class=\"legend\">\n<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
                 "height=\"%.1f\" fill=\"white\" fill-opacity=\"0.85\" stroke=\"#999\"/>\n",
@@ -277,12 +444,35 @@ int plot_svg_write(const char *path, const plot_spec *p, char *err, size_t errca
             const plot_series *se = &p->series[s];
             size_t ci = se->color >= 0 ? (size_t)se->color : s;
             double yy = ly + 16 + 18 * (double)s;
-            fprintf(f,
-                    "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" "
-                    "stroke-width=\"2\"%s/><text x=\"%.1f\" y=\"%.1f\">",
-                    lx + 6, yy - 4, lx + 30, yy - 4, plot_palette[ci % PLOT_NCOLORS],
-                    se->dashed ? " stroke-dasharray=\"6,4\"" : "", lx + 35, yy);
+            if (!se->no_line)
+                fprintf(f,
+                        "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" "
+                        "stroke-width=\"2\"%s/>",
+                        lx + 6, yy - 4, lx + 30, yy - 4, plot_palette[ci % PLOT_NCOLORS],
+                        se->dashed ? " stroke-dasharray=\"6,4\"" : "");
+            if (se->markers)
+                fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"%s\"/>", lx + 18, yy - 4,
+                        plot_palette[ci % PLOT_NCOLORS]);
+            fprintf(f, "<text x=\"%.1f\" y=\"%.1f\">", lx + 35, yy);
             plot_esc(f, se->name);
+            fputs("</text>\n", f);
+        }
+        for (size_t k = 0; k < nkeys; k++) {
+            const plot_band *bd = keys[k];
+            double yy = ly + 16 + 18 * (double)(p->nseries + k);
+            const char *col = bd->color ? bd->color : "#cccccc";
+            if (bd->x1 > bd->x0)
+                fprintf(f,
+                        "<rect x=\"%.1f\" y=\"%.1f\" width=\"24\" height=\"11\" fill=\"%s\" "
+                        "fill-opacity=\"0.35\"/>",
+                        lx + 6, yy - 10, col);
+            else
+                fprintf(f,
+                        "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" "
+                        "stroke-width=\"2\" stroke-dasharray=\"3,3\"/>",
+                        lx + 18, yy - 12, lx + 18, yy + 2, col);
+            fprintf(f, "<text x=\"%.1f\" y=\"%.1f\">", lx + 35, yy);
+            plot_esc(f, bd->label);
             fputs("</text>\n", f);
         }
         fputs("</g>\n", f);

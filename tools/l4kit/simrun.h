@@ -15,6 +15,17 @@
  * so the final state and counters stay readable: the active closer (A)
  * passes through TIME_WAIT (2 x MSL, 60 s of virtual time by default).
  *
+ * Congestion control: `cc` names one algorithm for every flow; with several
+ * names (`ccs`, from "--cc bbr,cubic") flow k uses ccs[k % nccs], set per
+ * socket (l4_socket_set_cc). `stagger` starts flow k at k * stagger.
+ *
+ * Measurements besides the per-flow totals: every packet the forward link
+ * accepts is weighed for its queueing delay and the queue it found
+ * (l4_sim_link_queue, from the tap), for the whole run and per interval;
+ * every `interval` of virtual time each flow's goodput and Jain's fairness
+ * index over the active flows are recorded (JSON "intervals",
+ * --interval-csv).
+ *
  * UDP: each flow sends numbered datagrams (flow, sequence number, then a
  * pattern) at `rate_bps` to B:5001, for the bytes or the duration; B checks
  * each one it receives.
@@ -47,6 +58,7 @@
 #define SIMRUN_MAX_STREAMS 1000
 #define SIMRUN_PORT        5001
 #define SIMRUN_QUIC_PORT   443
+#define SIMRUN_MAX_CC      8 /* names in --cc a,b,... */
 
 /** What the command line asked for (cmd_sim.c fills it). */
 typedef struct simrun_opts {
@@ -63,19 +75,71 @@ typedef struct simrun_opts {
     uint32_t bufsize;    /* TCP send and receive buffers per connection */
     l4_time close_delay; /* TCP: B shuts down this long after reading the end of stream */
     int ecn;             /* TCP: negotiate ECN (RFC 3168) on every connection */
-    int streams;         /* QUIC: streams per connection (1..SIMRUN_MAX_STREAMS) */
+    int nccs;            /* TCP: > 1 when the flows mix algorithms (ccs[k % nccs]) */
+    const char *ccs[SIMRUN_MAX_CC];
+    l4_time stagger;  /* TCP: flow k connects at k * stagger */
+    l4_time interval; /* per-interval series (0: none) */
     const char *pcap, *csv, *plot;
-    const char *keylog;    /* QUIC: the client's TLS secrets, SSLKEYLOGFILE format */
-    const char *qlog;      /* QUIC: a directory for one qlog file per endpoint */
-    l4_time cid_switch_at; /* QUIC: clients move to another server connection ID (0: never) */
-    l4_time rebind_at;     /* QUIC: clients send from a new port, as after a NAT rebinding */
+    const char *interval_csv; /* the per-interval series as CSV */
+    int streams;              /* QUIC: streams per connection (1..SIMRUN_MAX_STREAMS) */
+    const char *keylog;       /* QUIC: the client's TLS secrets, SSLKEYLOGFILE format */
+    const char *qlog;         /* QUIC: a directory for one qlog file per endpoint */
+    l4_time cid_switch_at;    /* QUIC: clients move to another server connection ID (0: never) */
+    l4_time rebind_at;        /* QUIC: clients send from a new port, as after a NAT rebinding */
 } simrun_opts;
+
+/** The congestion control of flow `k`. */
+static inline const char *simrun_flow_cc(const simrun_opts *o, int k)
+{
+    return o->nccs > 1 ? o->ccs[k % o->nccs] : o->cc;
+}
+
+/* ---- distributions (simrun_hist.c) --------------------------------------- */
+
+/**
+ * A histogram of non-negative integers (ns) with a relative resolution of
+ * 1/64 (log-linear buckets; values below 128 exact), for percentiles of
+ * queueing delays without keeping every sample.
+ */
+typedef struct simrun_hist {
+    uint64_t n, sum, max;
+    uint64_t *b; /* allocated on the first add */
+} simrun_hist;
+
+/** Adds `v`. Returns 0, or -1 when out of memory (the sample is lost). */
+int simrun_hist_add(simrun_hist *h, uint64_t v);
+
+/** The `p` quantile (0 < p <= 1): the middle of the bucket holding it, at most max; 0 when empty.
+ */
+double simrun_hist_quantile(const simrun_hist *h, double p);
+
+/** Mean, 0 when empty. */
+double simrun_hist_mean(const simrun_hist *h);
+
+void simrun_hist_free(simrun_hist *h);
+
+/** Jain's fairness index (sum x)^2 / (n sum x^2) of n values; 1 when all are 0 or n is 0. */
+double simrun_jain(const double *x, int n);
+
+/** One interval of the per-interval series. */
+typedef struct simrun_interval {
+    l4_time t0, t1;                       /* [t0, t1) of virtual time */
+    double total_mbps;                    /* goodput of all flows */
+    double jain;                          /* over the active flows */
+    int active;                           /* flows started and not finished at t0 */
+    double qdelay_mean_ms, qdelay_max_ms; /* of the packets the forward link accepted */
+    double qpkts_mean;                    /* queue found by those packets, packets */
+    uint64_t qpkts_max;
+    uint64_t drops, marks; /* forward link: dropped (any cause), CE-marked */
+    double *flow_mbps;     /* per flow (nflows values) */
+} simrun_interval;
 
 /** One sample: the sender's connection right after an event changed it. */
 typedef struct simrun_sample {
     l4_time t;
     int flow;
     const l4_tcp_info *info;        /* TCP (NULL for QUIC) */
+    const l4_link_queue *fwdq;      /* the forward link's queue at t (NULL: not known) */
     const l4_quic_conn_stats *quic; /* QUIC (NULL for TCP) */
     const char *quic_state;         /* QUIC: l4_quic_conn_state_name */
     uint32_t quic_mss;              /* QUIC: the largest datagram */
@@ -135,6 +199,7 @@ typedef struct simrun_flow {
     int quic_close_by;      /* who closed: 0 A, 1 B, 2 the idle timeout, -1 nobody */
     uint64_t close_err;     /* the code in that CONNECTION_CLOSE (0: no error) */
     int close_app;          /* 1: an application code (0x1d), 0: a transport error (0x1c) */
+    l4_time connect_at;     /* TCP: when the flow connected (stagger) */
 } simrun_flow;
 
 /** The result of a run. */
@@ -150,6 +215,11 @@ typedef struct simrun_result {
     int timed_out;    /* the time limit stopped the run */
     /* QUIC: B's connection-ID demultiplexer and its Stateless Resets */
     uint64_t demux_routed, demux_unknown, resets_sent;
+    /* forward (A -> B) and back links: queueing delay (ns) of each accepted
+       packet and the queue (packets) it found, over the whole run */
+    simrun_hist qdelay[2], qpkts[2];
+    simrun_interval *iv; /* the per-interval series (o->interval) */
+    int niv;
     char error[1024]; /* set when the run could not be set up (exit 1) */
 } simrun_result;
 
@@ -202,6 +272,18 @@ uint64_t simrun_bytes_requested(const simrun_result *r);
 uint64_t simrun_bytes_delivered(const simrun_result *r);
 double simrun_goodput_mbps(const simrun_result *r);
 
+/** Jain's index over the flows' goodputs (each over its own transfer time). */
+double simrun_flows_jain(const simrun_result *r);
+
+/**
+ * Writes the per-interval series as CSV to `path`: one row per interval,
+ * columns t_s (the interval's end), t0_s, total_mbps, jain, active_flows,
+ * queue_delay_ms_mean, queue_delay_ms_max, queue_pkts_mean, queue_pkts_max,
+ * drops, marks, then flow0_mbps .. flow<N-1>_mbps. Returns 0 or -1 with a
+ * reason in `err`.
+ */
+int simrun_intervals_csv(const char *path, const simrun_result *r, char *err, size_t errcap);
+
 /** Prints the run as one JSON object (and a newline) / a readable summary. */
 void simrun_report_json(FILE *f, const simrun_opts *o, const simrun_result *r);
 void simrun_report_text(FILE *f, const simrun_opts *o, const simrun_result *r);
@@ -225,11 +307,14 @@ void simrun_trace_add(simrun_trace *t, const simrun_sample *s);
 uint64_t simrun_trace_rows(const simrun_trace *t);
 
 /**
- * Writes the cwnd/ssthresh plot to `svg` (`title` on top). Returns 0 or -1
+ * Writes the cwnd/ssthresh plot to `svg` (`title` on top). With `phases`
+ * and a single flow, the plot names the phases of the window (RFC 5681):
+ * slow start (cwnd < ssthresh), congestion avoidance, fast recovery, and
+ * each retransmission timeout as a vertical line ("RTO"). Returns 0 or -1
  * with a reason in `err`.
  */
-int simrun_trace_plot(const simrun_trace *t, const char *svg, const char *title, char *err,
-                      size_t errcap);
+int simrun_trace_plot(const simrun_trace *t, const char *svg, const char *title, int phases,
+                      char *err, size_t errcap);
 
 /** Closes the CSV and frees the trace (NULL ok). Returns 0, or -1 when a write failed. */
 int simrun_trace_close(simrun_trace *t);

@@ -466,6 +466,8 @@ static int qs_stats_differ(const l4_quic_conn_stats *a, const l4_quic_conn_stats
 static void qs_sample(qs_run *t)
 {
     l4_time now = l4_sim_now(t->sim);
+    l4_link_queue q;
+    const l4_link_queue *fq = l4_sim_link_queue(t->sim, 0, L4_LINK_DIR_AB, &q) == 0 ? &q : NULL;
     for (int i = 0; i < t->r->nflows; i++) {
         l4_quic_conn *c = t->qf[i].cl;
         if (!c)
@@ -477,7 +479,7 @@ static void qs_sample(qs_run *t)
             continue;
         t->last[i] = st;
         t->last_state[i] = state;
-        simrun_sample s = {now, i, NULL, &st, state, QS_DGRAM};
+        simrun_sample s = {now, i, NULL, fq, &st, state, QS_DGRAM};
         if (t->trace)
             simrun_trace_add(t->trace, &s);
         if (t->hooks && t->hooks->sample)
@@ -893,7 +895,7 @@ int simrun_quic(const simrun_opts *o, const simrun_hooks *hooks, simrun_result *
         snprintf(title, sizeof title, "QUIC %s, %d stream%s, seed %llu: %s", o->cc, o->streams,
                  o->streams == 1 ? "" : "s", (unsigned long long)o->seed,
                  spec[0] ? spec : "ideal link");
-        if (simrun_trace_plot(t->trace, o->plot, title, r->error, sizeof r->error))
+        if (simrun_trace_plot(t->trace, o->plot, title, 0, r->error, sizeof r->error))
             rc = -1;
     }
 out:

@@ -1,5 +1,7 @@
 /* tools/l4kit/simrun_report.c — what `l4kit sim` prints: the verdicts, one JSON object, or text. */
+#include <errno.h>
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "host/host.h"
@@ -74,6 +76,49 @@ static double flow_goodput(const simrun_flow *f)
     return f->last_byte > f->start
                ? (double)f->delivered * 8 / ((double)(f->last_byte - f->start) / 1e9) / 1e6
                : 0;
+}
+
+double simrun_flows_jain(const simrun_result *r)
+{
+    double *x = malloc((size_t)(r->nflows ? r->nflows : 1) * sizeof *x);
+    if (!x)
+        return 0;
+    for (int i = 0; i < r->nflows; i++)
+        x[i] = flow_goodput(&r->flows[i]);
+    double j = simrun_jain(x, r->nflows);
+    free(x);
+    return j;
+}
+
+int simrun_intervals_csv(const char *path, const simrun_result *r, char *err, size_t errcap)
+{
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        snprintf(err, errcap, "cannot write %s: %s", path, strerror(errno));
+        return -1;
+    }
+    fputs("t_s,t0_s,total_mbps,jain,active_flows,queue_delay_ms_mean,queue_delay_ms_max,"
+          "queue_pkts_mean,queue_pkts_max,drops,marks",
+          f);
+    for (int i = 0; i < r->nflows; i++)
+        fprintf(f, ",flow%d_mbps", i);
+    fputc('\n', f);
+    for (int k = 0; k < r->niv; k++) {
+        const simrun_interval *iv = &r->iv[k];
+        fprintf(f, "%.6f,%.6f,%.3f,%.4f,%d,%.3f,%.3f,%.2f,%" PRIu64 ",%" PRIu64 ",%" PRIu64,
+                (double)iv->t1 / 1e9, (double)iv->t0 / 1e9, iv->total_mbps, iv->jain, iv->active,
+                iv->qdelay_mean_ms, iv->qdelay_max_ms, iv->qpkts_mean, iv->qpkts_max, iv->drops,
+                iv->marks);
+        for (int i = 0; i < r->nflows; i++)
+            fprintf(f, ",%.3f", iv->flow_mbps[i]);
+        fputc('\n', f);
+    }
+    int bad = ferror(f);
+    if (fclose(f) != 0 || bad) {
+        snprintf(err, errcap, "cannot write %s", path);
+        return -1;
+    }
+    return 0;
 }
 
 /* TCP: segments sent again; QUIC: ack-eliciting packets declared lost (their frames go again in
@@ -157,9 +202,22 @@ static int report_all_ok(const simrun_opts *o, const simrun_result *r, int verif
     return r->nflows > 0;
 }
 
-static void json_link(FILE *f, const l4_link_spec *spec, const l4_link_stats *s)
+/* {"mean":..,"p50":..,"p99":..,"max":..} of a histogram, scaled; null when empty. */
+static void json_dist(FILE *f, const simrun_hist *h, double scale)
 {
-    char text[256];
+    if (!h || !h->n) {
+        fputs("null", f);
+        return;
+    }
+    fprintf(f, "{\"mean\":%.4f,\"p50\":%.4f,\"p99\":%.4f,\"max\":%.4f}",
+            simrun_hist_mean(h) * scale, simrun_hist_quantile(h, 0.5) * scale,
+            simrun_hist_quantile(h, 0.99) * scale, (double)h->max * scale);
+}
+
+static void json_link(FILE *f, const l4_link_spec *spec, const l4_link_stats *s,
+                      const simrun_hist *qdelay, const simrun_hist *qpkts)
+{
+    char text[L4_LINK_SPEC_TEXT_MAX];
     if (l4_link_spec_format(spec, text, sizeof text) < 0)
         text[0] = 0;
     fputs("{\"spec\":", f);
@@ -170,11 +228,36 @@ static void json_link(FILE *f, const l4_link_spec *spec, const l4_link_stats *s)
             ",\"dropped_queue\":%" PRIu64 ",\"corrupted\":%" PRIu64 ",\"duplicated\":%" PRIu64
             ",\"reordered\":%" PRIu64 ",\"offered_bytes\":%" PRIu64 ",\"sent_bytes\":%" PRIu64
             ",\"delivered_bytes\":%" PRIu64 ",\"queue_hwm_pkts\":%" PRIu64
-            ",\"queue_hwm_bytes\":%" PRIu64 "}",
+            ",\"queue_hwm_bytes\":%" PRIu64,
             s->offered_pkts, s->sent_pkts, s->delivered_pkts, s->dropped_loss + s->dropped_queue,
             s->ce_marked, s->dropped_loss, s->dropped_queue, s->corrupted, s->duplicated,
             s->reordered, s->offered_bytes, s->sent_bytes, s->delivered_bytes, s->queue_hwm_pkts,
             s->queue_hwm_bytes);
+    fprintf(f, ",\"dropped_timed\":%" PRIu64 ",\"queue_delay_ms\":", s->dropped_timed);
+    json_dist(f, qdelay, 1e-6);
+    fputs(",\"queue_pkts\":", f);
+    json_dist(f, qpkts, 1);
+    fputc('}', f);
+}
+
+static void json_intervals(FILE *f, const simrun_opts *o, const simrun_result *r)
+{
+    fprintf(f, ",\"interval_seconds\":%.6f,\"intervals\":[", (double)o->interval / 1e9);
+    for (int k = 0; k < r->niv; k++) {
+        const simrun_interval *iv = &r->iv[k];
+        fprintf(f,
+                "%s{\"t0\":%.6f,\"t1\":%.6f,\"total_mbps\":%.3f,\"jain\":%.4f,\"active\":%d,"
+                "\"queue_delay_ms_mean\":%.3f,\"queue_delay_ms_max\":%.3f,\"queue_pkts_mean\":%.2f,"
+                "\"queue_pkts_max\":%" PRIu64 ",\"drops\":%" PRIu64 ",\"marks\":%" PRIu64
+                ",\"flow_mbps\":[",
+                k ? "," : "", (double)iv->t0 / 1e9, (double)iv->t1 / 1e9, iv->total_mbps, iv->jain,
+                iv->active, iv->qdelay_mean_ms, iv->qdelay_max_ms, iv->qpkts_mean, iv->qpkts_max,
+                iv->drops, iv->marks);
+        for (int i = 0; i < r->nflows; i++)
+            fprintf(f, "%s%.3f", i ? "," : "", iv->flow_mbps[i]);
+        fputs("]}", f);
+    }
+    fputc(']', f);
 }
 
 static void json_err(FILE *f, int err)
@@ -236,10 +319,17 @@ void simrun_report_json(FILE *f, const simrun_opts *o, const simrun_result *r)
     }
     fprintf(f, ",\"timed_out\":%s,\"events\":%" PRIu64, r->timed_out ? "true" : "false", r->events);
     fputs(",\"link\":{\"forward\":", f);
-    json_link(f, &o->fwd, &r->fwd);
+    json_link(f, &o->fwd, &r->fwd, tcp ? &r->qdelay[0] : NULL, tcp ? &r->qpkts[0] : NULL);
     fputs(",\"back\":", f);
-    json_link(f, &o->back, &r->back);
-    fputs("},\"pcap\":", f);
+    json_link(f, &o->back, &r->back, tcp ? &r->qdelay[1] : NULL, tcp ? &r->qpkts[1] : NULL);
+    fputc('}', f);
+    if (tcp) {
+        fprintf(f, ",\"jain\":%.4f", simrun_flows_jain(r));
+        json_intervals(f, o, r);
+        fputs(",\"interval_csv\":", f);
+        json_str(f, o->interval_csv);
+    }
+    fputs(",\"pcap\":", f);
     json_str(f, o->pcap);
     fprintf(f, ",\"pcap_packets\":%" PRIu64 ",\"csv\":", r->pcap_records);
     json_str(f, o->csv);
@@ -256,6 +346,9 @@ void simrun_report_json(FILE *f, const simrun_opts *o, const simrun_result *r)
                 simrun_flow_verified(o, fl) ? "true" : "false",
                 simrun_flow_ok(o, fl) ? "true" : "false", flow_goodput(fl));
         if (tcp) {
+            fputs(",\"cc\":", f);
+            json_str(f, simrun_flow_cc(o, i));
+            fprintf(f, ",\"start_seconds\":%.6f", (double)fl->start / 1e9);
             fprintf(f, ",\"final_state\":{\"sender\":\"%s\",\"receiver\":\"%s\"}",
                     l4_tcp_state_name(fl->snd_state), l4_tcp_state_name(fl->rcv_state));
             const l4_tcp_info *s = &fl->snd_info;
@@ -289,7 +382,7 @@ void simrun_report_json(FILE *f, const simrun_opts *o, const simrun_result *r)
 
 static void text_link(FILE *f, const char *name, const l4_link_spec *spec, const l4_link_stats *s)
 {
-    char text[256];
+    char text[L4_LINK_SPEC_TEXT_MAX];
     if (l4_link_spec_format(spec, text, sizeof text) < 0)
         text[0] = 0;
     fprintf(f, "  %-8s %s\n", name, text[0] ? text : "(ideal link)");
@@ -325,9 +418,20 @@ void simrun_report_text(FILE *f, const simrun_opts *o, const simrun_result *r)
             simrun_goodput_mbps(r));
     if (!r->transfer_end && del)
         fprintf(f, "  (no virtual time passed: the link has no rate limit and no delay)\n");
-    if (tcp)
+    if (tcp) {
         fprintf(f, "  retransmitted segments %" PRIu64 ", mean final srtt %.3f ms\n",
                 report_retransmits(r), report_srtt_ms(r));
+        const simrun_hist *q = &r->qdelay[0];
+        if (q->n)
+            fprintf(f,
+                    "  queueing delay A -> B: mean %.3f ms, p50 %.3f, p99 %.3f, max %.3f"
+                    " (%" PRIu64 " packets)\n",
+                    simrun_hist_mean(q) / 1e6, simrun_hist_quantile(q, 0.5) / 1e6,
+                    simrun_hist_quantile(q, 0.99) / 1e6, (double)q->max / 1e6, q->n);
+        if (r->nflows > 1)
+            fprintf(f, "  Jain's fairness index of the flows' goodputs: %.4f\n",
+                    simrun_flows_jain(r));
+    }
     if (quic)
         fprintf(f,
                 "  packets declared lost with frames to send again %" PRIu64
@@ -345,9 +449,9 @@ void simrun_report_text(FILE *f, const simrun_opts *o, const simrun_result *r)
                 fl->delivered, fl->requested, flow_goodput(fl));
         if (tcp)
             fprintf(f,
-                    ", %" PRIu64 " retransmits (%" PRIu64 " fast, %" PRIu64
+                    ", %s, %" PRIu64 " retransmits (%" PRIu64 " fast, %" PRIu64
                     " timeouts), srtt %.3f ms, final states %s / %s",
-                    fl->snd_info.retransmits, fl->snd_info.fast_retransmits,
+                    simrun_flow_cc(o, i), fl->snd_info.retransmits, fl->snd_info.fast_retransmits,
                     fl->snd_info.rto_expiries, (double)fl->snd_info.srtt / 1e6,
                     l4_tcp_state_name(fl->snd_state), l4_tcp_state_name(fl->rcv_state));
         else if (quic)

@@ -11,6 +11,11 @@
  * The capture (--pcap) is what a tap at host A sees: every packet A puts on
  * the link (including the ones the link then loses or drops from its queue)
  * and every packet that reaches A, with virtual timestamps.
+ *
+ * The same tap weighs every packet the link accepts for its queueing delay
+ * (l4_sim_link_queue); the run loop stops at each interval boundary to
+ * record the per-interval series, and at each staggered flow's start time
+ * to connect it.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +32,7 @@ typedef struct tcp_flow {
     l4_time b_close_at; /* B's delayed shutdown (close_delay), L4_TIME_NONE when none */
     int shut_a, shut_b;
     int closed_a, closed_b;
+    int connected; /* connect() called (staggered flows wait for their time) */
 } tcp_flow;
 
 typedef struct tcp_run {
@@ -48,6 +54,12 @@ typedef struct tcp_run {
     int sampling;
     simrun_trace *trace;
     l4_sim_pcap *cap;
+    /* the per-interval series */
+    l4_time tick_at;      /* next interval boundary, L4_TIME_NONE when done */
+    uint64_t *iv_prev;    /* per flow: bytes delivered at the last boundary */
+    l4_link_stats iv_fwd; /* forward link counters at the last boundary */
+    uint64_t iq_n, iq_wait_sum, iq_wait_max, iq_pkts_sum, iq_pkts_max;
+    int oom;
     uint8_t buf[TCP_CHUNK];
     uint8_t pat[SIMRUN_PATTERN_PERIOD + TCP_CHUNK]; /* the pattern, one period and a chunk */
 } tcp_run;
@@ -104,6 +116,8 @@ static void tcp_pump_a(tcp_run *t, int flow)
     tcp_flow *tf = &t->tf[flow];
     simrun_flow *f = &t->r->flows[flow];
     l4_time now = l4_host_now(t->ha);
+    if (!tf->connected)
+        return;
     if (!tf->shut_a && !tf->closed_a) {
         uint64_t limit = t->o->bytes ? t->o->bytes : t->stop ? f->requested : UINT64_MAX;
         while (f->requested < limit) {
@@ -276,6 +290,8 @@ static int tcp_info_differs(const l4_tcp_info *a, const l4_tcp_info *b)
 static void tcp_sample(tcp_run *t)
 {
     l4_time now = l4_sim_now(t->sim);
+    l4_link_queue q;
+    const l4_link_queue *fq = l4_sim_link_queue(t->sim, 0, L4_LINK_DIR_AB, &q) == 0 ? &q : NULL;
     for (int i = 0; i < t->r->nflows; i++) {
         if (t->tf[i].closed_a)
             continue;
@@ -287,7 +303,7 @@ static void tcp_sample(tcp_run *t)
         if (!tcp_info_differs(&in, &t->last[i]))
             continue;
         t->last[i] = in;
-        simrun_sample s = {now, i, &in, NULL, NULL, 0};
+        simrun_sample s = {now, i, &in, fq, NULL, NULL, 0};
         if (t->trace)
             simrun_trace_add(t->trace, &s);
         if (t->hooks && t->hooks->sample)
@@ -335,6 +351,21 @@ static void tcp_tap(void *user, int link, int dir, int event, l4_time now, const
     tcp_run *t = user;
     if (t->hooks && t->hooks->tap)
         t->hooks->tap(t->hooks->user, link, dir, event, now, pkt, len);
+    l4_link_queue q;
+    if (event == L4_SIM_TAP_SEND && l4_sim_link_queue(t->sim, link, dir, &q) == 0) {
+        /* the packet itself waits in the queue when it was delayed */
+        uint64_t found = q.last_wait > 0 && q.pkts ? q.pkts - 1 : q.pkts;
+        if (simrun_hist_add(&t->r->qdelay[dir], q.last_wait) ||
+            simrun_hist_add(&t->r->qpkts[dir], found))
+            t->oom = 1;
+        if (dir == L4_LINK_DIR_AB) {
+            t->iq_n++;
+            t->iq_wait_sum += q.last_wait;
+            t->iq_pkts_sum += found;
+            t->iq_wait_max = q.last_wait > t->iq_wait_max ? q.last_wait : t->iq_wait_max;
+            t->iq_pkts_max = found > t->iq_pkts_max ? found : t->iq_pkts_max;
+        }
+    }
     int at_a = dir == L4_LINK_DIR_AB ? event != L4_SIM_TAP_DELIVER : event == L4_SIM_TAP_DELIVER;
     if (t->cap && at_a) {
         l4_sim_pcap_tap(t->cap, link, dir, L4_SIM_TAP_DELIVER, now, pkt, len);
@@ -349,7 +380,7 @@ static l4_host *tcp_host(const simrun_opts *o, uint64_t seed, int last_octet)
     l4_host_config cfg;
     l4_host_config_default(&cfg);
     cfg.seed = seed;
-    cfg.tcp.cc = o->cc;
+    cfg.tcp.cc = simrun_flow_cc(o, 0);
     cfg.tcp.ecn = (uint8_t)(o->ecn != 0);
     if (o->bufsize) {
         cfg.tcp.sndbuf = o->bufsize;
@@ -365,6 +396,95 @@ static l4_host *tcp_host(const simrun_opts *o, uint64_t seed, int last_octet)
         return NULL;
     }
     return h;
+}
+
+/* Opens flow i's socket on A (its own congestion control when the flows mix). */
+static int tcp_open_flow(tcp_run *t, int i)
+{
+    const simrun_opts *o = t->o;
+    tcp_flow *tf = &t->tf[i];
+    tf->sd_b = -1;
+    tf->b_close_at = L4_TIME_NONE;
+    tf->sd_a = l4_socket_open(t->ha, L4_AF_INET4, L4_SOCK_STREAM);
+    if (tf->sd_a < 0 || tcp_map_set(&t->a_flow, &t->a_cap, tf->sd_a, i) ||
+        l4_socket_set_callbacks(t->ha, tf->sd_a, &tcp_a_cbs, t) ||
+        (o->nccs > 1 && l4_socket_set_cc(t->ha, tf->sd_a, simrun_flow_cc(o, i)))) {
+        snprintf(t->r->error, sizeof t->r->error, "cannot open socket %d on A", i);
+        return -1;
+    }
+    t->r->flows[i].connect_at = (l4_time)i * o->stagger;
+    return 0;
+}
+
+/* Connects flow i now. */
+static int tcp_connect_flow(tcp_run *t, int i)
+{
+    static const uint8_t ipb[4] = {10, 0, 0, 2};
+    l4_addr addr_b = l4_addr_v4(ipb);
+    tcp_flow *tf = &t->tf[i];
+    l4_time now = l4_sim_now(t->sim);
+    int c = l4_socket_connect(t->ha, tf->sd_a, &addr_b, SIMRUN_PORT, now);
+    uint16_t port = 0;
+    if (c != L4_EINPROGRESS || l4_socket_local(t->ha, tf->sd_a, NULL, &port) != 0) {
+        snprintf(t->r->error, sizeof t->r->error, "connect %d: %s", i, l4_host_strerror(c));
+        return -1;
+    }
+    t->r->flows[i].sport = port;
+    t->r->flows[i].start = now;
+    t->port_flow[port] = i;
+    tf->connected = 1;
+    return 0;
+}
+
+/* Records the interval that ends now (t->tick_at). */
+static void tcp_tick(tcp_run *t)
+{
+    simrun_result *r = t->r;
+    int n = r->nflows;
+    l4_time t1 = t->tick_at, t0 = t1 - t->o->interval;
+    double secs = (double)t->o->interval / 1e9;
+    simrun_interval *niv = realloc(r->iv, (size_t)(r->niv + 1) * sizeof *niv);
+    double *mbps = malloc((size_t)n * sizeof *mbps), *act = malloc((size_t)n * sizeof *act);
+    if (!niv || !mbps || !act) {
+        if (niv)
+            r->iv = niv;
+        free(mbps);
+        free(act);
+        t->oom = 1;
+        return;
+    }
+    r->iv = niv;
+    simrun_interval *iv = &r->iv[r->niv++];
+    memset(iv, 0, sizeof *iv);
+    iv->t0 = t0;
+    iv->t1 = t1;
+    iv->flow_mbps = mbps;
+    uint64_t total = 0;
+    for (int i = 0; i < n; i++) {
+        const simrun_flow *f = &r->flows[i];
+        uint64_t d = f->delivered - t->iv_prev[i];
+        t->iv_prev[i] = f->delivered;
+        total += d;
+        mbps[i] = (double)d * 8 / secs / 1e6;
+        /* active: started by t0 and not done before it */
+        if (f->connect_at <= t0 && !(f->eof && f->last_byte <= t0))
+            act[iv->active++] = mbps[i];
+    }
+    iv->total_mbps = (double)total * 8 / secs / 1e6;
+    iv->jain = simrun_jain(act, iv->active);
+    free(act);
+    if (t->iq_n) {
+        iv->qdelay_mean_ms = (double)t->iq_wait_sum / (double)t->iq_n / 1e6;
+        iv->qpkts_mean = (double)t->iq_pkts_sum / (double)t->iq_n;
+    }
+    iv->qdelay_max_ms = (double)t->iq_wait_max / 1e6;
+    iv->qpkts_max = t->iq_pkts_max;
+    t->iq_n = t->iq_wait_sum = t->iq_wait_max = t->iq_pkts_sum = t->iq_pkts_max = 0;
+    const l4_link_stats *s = l4_sim_link_stats(t->sim, 0, L4_LINK_DIR_AB);
+    iv->drops =
+        s->dropped_loss + s->dropped_queue - t->iv_fwd.dropped_loss - t->iv_fwd.dropped_queue;
+    iv->marks = s->ce_marked - t->iv_fwd.ce_marked;
+    t->iv_fwd = *s;
 }
 
 int simrun_tcp(const simrun_opts *o, const simrun_hooks *hooks, simrun_result *r)
@@ -386,8 +506,9 @@ int simrun_tcp(const simrun_opts *o, const simrun_hooks *hooks, simrun_result *r
     t->listener = -1;
     t->tf = calloc((size_t)n, sizeof *t->tf);
     t->last = calloc((size_t)n, sizeof *t->last);
+    t->iv_prev = calloc((size_t)n, sizeof *t->iv_prev);
     t->port_flow = malloc(65536 * sizeof *t->port_flow);
-    if (!t->tf || !t->last || !t->port_flow) {
+    if (!t->tf || !t->last || !t->iv_prev || !t->port_flow) {
         snprintf(r->error, sizeof r->error, "out of memory");
         goto out;
     }
@@ -434,65 +555,81 @@ int simrun_tcp(const simrun_opts *o, const simrun_hooks *hooks, simrun_result *r
         snprintf(r->error, sizeof r->error, "cannot listen on B");
         goto out;
     }
-    for (int i = 0; i < n; i++) {
-        tcp_flow *tf = &t->tf[i];
-        tf->sd_b = -1;
-        tf->b_close_at = L4_TIME_NONE;
-        tf->sd_a = l4_socket_open(t->ha, L4_AF_INET4, L4_SOCK_STREAM);
-        if (tf->sd_a < 0 || tcp_map_set(&t->a_flow, &t->a_cap, tf->sd_a, i) ||
-            l4_socket_set_callbacks(t->ha, tf->sd_a, &tcp_a_cbs, t)) {
-            snprintf(r->error, sizeof r->error, "cannot open socket %d on A", i);
+    for (int i = 0; i < n; i++)
+        if (tcp_open_flow(t, i) || (r->flows[i].connect_at == 0 && tcp_connect_flow(t, i)))
             goto out;
-        }
-        int c = l4_socket_connect(t->ha, tf->sd_a, &addr_b, SIMRUN_PORT, 0);
-        uint16_t port = 0;
-        if (c != L4_EINPROGRESS || l4_socket_local(t->ha, tf->sd_a, NULL, &port) != 0) {
-            snprintf(r->error, sizeof r->error, "connect %d: %s", i, l4_host_strerror(c));
-            goto out;
-        }
-        r->flows[i].sport = port;
-        r->flows[i].start = 0;
-        t->port_flow[port] = i;
-    }
     l4_sim_wake(t->sim, t->na);
 
     /* bytes mode: --duration (default 600 s) bounds the transfer, then the close
        gets 2 MSL + 2 min (FIN retransmissions); duration mode: send for
-       `duration`, then close */
+       `duration`, then close. Staggered flows add their start to both. */
     const l4_time close_grace = 2 * l4_host_config_get(t->ha)->tcp.msl + 120 * L4_S;
+    const l4_time last_start = (l4_time)(n - 1) * o->stagger;
     l4_time stop_at = o->bytes ? L4_TIME_NONE : o->duration;
-    l4_time limit =
-        (o->bytes ? (o->duration ? o->duration : 600 * L4_S) : o->duration) + close_grace;
+    l4_time limit = (o->bytes ? (o->duration ? o->duration : 600 * L4_S) : o->duration) +
+                    close_grace + last_start;
+    t->tick_at = o->interval ? o->interval : L4_TIME_NONE;
+    int next_conn = 1; /* flows connect in order */
+    while (next_conn < n && r->flows[next_conn].connect_at == 0)
+        next_conn++;
     while (t->closed < 2 * n) {
         l4_time nx = l4_sim_next_event(t->sim);
-        if (!t->stop && stop_at != L4_TIME_NONE && (nx == L4_TIME_NONE || nx > stop_at)) {
-            l4_sim_run_until(t->sim, stop_at);
-            t->stop = 1;
-            for (int i = 0; i < n; i++)
-                tcp_pump_a(t, i);
-            l4_sim_wake(t->sim, t->na);
-            continue;
-        }
-        l4_time close_at = L4_TIME_NONE;
+        /* The control times (each runs the events up to it first): the end of
+           the sending time, B's delayed closes, staggered connects, interval
+           boundaries. Events at the same time run before a stop or a tick and
+           after a close or a connect. */
+        l4_time c_stop = !t->stop && stop_at != L4_TIME_NONE ? stop_at : L4_TIME_NONE;
+        l4_time c_close = L4_TIME_NONE;
         for (int i = 0; o->close_delay && i < n; i++)
-            if (t->tf[i].b_close_at < close_at)
-                close_at = t->tf[i].b_close_at;
-        if (close_at != L4_TIME_NONE && close_at <= nx) {
-            l4_sim_run_until(t->sim, close_at);
-            for (int i = 0; i < n; i++) {
+            if (t->tf[i].b_close_at < c_close)
+                c_close = t->tf[i].b_close_at;
+        l4_time c_conn = next_conn < n ? r->flows[next_conn].connect_at : L4_TIME_NONE;
+        l4_time c_tick = t->tick_at;
+        if (c_tick != L4_TIME_NONE && c_tick > limit)
+            c_tick = t->tick_at = L4_TIME_NONE;
+        l4_time before = c_close < c_conn ? c_close : c_conn;
+        l4_time after = c_stop < c_tick ? c_stop : c_tick;
+        if (before != L4_TIME_NONE && (nx == L4_TIME_NONE || before <= nx) &&
+            (after == L4_TIME_NONE || before <= after)) {
+            l4_sim_run_until(t->sim, before);
+            if (before == c_conn) {
+                while (next_conn < n && r->flows[next_conn].connect_at <= before)
+                    if (tcp_connect_flow(t, next_conn++))
+                        goto out;
+                l4_sim_wake(t->sim, t->na);
+            }
+            for (int i = 0; before == c_close && i < n; i++) {
                 tcp_flow *tf = &t->tf[i];
-                if (tf->b_close_at > close_at)
+                if (tf->b_close_at > before)
                     continue;
                 tf->b_close_at = L4_TIME_NONE;
-                if (!tf->shut_b && l4_socket_shutdown(t->hb, tf->sd_b, close_at) == 0)
+                if (!tf->shut_b && l4_socket_shutdown(t->hb, tf->sd_b, before) == 0)
                     tf->shut_b = 1;
             }
-            l4_sim_wake(t->sim, t->nb);
+            if (before == c_close)
+                l4_sim_wake(t->sim, t->nb);
+            continue;
+        }
+        if (after != L4_TIME_NONE && (nx == L4_TIME_NONE || nx > after)) {
+            l4_sim_run_until(t->sim, after);
+            if (after == c_tick) {
+                tcp_tick(t);
+                int done = next_conn >= n;
+                for (int i = 0; i < n && done; i++)
+                    done = r->flows[i].eof || t->tf[i].closed_a;
+                t->tick_at = done ? L4_TIME_NONE : t->tick_at + o->interval;
+            }
+            if (after == c_stop) {
+                t->stop = 1;
+                for (int i = 0; i < n; i++)
+                    tcp_pump_a(t, i);
+                l4_sim_wake(t->sim, t->na);
+            }
             continue;
         }
         if (nx == L4_TIME_NONE)
             break;
-        if (o->bytes && o->duration && nx > o->duration && !t->all_eof) {
+        if (o->bytes && o->duration && nx > o->duration + last_start && !t->all_eof) {
             int all = 1;
             for (int i = 0; i < n && all; i++)
                 all = r->flows[i].eof;
@@ -520,15 +657,24 @@ int simrun_tcp(const simrun_opts *o, const simrun_hooks *hooks, simrun_result *r
     r->back = *l4_sim_link_stats(t->sim, 0, L4_LINK_DIR_BA);
     r->samples = simrun_trace_rows(t->trace);
     rc = 0;
-    if (t->trace && o->plot) {
-        char title[512], spec[256];
+    if (t->oom) {
+        snprintf(r->error, sizeof r->error, "out of memory keeping the statistics");
+        rc = -1;
+    }
+    if (rc == 0 && t->trace && o->plot) {
+        char title[L4_LINK_SPEC_TEXT_MAX + 128], spec[L4_LINK_SPEC_TEXT_MAX];
         if (l4_link_spec_format(&o->fwd, spec, sizeof spec) < 0)
             spec[0] = 0;
         snprintf(title, sizeof title, "TCP %s, seed %llu: %s", o->cc, (unsigned long long)o->seed,
                  spec[0] ? spec : "ideal link");
-        if (simrun_trace_plot(t->trace, o->plot, title, r->error, sizeof r->error))
+        /* the phases of RFC 5681 mean something for the window-based algorithms */
+        int phases = strcmp(simrun_flow_cc(o, 0), "bbr") != 0;
+        if (simrun_trace_plot(t->trace, o->plot, title, phases, r->error, sizeof r->error))
             rc = -1;
     }
+    if (rc == 0 && o->interval_csv &&
+        simrun_intervals_csv(o->interval_csv, r, r->error, sizeof r->error))
+        rc = -1;
 out:
     if (t) {
         if (simrun_trace_close(t->trace) && rc == 0) {
@@ -544,6 +690,7 @@ out:
         l4_host_del(t->hb);
         free(t->tf);
         free(t->last);
+        free(t->iv_prev);
         free(t->port_flow);
         free(t->a_flow);
         free(t->b_flow);
@@ -558,4 +705,13 @@ void simrun_result_free(simrun_result *r)
         free(r->flows[i].streams);
     free(r->flows);
     r->flows = NULL;
+    for (int d = 0; d < 2; d++) {
+        simrun_hist_free(&r->qdelay[d]);
+        simrun_hist_free(&r->qpkts[d]);
+    }
+    for (int i = 0; i < r->niv; i++)
+        free(r->iv[i].flow_mbps);
+    free(r->iv);
+    r->iv = NULL;
+    r->niv = 0;
 }
