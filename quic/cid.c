@@ -279,6 +279,12 @@ size_t l4_quic_conn_local_cids(const l4_quic_conn *c, l4_quic_cid *out, size_t c
             out[n] = c->odcid;
         n++;
     }
+    /* after a Retry the client's Initials name the Retry's SCID (token.c) */
+    if (c->is_server && c->sv_rscid.len && !qc_cid_is_local(c, c->sv_rscid.data, c->sv_rscid.len)) {
+        if (n < cap)
+            out[n] = c->sv_rscid;
+        n++;
+    }
     return n;
 }
 

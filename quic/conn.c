@@ -83,6 +83,10 @@ static int conn_tls_remote_tp(void *vc, const uint8_t *buf, size_t len)
     if (!c->is_server &&
         (!(tp.present & L4_QUIC_TP_HAS_ORIGINAL_DCID) || !cid_eq(&tp.original_dcid, &c->odcid)))
         return L4_ERR_MALFORMED;
+    /* §7.3: retry_source_connection_id exactly when a Retry was taken */
+    if (!c->is_server && (!!(tp.present & L4_QUIC_TP_HAS_RETRY_SCID) != !!c->retry_done ||
+                          (c->retry_done && !cid_eq(&tp.retry_scid, &c->retry_scid))))
+        return L4_ERR_MALFORMED;
     tp.preferred_addr = NULL; /* borrowed bytes: not kept */
     c->peer_tp = tp;
     c->has_peer_tp = 1;
@@ -112,6 +116,10 @@ static l4_ssize conn_tls_local_tp(void *vc, uint8_t *buf, size_t cap)
         /* §18.2: the token of our handshake connection ID (sequence 0) */
         memcpy(tp.reset_token, c->lcid[0].token, sizeof tp.reset_token);
         tp.present |= L4_QUIC_TP_HAS_RESET_TOKEN;
+        if (c->sv_rscid.len) { /* §7.3: after a Retry (token.c) */
+            tp.retry_scid = c->sv_rscid;
+            tp.present |= L4_QUIC_TP_HAS_RETRY_SCID;
+        }
     }
     return l4_quic_tp_encode(buf, cap, &tp, c->is_server);
 }
@@ -281,6 +289,7 @@ void l4_quic_conn_free(l4_quic_conn *c)
     }
     qc_streams_free(c);
     free(c->token);
+    free(c->nt);
     l4_cc_del(c->cc);
     if (c->tls)
         c->tls->ops->free(c->tls);

@@ -233,7 +233,7 @@ static int in_frame(l4_quic_conn *c, int s, const l4_quic_frame *f, l4_time now)
             qc_fail(c, L4_QUIC_ERR_PROTOCOL_VIOLATION, f->type, "NEW_TOKEN from client", now);
             return -1;
         }
-        return 0;
+        return qc_token_on_frame(c, f->u.new_token.token, f->u.new_token.len);
     case L4_QUIC_FRAME_RESET_STREAM:
         return in_reset(c, f, now);
     case L4_QUIC_FRAME_STOP_SENDING:
@@ -519,7 +519,7 @@ int qc_input(l4_quic_conn *c, const uint8_t *dgram_c, size_t len, l4_time now)
         }
         if (!qc_cid_is_local(c, h.dcid, h.dcid_len) &&
             !(c->is_server && h.type == L4_QUIC_PKT_INITIAL &&
-              cid_match(&c->odcid, h.dcid, h.dcid_len))) {
+              qc_token_first_dcid(c, h.dcid, h.dcid_len))) {
             c->st.pkts_dropped++;
             qc_ev_dropped(c, h.type, h.pkt_len, "unknown_connection_id", now);
             continue;

@@ -61,6 +61,7 @@ enum {
     QF_PING,
     QF_NEW_CID,    /* sid: the sequence number issued */
     QF_RETIRE_CID, /* sid: the sequence number retired */
+    QF_NEW_TOKEN,  /* token.c: the NEW_TOKEN frame */
 };
 
 typedef struct qc_frec {
@@ -260,6 +261,13 @@ struct l4_quic_conn {
     l4_quic_conn_stats ev_last;
     const char *ev_conn_state, *ev_cc_state, *ev_cc_trigger;
     l4_time ev_now; /* the `now` of the API call running (for events from TLS callbacks) */
+    /* address validation (token.c): server — the Retry's SCID that names the
+       client's first packets, the NEW_TOKEN token to send; client — the last
+       NEW_TOKEN token received */
+    l4_quic_cid sv_rscid;
+    uint8_t *nt;
+    size_t nt_len;
+    int nt_pending;
 };
 
 /* conn.c */
@@ -342,6 +350,13 @@ void qc_path_timer(l4_quic_conn *c, l4_time now);
 l4_time qc_path_next_timeout(const l4_quic_conn *c);
 int qc_path_amp_limit(const l4_quic_conn *c, size_t *limit);
 void qc_path_sent(l4_quic_conn *c, size_t bytes);
+
+/* address validation (token.c) */
+/* 1 when p[0, n) is the DCID of the client's first Initial (or, after a
+ * Retry, of its Initials since): the server's names before its own CIDs. */
+int qc_token_first_dcid(const l4_quic_conn *c, const uint8_t *p, size_t n);
+/* Client: a NEW_TOKEN frame arrived; 0 or -1 (out of memory). */
+int qc_token_on_frame(l4_quic_conn *c, const uint8_t *tok, size_t len);
 
 /* conn_input.c / conn_output.c */
 int qc_input(l4_quic_conn *c, const uint8_t *dgram, size_t len, l4_time now);

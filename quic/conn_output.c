@@ -283,6 +283,23 @@ static void ob_cids(l4_quic_conn *c, ob_pkt *o)
     }
 }
 
+/* NEW_TOKEN (RFC 9000 §19.7, §8.1.3): the token the server gives for next time. */
+static void ob_new_token(l4_quic_conn *c, ob_pkt *o)
+{
+    if (!c->nt_pending || !c->is_server || ob_full(o))
+        return;
+    l4_quic_frame f;
+    memset(&f, 0, sizeof f);
+    f.type = L4_QUIC_FRAME_NEW_TOKEN;
+    f.u.new_token.token = c->nt;
+    f.u.new_token.len = c->nt_len;
+    qc_frec *r = ob_rec(o, QF_NEW_TOKEN);
+    if (r && ob_frame(o, &f) == 0)
+        c->nt_pending = 0;
+    else if (r)
+        o->rec->nf--;
+}
+
 static void ob_control(l4_quic_conn *c, ob_pkt *o, l4_time now)
 {
     l4_quic_frame f;
@@ -297,6 +314,7 @@ static void ob_control(l4_quic_conn *c, ob_pkt *o, l4_time now)
     }
     (void)now;
     ob_cids(c, o);
+    ob_new_token(c, o);
     ob_value(o, L4_QUIC_FRAME_MAX_DATA, c->rx_max_data, QF_MAX_DATA, &c->max_data_pending);
     ob_value(o, L4_QUIC_FRAME_MAX_STREAMS_BIDI, c->local_max_bidi, QF_MAX_STREAMS_BIDI,
              &c->max_streams_bidi_pending);
@@ -424,9 +442,9 @@ static int ob_space_wants(l4_quic_conn *c, int s, int cc_ok, l4_time now)
         return 1;
     if (s != L4_QUIC_LEVEL_APP || !c->hs_complete)
         return 0;
-    int want = c->hs_done_pending || c->max_data_pending || c->max_streams_bidi_pending ||
-               c->max_streams_uni_pending || qc_cid_wants(c) || c->streams_blocked_bidi_pending ||
-               c->streams_blocked_uni_pending;
+    int want = c->hs_done_pending || (c->nt_pending && c->is_server) || c->max_data_pending ||
+               c->max_streams_bidi_pending || c->max_streams_uni_pending || qc_cid_wants(c) ||
+               c->streams_blocked_bidi_pending || c->streams_blocked_uni_pending;
     for (qc_stream *st = c->streams; st; st = st->next) {
         const qc_sbuf *b = &st->sb;
         if (!st->can_send || st->reset_state || b->next >= b->base + b->len)

@@ -204,6 +204,9 @@ void qc_requeue(l4_quic_conn *c, int s, const qc_sent *p)
         case QF_RETIRE_CID:
             qc_cid_queue_retire(c, f->sid);
             break;
+        case QF_NEW_TOKEN:
+            c->nt_pending = c->nt != NULL;
+            break;
         default:
             break;
         }
