@@ -268,6 +268,9 @@ struct l4_quic_conn {
     uint8_t *nt;
     size_t nt_len;
     int nt_pending;
+    /* client: an ACK of a Handshake packet arrived, so the server has
+       validated our address (RFC 9002 A.8 PeerCompletedAddressValidation) */
+    int hs_acked;
 };
 
 /* conn.c */

@@ -311,6 +311,8 @@ int qc_on_ack(l4_quic_conn *c, int s, const void *frame, l4_time now)
     }
     if (!acked)
         return 0;
+    if (s == L4_QUIC_LEVEL_HANDSHAKE)
+        c->hs_acked = 1;
     if (sp->largest_acked == L4_QUIC_PN_NONE || ack->largest > sp->largest_acked)
         sp->largest_acked = ack->largest;
     if (newly_largest_eliciting) {
@@ -470,9 +472,13 @@ static l4_time recovery_pto(const l4_quic_conn *c, int *space)
         if (c->sp[s].ack_eliciting_in_flight)
             any_in_flight = 1;
     if (!any_in_flight) {
-        /* §6.2.2.1: a client not yet sure the server validated its address
-         * keeps a timer so the server's amplification limit cannot deadlock. */
-        if (c->is_server || c->hs_confirmed || c->state != QC_HANDSHAKING)
+        /* §6.2.2.1: a client keeps a timer with nothing in flight until it
+         * knows the server validated its address (an ACK of one of its
+         * Handshake packets, or the handshake confirmed, A.8), so the
+         * server's 3x amplification limit cannot deadlock the handshake;
+         * its probe (A.9) is a Handshake packet once it has the keys (that
+         * proves the address), else a padded Initial (more credit). */
+        if (c->is_server || c->hs_confirmed || c->hs_acked || c->state >= QC_CLOSING)
             return L4_TIME_NONE;
         int s =
             c->sp[L4_QUIC_LEVEL_HANDSHAKE].has_tx ? L4_QUIC_LEVEL_HANDSHAKE : L4_QUIC_LEVEL_INITIAL;
