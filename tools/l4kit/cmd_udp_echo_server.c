@@ -144,9 +144,7 @@ int cmd_udp_echo_server(int argc, char **argv)
         rc = 1;
         goto out;
     }
-    char where[64];
-    stack_addr_port(where, sizeof where, &o.addr, (unsigned)port);
-    fprintf(stderr, "l4kit %s: listening on %s (device %s)\n", cmd, where, o.tun);
+    stack_say_listening(cmd, &o, (unsigned)port, NULL);
     rc = l4_loop_run(u->st.loop) == 0 ? 0 : 1;
     l4_tun_host_flush(u->st.th);
     if (u->json)

@@ -181,6 +181,65 @@ void stack_close(stack *s)
     memset(s, 0, sizeof *s);
 }
 
+int stack_listen(stack *s, const char *cmd, const l4_addr *addr, uint16_t port, int backlog,
+                 const l4_socket_callbacks *cbs, void *user)
+{
+    int sd = l4_socket_open(s->h, addr->family, L4_SOCK_STREAM);
+    int e = sd < 0 ? sd : l4_socket_set_reuseaddr(s->h, sd, 1);
+    if (e == 0)
+        e = l4_socket_bind(s->h, sd, addr, port);
+    if (e == 0)
+        e = l4_socket_set_callbacks(s->h, sd, cbs, user);
+    if (e == 0)
+        e = l4_socket_listen(s->h, sd, backlog);
+    if (e < 0) {
+        fprintf(stderr, "l4kit %s: listen on port %u: %s\n", cmd, (unsigned)port,
+                l4_host_strerror(e));
+        if (sd >= 0)
+            l4_socket_close(s->h, sd, stack_now(s));
+        return e;
+    }
+    return sd;
+}
+
+void stack_say_listening(const char *cmd, const stack_opts *o, unsigned port, const char *note)
+{
+    char where[64];
+    stack_addr_port(where, sizeof where, &o->addr, port);
+    fprintf(stderr, "l4kit %s: listening on %s (%s%sdevice %s)\n", cmd, where, note ? note : "",
+            note ? ", " : "", o->tun);
+}
+
+void *stack_table_get(const stack_table *t, int sd)
+{
+    return sd >= 0 && (size_t)sd < t->n ? t->v[sd] : NULL;
+}
+
+int stack_table_fit(stack_table *t, int sd)
+{
+    if (sd < 0)
+        return -1;
+    if ((size_t)sd < t->n)
+        return 0;
+    size_t n = t->n ? t->n : 64;
+    while (n <= (size_t)sd)
+        n *= 2;
+    void **v = realloc(t->v, n * sizeof *v);
+    if (!v)
+        return -1;
+    memset(v + t->n, 0, (n - t->n) * sizeof *v);
+    t->v = v;
+    t->n = n;
+    return 0;
+}
+
+void stack_table_free(stack_table *t)
+{
+    free(t->v);
+    t->v = NULL;
+    t->n = 0;
+}
+
 l4_time stack_now(const stack *s)
 {
     return l4_tun_host_now(s->th);

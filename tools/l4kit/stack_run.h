@@ -78,6 +78,40 @@ void stack_close(stack *s);
  */
 void stack_json_device(const stack *s, FILE *f);
 
+/**
+ * Opens a TCP socket listening on `addr` port `port` (SO_REUSEADDR; SYN and
+ * accept queues of `backlog`) whose events go to `cbs` with `user`. Returns
+ * its descriptor, or a negative L4_ERR_* after printing
+ * "l4kit CMD: listen on port N: reason" (nothing is left open).
+ */
+int stack_listen(stack *s, const char *cmd, const l4_addr *addr, uint16_t port, int backlog,
+                 const l4_socket_callbacks *cbs, void *user);
+
+/**
+ * Prints "l4kit CMD: listening on ADDR:PORT (NOTE, device TUN)" on stderr,
+ * the line scripts wait for; without a `note` "(device TUN)".
+ */
+void stack_say_listening(const char *cmd, const stack_opts *o, unsigned port, const char *note);
+
+/**
+ * A server's per-connection state by socket descriptor (the host hands out
+ * small descriptors): v[sd] is the entry of descriptor sd, NULL when none.
+ * The table owns only its array; zeroed is empty.
+ */
+typedef struct stack_table {
+    void **v;
+    size_t n;
+} stack_table;
+
+/** The entry of descriptor sd, or NULL (also for sd outside the table). */
+void *stack_table_get(const stack_table *t, int sd);
+
+/** Makes room for descriptor sd (new slots NULL): 0, or -1 when out of memory. */
+int stack_table_fit(stack_table *t, int sd);
+
+/** Frees the array (not the entries) and empties the table. */
+void stack_table_free(stack_table *t);
+
 /** The time on the stack's clock. */
 l4_time stack_now(const stack *s);
 
