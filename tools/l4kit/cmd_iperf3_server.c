@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/resource.h>
 
+#include "args.h"
 #include "cmd.h"
 #include "iperf3_proto.h"
 #include "json.h"
@@ -445,29 +446,25 @@ int cmd_iperf3_server(int argc, char **argv)
     int rc = 2;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
-        int r = stack_opt(cmd, &o, argc, argv, &i);
-        if (r == 2)
-            goto out;
-        if (r == 1)
+        int r = stack_opt(cmd, ip3_help, &o, argc, argv, &i);
+        if (r == ARGS_TAKEN)
             continue;
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            printf(ip3_help, stack_opts_help);
-            rc = 0;
+        if (r != ARGS_OTHER) {
+            rc = r;
             goto out;
-        } else if (!strcmp(a, "--json")) {
+        }
+        if (!strcmp(a, "--json")) {
             t->json = 1;
         } else if (!strcmp(a, "--one-off")) {
             t->one_off = 1;
         } else if (!strcmp(a, "--port")) {
-            char *end = NULL;
-            if (i + 1 >= argc || (port = strtol(argv[i + 1], &end, 10)) < 1 || port > 65535 ||
-                *end) {
+            if (i + 1 >= argc || args_long(argv[i + 1], 1, 65535, &port) != 0) {
                 fprintf(stderr, "l4kit %s: --port needs a port number (1-65535)\n", cmd);
                 goto out;
             }
             i++;
         } else {
-            fprintf(stderr, "l4kit %s: unknown option '%s' (see --help)\n", cmd, a);
+            args_unknown(cmd, a);
             goto out;
         }
     }

@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "args.h"
 #include "cmd.h"
 #include "h3/h3.h"
 #include "h3/path.h"
@@ -473,26 +474,22 @@ int cmd_quic_get(int argc, char **argv)
         return 1;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
-        int r = qt_opt(cmd, &k.o, argc, argv, &i);
-        if (r == 2)
-            goto out;
-        if (r == 1)
+        int r = qt_opt(cmd, qg_help, &k.o, argc, argv, &i);
+        if (r == ARGS_TAKEN)
             continue;
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            printf(qg_help, qt_opts_help);
-            rc = 0;
+        if (r != ARGS_OTHER) {
+            rc = r;
             goto out;
-        } else if (!strcmp(a, "--json")) {
+        }
+        if (!strcmp(a, "--json")) {
             k.json = 1;
         } else if (!strcmp(a, "--insecure") || !strcmp(a, "-k")) {
             k.insecure = 1;
         } else if (!strcmp(a, "-o") || !strcmp(a, "--output") || !strcmp(a, "--cacert") ||
                    !strcmp(a, "--connect-timeout")) {
-            if (i + 1 >= argc) {
-                fprintf(stderr, "l4kit %s: %s needs a value\n", cmd, a);
+            const char *v = args_value(cmd, argc, argv, &i);
+            if (!v)
                 goto out;
-            }
-            const char *v = argv[++i];
             if (!strcmp(a, "--cacert")) {
                 k.cacert_file = v;
             } else if (!strcmp(a, "--connect-timeout")) {
@@ -507,7 +504,7 @@ int cmd_quic_get(int argc, char **argv)
                 k.outdir = v;
             }
         } else if (a[0] == '-' && a[1]) {
-            fprintf(stderr, "l4kit %s: unknown option '%s' (see --help)\n", cmd, a);
+            args_unknown(cmd, a);
             goto out;
         } else {
             qg_item *it = &g.it[g.n];

@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "args.h"
 #include "cmd.h"
 #include "h3/h3.h"
 #include "h3/path.h"
@@ -315,15 +316,6 @@ static void qs_closed(void *user, l4_quic_conn *c, void *app)
 
 /* ---- the command ------------------------------------------------------------ */
 
-static int qs_need(const char *a, int i, int argc)
-{
-    if (i + 1 >= argc) {
-        fprintf(stderr, "l4kit quic-server: %s needs a value\n", a);
-        return 0;
-    }
-    return 1;
-}
-
 int cmd_quic_server(int argc, char **argv)
 {
     const char *cmd = "quic-server";
@@ -335,25 +327,23 @@ int cmd_quic_server(int argc, char **argv)
     long max_conns = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
-        int r = qt_opt(cmd, &S.o, argc, argv, &i);
-        if (r == 2)
-            goto out;
-        if (r == 1)
+        int r = qt_opt(cmd, qs_help, &S.o, argc, argv, &i);
+        if (r == ARGS_TAKEN)
             continue;
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            printf(qs_help, qt_opts_help);
-            rc = 0;
+        if (r != ARGS_OTHER) {
+            rc = r;
             goto out;
-        } else if (!strcmp(a, "--json")) {
+        }
+        if (!strcmp(a, "--json")) {
             json = 1;
         } else if (!strcmp(a, "--quiet")) {
             S.verbose = 0;
         } else if (!strcmp(a, "--verbose")) {
             S.verbose = 1;
         } else if (!strcmp(a, "--root") || !strcmp(a, "--cert") || !strcmp(a, "--key")) {
-            if (!qs_need(a, i, argc))
+            const char *v = args_value(cmd, argc, argv, &i);
+            if (!v)
                 goto out;
-            const char *v = argv[++i];
             if (!strcmp(a, "--root"))
                 S.root = v;
             else if (!strcmp(a, "--cert"))
@@ -361,21 +351,14 @@ int cmd_quic_server(int argc, char **argv)
             else
                 keyf = v;
         } else if (!strcmp(a, "--max-conns")) {
-            if (!qs_need(a, i, argc))
+            const char *v = args_value(cmd, argc, argv, &i);
+            if (!v)
                 goto out;
-            char *end;
-            max_conns = strtol(argv[++i], &end, 10);
-            if (*end || max_conns < 1 || max_conns > 1000000) {
-                fprintf(stderr, "l4kit %s: bad --max-conns '%s' (1-1000000)\n", cmd, argv[i]);
+            if (args_long(v, 1, 1000000, &max_conns) != 0) {
+                fprintf(stderr, "l4kit %s: bad --max-conns '%s' (1-1000000)\n", cmd, v);
                 goto out;
             }
-        } else if (a[0] == '-' && a[1]) {
-            fprintf(stderr, "l4kit %s: unknown option '%s' (see --help)\n", cmd, a);
-            goto out;
-        } else if (npos < 2) {
-            pos[npos++] = a;
-        } else {
-            fprintf(stderr, "l4kit %s: unexpected argument '%s' (ADDR PORT)\n", cmd, a);
+        } else if (args_positional(cmd, a, pos, &npos, 2, "ADDR PORT") != 0) {
             goto out;
         }
     }
@@ -383,9 +366,8 @@ int cmd_quic_server(int argc, char **argv)
         fprintf(stderr, "l4kit %s: needs ADDR PORT (see --help)\n", cmd);
         goto out;
     }
-    char *end;
-    long port = strtol(pos[1], &end, 10);
-    if (*end || end == pos[1] || port < 0 || port > 65535) {
+    long port;
+    if (args_long(pos[1], 0, 65535, &port) != 0) {
         fprintf(stderr, "l4kit %s: '%s' is not a port number (0-65535)\n", cmd, pos[1]);
         goto out;
     }

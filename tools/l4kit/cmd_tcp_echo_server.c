@@ -5,10 +5,12 @@
  * arrives, --source BYTES sends a seeded pattern to every client.
  */
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "args.h"
 #include "cmd.h"
 #include "units.h"
 #include "json.h"
@@ -264,16 +266,6 @@ static void tes_on_readable(l4_host *h, int sd, void *user)
         tes_on_conn_event(h, sd, user);
 }
 
-static int tes_num(const char *v, long lo, long *out)
-{
-    char *end = NULL;
-    long n = strtol(v, &end, 10);
-    if (end == v || *end || n < lo)
-        return -1;
-    *out = n;
-    return 0;
-}
-
 int cmd_tcp_echo_server(int argc, char **argv)
 {
     const char *cmd = "tcp-echo-server";
@@ -288,39 +280,35 @@ int cmd_tcp_echo_server(int argc, char **argv)
     int rc = 2;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
-        int r = stack_opt(cmd, &o, argc, argv, &i);
-        if (r == 2)
-            goto out;
-        if (r == 1)
+        int r = stack_opt(cmd, tes_help, &o, argc, argv, &i);
+        if (r == ARGS_TAKEN)
             continue;
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            printf(tes_help, stack_opts_help);
-            rc = 0;
+        if (r != ARGS_OTHER) {
+            rc = r;
             goto out;
-        } else if (!strcmp(a, "--json")) {
+        }
+        if (!strcmp(a, "--json")) {
             t->json = 1;
         } else if (!strcmp(a, "--sink")) {
             t->mode = 1;
         } else if (!strcmp(a, "--port") || !strcmp(a, "--max-conns") ||
                    !strcmp(a, "--exit-after") || !strcmp(a, "--backlog") ||
                    !strcmp(a, "--source") || !strcmp(a, "--pattern-seed")) {
-            if (i + 1 >= argc) {
-                fprintf(stderr, "l4kit %s: %s needs a value\n", cmd, a);
+            const char *v = args_value(cmd, argc, argv, &i);
+            if (!v)
                 goto out;
-            }
-            const char *v = argv[++i];
             int bad = 0;
             if (!strcmp(a, "--port"))
-                bad = tes_num(v, 1, &port) || port > 65535;
+                bad = args_long(v, 1, 65535, &port);
             else if (!strcmp(a, "--max-conns"))
-                bad = tes_num(v, 1, &t->max_conns);
+                bad = args_long(v, 1, LONG_MAX, &t->max_conns);
             else if (!strcmp(a, "--exit-after"))
-                bad = tes_num(v, 1, &t->exit_after);
+                bad = args_long(v, 1, LONG_MAX, &t->exit_after);
             else if (!strcmp(a, "--backlog"))
-                bad = tes_num(v, 1, &t->backlog) || t->backlog > 65535;
+                bad = args_long(v, 1, 65535, &t->backlog);
             else if (!strcmp(a, "--pattern-seed")) {
                 long s = 0;
-                bad = tes_num(v, 0, &s);
+                bad = args_long(v, 0, LONG_MAX, &s);
                 t->pattern_seed = (uint64_t)s;
             } else {
                 bad = units_parse_size(v, &t->source_bytes) != 0;
@@ -331,7 +319,7 @@ int cmd_tcp_echo_server(int argc, char **argv)
                 goto out;
             }
         } else {
-            fprintf(stderr, "l4kit %s: unknown option '%s' (see --help)\n", cmd, a);
+            args_unknown(cmd, a);
             goto out;
         }
     }

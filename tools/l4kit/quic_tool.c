@@ -7,29 +7,29 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include "args.h"
 #include "cc/cc.h"
 #include "units.h"
 
-const char qt_opts_help[] =
+/* The help lines for these options, in every usage text at its "%s". */
+static const char qt_opts_help[] =
     "  --cc NAME              congestion control: reno, cubic (default cubic)\n"
     "  --max-udp-payload N    largest UDP payload sent, 1200-16384 (default 1452)\n"
     "  --idle-timeout TIME    close a silent connection after TIME (default 30s)\n"
     "  --no-offload           do not use UDP GSO/GRO even where the kernel has them\n";
 
-int qt_opt(const char *cmd, qt_opts *o, int argc, char **argv, int *i)
+int qt_opt(const char *cmd, const char *usage, qt_opts *o, int argc, char **argv, int *i)
 {
     const char *a = argv[*i];
     if (!strcmp(a, "--no-offload")) {
         o->no_offload = 1;
-        return 1;
+        return ARGS_TAKEN;
     }
     if (strcmp(a, "--cc") && strcmp(a, "--max-udp-payload") && strcmp(a, "--idle-timeout"))
-        return 0;
-    if (*i + 1 >= argc) {
-        fprintf(stderr, "l4kit %s: %s needs a value\n", cmd, a);
+        return args_help(a, usage, qt_opts_help);
+    const char *v = args_value(cmd, argc, argv, i);
+    if (!v)
         return 2;
-    }
-    const char *v = argv[++*i];
     if (!strcmp(a, "--cc")) {
         if (strcmp(v, "reno") && strcmp(v, "cubic")) {
             fprintf(stderr, "l4kit %s: unknown congestion control '%s' (reno, cubic)\n", cmd, v);
@@ -51,7 +51,7 @@ int qt_opt(const char *cmd, qt_opts *o, int argc, char **argv, int *i)
         }
         o->idle_timeout = t;
     }
-    return 1;
+    return ARGS_TAKEN;
 }
 
 void qt_settings(const qt_opts *o, l4_quic_settings *s)

@@ -19,15 +19,13 @@ typedef struct qt_opts {
     l4_time idle_timeout;   /* QUIC idle timeout (default 30 s) */
 } qt_opts;
 
-/** The help lines for these options. */
-extern const char qt_opts_help[];
-
 /**
- * Takes argv[*i] (and its value, advancing *i) when it is one of these
- * options. Returns 1 taken, 0 not one of them, 2 bad value (reason printed
- * as "l4kit CMD: ...").
+ * Takes argv[*i] when it is one of these options or --help / -h (args.h):
+ * returns ARGS_TAKEN (*i advanced past its value), ARGS_OTHER when it is
+ * neither, 0 after printing `usage` with these options' help for --help, or
+ * 2 after printing a one-line reason "l4kit CMD: ..." (bad value).
  */
-int qt_opt(const char *cmd, qt_opts *o, int argc, char **argv, int *i);
+int qt_opt(const char *cmd, const char *usage, qt_opts *o, int argc, char **argv, int *i);
 
 /** Connection settings for these options: flow-control windows sized for fast transfers. */
 void qt_settings(const qt_opts *o, l4_quic_settings *s);

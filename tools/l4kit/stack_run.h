@@ -36,15 +36,13 @@ typedef struct stack_opts {
     int no_offload;
 } stack_opts;
 
-/** The help lines for the stack options. */
-extern const char stack_opts_help[];
-
 /**
- * Consumes argv[*i] (and its value) when it is a stack option: returns 1
- * and advances *i past the value; 0 when it is not one; 2 after printing a
- * one-line reason "l4kit CMD: ..." (bad value).
+ * Takes argv[*i] when it is a stack option or --help / -h (args.h):
+ * returns ARGS_TAKEN (*i advanced past its value), ARGS_OTHER when it is
+ * neither, 0 after printing `usage` with the stack options' help for --help,
+ * or 2 after printing a one-line reason "l4kit CMD: ..." (bad value).
  */
-int stack_opt(const char *cmd, stack_opts *o, int argc, char **argv, int *i);
+int stack_opt(const char *cmd, const char *usage, stack_opts *o, int argc, char **argv, int *i);
 
 /** Checks the required options are there; 0, or 2 after printing the reason. */
 int stack_opts_check(const char *cmd, const stack_opts *o);
