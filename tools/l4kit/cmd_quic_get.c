@@ -8,7 +8,6 @@
 #include <gnutls/gnutls.h>
 #include <inttypes.h>
 #include <netdb.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,14 +74,6 @@ typedef struct qg {
     l4_quic_conn_stats qst;
     int have_qst;
 } qg;
-
-static volatile sig_atomic_t qg_stop;
-
-static void qg_on_signal(int sig)
-{
-    (void)sig;
-    qg_stop = 1;
-}
 
 static void qg_submit(qg *g)
 {
@@ -297,10 +288,8 @@ static int qg_run(qg *g, const qg_cfg *k, const struct addrinfo *ai, char *why, 
     char where[80];
     l4_io_udp_addr_format(&peer, where, sizeof where);
     l4_io_quic_ep_config ec;
-    memset(&ec, 0, sizeof ec);
+    qt_ep_config(&k->o, &ec);
     ec.addr = ai->ai_family == AF_INET6 ? "::" : "0.0.0.0";
-    ec.offload = k->o.no_offload ? 0 : L4_IO_UDP_GSO | L4_IO_UDP_GRO;
-    ec.max_datagram = k->o.max_udp_payload ? k->o.max_udp_payload : 1452;
     ec.ops.pump = qg_pump;
     ec.ops.closed = qg_ep_closed;
     ec.user = g;
@@ -373,14 +362,14 @@ static int qg_run(qg *g, const qg_cfg *k, const struct addrinfo *ai, char *why, 
                 break; /* CONNECTION_CLOSE went out in the step above */
             continue;
         }
-        if (g->c && !g->closed && (g->ndone == g->n || qg_stop)) {
-            l4_quic_conn_close(g->c, L4_H3_NO_ERROR, qg_stop ? "interrupted" : "", now);
+        if (g->c && !g->closed && (g->ndone == g->n || qt_interrupted())) {
+            l4_quic_conn_close(g->c, L4_H3_NO_ERROR, qt_interrupted() ? "interrupted" : "", now);
             closing_at = now;
         }
     }
     if (g->c)
         l4_quic_conn_get_stats(g->c, &g->qst), g->have_qst = 1;
-    if (g->closed && g->ndone < g->n && !qg_stop) {
+    if (g->closed && g->ndone < g->n && !qt_interrupted()) {
         qg_conn_problem(g, where, why, wcap);
         return -1;
     }
@@ -569,11 +558,7 @@ int cmd_quic_get(int argc, char **argv)
                 gai_strerror(gai));
         goto out;
     }
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = qg_on_signal;
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
+    qt_catch_signals();
     char why[512] = "";
     int r = 1;
     for (const struct addrinfo *ai = res; ai && r == 1; ai = ai->ai_next) {

@@ -66,14 +66,6 @@ typedef struct qs {
     uint64_t conns, requests, responses_ok, bytes_body, errors4xx;
 } qs;
 
-static volatile sig_atomic_t qs_stop;
-
-static void qs_on_signal(int sig)
-{
-    (void)sig;
-    qs_stop = 1;
-}
-
 /* ---- bodies ------------------------------------------------------------- */
 
 typedef struct qs_body {
@@ -421,12 +413,10 @@ int cmd_quic_server(int argc, char **argv)
     l4_h3_gen_fill(S.gen, 0, L4_H3_GEN_PERIOD + QS_GEN_SPAN);
     S.keylog = qt_keylog();
     l4_io_quic_ep_config ec;
-    memset(&ec, 0, sizeof ec);
+    qt_ep_config(&S.o, &ec);
     ec.addr = pos[0];
     ec.port = (uint16_t)port;
     ec.is_server = 1;
-    ec.offload = S.o.no_offload ? 0 : L4_IO_UDP_GSO | L4_IO_UDP_GRO;
-    ec.max_datagram = S.o.max_udp_payload ? S.o.max_udp_payload : 1452;
     ec.max_conns = (size_t)max_conns;
     ec.ops.accept = qs_accept;
     ec.ops.pump = qs_pump;
@@ -438,11 +428,7 @@ int cmd_quic_server(int argc, char **argv)
                 e == L4_ERR_IO ? strerror(errno) : l4_strerror(e));
         goto out;
     }
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = qs_on_signal;
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
+    qt_catch_signals();
     signal(SIGPIPE, SIG_IGN);
     l4_io_udp_addr bound = probe;
     if (bound.u.sa.sa_family == AF_INET)
@@ -460,7 +446,7 @@ int cmd_quic_server(int argc, char **argv)
                        : "");
     l4_time t0 = l4_io_now(), c0 = l4_io_cpu_time();
     rc = 0;
-    while (!qs_stop) {
+    while (!qt_interrupted()) {
         if (l4_io_quic_ep_step(S.ep, 200 * L4_MS) < 0 && errno != ECONNREFUSED && errno != EINTR) {
             fprintf(stderr, "l4kit %s: socket: %s\n", cmd, strerror(errno));
             rc = 1;

@@ -2,6 +2,7 @@
 #include "quic_tool.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,6 +72,35 @@ void qt_settings(const qt_opts *o, l4_quic_settings *s)
     if (getrandom(&seed, sizeof seed, 0) != (ssize_t)sizeof seed)
         seed = (uint64_t)(uintptr_t)s ^ 0x6c346b6974ull;
     s->seed = seed;
+}
+
+void qt_ep_config(const qt_opts *o, l4_io_quic_ep_config *ec)
+{
+    memset(ec, 0, sizeof *ec);
+    ec->offload = o->no_offload ? 0 : L4_IO_UDP_GSO | L4_IO_UDP_GRO;
+    ec->max_datagram = o->max_udp_payload ? o->max_udp_payload : 1452;
+}
+
+static volatile sig_atomic_t qt_stop;
+
+static void qt_on_signal(int sig)
+{
+    (void)sig;
+    qt_stop = 1;
+}
+
+void qt_catch_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = qt_on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
+int qt_interrupted(void)
+{
+    return qt_stop;
 }
 
 static FILE *qt_keylog_file;

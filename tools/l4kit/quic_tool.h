@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "io/quic_ep.h"
 #include "quic/conn.h"
 
 /** Transport options on both commands. */
@@ -29,6 +30,22 @@ int qt_opt(const char *cmd, const char *usage, qt_opts *o, int argc, char **argv
 
 /** Connection settings for these options: flow-control windows sized for fast transfers. */
 void qt_settings(const qt_opts *o, l4_quic_settings *s);
+
+/**
+ * Zeroes `ec` and fills in what these options decide: the UDP offloads (GSO
+ * and GRO, none with --no-offload) and the largest datagram (--max-udp-payload,
+ * default 1452). The caller adds the address, port, ops and user.
+ */
+void qt_ep_config(const qt_opts *o, l4_io_quic_ep_config *ec);
+
+/**
+ * From now on SIGINT and SIGTERM only set the flag qt_interrupted() reads,
+ * so the command's loop can close its connections and report before it ends.
+ */
+void qt_catch_signals(void);
+
+/** 1 once SIGINT or SIGTERM arrived after qt_catch_signals(), else 0. */
+int qt_interrupted(void);
 
 /** The keylog callback for l4_quic_tls_config when SSLKEYLOGFILE is set, else NULL. */
 void (*qt_keylog(void))(void *user, const char *line);
