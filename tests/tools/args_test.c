@@ -141,11 +141,7 @@ static void test_help(void)
 }
 
 static const l4_test TESTS[] = {
-    TEST(test_long),
-    TEST(test_value),
-    TEST(test_positional),
-    TEST(test_help),
-    TEST_END,
+    TEST(test_long), TEST(test_value), TEST(test_positional), TEST(test_help), TEST_END,
 };
 
 int main(int argc, char **argv)
