@@ -1,7 +1,8 @@
 /*
  * tools/l4kit/quic_tool.h — what quic-server and quic-get share: their
- * transport options, the connection settings they build from them, the
- * SSLKEYLOGFILE writer and reading PEM files.
+ * transport options, the connection and endpoint settings they build from
+ * them, stopping on SIGINT/SIGTERM, the SSLKEYLOGFILE writer and reading
+ * PEM files.
  */
 #ifndef L4_TOOLS_QUIC_TOOL_H
 #define L4_TOOLS_QUIC_TOOL_H

@@ -2,8 +2,8 @@
  * tools/l4kit/stack_run.h — what the subcommands that run on the l4kit stack
  * through TUN share: the --tun / --tun-addr / --addr options (DESIGN.md),
  * setting up the loop, the TUN-driven host and the control socket `l4kit ss`
- * reads, sizes and times on the command line, SHA-256 and the seeded byte
- * pattern used by --source.
+ * reads, the servers' listening socket and per-connection table, SHA-256
+ * and the seeded byte pattern used by --source.
  */
 #ifndef L4_TOOLS_STACK_H
 #define L4_TOOLS_STACK_H
