@@ -329,6 +329,7 @@ static int qg_run(qg *g, const qg_cfg *k, const struct addrinfo *ai, char *why, 
         return -1;
     }
     l4_h3_attach(g->h, g->c);
+    qt_qlog("quic-get", &k->o, g->c, g->t0);
     if ((e = l4_io_quic_ep_add(g->ep, g->c, g->h, &peer)) < 0) {
         l4_quic_conn_free(g->c);
         g->c = NULL;

@@ -287,6 +287,7 @@ static l4_quic_conn *qs_accept(void *user, const uint8_t *d, size_t len, const l
         return NULL;
     }
     l4_h3_attach(h, c);
+    qt_qlog("quic-server", &S->o, c, now);
     S->conns++;
     *app = h;
     return c;

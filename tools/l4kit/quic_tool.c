@@ -7,9 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "args.h"
 #include "cc/cc.h"
+#include "io/quic_qlog.h"
 #include "units.h"
 
 /* The help lines for these options, in every usage text at its "%s". */
@@ -17,7 +20,8 @@ static const char qt_opts_help[] =
     "  --cc NAME              congestion control: reno, cubic (default cubic)\n"
     "  --max-udp-payload N    largest UDP payload sent, 1200-16384 (default 1452)\n"
     "  --idle-timeout TIME    close a silent connection after TIME (default 30s)\n"
-    "  --no-offload           do not use UDP GSO/GRO even where the kernel has them\n";
+    "  --no-offload           do not use UDP GSO/GRO even where the kernel has them\n"
+    "  --qlog DIR             write a qlog file (JSON-SEQ, .sqlog) per connection into DIR\n";
 
 int qt_opt(const char *cmd, const char *usage, qt_opts *o, int argc, char **argv, int *i)
 {
@@ -26,12 +30,20 @@ int qt_opt(const char *cmd, const char *usage, qt_opts *o, int argc, char **argv
         o->no_offload = 1;
         return ARGS_TAKEN;
     }
-    if (strcmp(a, "--cc") && strcmp(a, "--max-udp-payload") && strcmp(a, "--idle-timeout"))
+    if (strcmp(a, "--cc") && strcmp(a, "--max-udp-payload") && strcmp(a, "--idle-timeout") &&
+        strcmp(a, "--qlog"))
         return args_help(a, usage, qt_opts_help);
     const char *v = args_value(cmd, argc, argv, i);
     if (!v)
         return 2;
-    if (!strcmp(a, "--cc")) {
+    if (!strcmp(a, "--qlog")) {
+        struct stat st;
+        if (stat(v, &st) != 0 || !S_ISDIR(st.st_mode) || access(v, W_OK) != 0) {
+            fprintf(stderr, "l4kit %s: --qlog %s: not a writable directory\n", cmd, v);
+            return 2;
+        }
+        o->qlog_dir = v;
+    } else if (!strcmp(a, "--cc")) {
         if (strcmp(v, "reno") && strcmp(v, "cubic")) {
             fprintf(stderr, "l4kit %s: unknown congestion control '%s' (reno, cubic)\n", cmd, v);
             return 2;
@@ -72,6 +84,23 @@ void qt_settings(const qt_opts *o, l4_quic_settings *s)
     if (getrandom(&seed, sizeof seed, 0) != (ssize_t)sizeof seed)
         seed = (uint64_t)(uintptr_t)s ^ 0x6c346b6974ull;
     s->seed = seed;
+}
+
+int qt_qlog(const char *cmd, const qt_opts *o, l4_quic_conn *c, l4_time now)
+{
+    static int last_errno;
+    if (!o->qlog_dir)
+        return 0;
+    char title[64];
+    snprintf(title, sizeof title, "l4kit %s", cmd);
+    int rc = l4_quic_qlog_attach(c, o->qlog_dir, title, now, NULL, 0);
+    if (rc == 0)
+        return 0;
+    int e = rc == L4_ERR_IO ? errno : ENOMEM;
+    if (e != last_errno) /* a server would otherwise say it for every connection */
+        fprintf(stderr, "l4kit %s: --qlog %s: %s\n", cmd, o->qlog_dir, strerror(e));
+    last_errno = e;
+    return -1;
 }
 
 void qt_ep_config(const qt_opts *o, l4_io_quic_ep_config *ec)

@@ -19,6 +19,7 @@ typedef struct qt_opts {
     size_t max_udp_payload; /* largest datagram sent (default 1452) */
     int no_offload;         /* do not use UDP GSO/GRO */
     l4_time idle_timeout;   /* QUIC idle timeout (default 30 s) */
+    const char *qlog_dir;   /* --qlog DIR: one qlog file per connection there */
 } qt_opts;
 
 /**
@@ -38,6 +39,13 @@ void qt_settings(const qt_opts *o, l4_quic_settings *s);
  * default 1452). The caller adds the address, port, ops and user.
  */
 void qt_ep_config(const qt_opts *o, l4_io_quic_ep_config *ec);
+
+/**
+ * With --qlog DIR: attaches a qlog writer to `c` (DIR/<ODCID>_<role>.sqlog,
+ * io/quic_qlog.h; times from `now`). Returns 0 (also without --qlog), or -1
+ * after printing "l4kit CMD: --qlog DIR: <reason>" once per failure cause.
+ */
+int qt_qlog(const char *cmd, const qt_opts *o, l4_quic_conn *c, l4_time now);
 
 /**
  * From now on SIGINT and SIGTERM only set the flag qt_interrupted() reads,
