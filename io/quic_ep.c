@@ -25,6 +25,7 @@ typedef struct ep_conn {
     l4_io_udp_addr peer;
     struct ep_conn *hnext;
     size_t idx;
+    int token_sent; /* the NEW_TOKEN token went to the connection */
 } ep_conn;
 
 struct l4_io_quic_ep {
@@ -46,6 +47,9 @@ struct l4_io_quic_ep {
     l4_io_udp_dgram rx[L4_IO_UDP_BATCH_MAX];
     size_t nrx;
     l4_io_quic_ep_stats st;
+    /* address validation (cfg.validator): policy and key, token nonces */
+    l4_quic_validator val;
+    l4_rng rng;
 };
 
 static size_t ep_hash(const l4_io_quic_ep *ep, const l4_io_udp_addr *a)
@@ -133,6 +137,8 @@ static void ep_remove(l4_io_quic_ep *ep, ep_conn *e)
     free(e);
 }
 
+static int ep_validator_init(l4_io_quic_ep *ep, const l4_quic_validator *v);
+
 int l4_io_quic_ep_open(l4_io_quic_ep **out, const l4_io_quic_ep_config *cfg)
 {
     if (!out || !cfg || !cfg->addr)
@@ -159,6 +165,10 @@ int l4_io_quic_ep_open(l4_io_quic_ep **out, const l4_io_quic_ep_config *cfg)
     }
     if (getrandom(ep->hkey, sizeof ep->hkey, 0) != (ssize_t)sizeof ep->hkey)
         memset(ep->hkey, 0x5a, sizeof ep->hkey); /* still correct, only predictable */
+    if (cfg->validator && ep_validator_init(ep, cfg->validator) < 0) {
+        l4_io_quic_ep_free(ep);
+        return L4_ERR_IO; /* no randomness for the token key */
+    }
     int rc = l4_io_udp_open(&ep->sock, cfg->addr, cfg->port);
     if (rc < 0) {
         int e = errno;
@@ -286,6 +296,77 @@ static int ep_drain(l4_io_quic_ep *ep, ep_conn *e, l4_time now)
     return 1;
 }
 
+/* ---- address validation (quic/token.h) ------------------------------------- */
+
+static int ep_validator_init(l4_io_quic_ep *ep, const l4_quic_validator *v)
+{
+    static const uint8_t zero[L4_QUIC_TOKEN_KEY_LEN];
+    uint64_t seed;
+    ep->val = *v;
+    ep->cfg.validator = &ep->val;
+    if (getrandom(&seed, sizeof seed, 0) != (ssize_t)sizeof seed)
+        return -1;
+    l4_rng_init(&ep->rng, seed, 7);
+    if (!memcmp(ep->val.key, zero, sizeof zero) &&
+        getrandom(ep->val.key, sizeof ep->val.key, 0) != (ssize_t)sizeof ep->val.key)
+        return -1;
+    return 0;
+}
+
+/* The client's address as a token binds it: address bytes, then the port. */
+static void ep_path(const l4_io_udp_addr *a, l4_quic_path *p)
+{
+    memset(p, 0, sizeof *p);
+    if (a->u.sa.sa_family == AF_INET) {
+        memcpy(p->id, &a->u.in.sin_addr, 4);
+        memcpy(p->id + 4, &a->u.in.sin_port, 2);
+        p->addr_len = 4;
+    } else {
+        memcpy(p->id, &a->u.in6.sin6_addr, 16);
+        memcpy(p->id + 16, &a->u.in6.sin6_port, 2);
+        p->addr_len = 16;
+    }
+    p->len = (uint8_t)(p->addr_len + 2);
+}
+
+/* Screens a client Initial; returns 1 to go on and accept it (*scr says
+ * how), 0 when it was answered (Retry, INVALID_TOKEN) or dropped. */
+static int ep_screen(l4_io_quic_ep *ep, const uint8_t *d, size_t len, const l4_io_udp_addr *from,
+                     l4_time now, l4_quic_screen *scr)
+{
+    l4_quic_path path;
+    ep_path(from, &path);
+    uint8_t reply[256];
+    int v =
+        l4_quic_screen_initial(&ep->val, d, len, &path, now, &ep->rng, reply, sizeof reply, scr);
+    if (scr->validated)
+        ep->st.tokens_valid++;
+    if (v == L4_QUIC_SCREEN_ACCEPT)
+        return 1;
+    if (v == L4_QUIC_SCREEN_REPLY) {
+        l4_io_udp_dgram m = {reply, scr->reply_len, 0, 0, *from};
+        (void)l4_io_udp_sendv(&ep->sock, &m, 1);
+        if (scr->retry_sent)
+            ep->st.retries++;
+        else
+            ep->st.invalid_tokens++;
+    }
+    return 0;
+}
+
+/* §8.1.3: once the handshake is done, a token for the client's next visit. */
+static void ep_give_token(l4_io_quic_ep *ep, ep_conn *e, l4_time now)
+{
+    e->token_sent = 1;
+    l4_quic_path path;
+    ep_path(&e->peer, &path);
+    uint8_t tok[L4_QUIC_TOKEN_MAX];
+    l4_ssize n = l4_quic_token_seal(tok, sizeof tok, ep->val.key, L4_QUIC_TOKEN_NEW, &path, NULL,
+                                    NULL, now, &ep->rng);
+    if (n > 0 && l4_quic_conn_send_token(e->c, tok, (size_t)n) == 0)
+        ep->st.tokens_sent++;
+}
+
 /* ---- receiving ----------------------------------------------------------- */
 
 /* A client Initial (RFC 9000 §17.2.2: long header, type 0) in a datagram
@@ -320,12 +401,19 @@ static ep_conn *ep_unknown(l4_io_quic_ep *ep, const uint8_t *d, size_t len,
         ep->st.refused++;
         return NULL;
     }
+    l4_quic_screen scr;
+    if (ep->cfg.validator && !ep_screen(ep, d, len, from, now, &scr)) {
+        ep->st.refused++;
+        return NULL;
+    }
     void *app = NULL;
     l4_quic_conn *c = ep->cfg.ops.accept(ep->cfg.user, d, len, from, now, &app);
     if (!c) {
         ep->st.refused++;
         return NULL;
     }
+    if (ep->cfg.validator)
+        l4_quic_conn_set_validation(c, &scr);
     ep_conn *e;
     if (ep_insert(ep, c, app, from, &e) < 0) {
         if (ep->cfg.ops.closed)
@@ -403,6 +491,8 @@ int l4_io_quic_ep_step(l4_io_quic_ep *ep, l4_time max_wait)
         l4_time t = l4_quic_conn_next_timeout(e->c);
         if (t != L4_TIME_NONE && t <= now)
             l4_quic_conn_handle_timeout(e->c, now);
+        if (ep->cfg.validator && !e->token_sent && l4_quic_conn_handshake_complete(e->c))
+            ep_give_token(ep, e, now);
         if (ep->cfg.ops.pump)
             ep->cfg.ops.pump(ep->cfg.user, e->c, e->app, now);
         if (!ep->blocked) {

@@ -22,6 +22,7 @@
 
 #include "io/udp.h"
 #include "quic/conn.h"
+#include "quic/token.h"
 
 typedef struct l4_io_quic_ep l4_io_quic_ep;
 
@@ -52,6 +53,14 @@ typedef struct l4_io_quic_ep_config {
     size_t max_conns;    /* server: most connections at once (0: 4096) */
     l4_io_quic_ep_ops ops;
     void *user;
+    /* Server, optional: address validation (RFC 9000 §8.1, quic/token.h).
+     * Every Initial that would start a connection is screened first: a
+     * Retry (validator->retry) or a CONNECTION_CLOSE(INVALID_TOKEN) is
+     * answered here and no connection is made; an accepted one gets
+     * l4_quic_conn_set_validation before its first datagram, and once its
+     * handshake completes a NEW_TOKEN token bound to the client's address.
+     * The struct is copied; a zero key is replaced by a random one. */
+    const l4_quic_validator *validator;
 } l4_io_quic_ep_config;
 
 /** Counters, for reports and benchmarks. */
@@ -63,6 +72,9 @@ typedef struct l4_io_quic_ep_stats {
     uint64_t gro_msgs;               /* messages received holding more than one datagram */
     uint64_t accepted, refused;      /* server: connections created / datagrams dropped */
     uint64_t send_blocked;           /* times the socket buffer was full */
+    /* server with a validator: Retry packets sent, Initials whose token
+     * validated the address, INVALID_TOKEN closes sent, NEW_TOKEN tokens given */
+    uint64_t retries, tokens_valid, invalid_tokens, tokens_sent;
 } l4_io_quic_ep_stats;
 
 /**

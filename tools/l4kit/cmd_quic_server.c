@@ -42,6 +42,9 @@ static const char qs_help[] =
     "  --cert FILE --key FILE the certificate chain and private key, PEM (default: a\n"
     "                         self-signed ECDSA certificate for 'localhost', made at start)\n"
     "  --max-conns N          connections at once (default 4096)\n"
+    "  --retry                validate every new client's address with a Retry first\n"
+    "                         (RFC 9000 §8.1.2) unless it brings a token from an earlier\n"
+    "                         connection (NEW_TOKEN, given after every handshake)\n"
     "  --json                 print the exit summary as one JSON object\n"
     "  --quiet                no per-request lines on stderr (default: quiet)\n"
     "  --verbose              one line per request on stderr\n"
@@ -316,7 +319,7 @@ int cmd_quic_server(int argc, char **argv)
     memset(&S, 0, sizeof S);
     S.rootfd = -1;
     const char *certf = NULL, *keyf = NULL, *pos[2] = {NULL, NULL};
-    int npos = 0, json = 0, rc = 2;
+    int npos = 0, json = 0, rc = 2, retry = 0;
     long max_conns = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -329,6 +332,8 @@ int cmd_quic_server(int argc, char **argv)
         }
         if (!strcmp(a, "--json")) {
             json = 1;
+        } else if (!strcmp(a, "--retry")) {
+            retry = 1;
         } else if (!strcmp(a, "--quiet")) {
             S.verbose = 0;
         } else if (!strcmp(a, "--verbose")) {
@@ -423,6 +428,10 @@ int cmd_quic_server(int argc, char **argv)
     ec.ops.pump = qs_pump;
     ec.ops.closed = qs_closed;
     ec.user = &S;
+    l4_quic_validator val; /* a random key; NEW_TOKEN always, Retry with --retry */
+    memset(&val, 0, sizeof val);
+    val.retry = retry;
+    ec.validator = &val;
     int e = l4_io_quic_ep_open(&S.ep, &ec);
     if (e < 0) {
         fprintf(stderr, "l4kit %s: cannot bind %s port %ld: %s\n", cmd, pos[0], port,
@@ -461,9 +470,11 @@ int cmd_quic_server(int argc, char **argv)
         printf("{\"connections\":%" PRIu64 ",\"requests\":%" PRIu64 ",\"ok\":%" PRIu64
                ",\"client_errors\":%" PRIu64 ",\"body_bytes\":%" PRIu64 ",\"datagrams_in\":%" PRIu64
                ",\"datagrams_out\":%" PRIu64 ",\"gso_sends\":%" PRIu64 ",\"gro_msgs\":%" PRIu64
-               ",\"seconds\":%.3f,\"cpu_seconds\":%.3f}\n",
+               ",\"retries\":%" PRIu64 ",\"tokens_valid\":%" PRIu64 ",\"invalid_tokens\":%" PRIu64
+               ",\"tokens_sent\":%" PRIu64 ",\"seconds\":%.3f,\"cpu_seconds\":%.3f}\n",
                S.conns, S.requests, S.responses_ok, S.errors4xx, S.bytes_body, st.dgrams_in,
-               st.dgrams_out, st.gso_sends, st.gro_msgs, wall, cpu);
+               st.dgrams_out, st.gso_sends, st.gro_msgs, st.retries, st.tokens_valid,
+               st.invalid_tokens, st.tokens_sent, wall, cpu);
     else
         fprintf(stderr,
                 "l4kit %s: %" PRIu64 " connections, %" PRIu64 " requests (%" PRIu64
