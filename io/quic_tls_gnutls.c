@@ -12,11 +12,15 @@
 
 #include <arpa/inet.h>
 
+#include <gnutls/crypto.h>
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+#include "util/siphash.h"
 
 #define QTLS_EXT_QUIC_TP 0x39
 
@@ -41,7 +45,30 @@ typedef struct qtls {
     char alpn[256];
     l4_quic_keylog_fn keylog;
     void *keylog_user;
+    /* resumption (RFC 9001 §4.6): client — where new tickets go; server —
+       a ticket is sent once the handshake completes */
+    void (*ticket)(void *user, const uint8_t *data, size_t len);
+    void *ticket_user;
+    int send_ticket;
 } qtls;
+
+#define QTLS_REPLAY_SLOTS 4096 /* ClientHellos with early data remembered per window */
+
+/* One remembered ClientHello (the SipHash of its PSK binder) and when it may go. */
+typedef struct qtls_seen {
+    uint64_t h;
+    time_t exp;
+} qtls_seen;
+
+struct l4_quic_tls_creds {
+    gnutls_certificate_credentials_t cred;
+    int is_server;
+    /* server: session tickets and 0-RTT anti-replay (RFC 8446 §8) */
+    gnutls_datum_t ticket_key;
+    gnutls_anti_replay_t ar;
+    uint8_t seen_key[16];
+    qtls_seen *seen;
+};
 
 static qtls *qtls_of(gnutls_session_t s)
 {
@@ -197,6 +224,53 @@ static int qtls_keylog_func(gnutls_session_t s, const char *label, const gnutls_
     return 0;
 }
 
+/* Client: each NewSessionTicket updates the session worth keeping. */
+static int qtls_ticket_hook(gnutls_session_t s, unsigned htype, unsigned when, unsigned incoming,
+                            const gnutls_datum_t *msg)
+{
+    (void)when;
+    (void)incoming;
+    (void)msg;
+    qtls *t = qtls_of(s);
+    if (htype != GNUTLS_HANDSHAKE_NEW_SESSION_TICKET || !t->ticket)
+        return 0;
+    gnutls_datum_t d;
+    if (gnutls_session_get_data2(s, &d) < 0)
+        return 0;
+    t->ticket(t->ticket_user, d.data, d.size);
+    gnutls_free(d.data);
+    return 0;
+}
+
+/* Server: GnuTLS asks whether a ClientHello with early data (its binder,
+ * `key`) was seen within the anti-replay window; it refuses the early data
+ * of one that was (RFC 8446 §8.2). A full cache forgets its oldest entry. */
+static int qtls_replay_add(void *ptr, time_t exp, const gnutls_datum_t *key,
+                           const gnutls_datum_t *data)
+{
+    (void)data;
+    l4_quic_tls_creds *c = ptr;
+    uint64_t h = l4_siphash24(c->seen_key, key->data, key->size);
+    time_t now = time(NULL);
+    size_t slot = QTLS_REPLAY_SLOTS, oldest = 0;
+    for (size_t i = 0; i < QTLS_REPLAY_SLOTS; i++) {
+        qtls_seen *e = &c->seen[i];
+        if (e->exp && e->exp < now)
+            e->exp = 0;
+        if (e->exp && e->h == h)
+            return GNUTLS_E_DB_ENTRY_EXISTS;
+        if (!e->exp && slot == QTLS_REPLAY_SLOTS)
+            slot = i;
+        if (e->exp < c->seen[oldest].exp)
+            oldest = i;
+    }
+    if (slot == QTLS_REPLAY_SLOTS)
+        slot = oldest;
+    c->seen[slot].h = h;
+    c->seen[slot].exp = exp > now ? exp : now + 1;
+    return 0;
+}
+
 static int qtls_bind(l4_quic_tls *tls, const l4_quic_tls_events *ev, void *conn)
 {
     qtls *t = tls->impl;
@@ -218,6 +292,8 @@ static int qtls_step(qtls *t, uint8_t *alert)
     }
     if (rv == 0) {
         t->complete = 1;
+        if (t->send_ticket) /* RFC 9001 §4.6.1: the ticket goes in 1-RTT CRYPTO frames */
+            gnutls_session_ticket_send(t->session, 1, 0);
         return 1;
     }
     if (!gnutls_error_is_fatal(rv))
@@ -285,12 +361,24 @@ static void qtls_free(l4_quic_tls *tls)
     free(t);
 }
 
+static unsigned qtls_session_flags(l4_quic_tls *tls)
+{
+    qtls *t = tls->impl;
+    if (!t->complete)
+        return 0;
+    unsigned f = gnutls_session_is_resumed(t->session) ? L4_QUIC_TLS_RESUMED : 0;
+    if (gnutls_session_get_flags(t->session) & GNUTLS_SFLAGS_EARLY_DATA)
+        f |= L4_QUIC_TLS_EARLY_ACCEPTED;
+    return f;
+}
+
 static const l4_quic_tls_ops QTLS_OPS = {
     .bind = qtls_bind,
     .start = qtls_start,
     .provide = qtls_provide,
     .alpn = qtls_alpn,
     .free = qtls_free,
+    .session_flags = qtls_session_flags,
 };
 
 /* Loads what the configuration names (server: certificate and key;
@@ -326,11 +414,6 @@ static int qtls_load_cred(gnutls_certificate_credentials_t *out, const l4_quic_t
     return 0;
 }
 
-struct l4_quic_tls_creds {
-    gnutls_certificate_credentials_t cred;
-    int is_server;
-};
-
 int l4_quic_tls_creds_new(l4_quic_tls_creds **out, const l4_quic_tls_config *cfg)
 {
     if (!out || !cfg)
@@ -345,6 +428,17 @@ int l4_quic_tls_creds_new(l4_quic_tls_creds **out, const l4_quic_tls_config *cfg
         return rc;
     }
     c->is_server = cfg->is_server;
+    if (c->is_server) {
+        c->seen = calloc(QTLS_REPLAY_SLOTS, sizeof *c->seen);
+        if (!c->seen || gnutls_session_ticket_key_generate(&c->ticket_key) < 0 ||
+            gnutls_anti_replay_init(&c->ar) < 0 ||
+            gnutls_rnd(GNUTLS_RND_RANDOM, c->seen_key, sizeof c->seen_key) < 0) {
+            l4_quic_tls_creds_free(c);
+            return L4_ERR_NOMEM;
+        }
+        gnutls_anti_replay_set_add_function(c->ar, qtls_replay_add);
+        gnutls_anti_replay_set_ptr(c->ar, c);
+    }
     *out = c;
     return 0;
 }
@@ -354,6 +448,13 @@ void l4_quic_tls_creds_free(l4_quic_tls_creds *c)
     if (!c)
         return;
     gnutls_certificate_free_credentials(c->cred);
+    if (c->ticket_key.data) {
+        gnutls_memset(c->ticket_key.data, 0, c->ticket_key.size);
+        gnutls_free(c->ticket_key.data);
+    }
+    if (c->ar)
+        gnutls_anti_replay_deinit(c->ar);
+    free(c->seen);
     free(c);
 }
 
@@ -370,9 +471,30 @@ static int qtls_setup(qtls *t, const l4_quic_tls_config *cfg)
         if (rc < 0)
             return rc;
     }
+    /* RFC 9001 §8.3: no EndOfEarlyData in QUIC; a server sends its ticket
+     * itself once the handshake is complete (qtls_step), and only when the
+     * credentials hold a ticket key that outlives the connection. */
+    const l4_quic_tls_creds *cr = cfg->creds;
+    int tickets = cfg->is_server && cr && cr->ticket_key.data;
+    int early = !cfg->no_early_data && (cfg->is_server ? tickets : cfg->session != NULL);
     unsigned flags = (cfg->is_server ? GNUTLS_SERVER : GNUTLS_CLIENT) | GNUTLS_NO_END_OF_EARLY_DATA;
+    if (cfg->is_server)
+        flags |= tickets ? GNUTLS_NO_AUTO_SEND_TICKET : GNUTLS_NO_TICKETS;
+    if (early)
+        flags |= GNUTLS_ENABLE_EARLY_DATA;
     if (gnutls_init(&t->session, flags) < 0)
         return L4_ERR_NOMEM;
+    if (tickets) {
+        if (gnutls_session_ticket_enable_server(t->session, &cr->ticket_key) < 0)
+            return L4_ERR_UNSUPPORTED;
+        t->send_ticket = 1;
+        if (early) {
+            gnutls_anti_replay_enable(t->session, cr->ar);
+            /* RFC 9001 §4.6.1: 0xffffffff in the ticket says 0-RTT is allowed */
+            if (gnutls_record_set_max_early_data_size(t->session, 0xffffffffu) < 0)
+                return L4_ERR_UNSUPPORTED;
+        }
+    }
     gnutls_session_set_ptr(t->session, t);
     if (gnutls_priority_set_direct(t->session, QTLS_PRIORITY, NULL) < 0)
         return L4_ERR_UNSUPPORTED;
@@ -404,6 +526,17 @@ static int qtls_setup(qtls *t, const l4_quic_tls_config *cfg)
             return L4_ERR_UNSUPPORTED;
         if (!cfg->insecure)
             gnutls_session_set_verify_cert(t->session, cfg->server_name, 0);
+        if (cfg->session) {
+            if (cfg->session_len > UINT32_MAX)
+                return L4_ERR_INVALID_ARGUMENT;
+            if (gnutls_session_set_data(t->session, cfg->session, cfg->session_len) < 0)
+                return L4_ERR_INVALID_ARGUMENT;
+        }
+        t->ticket = cfg->ticket;
+        t->ticket_user = cfg->ticket_user;
+        if (cfg->ticket)
+            gnutls_handshake_set_hook_function(t->session, GNUTLS_HANDSHAKE_NEW_SESSION_TICKET,
+                                               GNUTLS_HOOK_POST, qtls_ticket_hook);
     }
     return 0;
 }

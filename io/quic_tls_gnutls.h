@@ -40,6 +40,20 @@ typedef struct l4_quic_tls_config {
      * providers made with them. Loading a key pair checks it with a
      * signature, a third of a server's handshake CPU when done per connection. */
     const l4_quic_tls_creds *creds;
+    /* Resumption and 0-RTT (RFC 9001 §4.6). Client: `session` (from an
+     * earlier connection's `ticket` callback) resumes that session, and
+     * unless `no_early_data` offers 0-RTT (the engine gets the 0-RTT keys;
+     * see l4_quic_conn_set_early_tp). `ticket(ticket_user, data, len)` is
+     * called with the session to keep each time the server sends a
+     * NewSessionTicket (data lent for the call). Server: with `creds` it
+     * issues tickets under the credentials' ticket key after each
+     * handshake and accepts 0-RTT (with GnuTLS's anti-replay window over a
+     * cache of seen ClientHellos in the credentials) unless `no_early_data`. */
+    const uint8_t *session;
+    size_t session_len;
+    int no_early_data;
+    void (*ticket)(void *user, const uint8_t *data, size_t len);
+    void *ticket_user;
 } l4_quic_tls_config;
 
 /**
@@ -55,7 +69,11 @@ int l4_quic_tls_gnutls_new(l4_quic_tls **out, const l4_quic_tls_config *cfg);
 
 /**
  * Loads the certificate and key (server) or the trust anchors (client, not
- * insecure) `cfg` names, once, for l4_quic_tls_config.creds. Errors as
+ * insecure) `cfg` names, once, for l4_quic_tls_config.creds. Server
+ * credentials also hold a random session-ticket key and the 0-RTT
+ * anti-replay state (RFC 8446 §8: tickets older than the window, or a
+ * ClientHello seen before within it, get their early data refused), shared
+ * by every connection made with them. Errors as
  * l4_quic_tls_gnutls_new: L4_ERR_INVALID_ARGUMENT (missing or bad PEM, a
  * verifying client without server_name), L4_ERR_NOMEM, L4_ERR_UNSUPPORTED
  * (no system trust store).

@@ -45,7 +45,7 @@ static int conn_tls_secret(void *vc, l4_quic_level level, int is_tx, l4_quic_aea
 {
     l4_quic_conn *c = vc;
     if (level == L4_QUIC_LEVEL_EARLY)
-        return 0; /* 0-RTT is not used */
+        return qc_early_secret(c, is_tx, aead, secret, len); /* early.c */
     if (level == L4_QUIC_LEVEL_APP) {
         if (len > L4_QUIC_MAX_SECRET_LEN)
             return L4_ERR_INVALID_ARGUMENT;
@@ -290,6 +290,7 @@ void l4_quic_conn_free(l4_quic_conn *c)
     qc_streams_free(c);
     free(c->token);
     free(c->nt);
+    qc_early_free(c);
     l4_cc_del(c->cc);
     if (c->tls)
         c->tls->ops->free(c->tls);
@@ -463,7 +464,7 @@ void l4_quic_conn_handle_timeout(l4_quic_conn *c, l4_time now)
 
 int l4_quic_stream_open(l4_quic_conn *c, int uni, uint64_t *sid)
 {
-    if (!c->hs_complete || c->state >= QC_CLOSING)
+    if (!qc_app_open(c) || c->state >= QC_CLOSING)
         return L4_ERR_STATE;
     uint64_t *next = uni ? &c->next_uni : &c->next_bidi;
     uint64_t max = uni ? c->peer_max_uni : c->peer_max_bidi;

@@ -72,6 +72,11 @@ typedef struct l4_quic_callbacks {
      * (a server's original Destination CID from the client names the
      * connection until it is freed: l4_quic_conn_local_cids lists it) */
     void (*cid_retired)(l4_quic_conn *c, const l4_quic_cid *cid, void *user);
+    /* application data may be sent before the handshake completes
+     * (quic/early.h): a client's 0-RTT is ready (called from
+     * l4_quic_conn_set_early_tp), or a server accepted the client's 0-RTT
+     * and may answer at once (0.5-RTT). handshake_done still follows. */
+    void (*early_data)(l4_quic_conn *c, void *user);
 } l4_quic_callbacks;
 
 /**
@@ -158,7 +163,8 @@ l4_ssize l4_quic_conn_output_path(l4_quic_conn *c, uint8_t *buf, size_t cap, l4_
 
 /**
  * Opens a locally-initiated stream (`uni` 1 for unidirectional); its id in
- * *sid. Errors: L4_ERR_STATE (handshake not complete, or closing),
+ * *sid. Errors: L4_ERR_STATE (handshake not complete and no 0-RTT / 0.5-RTT
+ * under way (quic/early.h), or closing),
  * L4_ERR_LIMIT (the peer's MAX_STREAMS allows no more now; STREAMS_BLOCKED
  * is sent, RFC 9000 §4.6), L4_ERR_NOMEM.
  */

@@ -19,6 +19,7 @@ static int space_of(int type)
     case L4_QUIC_PKT_HANDSHAKE:
         return L4_QUIC_LEVEL_HANDSHAKE;
     case L4_QUIC_PKT_1RTT:
+    case L4_QUIC_PKT_0RTT: /* RFC 9000 §12.3: one application data space */
         return L4_QUIC_LEVEL_APP;
     default:
         return -1;
@@ -55,6 +56,7 @@ int qc_crypto_rx(l4_quic_conn *c, int s, uint64_t off, const uint8_t *data, size
             qc_fail(c, L4_QUIC_ERR_CRYPTO_ERROR + alert, L4_QUIC_FRAME_CRYPTO, "TLS alert", now);
             return -1;
         }
+        qc_early_after_crypto(c); /* a server that accepted 0-RTT may answer now */
         if (rc == 1 && !was) {
             if (!c->has_peer_tp) { /* RFC 9001 §8.2: missing_extension */
                 qc_fail(c, L4_QUIC_ERR_CRYPTO_ERROR + 109, L4_QUIC_FRAME_CRYPTO,
@@ -63,6 +65,9 @@ int qc_crypto_rx(l4_quic_conn *c, int s, uint64_t off, const uint8_t *data, size
             }
             c->hs_complete = 1;
             c->state = QC_ESTABLISHED;
+            qc_early_on_complete(c, now); /* 0-RTT accepted or rejected (early.c) */
+            if (c->state >= QC_CLOSING)
+                return -1;
             qc_cid_issue(c); /* §5.1.1: NEW_CONNECTION_ID up to the peer's limit */
             if (c->is_server) {
                 /* RFC 9001 §4.1.2: the server's handshake is confirmed now. */
@@ -91,6 +96,10 @@ static int in_stream(l4_quic_conn *c, const l4_quic_frame *f, l4_time now)
         return -1;
     if (!s || s->reset_recvd)
         return 0;
+    if (c->rx_early) { /* quic/early.h: replayable, the application may care */
+        s->early = 1;
+        c->early_bytes += fs->len;
+    }
     uint64_t end = fs->offset + fs->len;
     if (s->fin_read) { /* everything was delivered: only check the final size */
         if (end > s->r_final || (fin && end != s->r_final)) {
@@ -426,6 +435,7 @@ static void in_retry(l4_quic_conn *c, const uint8_t *pkt, const l4_quic_hdr *h, 
     l4_quic_ranges_free(&sp->ctx.lost);
     sp->ctx.next = sp->ctx.base;
     c->pto_count = 0;
+    qc_early_on_retry(c); /* 0-RTT sent before the Retry goes again */
 }
 
 /* The Key Phase bit of a 1-RTT packet, read under header protection
@@ -514,19 +524,22 @@ int qc_input(l4_quic_conn *c, const uint8_t *dgram_c, size_t len, l4_time now)
         }
         int s = space_of(h.type);
         if (s < 0) {
-            c->st.pkts_dropped++; /* Retry / VN / 0-RTT are not handled */
+            c->st.pkts_dropped++; /* not a packet type of a space */
             continue;
         }
         if (!qc_cid_is_local(c, h.dcid, h.dcid_len) &&
-            !(c->is_server && h.type == L4_QUIC_PKT_INITIAL &&
+            !(c->is_server && (h.type == L4_QUIC_PKT_INITIAL || h.type == L4_QUIC_PKT_0RTT) &&
               qc_token_first_dcid(c, h.dcid, h.dcid_len))) {
             c->st.pkts_dropped++;
             qc_ev_dropped(c, h.type, h.pkt_len, "unknown_connection_id", now);
             continue;
         }
         qc_space *sp = &c->sp[s];
-        /* RFC 9001 §5.7: a server does not process 1-RTT before the handshake completes. */
-        if (!sp->has_rx || (s == L4_QUIC_LEVEL_APP && c->is_server && !c->hs_complete)) {
+        int early = h.type == L4_QUIC_PKT_0RTT;
+        /* RFC 9001 §5.7: a server does not process 1-RTT before the handshake
+         * completes; 0-RTT only with the key of accepted early data (early.c). */
+        if (early ? !qc_early_rx(c)
+                  : (!sp->has_rx || (s == L4_QUIC_LEVEL_APP && c->is_server && !c->hs_complete))) {
             c->st.pkts_dropped++;
             qc_ev_dropped(c, h.type, h.pkt_len, "key_unavailable", now);
             continue;
@@ -538,8 +551,8 @@ int qc_input(l4_quic_conn *c, const uint8_t *dgram_c, size_t len, l4_time now)
         if (phase >= 0 && phase != c->rx_phase) {
             plen = in_key_update(c, pkt, &h, &pn, &hdr_len, now);
         } else {
-            plen = l4_quic_unprotect(&sp->rx, pkt, h.pkt_len, h.pn_offset, sp->largest_rx, &pn,
-                                     &hdr_len);
+            plen = l4_quic_unprotect(early ? &c->early : &sp->rx, pkt, h.pkt_len, h.pn_offset,
+                                     sp->largest_rx, &pn, &hdr_len);
         }
         if (plen < 0) {
             c->st.pkts_dropped++; /* §12.2: undecryptable packets are discarded */
@@ -558,6 +571,10 @@ int qc_input(l4_quic_conn *c, const uint8_t *dgram_c, size_t len, l4_time now)
             continue;
         }
         c->st.pkts_recv++;
+        if (early)
+            c->early_pkts_recv++;
+        else if (h.type == L4_QUIC_PKT_1RTT)
+            qc_early_on_1rtt(c);
         qc_ev_packet(c, L4_QUIC_EV_PACKET_RECEIVED, h.type, pn, h.pkt_len, pkt + hdr_len,
                      (size_t)plen, h.dcid, h.dcid_len, h.type == L4_QUIC_PKT_1RTT ? NULL : h.scid,
                      h.scid_len, now);
@@ -579,7 +596,9 @@ int qc_input(l4_quic_conn *c, const uint8_t *dgram_c, size_t len, l4_time now)
         c->rx_dcid = h.dcid;
         c->rx_dcid_len = h.dcid_len;
         c->rx_probing_only = 1;
+        c->rx_early = early;
         int rcp = in_payload(c, s, h.type, pkt + hdr_len, (size_t)plen, &ack_eliciting, now);
+        c->rx_early = 0;
         c->rx_dcid = NULL;
         if (!sp->discarded && c->state < QC_DRAINING) {
             in_record_pn(c, s, pn, ack_eliciting, now);

@@ -151,6 +151,7 @@ typedef struct qc_stream {
     int stop_state; /* 0 none, 1 to send, 2 sent */
     uint64_t stop_err;
     int reset_recvd, fin_read;
+    int early; /* server: opened by data in a 0-RTT packet (early.c) */
 } qc_stream;
 
 struct l4_quic_conn {
@@ -271,6 +272,14 @@ struct l4_quic_conn {
     /* client: an ACK of a Handshake packet arrived, so the server has
        validated our address (RFC 9002 A.8 PeerCompletedAddressValidation) */
     int hs_acked;
+    /* 0-RTT (early.c): the keys (client: send, server: receive), the
+       server's limits the client remembered, where it stands (L4_QUIC_EARLY_*) */
+    l4_quic_keys early;
+    int has_early, early_tp_set, early_state, early_cb_done;
+    int rx_early; /* the packet being processed is a 0-RTT one */
+    int resumed;  /* the TLS handshake resumed a session */
+    l4_quic_tp early_tp;
+    uint64_t early_pkts_sent, early_pkts_recv, early_bytes, early_resent;
 };
 
 /* conn.c */
@@ -360,6 +369,30 @@ void qc_path_sent(l4_quic_conn *c, size_t bytes);
 int qc_token_first_dcid(const l4_quic_conn *c, const uint8_t *p, size_t n);
 /* Client: a NEW_TOKEN frame arrived; 0 or -1 (out of memory). */
 int qc_token_on_frame(l4_quic_conn *c, const uint8_t *tok, size_t len);
+
+/* 0-RTT (early.c) */
+/* A 0-RTT traffic secret from TLS: installs the client's send or the
+ * server's receive key (the other direction is ignored). */
+int qc_early_secret(l4_quic_conn *c, int is_tx, l4_quic_aead aead, const uint8_t *secret,
+                    size_t len);
+/* Client: application data goes in 0-RTT packets now. */
+int qc_early_sending(const l4_quic_conn *c);
+/* Streams may be opened and carry data now: 1-RTT, client 0-RTT, server 0.5-RTT. */
+int qc_app_open(const l4_quic_conn *c);
+/* Server: 0-RTT packets can be decrypted (with c->early). */
+int qc_early_rx(const l4_quic_conn *c);
+/* After TLS took CRYPTO bytes: a server that accepted 0-RTT and can send
+ * 1-RTT tells the application (early_data callback), once. */
+void qc_early_after_crypto(l4_quic_conn *c);
+/* The handshake completed: accepted or rejected, and what follows. */
+void qc_early_on_complete(l4_quic_conn *c, l4_time now);
+/* Client: a Retry was accepted: what went in 0-RTT goes again. */
+void qc_early_on_retry(l4_quic_conn *c);
+/* Client: a 0-RTT packet `p` was sent (counters). */
+void qc_early_sent(l4_quic_conn *c, const qc_sent *p);
+/* Server: a 1-RTT packet arrived: the 0-RTT keys may go. */
+void qc_early_on_1rtt(l4_quic_conn *c);
+void qc_early_free(l4_quic_conn *c);
 
 /* conn_input.c / conn_output.c */
 int qc_input(l4_quic_conn *c, const uint8_t *dgram, size_t len, l4_time now);

@@ -425,11 +425,12 @@ static int ob_space_wants(l4_quic_conn *c, int s, int cc_ok, l4_time now)
 {
     qc_space *sp = &c->sp[s];
     (void)now;
-    if (!sp->has_tx || sp->discarded)
+    int early = s == L4_QUIC_LEVEL_APP && qc_early_sending(c); /* 0-RTT packets (early.c) */
+    if ((!sp->has_tx && !early) || sp->discarded)
         return 0;
     if (c->state == QC_CLOSING)
         return 0;
-    if (sp->ack_now && sp->recvd.n)
+    if (sp->ack_now && sp->recvd.n && !early)
         return 1;
     if (s == L4_QUIC_LEVEL_APP && c->hs_complete &&
         ((c->path_response_pending && !c->resp_on_path) || c->chal_pending))
@@ -440,7 +441,7 @@ static int ob_space_wants(l4_quic_conn *c, int s, int cc_ok, l4_time now)
         return 1;
     if (sp->ctx.lost.n || sp->ctx.next < sp->ctx.base + sp->ctx.len)
         return 1;
-    if (s != L4_QUIC_LEVEL_APP || !c->hs_complete)
+    if (s != L4_QUIC_LEVEL_APP || !qc_app_open(c))
         return 0;
     int want = c->hs_done_pending || (c->nt_pending && c->is_server) || c->max_data_pending ||
                c->max_streams_bidi_pending || c->max_streams_uni_pending || qc_cid_wants(c) ||
@@ -503,6 +504,7 @@ static int ob_begin(l4_quic_conn *c, ob_pkt *o, int s, uint8_t *p, size_t room)
     memset(&h, 0, sizeof h);
     h.type = (uint8_t)(s == L4_QUIC_LEVEL_INITIAL     ? L4_QUIC_PKT_INITIAL
                        : s == L4_QUIC_LEVEL_HANDSHAKE ? L4_QUIC_PKT_HANDSHAKE
+                       : qc_early_sending(c)          ? L4_QUIC_PKT_0RTT
                                                       : L4_QUIC_PKT_1RTT);
     o->type = h.type;
     h.version = L4_QUIC_VERSION_1;
@@ -539,10 +541,11 @@ static void ob_fill(l4_quic_conn *c, ob_pkt *o, int cc_ok, l4_time now)
         ob_path(c, o, now);
     if (!cc_ok && !sp->probe)
         return;
-    if (o->s == L4_QUIC_LEVEL_APP && c->hs_complete)
+    if (o->s == L4_QUIC_LEVEL_APP && qc_app_open(c))
         ob_control(c, o, now);
-    ob_crypto(c, o);
-    if (o->s == L4_QUIC_LEVEL_APP && c->hs_complete)
+    if (o->type != L4_QUIC_PKT_0RTT) /* RFC 9000 §12.4: no CRYPTO in 0-RTT */
+        ob_crypto(c, o);
+    if (o->s == L4_QUIC_LEVEL_APP && qc_app_open(c))
         ob_streams(c, o);
     if (sp->probe && !o->ack_eliciting && ob_left(o) > 1) {
         l4_quic_frame f;
@@ -574,7 +577,8 @@ static l4_ssize ob_seal(l4_quic_conn *c, ob_pkt *o)
         uint64_t length = pn_len + o->len + L4_QUIC_TAG_LEN;
         l4_quic_varint_encode_n(o->p + o->pn_offset - 2, 2, length, 2);
     }
-    return l4_quic_protect(&sp->tx, o->p, o->room, o->hdr_len, o->pn_offset, o->pn, o->len);
+    return l4_quic_protect(o->type == L4_QUIC_PKT_0RTT ? &c->early : &sp->tx, o->p, o->room,
+                           o->hdr_len, o->pn_offset, o->pn, o->len);
 }
 
 l4_ssize qc_output(l4_quic_conn *c, uint8_t *buf, size_t cap, l4_time now)
@@ -714,6 +718,8 @@ l4_ssize qc_output(l4_quic_conn *c, uint8_t *buf, size_t cap, l4_time now)
         c->st.pkts_sent++;
         if (o->s == L4_QUIC_LEVEL_HANDSHAKE)
             c->sent_handshake = 1;
+        if (o->type == L4_QUIC_PKT_0RTT)
+            qc_early_sent(c, o->rec);
     }
     c->st.bytes_sent += total;
     if (c->is_server && !c->addr_validated)

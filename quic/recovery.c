@@ -469,8 +469,8 @@ static l4_time recovery_pto(const l4_quic_conn *c, int *space)
     l4_time best = L4_TIME_NONE;
     int any_in_flight = 0;
     for (int s = 0; s < QC_SPACES; s++)
-        if (c->sp[s].ack_eliciting_in_flight)
-            any_in_flight = 1;
+        if (c->sp[s].ack_eliciting_in_flight && (s != L4_QUIC_LEVEL_APP || c->hs_complete))
+            any_in_flight = 1; /* 0-RTT packets have no PTO of their own before that */
     if (!any_in_flight) {
         /* §6.2.2.1: a client keeps a timer with nothing in flight until it
          * knows the server validated its address (an ACK of one of its

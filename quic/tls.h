@@ -60,7 +60,15 @@ typedef struct l4_quic_tls_ops {
     const uint8_t *(*alpn)(l4_quic_tls *tls, size_t *len);
     /* Releases the provider. */
     void (*free)(l4_quic_tls *tls);
+    /* Optional (NULL: 0): once the handshake completed, L4_QUIC_TLS_RESUMED
+     * when it resumed an earlier session (RFC 8446 §2.2: no certificate)
+     * and L4_QUIC_TLS_EARLY_ACCEPTED when the server accepted 0-RTT
+     * (RFC 9001 §4.6.2: early_data in EncryptedExtensions). */
+    unsigned (*session_flags)(l4_quic_tls *tls);
 } l4_quic_tls_ops;
+
+#define L4_QUIC_TLS_RESUMED        1u
+#define L4_QUIC_TLS_EARLY_ACCEPTED 2u
 
 /** A provider instance: its ops and private state. */
 struct l4_quic_tls {
