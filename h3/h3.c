@@ -22,6 +22,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "quic/early.h"
+
 #define H3_CHUNKS     4
 #define H3_CHUNK_SIZE (32u << 10)
 #define H3_RBUF       (64u << 10) /* client: response bodies */
@@ -47,6 +49,7 @@ typedef struct h3s {
     int read_blocked, body_failed;
     /* progress */
     int answered, rx_done, tx_done, close_queued, reported;
+    int early; /* server: the request began in 0-RTT (quic/early.h) */
     uint64_t err;
 } h3s;
 
@@ -181,6 +184,7 @@ static int ng_begin_headers(nghttp3_conn *ng, int64_t sid, void *cu, void *su)
     h3s *s = h3s_new(h, sid, NULL);
     if (!s)
         return NGHTTP3_ERR_CALLBACK_FAILURE;
+    s->early = l4_quic_stream_early(h->c, (uint64_t)sid);
     nghttp3_conn_set_stream_user_data(ng, sid, s);
     return 0;
 }
@@ -263,8 +267,11 @@ static int ng_end_stream(nghttp3_conn *ng, int64_t sid, void *cu, void *su)
         if (s->too_long || !s->path[0]) {
             /* a request we cannot hold: 431 / 400 (RFC 9110 §15.5.1) */
             l4_h3_respond(h, sid, s->too_long ? 431 : 400, NULL, 0, NULL);
+        } else if (s->early && strcmp(s->method, "GET") && strcmp(s->method, "HEAD")) {
+            /* RFC 8470 §5.2: 0-RTT data may be a replay; only safe methods run */
+            l4_h3_respond(h, sid, 425, NULL, 0, NULL);
         } else if (h->cb.request) {
-            l4_h3_request req = {s->method, s->scheme, s->authority, s->path};
+            l4_h3_request req = {s->method, s->scheme, s->authority, s->path, s->early};
             h->cb.request(h, sid, &req, h->user);
         }
     }
@@ -354,6 +361,8 @@ static void qc_handshake_done(l4_quic_conn *c, void *user)
 {
     l4_h3 *h = user;
     uint64_t ctl, enc, dec;
+    if (h->ready || h->fatal) /* already started in 0-RTT / 0.5-RTT */
+        return;
     /* RFC 9114 §6.2.1, RFC 9204 §4.2: our control and QPACK streams. */
     if (l4_quic_stream_open(c, 1, &ctl) < 0 || l4_quic_stream_open(c, 1, &enc) < 0 ||
         l4_quic_stream_open(c, 1, &dec) < 0) {
@@ -460,6 +469,7 @@ void l4_h3_quic_callbacks(l4_quic_callbacks *cb)
 {
     memset(cb, 0, sizeof *cb);
     cb->handshake_done = qc_handshake_done;
+    cb->early_data = qc_handshake_done; /* quic/early.h: HTTP/3 starts in 0-RTT / 0.5-RTT */
     cb->stream_readable = qc_readable;
     cb->stream_writable = qc_writable;
     cb->stream_reset = qc_reset;

@@ -10,8 +10,9 @@
  *
  * Lifecycle: l4_h3_new, then create the l4_quic_conn with the callbacks
  * from l4_h3_quic_callbacks and the l4_h3 as their user pointer, then
- * l4_h3_attach. When the handshake completes the layer opens its control
- * and QPACK streams and calls `ready`. Free the l4_h3 before (or right
+ * l4_h3_attach. When the handshake completes (or 0-RTT / 0.5-RTT data may
+ * go, quic/early.h) the layer opens its control and QPACK streams and
+ * calls `ready`. Free the l4_h3 before (or right
  * after) the connection; it never frees the connection.
  */
 #ifndef L4_H3_H3_H
@@ -34,6 +35,10 @@ typedef struct l4_h3 l4_h3;
 /** A request as a server receives it; strings are NUL-terminated and valid during the call. */
 typedef struct l4_h3_request {
     const char *method, *scheme, *authority, *path;
+    /* 1 when it arrived in 0-RTT (quic/early.h): it may be a replay. Only GET
+     * and HEAD get here then; other methods are answered 425 Too Early
+     * (RFC 8470 §5.2) by the layer. */
+    int early;
 } l4_h3_request;
 
 /**
@@ -53,7 +58,9 @@ typedef struct l4_h3_body {
 
 /** Events for the application; any member may be NULL. `user` is l4_h3_new's. */
 typedef struct l4_h3_callbacks {
-    /* The handshake completed and HTTP/3 is set up: requests may be sent. */
+    /* HTTP/3 is set up and requests may be sent: the handshake completed,
+     * or (client) 0-RTT is ready (l4_quic_conn_set_early_tp), or (server)
+     * the client's 0-RTT was accepted. */
     void (*ready)(l4_h3 *h, void *user);
     /* Server: a complete request on stream `sid`; answer with l4_h3_respond
      * (now or later). */

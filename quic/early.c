@@ -133,8 +133,8 @@ void qc_early_on_complete(l4_quic_conn *c, l4_time now)
     for (qc_stream *s = c->streams; s; s = s->next) {
         if (!s->can_send)
             continue;
-        uint64_t lim = (s->id & 2) ? tp->initial_max_stream_data_uni
-                                   : tp->initial_max_stream_data_bidi_remote;
+        uint64_t lim =
+            (s->id & 2) ? tp->initial_max_stream_data_uni : tp->initial_max_stream_data_bidi_remote;
         if (!accepted || lim > s->s_max)
             s->s_max = lim;
     }

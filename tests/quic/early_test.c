@@ -96,8 +96,8 @@ static void er_early(l4_quic_conn *c, void *user)
     er_side_of(user, c)->early_cb++;
 }
 
-static void er_closed(l4_quic_conn *c, int by_peer, int app, uint64_t err, const char *r,
-                      size_t rl, void *user)
+static void er_closed(l4_quic_conn *c, int by_peer, int app, uint64_t err, const char *r, size_t rl,
+                      void *user)
 {
     (void)by_peer;
     (void)app;
@@ -209,8 +209,8 @@ static void er_server(er *e)
     l4_quic_tls *tls;
     CHECK_EQ(l4_quic_tls_gnutls_new(&tls, &cfg), 0);
     e->sv_set.seed++;
-    CHECK_EQ(l4_quic_conn_new_server(&p->sv, &e->sv_set, &ER_CB, e, tls, p->q[0].data,
-                                     p->q[0].len, p->now),
+    CHECK_EQ(l4_quic_conn_new_server(&p->sv, &e->sv_set, &ER_CB, e, tls, p->q[0].data, p->q[0].len,
+                                     p->now),
              0);
     l4_quic_conn_set_observer(p->sv, er_observe, NULL, &e->sv);
 }
@@ -425,8 +425,7 @@ static void test_0rtt_replay(void)
     l4_quic_tls *tls;
     CHECK_EQ(l4_quic_tls_gnutls_new(&tls, &cfg), 0);
     l4_quic_conn *sv2;
-    CHECK_EQ(l4_quic_conn_new_server(&sv2, &e.sv_set, NULL, NULL, tls, copy, copy_len, e.p.now),
-             0);
+    CHECK_EQ(l4_quic_conn_new_server(&sv2, &e.sv_set, NULL, NULL, tls, copy, copy_len, e.p.now), 0);
     CHECK_EQ(l4_quic_conn_input(sv2, copy, copy_len, e.p.now), 0);
     l4_quic_conn_early_info(sv2, &si);
     CHECK_EQ(si.state, L4_QUIC_EARLY_NONE);
@@ -513,9 +512,12 @@ static void test_resume_only_and_args(void)
 }
 
 static const l4_test TESTS[] = {
-    TEST(test_resume_0rtt),       TEST(test_0rtt_rejected),
-    TEST(test_0rtt_loss),         TEST(test_0rtt_replay),
-    TEST(test_0rtt_lower_limits), TEST(test_resume_only_and_args),
+    TEST(test_resume_0rtt),
+    TEST(test_0rtt_rejected),
+    TEST(test_0rtt_loss),
+    TEST(test_0rtt_replay),
+    TEST(test_0rtt_lower_limits),
+    TEST(test_resume_only_and_args),
     TEST_END,
 };
 

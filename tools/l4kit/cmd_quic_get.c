@@ -24,6 +24,8 @@
 #include "io/quic_ep.h"
 #include "io/quic_tls_gnutls.h"
 #include "json.h"
+#include "quic/early.h"
+#include "quic_session.h"
 #include "quic_tool.h"
 #include "units.h"
 
@@ -34,13 +36,18 @@ static const char qg_help[] =
     "HTTP/3 on l4kit's QUIC: one connection, one stream per URL, all in parallel.\n"
     "The server certificate is verified against the system's CAs and HOST unless\n"
     "--insecure. Prints one line per URL (status, size, time to first byte, time,\n"
-    "throughput) and a summary with the handshake time in round trips.\n"
+    "throughput) and a summary with the handshake time in round trips and, with\n"
+    "--session, whether the server took the 0-RTT requests.\n"
     "\n"
     "  -o, --output DIR       save each body as DIR/<last path segment> (\"/\": index.html);\n"
     "                         without it bodies are counted, not kept\n"
     "  --insecure             accept any certificate (self-signed ones included)\n"
     "  --cacert FILE          trust the PEM certificate(s) in FILE instead of the system CAs\n"
     "  --connect-timeout TIME give up when the handshake is not done after TIME (default 10s)\n"
+    "  --session FILE         resume the server with what FILE kept (TLS session ticket,\n"
+    "                         NEW_TOKEN token, transport parameters): the requests go in\n"
+    "                         0-RTT; the new ticket is written back (created when missing)\n"
+    "  --no-0rtt              with --session: resume, but send nothing before the handshake\n"
     "  --json                 print the report as one JSON object\n"
     "%s"
     "\n"
@@ -71,8 +78,14 @@ typedef struct qg {
     uint64_t close_err;
     char close_reason[128];
     l4_time t0, t_hs;
+    int hs; /* the handshake completed (with 0-RTT `ready` comes first) */
+    l4_time srtt_now;
     l4_quic_conn_stats qst;
     int have_qst;
+    /* --session: what was loaded (used when it names this server), what to save */
+    qt_session sess, out;
+    int sess_used, got_ticket;
+    l4_quic_early_info early;
 } qg;
 
 static void qg_submit(qg *g)
@@ -98,8 +111,7 @@ static void qg_ready(l4_h3 *h, void *user)
 {
     (void)h;
     qg *g = user;
-    g->ready = 1;
-    g->t_hs = l4_io_now();
+    g->ready = 1; /* after the handshake, or at once for 0-RTT */
     qg_submit(g);
 }
 
@@ -172,11 +184,43 @@ static void qg_closed(l4_h3 *h, int by_peer, int app, uint64_t err, const char *
              reason ? reason : "");
 }
 
+/* What the connection leaves for next time (--session) and the report. */
+static void qg_capture(qg *g, l4_quic_conn *c)
+{
+    l4_quic_conn_get_stats(c, &g->qst);
+    g->have_qst = 1;
+    l4_quic_conn_early_info(c, &g->early);
+    size_t n;
+    const uint8_t *tok = l4_quic_conn_new_token(c, &n);
+    if (tok)
+        qt_session_set(&g->out.token, &g->out.token_len, tok, n);
+    const l4_quic_tp *tp = l4_quic_conn_peer_tp(c);
+    uint8_t buf[512];
+    l4_ssize tl =
+        tp && l4_quic_conn_handshake_complete(c) ? l4_quic_tp_encode(buf, sizeof buf, tp, 1) : -1;
+    if (tl > 0)
+        qt_session_set(&g->out.tp, &g->out.tp_len, buf, (size_t)tl);
+}
+
+/* The provider's NewSessionTicket callback: the session to keep. */
+static void qg_ticket(void *user, const uint8_t *d, size_t n)
+{
+    qg *g = user;
+    if (qt_session_set(&g->out.ticket, &g->out.ticket_len, d, n) == 0)
+        g->got_ticket = 1;
+}
+
 static void qg_pump(void *user, l4_quic_conn *c, void *app, l4_time now)
 {
-    (void)c;
     (void)app;
     qg *g = user;
+    if (!g->hs && l4_quic_conn_handshake_complete(c)) {
+        g->hs = 1;
+        g->t_hs = now;
+    }
+    l4_quic_conn_stats st;
+    l4_quic_conn_get_stats(c, &st);
+    g->srtt_now = st.srtt;
     if (g->h && g->next < g->n && l4_h3_is_ready(g->h))
         qg_submit(g);
     if (g->h)
@@ -187,8 +231,7 @@ static void qg_ep_closed(void *user, l4_quic_conn *c, void *app)
 {
     (void)app;
     qg *g = user;
-    l4_quic_conn_get_stats(c, &g->qst);
-    g->have_qst = 1;
+    qg_capture(g, c);
     l4_h3_free(g->h);
     g->h = NULL;
     g->c = NULL;
@@ -269,8 +312,8 @@ static void qg_conn_problem(const qg *g, const char *where, char *buf, size_t ca
 }
 
 typedef struct qg_cfg {
-    const char *outdir, *cacert_file;
-    int insecure, json;
+    const char *outdir, *cacert_file, *session_file;
+    int insecure, json, no_0rtt;
     l4_time timeout;
     qt_opts o;
     uint8_t *ca;
@@ -313,6 +356,13 @@ static int qg_run(qg *g, const qg_cfg *k, const struct addrinfo *ai, char *why, 
     tc.ca_pem = k->ca;
     tc.ca_pem_len = k->ca_len;
     tc.keylog = qt_keylog();
+    tc.ticket = k->session_file ? qg_ticket : NULL;
+    tc.ticket_user = g;
+    if (g->sess_used) { /* RFC 9001 §4.6: resume; 0-RTT unless --no-0rtt */
+        tc.session = g->sess.ticket;
+        tc.session_len = g->sess.ticket_len;
+        tc.no_early_data = k->no_0rtt;
+    }
     l4_quic_tls *tls = NULL;
     l4_quic_settings set;
     qt_settings(&k->o, &set);
@@ -330,6 +380,8 @@ static int qg_run(qg *g, const qg_cfg *k, const struct addrinfo *ai, char *why, 
     }
     l4_h3_attach(g->h, g->c);
     qt_qlog("quic-get", &k->o, g->c, g->t0);
+    if (g->sess_used && g->sess.token)
+        l4_quic_conn_set_token(g->c, g->sess.token, g->sess.token_len); /* §8.1.3 */
     if ((e = l4_io_quic_ep_add(g->ep, g->c, g->h, &peer)) < 0) {
         l4_quic_conn_free(g->c);
         g->c = NULL;
@@ -337,23 +389,26 @@ static int qg_run(qg *g, const qg_cfg *k, const struct addrinfo *ai, char *why, 
                  e == L4_ERR_IO ? strerror(errno) : l4_strerror(e));
         return -1;
     }
-    l4_time closing_at = L4_TIME_NONE;
+    l4_quic_tp rtp;
+    if (g->sess_used && !k->no_0rtt && qt_session_tp(&g->sess, &rtp) == 0)
+        l4_quic_conn_set_early_tp(g->c, &rtp); /* h3 is ready now: the GETs go in 0-RTT */
+    l4_time closing_at = L4_TIME_NONE, done_at = 0;
     while (l4_io_quic_ep_count(g->ep) > 0) {
         int rc = l4_io_quic_ep_step(g->ep, 20 * L4_MS);
         l4_time now = l4_io_now();
         if (rc < 0) {
-            if (errno == ECONNREFUSED && !g->ready)
+            if (errno == ECONNREFUSED && !g->hs)
                 return 1;
             snprintf(why, wcap, "%s: %s", where,
                      errno == ECONNREFUSED ? "connection refused (ICMP port unreachable)"
                                            : strerror(errno));
             return -1;
         }
-        if (g->closed && !g->ready) {
+        if (g->closed && !g->hs) {
             qg_conn_problem(g, where, why, wcap);
             return -1;
         }
-        if (!g->ready && now - g->t0 > k->timeout) {
+        if (!g->hs && now - g->t0 > k->timeout) {
             snprintf(why, wcap, "no QUIC handshake with %s within %.1f s (nothing answering?)",
                      where, (double)k->timeout / 1e9);
             return -1;
@@ -363,13 +418,19 @@ static int qg_run(qg *g, const qg_cfg *k, const struct addrinfo *ai, char *why, 
                 break; /* CONNECTION_CLOSE went out in the step above */
             continue;
         }
-        if (g->c && !g->closed && (g->ndone == g->n || qt_interrupted())) {
+        /* with --session, a little longer for the ticket when none came yet
+         * (the server sends it once our Finished arrives) */
+        if (g->ndone == g->n && !done_at)
+            done_at = now;
+        int wait_ticket = k->session_file && !g->got_ticket && g->hs &&
+                          now - done_at < 2 * g->srtt_now + 50 * L4_MS;
+        if (g->c && !g->closed && ((g->ndone == g->n && !wait_ticket) || qt_interrupted())) {
             l4_quic_conn_close(g->c, L4_H3_NO_ERROR, qt_interrupted() ? "interrupted" : "", now);
             closing_at = now;
         }
     }
     if (g->c)
-        l4_quic_conn_get_stats(g->c, &g->qst), g->have_qst = 1;
+        qg_capture(g, g->c);
     if (g->closed && g->ndone < g->n && !qt_interrupted()) {
         qg_conn_problem(g, where, why, wcap);
         return -1;
@@ -389,9 +450,17 @@ static void qg_report(const qg *g, const qg_cfg *k, const char *host, int ok, co
         if (it->t_done > last)
             last = it->t_done;
     }
-    double hs_ms = g->ready ? qg_ms(g->t0, g->t_hs) : 0;
+    double hs_ms = g->hs ? qg_ms(g->t0, g->t_hs) : 0;
     double rtt_ms = g->have_qst ? (double)g->qst.min_rtt / 1e6 : 0;
     double rtts = rtt_ms > 0 ? hs_ms / rtt_ms : 0;
+    /* the first response byte, counted from the connection's start */
+    l4_time t1 = L4_TIME_NONE;
+    for (size_t i = 0; i < g->n; i++)
+        if (g->it[i].status && g->it[i].t_first < t1)
+            t1 = g->it[i].t_first;
+    double ttfb_rtts = rtt_ms > 0 && t1 != L4_TIME_NONE ? qg_ms(g->t0, t1) / rtt_ms : 0;
+    static const char *const zrtt[] = {"none", "offered", "accepted", "rejected"};
+    const char *zr = zrtt[g->early.state & 3];
     double secs = first != L4_TIME_NONE && last > first ? (double)(last - first) / 1e9 : 0;
     double mbps = first != L4_TIME_NONE ? qg_mbps(total, first, last) : 0;
     unsigned off = g->ep ? l4_io_quic_ep_offload(g->ep) : 0;
@@ -401,9 +470,13 @@ static void qg_report(const qg *g, const qg_cfg *k, const char *host, int ok, co
         printf(",\"ok\":%s,\"error\":", ok ? "true" : "false");
         json_str(stdout, why);
         printf(",\"handshake_ms\":%.3f,\"handshake_rtts\":%.2f,\"min_rtt_ms\":%.3f,"
-               "\"srtt_ms\":%.3f,\"gso\":%s,\"gro\":%s,\"files\":[",
-               hs_ms, rtts, rtt_ms, g->have_qst ? (double)g->qst.srtt / 1e6 : 0.0,
-               off & 1 ? "true" : "false", off & 2 ? "true" : "false");
+               "\"srtt_ms\":%.3f,\"ttfb_rtts\":%.2f,\"resumed\":%s,\"zero_rtt\":\"%s\","
+               "\"zero_rtt_packets\":%" PRIu64 ",\"zero_rtt_bytes\":%" PRIu64
+               ",\"session_saved\":%s,\"gso\":%s,\"gro\":%s,\"files\":[",
+               hs_ms, rtts, rtt_ms, g->have_qst ? (double)g->qst.srtt / 1e6 : 0.0, ttfb_rtts,
+               g->early.resumed ? "true" : "false", zr, g->early.pkts_sent, g->early.bytes,
+               g->got_ticket ? "true" : "false", off & 1 ? "true" : "false",
+               off & 2 ? "true" : "false");
         for (size_t i = 0; i < g->n; i++) {
             const qg_item *it = &g->it[i];
             char buf[256];
@@ -435,6 +508,11 @@ static void qg_report(const qg *g, const qg_cfg *k, const char *host, int ok, co
                qg_ms(it->t_req, it->t_done), qg_mbps(it->bytes, it->t_req, it->t_done),
                it->save && !p ? " -> " : "", it->save && !p ? it->save : "", p ? "  FAILED: " : "",
                p ? p : "");
+    }
+    if (g->ready && (g->early.resumed || g->early.state)) {
+        printf("%s: %s%s%s, first byte after %.1f RTT\n", host,
+               g->early.resumed ? "resumed the TLS session" : "full handshake",
+               g->early.state ? ", 0-RTT " : "", g->early.state ? zr : "", ttfb_rtts);
     }
     if (g->ready) {
         char sz[32];
@@ -475,12 +553,16 @@ int cmd_quic_get(int argc, char **argv)
             k.json = 1;
         } else if (!strcmp(a, "--insecure") || !strcmp(a, "-k")) {
             k.insecure = 1;
+        } else if (!strcmp(a, "--no-0rtt")) {
+            k.no_0rtt = 1;
         } else if (!strcmp(a, "-o") || !strcmp(a, "--output") || !strcmp(a, "--cacert") ||
-                   !strcmp(a, "--connect-timeout")) {
+                   !strcmp(a, "--connect-timeout") || !strcmp(a, "--session")) {
             const char *v = args_value(cmd, argc, argv, &i);
             if (!v)
                 goto out;
-            if (!strcmp(a, "--cacert")) {
+            if (!strcmp(a, "--session")) {
+                k.session_file = v;
+            } else if (!strcmp(a, "--cacert")) {
                 k.cacert_file = v;
             } else if (!strcmp(a, "--connect-timeout")) {
                 if (units_parse_time(v, &k.timeout) != 0 || k.timeout < L4_MS ||
@@ -545,6 +627,27 @@ int cmd_quic_get(int argc, char **argv)
         fprintf(stderr, "l4kit %s: --cacert %s: %s\n", cmd, k.cacert_file, strerror(errno));
         goto out;
     }
+    if (k.no_0rtt && !k.session_file) {
+        fprintf(stderr, "l4kit %s: --no-0rtt goes with --session FILE\n", cmd);
+        goto out;
+    }
+    snprintf(g.out.server, sizeof g.out.server, "%s:%u", g.it[0].url.host, g.it[0].url.port);
+    if (k.session_file) {
+        char swhy[160];
+        int lr = qt_session_load(k.session_file, &g.sess, swhy, sizeof swhy);
+        if (lr < 0) {
+            fprintf(stderr, "l4kit %s: --session %s: %s\n", cmd, k.session_file, swhy);
+            goto out;
+        }
+        /* a session for another server is not used, and is replaced at the end */
+        g.sess_used = lr == 0 && !strcmp(g.sess.server, g.out.server);
+        /* kept unless this connection brings newer ones */
+        if (g.sess_used &&
+            ((g.sess.token &&
+              qt_session_set(&g.out.token, &g.out.token_len, g.sess.token, g.sess.token_len) < 0) ||
+             (g.sess.tp && qt_session_set(&g.out.tp, &g.out.tp_len, g.sess.tp, g.sess.tp_len) < 0)))
+            goto out;
+    }
     rc = 1;
     struct addrinfo hints;
     memset(&hints, 0, sizeof hints);
@@ -566,7 +669,7 @@ int cmd_quic_get(int argc, char **argv)
         if (ai->ai_family != AF_INET && ai->ai_family != AF_INET6)
             continue;
         memset(&g.qst, 0, sizeof g.qst);
-        g.ready = g.closed = 0;
+        g.ready = g.closed = g.hs = 0;
         g.ndone = g.next = 0;
         r = qg_run(&g, &k, ai, why, sizeof why);
         if (r != 0) { /* not connected: release, maybe try the next address */
@@ -599,6 +702,9 @@ int cmd_quic_get(int argc, char **argv)
                 fprintf(stderr, "l4kit %s: %s: %s\n", cmd, g.it[i].text, p);
         }
     }
+    if (k.session_file && g.got_ticket && r == 0 && qt_session_save(k.session_file, &g.out) < 0)
+        fprintf(stderr, "l4kit %s: --session %s: cannot write: %s\n", cmd, k.session_file,
+                strerror(errno));
     rc = ok ? 0 : 1;
 out:
     if (res)
@@ -615,5 +721,7 @@ out:
     }
     free(g.it);
     free(k.ca);
+    qt_session_free(&g.sess);
+    qt_session_free(&g.out);
     return rc;
 }

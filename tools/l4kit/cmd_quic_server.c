@@ -25,6 +25,7 @@
 #include "io/quic_ep.h"
 #include "io/quic_tls_gnutls.h"
 #include "json.h"
+#include "quic/early.h"
 #include "quic_tool.h"
 
 static const char qs_help[] =
@@ -45,6 +46,10 @@ static const char qs_help[] =
     "  --retry                validate every new client's address with a Retry first\n"
     "                         (RFC 9000 §8.1.2) unless it brings a token from an earlier\n"
     "                         connection (NEW_TOKEN, given after every handshake)\n"
+    "  --no-0rtt              refuse 0-RTT data (sessions still resume); by default a\n"
+    "                         resuming client's GET/HEAD requests are answered from its\n"
+    "                         first flight (RFC 9001 4.6); 0-RTT can be replayed, so other\n"
+    "                         methods sent in it get 425 Too Early (RFC 8470)\n"
     "  --json                 print the exit summary as one JSON object\n"
     "  --quiet                no per-request lines on stderr (default: quiet)\n"
     "  --verbose              one line per request on stderr\n"
@@ -67,6 +72,8 @@ typedef struct qs {
     l4_io_quic_ep *ep;
     void (*keylog)(void *, const char *);
     uint64_t conns, requests, responses_ok, bytes_body, errors4xx;
+    int no_0rtt;
+    uint64_t resumed, zero_rtt, early_requests; /* connections resumed / with 0-RTT taken */
 } qs;
 
 /* ---- bodies ------------------------------------------------------------- */
@@ -185,6 +192,7 @@ static void qs_on_request(l4_h3 *h, int64_t sid, const l4_h3_request *req, void 
 {
     qs *S = user;
     S->requests++;
+    S->early_requests += req->early != 0;
     int head = !strcmp(req->method, "HEAD");
     if (!head && strcmp(req->method, "GET")) {
         S->errors4xx++;
@@ -275,6 +283,7 @@ static l4_quic_conn *qs_accept(void *user, const uint8_t *d, size_t len, const l
     cfg.key_pem_len = S->key_len;
     cfg.keylog = S->keylog;
     cfg.creds = S->creds;
+    cfg.no_early_data = S->no_0rtt;
     l4_quic_tls *tls;
     if (l4_quic_tls_gnutls_new(&tls, &cfg) < 0) {
         l4_h3_free(h);
@@ -305,8 +314,11 @@ static void qs_pump(void *user, l4_quic_conn *c, void *app, l4_time now)
 
 static void qs_closed(void *user, l4_quic_conn *c, void *app)
 {
-    (void)user;
-    (void)c;
+    qs *S = user;
+    l4_quic_early_info ei;
+    l4_quic_conn_early_info(c, &ei);
+    S->resumed += ei.resumed != 0;
+    S->zero_rtt += ei.state == L4_QUIC_EARLY_ACCEPTED;
     l4_h3_free(app);
 }
 
@@ -334,6 +346,8 @@ int cmd_quic_server(int argc, char **argv)
             json = 1;
         } else if (!strcmp(a, "--retry")) {
             retry = 1;
+        } else if (!strcmp(a, "--no-0rtt")) {
+            S.no_0rtt = 1;
         } else if (!strcmp(a, "--quiet")) {
             S.verbose = 0;
         } else if (!strcmp(a, "--verbose")) {
@@ -466,15 +480,19 @@ int cmd_quic_server(int argc, char **argv)
     double wall = (double)(l4_io_now() - t0) / 1e9, cpu = (double)(l4_io_cpu_time() - c0) / 1e9;
     l4_io_quic_ep_stats st;
     l4_io_quic_ep_get_stats(S.ep, &st);
+    l4_io_quic_ep_free(S.ep); /* the connections still open are counted as they go */
+    S.ep = NULL;
     if (json)
         printf("{\"connections\":%" PRIu64 ",\"requests\":%" PRIu64 ",\"ok\":%" PRIu64
                ",\"client_errors\":%" PRIu64 ",\"body_bytes\":%" PRIu64 ",\"datagrams_in\":%" PRIu64
                ",\"datagrams_out\":%" PRIu64 ",\"gso_sends\":%" PRIu64 ",\"gro_msgs\":%" PRIu64
                ",\"retries\":%" PRIu64 ",\"tokens_valid\":%" PRIu64 ",\"invalid_tokens\":%" PRIu64
-               ",\"tokens_sent\":%" PRIu64 ",\"seconds\":%.3f,\"cpu_seconds\":%.3f}\n",
+               ",\"tokens_sent\":%" PRIu64 ",\"resumed\":%" PRIu64 ",\"zero_rtt\":%" PRIu64
+               ",\"early_requests\":%" PRIu64 ",\"seconds\":%.3f,\"cpu_seconds\":%.3f}\n",
                S.conns, S.requests, S.responses_ok, S.errors4xx, S.bytes_body, st.dgrams_in,
                st.dgrams_out, st.gso_sends, st.gro_msgs, st.retries, st.tokens_valid,
-               st.invalid_tokens, st.tokens_sent, wall, cpu);
+               st.invalid_tokens, st.tokens_sent, S.resumed, S.zero_rtt, S.early_requests, wall,
+               cpu);
     else
         fprintf(stderr,
                 "l4kit %s: %" PRIu64 " connections, %" PRIu64 " requests (%" PRIu64
