@@ -193,8 +193,9 @@ int qt_session_save(const char *path, const qt_session *s)
         errno = e;
         return -1;
     }
-    fprintf(f, "%s\n# resumes %s over QUIC: a TLS session ticket (secret), the server's\n"
-               "# address-validation token and transport parameters (RFC 9001 4.6)\n",
+    fprintf(f,
+            "%s\n# resumes %s over QUIC: a TLS session ticket (secret), the server's\n"
+            "# address-validation token and transport parameters (RFC 9001 4.6)\n",
             QS_MAGIC, s->server);
     fprintf(f, "server %s\n", s->server);
     qs_put_hex(f, "ticket", s->ticket, s->ticket_len);
