@@ -84,7 +84,7 @@ typedef struct qg {
     int have_qst;
     /* --session: what was loaded (used when it names this server), what to save */
     qt_session sess, out;
-    int sess_used, got_ticket;
+    int sess_used, got_ticket, got_token;
     l4_quic_early_info early;
 } qg;
 
@@ -192,8 +192,9 @@ static void qg_capture(qg *g, l4_quic_conn *c)
     l4_quic_conn_early_info(c, &g->early);
     size_t n;
     const uint8_t *tok = l4_quic_conn_new_token(c, &n);
-    if (tok)
-        qt_session_set(&g->out.token, &g->out.token_len, tok, n);
+    if (tok && (n != g->out.token_len || memcmp(tok, g->out.token, n)) &&
+        qt_session_set(&g->out.token, &g->out.token_len, tok, n) == 0)
+        g->got_token = 1;
     const l4_quic_tp *tp = l4_quic_conn_peer_tp(c);
     uint8_t buf[512];
     l4_ssize tl =
@@ -475,7 +476,7 @@ static void qg_report(const qg *g, const qg_cfg *k, const char *host, int ok, co
                ",\"session_saved\":%s,\"gso\":%s,\"gro\":%s,\"files\":[",
                hs_ms, rtts, rtt_ms, g->have_qst ? (double)g->qst.srtt / 1e6 : 0.0, ttfb_rtts,
                g->early.resumed ? "true" : "false", zr, g->early.pkts_sent, g->early.bytes,
-               g->got_ticket ? "true" : "false", off & 1 ? "true" : "false",
+               g->got_ticket || g->got_token ? "true" : "false", off & 1 ? "true" : "false",
                off & 2 ? "true" : "false");
         for (size_t i = 0; i < g->n; i++) {
             const qg_item *it = &g->it[i];
@@ -643,7 +644,9 @@ int cmd_quic_get(int argc, char **argv)
         g.sess_used = lr == 0 && !strcmp(g.sess.server, g.out.server);
         /* kept unless this connection brings newer ones */
         if (g.sess_used &&
-            ((g.sess.token &&
+            (qt_session_set(&g.out.ticket, &g.out.ticket_len, g.sess.ticket, g.sess.ticket_len) <
+                 0 ||
+             (g.sess.token &&
               qt_session_set(&g.out.token, &g.out.token_len, g.sess.token, g.sess.token_len) < 0) ||
              (g.sess.tp && qt_session_set(&g.out.tp, &g.out.tp_len, g.sess.tp, g.sess.tp_len) < 0)))
             goto out;
@@ -702,7 +705,9 @@ int cmd_quic_get(int argc, char **argv)
                 fprintf(stderr, "l4kit %s: %s: %s\n", cmd, g.it[i].text, p);
         }
     }
-    if (k.session_file && g.got_ticket && r == 0 && qt_session_save(k.session_file, &g.out) < 0)
+    /* written back when this connection brought a new ticket or token */
+    int save = k.session_file && r == 0 && g.out.ticket && (g.got_ticket || g.got_token);
+    if (save && qt_session_save(k.session_file, &g.out) < 0)
         fprintf(stderr, "l4kit %s: --session %s: cannot write: %s\n", cmd, k.session_file,
                 strerror(errno));
     rc = ok ? 0 : 1;
