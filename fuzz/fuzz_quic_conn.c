@@ -7,7 +7,9 @@
  * the server holds. A stub TLS provider completes the "handshake" with fixed
  * secrets when it sees CRYPTO bytes, so the 1-RTT frame handlers are reached.
  * Bits 2-3 of the kind byte pick one of four peer paths the datagram comes
- * from (l4_quic_conn_input_path: migration, path validation).
+ * from (l4_quic_conn_input_path: migration, path validation); bit 4 sends a
+ * 1-RTT payload as a 0-RTT packet instead (the stub accepts early data, so
+ * the server takes them until its handshake completes: quic/early.h).
  * Invariants: nothing crashes or leaks; every output is a datagram within
  * the buffer going to one of those paths; bytes in flight never exceed what
  * was sent.
@@ -72,6 +74,8 @@ static int fz_provide(l4_quic_tls *t, l4_quic_level level, const uint8_t *d, siz
         if (n < 0 || f->ev->remote_tp(f->conn, tpb, (size_t)n) < 0)
             return L4_ERR_MALFORMED;
         f->ev->send_crypto(f->conn, L4_QUIC_LEVEL_INITIAL, (const uint8_t *)"server hello", 12);
+        memset(s, 0x55, sizeof s); /* 0-RTT accepted */
+        f->ev->secret(f->conn, L4_QUIC_LEVEL_EARLY, 0, L4_QUIC_AEAD_AES_128_GCM, s, 32);
         memset(s, 0x11, sizeof s);
         f->ev->secret(f->conn, L4_QUIC_LEVEL_HANDSHAKE, 0, L4_QUIC_AEAD_AES_128_GCM, s, 32);
         memset(s, 0x22, sizeof s);
@@ -101,11 +105,17 @@ static void fz_free(l4_quic_tls *t)
     free(t->impl);
 }
 
-static const l4_quic_tls_ops FZ_OPS = {fz_bind, fz_start, fz_provide, fz_alpn, fz_free};
+static unsigned fz_flags(l4_quic_tls *t)
+{
+    (void)t;
+    return L4_QUIC_TLS_RESUMED | L4_QUIC_TLS_EARLY_ACCEPTED;
+}
+
+static const l4_quic_tls_ops FZ_OPS = {fz_bind, fz_start, fz_provide, fz_alpn, fz_free, fz_flags};
 
 /* The client's keys for each level (what the server decrypts with). */
 typedef struct fz_keys {
-    l4_quic_keys k[3];
+    l4_quic_keys k[4]; /* Initial, Handshake, 1-RTT, 0-RTT */
 } fz_keys;
 
 static l4_ssize fz_packet(uint8_t *out, size_t cap, int level, const l4_quic_conn *c,
@@ -116,10 +126,12 @@ static l4_ssize fz_packet(uint8_t *out, size_t cap, int level, const l4_quic_con
     memset(&h, 0, sizeof h);
     h.type = (uint8_t)(level == 0   ? L4_QUIC_PKT_INITIAL
                        : level == 1 ? L4_QUIC_PKT_HANDSHAKE
+                       : level == 3 ? L4_QUIC_PKT_0RTT
                                     : L4_QUIC_PKT_1RTT);
     h.version = L4_QUIC_VERSION_1;
-    h.dcid = level == 0 && !c ? FZ_DCID : c->scid.data;
-    h.dcid_len = level == 0 && !c ? 8 : c->scid.len;
+    /* 0-RTT goes to the client's first DCID (it has not seen the server's) */
+    h.dcid = (level == 0 && !c) || level == 3 ? FZ_DCID : c->scid.data;
+    h.dcid_len = (level == 0 && !c) || level == 3 ? 8 : c->scid.len;
     h.scid = FZ_SCID;
     h.scid_len = 8;
     h.pn = pn;
@@ -169,6 +181,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         l4_quic_keys_init(&ck.k[1], L4_QUIC_AEAD_AES_128_GCM, s, 32);
         memset(s, 0x33, sizeof s);
         l4_quic_keys_init(&ck.k[2], L4_QUIC_AEAD_AES_128_GCM, s, 32);
+        memset(s, 0x55, sizeof s);
+        l4_quic_keys_init(&ck.k[3], L4_QUIC_AEAD_AES_128_GCM, s, 32);
         ck_ready = 1;
     }
     /* The first datagram: a client Initial with a CRYPTO frame, 1200 bytes. */
@@ -203,6 +217,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         size_t off = 0;
         while (off + 2 <= size) {
             uint8_t kind = data[off] & 3;
+            int zero_rtt = kind == 3 && (data[off] & 0x10);
             const l4_quic_path *from = &fz_paths[(data[off] >> 2) & 3];
             size_t len = data[off + 1];
             off += 2;
@@ -215,7 +230,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 l4_quic_conn_input_path(c, p, len, from, now);
             } else {
                 int lv = kind - 1;
-                n = fz_packet(pkt, sizeof pkt, lv, c, &ck.k[lv], pn[lv]++, p, len, 0);
+                n = fz_packet(pkt, sizeof pkt, zero_rtt ? 3 : lv, c, &ck.k[zero_rtt ? 3 : lv],
+                              pn[lv]++, p, len, 0);
                 if (n > 0)
                     l4_quic_conn_input_path(c, pkt, (size_t)n, from, now);
             }
