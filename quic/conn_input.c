@@ -423,6 +423,7 @@ static void in_retry(l4_quic_conn *c, const uint8_t *pkt, const l4_quic_hdr *h, 
     l4_quic_keys_free(&sp->rx);
     sp->tx = tx;
     sp->rx = rx;
+    free(c->token); /* a NEW_TOKEN token it carried (§8.1.3) gives way to the Retry's */
     c->token = tok;
     c->token_len = h->token_len;
     c->dcid.len = (uint8_t)h->scid_len;
