@@ -50,6 +50,19 @@ int l4_tcp_sack_is_lost(const l4_tcp_conn *c, uint32_t seq)
    lost; stops when fn returns non-zero and returns that. */
 typedef int (*hole_fn)(const l4_tcp_conn *c, uint32_t a, uint32_t b, int lost, void *u);
 
+/* One hole, split at `recover` after a timeout (lost below, RFC 6675 IsLost
+   above, where new data went out after the timeout). */
+static int emit_hole(const l4_tcp_conn *c, uint32_t a, uint32_t b, int lost_count, hole_fn fn,
+                     void *u)
+{
+    if (!lost_by_rto(c, a))
+        return fn(c, a, b, lost_count, u);
+    if (!l4_seq_gt(b, c->recover))
+        return fn(c, a, b, 1, u);
+    int v = fn(c, a, c->recover, 1, u);
+    return v ? v : fn(c, c->recover, b, lost_count, u);
+}
+
 static int walk_holes(const l4_tcp_conn *c, hole_fn fn, void *u)
 {
     const l4_tcp_ranges *s = &c->sacked;
@@ -58,8 +71,7 @@ static int walk_holes(const l4_tcp_conn *c, hole_fn fn, void *u)
     for (int i = l4_tcp_ranges_first_after(s, c->snd_una); i < s->n; i++) {
         const l4_tcp_range *r = &s->r[i];
         if (l4_seq_lt(pos, r->left)) {
-            int lost = lost_by_rto(c, pos) || lost_by_count(c, s->n - i, above);
-            int v = fn(c, pos, r->left, lost, u);
+            int v = emit_hole(c, pos, r->left, lost_by_count(c, s->n - i, above), fn, u);
             if (v)
                 return v;
         }
@@ -67,7 +79,7 @@ static int walk_holes(const l4_tcp_conn *c, hole_fn fn, void *u)
         pos = l4_seq_max(pos, r->right);
     }
     if (l4_seq_lt(pos, c->snd_max))
-        return fn(c, pos, c->snd_max, lost_by_rto(c, pos), u);
+        return emit_hole(c, pos, c->snd_max, 0, fn, u);
     return 0;
 }
 
