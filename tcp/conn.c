@@ -463,7 +463,8 @@ size_t l4_tcp_conn_footprint(const l4_tcp_conn *c)
 {
     return sizeof *c + (c->snd.buf ? c->snd.cap : 0) + (c->rcv.buf ? c->rcv.cap : 0) +
            sizeof(l4_cc) + c->cc->ops->state_size + l4_tcp_ranges_footprint(&c->sacked) +
-           l4_tcp_ranges_footprint(&c->rcv.ooo) + (size_t)c->rexmits.cap * sizeof(l4_tcp_rexmit);
+           l4_tcp_ranges_footprint(&c->rcv.ooo) + (size_t)c->rexmits.cap * sizeof(l4_tcp_rexmit) +
+           (size_t)c->rate.cap * sizeof(l4_tcp_rate_rec);
 }
 
 void l4_tcp_conn_get_info(const l4_tcp_conn *c, l4_tcp_info *i)
