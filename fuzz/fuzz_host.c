@@ -11,6 +11,12 @@
  * op & 0x10: advance the clock by len * 37 ms first and run timers.
  * op & 0x20: send the wrapped bytes as an IP fragment (exercises reassembly):
  * MF from op & 0x40, offset (x 8) from the first two bytes when op & 0x80.
+ * (op & 7) == 4: answer the last SYN-ACK the host sent (a SYN cookie once the
+ * IPv4 listener's backlog of 2 is full, SYN cookies being on and recycling
+ * waiting 2 s): an ACK with seq/ack/TSecr right, then bytes[0] or-ed into the
+ * flags, bytes[1] added to the ACK number, bytes[2] xor-ed into TSecr, the
+ * rest as data — so valid, tampered and data-carrying cookie ACKs reach the
+ * host.
  * Invariants: every packet the host emits parses as IP, comes from one of
  * its addresses and verifies; nothing leaks or crashes.
  */
@@ -24,11 +30,21 @@
 #include "wire/cksum.h"
 #include "wire/ip.h"
 #include "wire/ipv4.h"
+#include "wire/ipv6.h"
 #include "wire/tcp.h"
 #include "wire/udp.h"
 
 static uint8_t fz_out[65536];
 static uint8_t fz_pkt[70000];
+
+/* The last SYN-ACK host `a` sent. */
+static struct {
+    int valid;
+    l4_addr src, dst;
+    uint16_t sport, dport;
+    uint32_t seq, ack, ts_val;
+    int has_ts;
+} fz_sa;
 
 static void fz_drain(l4_host *from, l4_host *to, l4_time now)
 {
@@ -43,6 +59,17 @@ static void fz_drain(l4_host *from, l4_host *to, l4_time now)
         if (ip.proto == L4_IPPROTO_TCP) {
             l4_tcp_hdr th;
             FUZZ_CHECK(l4_tcp_parse(&th, ip.payload, ip.payload_len, &ip.src, &ip.dst) == 0);
+            if ((th.flags & (L4_TCP_SYN | L4_TCP_ACK)) == (L4_TCP_SYN | L4_TCP_ACK) && !to) {
+                fz_sa.valid = 1;
+                fz_sa.src = ip.src;
+                fz_sa.dst = ip.dst;
+                fz_sa.sport = th.sport;
+                fz_sa.dport = th.dport;
+                fz_sa.seq = th.seq;
+                fz_sa.ack = th.ack;
+                fz_sa.has_ts = (th.opts.present & L4_TCP_HAS_TS) != 0;
+                fz_sa.ts_val = th.opts.ts_val;
+            }
         }
         if (to)
             l4_host_input(to, fz_out, (size_t)n, now);
@@ -78,13 +105,63 @@ static void fz_fix(uint8_t *seg, size_t len, uint8_t proto, const l4_addr *src, 
     l4_put_u16(seg + off, c);
 }
 
+/* The ACK answering the last SYN-ACK, tampered as `d` says (see the top). */
+static void fz_answer_synack(l4_host *a, const uint8_t *d, size_t len, l4_time now)
+{
+    if (!fz_sa.valid)
+        return;
+    l4_tcp_hdr t;
+    memset(&t, 0, sizeof t);
+    t.sport = fz_sa.dport;
+    t.dport = fz_sa.sport;
+    t.seq = fz_sa.ack;
+    t.ack = fz_sa.seq + 1 + (len > 1 ? d[1] : 0);
+    t.flags = (uint8_t)(L4_TCP_ACK | (len > 0 ? d[0] : 0));
+    t.window = 1024;
+    if (fz_sa.has_ts) {
+        t.opts.present = L4_TCP_HAS_TS;
+        t.opts.ts_val = 99;
+        t.opts.ts_ecr = fz_sa.ts_val ^ (len > 2 ? d[2] : 0);
+    }
+    if (len > 3) {
+        t.payload = d + 3;
+        t.payload_len = len - 3 > 1400 ? 1400 : len - 3;
+    }
+    int v6 = fz_sa.src.family == L4_AF_INET6;
+    size_t hl = v6 ? 40 : 20;
+    l4_ssize n = l4_tcp_write(fz_pkt + hl, sizeof fz_pkt - hl, &t, &fz_sa.dst, &fz_sa.src);
+    if (n <= 0)
+        return;
+    if (v6) {
+        l4_ipv6_hdr ih;
+        memset(&ih, 0, sizeof ih);
+        ih.next_header = L4_IPPROTO_TCP;
+        ih.hop_limit = 64;
+        memcpy(ih.src, fz_sa.dst.bytes, 16);
+        memcpy(ih.dst, fz_sa.src.bytes, 16);
+        ih.payload_len = (size_t)n;
+        FUZZ_CHECK(l4_ipv6_write(fz_pkt, hl, &ih) > 0);
+    } else {
+        l4_ipv4_hdr ih;
+        memset(&ih, 0, sizeof ih);
+        ih.ttl = 64;
+        ih.proto = L4_IPPROTO_TCP;
+        memcpy(ih.src, fz_sa.dst.bytes, 4);
+        memcpy(ih.dst, fz_sa.src.bytes, 4);
+        ih.payload_len = (size_t)n;
+        FUZZ_CHECK(l4_ipv4_write(fz_pkt, hl, &ih) > 0);
+    }
+    l4_host_input(a, fz_pkt, hl + (size_t)n, now);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     l4_host_config cfg;
     l4_host_config_default(&cfg);
     cfg.seed = 1;
     cfg.tcp.sndbuf = cfg.tcp.rcvbuf = 16384;
-    cfg.tcp_syn_recycle = 1; /* cover the SYN-queue recycling path */
+    cfg.tcp_syn_recycle = 1;            /* cover the SYN-queue recycling path ... */
+    cfg.tcp_syn_recycle_age = 2 * L4_S; /* ... and, before that, SYN cookies */
     l4_host *a = NULL, *b = NULL;
     if (l4_host_new(&a, &cfg) < 0)
         return 0;
@@ -104,7 +181,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     l4_host_add_addr(b, 0, &b6, 64);
     int l4s = l4_socket_open(a, L4_AF_INET4, L4_SOCK_STREAM);
     l4_socket_bind(a, l4s, NULL, 80);
-    l4_socket_listen(a, l4s, 16);
+    l4_socket_listen(a, l4s, 2);
     int l6s = l4_socket_open(a, L4_AF_INET6, L4_SOCK_STREAM);
     l4_socket_bind(a, l6s, NULL, 80);
     l4_socket_listen(a, l6s, 16);
@@ -123,6 +200,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     l4_socket_local(b, c, NULL, &cport);
     l4_socket_send(a, acc, "server says hi", 14, 0);
 
+    fz_sa.valid = 0;
     l4_time now = 0;
     size_t pos = 0;
     int records = 0;
@@ -140,7 +218,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         int v6 = (op & 8) != 0;
         const l4_addr *src = v6 ? &b6 : &b4, *dst = v6 ? &a6 : &a4;
-        if ((op & 3) == 0) {
+        if ((op & 7) == 4) {
+            fz_answer_synack(a, d, len, now);
+        } else if ((op & 3) == 0) {
             l4_host_input(a, d, len, now);
         } else {
             uint8_t proto = (op & 3) == 1   ? L4_IPPROTO_TCP

@@ -5,7 +5,8 @@
  *
  * Input: byte 0 (bit 0: listen instead of established, bit 1: ECN on,
  * bits 2-3: the congestion control — reno, cubic, dctcp, bbr — so the DCTCP
- * echo, pacing and delivery-rate paths are fuzzed too), then
+ * echo, pacing and delivery-rate paths are fuzzed too, bit 4: segmentation
+ * offload, tso_max 8, bounded by the 1600-byte output buffer), then
  * records of [op][len lo][len hi][len bytes]. The low bits of op pick
  * the action; a segment's bytes are parsed with l4_tcp_parse (no checksum),
  * its ports forced to the connection's, and with op bit 0x40 its seq/ack made
@@ -59,10 +60,11 @@ static void fz_check(fz *f, l4_time now)
 
 static const char *const FZ_CC[4] = {"reno", "cubic", "dctcp", "bbr"};
 
-static int fz_new(fz *f, int listen, int ecn, int cc, l4_time now)
+static int fz_new(fz *f, int listen, int ecn, int cc, int tso, l4_time now)
 {
     l4_tcp_settings s;
     l4_tcp_settings_default(&s);
+    s.tso_max = tso ? 8 : 0;
     s.cc = FZ_CC[cc & 3];
     s.sndbuf = 4096;
     s.rcvbuf = 4096;
@@ -163,7 +165,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     fz f;
     memset(&f, 0, sizeof f);
     l4_time now = 5 * L4_S;
-    if (fz_new(&f, data[0] & 1, data[0] >> 1 & 1, data[0] >> 2 & 3, now) != 0) {
+    if (fz_new(&f, data[0] & 1, data[0] >> 1 & 1, data[0] >> 2 & 3, data[0] >> 4 & 1, now) != 0) {
         l4_tcp_conn_del(f.c);
         return 0;
     }

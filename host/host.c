@@ -25,6 +25,7 @@ void l4_host_config_default(l4_host_config *c)
     c->icmp_rate = 1000;
     c->icmp_burst = 50;
     c->tcp_tw_reuse = 1;
+    c->tcp_syncookies = 1;
     c->txq_limit = 1024;
     c->max_sockets = 1u << 20;
     c->reasm_max_bytes = 256 * 1024;
@@ -309,24 +310,40 @@ int l4_host_input(l4_host *h, const uint8_t *pkt, size_t len, l4_time now)
 
 int l4_host_input_if(l4_host *h, int ifindex, const uint8_t *pkt, size_t len, l4_time now)
 {
+    return l4_host_input_ex(h, ifindex, pkt, len, 0, now);
+}
+
+static void host_input_ip(l4_host *h, int ifindex, const uint8_t *pkt, size_t len, l4_time now);
+
+int l4_host_input_ex(l4_host *h, int ifindex, const uint8_t *pkt, size_t len, unsigned flags,
+                     l4_time now)
+{
     /* weak host model: any interface (RFC 1122 §3.3.4.2) */
     if (!h || (!pkt && len))
         return L4_ERR_INVALID_ARGUMENT;
+    h->rx_flags = flags;
+    host_input_ip(h, ifindex, pkt, len, now);
+    h->rx_flags = 0;
+    return 0;
+}
+
+static void host_input_ip(l4_host *h, int ifindex, const uint8_t *pkt, size_t len, l4_time now)
+{
     h->now = now;
     h->st.ip_in++;
     l4_ip_pkt ip;
     int rc = l4_ip_parse(&ip, pkt, len);
     if (rc == L4_ERR_CHECKSUM) {
         h->st.ip_bad_checksum++;
-        return 0;
+        return;
     }
     if (rc < 0) {
         h->st.ip_bad_header++;
-        return 0;
+        return;
     }
     if (!host_find_addr(h, &ip.dst)) {
         h->st.ip_not_for_us++;
-        return 0;
+        return;
     }
     if (host_addr_is_multicast(&ip.src) || host_find_addr(h, &ip.src) != NULL ||
         (host_addr_is_any(&ip.src) && ip.proto != L4_IPPROTO_ICMPV6)) {
@@ -334,11 +351,12 @@ int l4_host_input_if(l4_host *h, int ifindex, const uint8_t *pkt, size_t len, l4
            addresses arriving from the link: no unicast sender (RFC 1122
            §3.2.1.3; RFC 4291 §2.7 for IPv6 multicast). */
         h->st.ip_bad_src++;
-        return 0;
+        return;
     }
     if (ip.is_fragment) {
+        h->rx_flags = 0; /* a reassembled datagram is checked in full */
         reasm_input(h, ifindex, &ip, pkt, now);
-        return 0;
+        return;
     }
     host_enter(h);
     switch (ip.proto) {
@@ -367,7 +385,6 @@ int l4_host_input_if(l4_host *h, int ifindex, const uint8_t *pkt, size_t len, l4
         break;
     }
     host_leave(h);
-    return 0;
 }
 
 /* ---- output and timers ----------------------------------------------------- */
@@ -379,10 +396,20 @@ l4_ssize l4_host_output(l4_host *h, uint8_t *buf, size_t cap, l4_time now)
 
 l4_ssize l4_host_output_if(l4_host *h, int *ifindex, uint8_t *buf, size_t cap, l4_time now)
 {
+    return l4_host_output_gso(h, ifindex, NULL, buf, cap, now);
+}
+
+l4_ssize l4_host_output_gso(l4_host *h, int *ifindex, uint16_t *gso_size, uint8_t *buf, size_t cap,
+                            l4_time now)
+{
     if (!h || !buf)
         return L4_ERR_INVALID_ARGUMENT;
     if (ifindex)
         *ifindex = 0;
+    if (gso_size)
+        *gso_size = 0;
+    if (cap > 65535)
+        cap = 65535; /* the largest IP packet */
     h->now = now;
     if (h->txq_head) {
         host_txpkt *p = h->txq_head;
@@ -426,6 +453,12 @@ l4_ssize l4_host_output_if(l4_host *h, int *ifindex, uint8_t *buf, size_t cap, l
                 if (ifindex) {
                     const host_addr *a = host_find_addr(h, &s->laddr);
                     *ifindex = a ? a->ifindex : 0;
+                }
+                if (gso_size) {
+                    size_t thl = (size_t)(buf[hl + 12] >> 4) * 4;
+                    uint32_t g = l4_tcp_conn_gso_size(s->tcp, thl);
+                    if ((size_t)n - thl > g)
+                        *gso_size = (uint16_t)(g > 65535 ? 65535 : g);
                 }
                 h->st.ip_out++;
                 sock_after_conn(h, s, now);

@@ -68,18 +68,23 @@ typedef struct l4_host_config {
     uint32_t icmp_burst;  /* bucket size; default 50 */
     uint8_t tcp_tw_reuse; /* reuse a TIME_WAIT 4-tuple for connect(), see socket.h; default 1 */
     /* SYN queue full: reset the oldest half-open connection if it is at least
-       tcp_syn_recycle_age old, and admit the new SYN (RFC 4987 §3.3; a SYN-flood
-       defence while there are no SYN cookies). Default 0: drop the new SYN, as
-       Linux does without cookies. */
+       tcp_syn_recycle_age old, and admit the new SYN (RFC 4987 §3.3). Default
+       0; when it frees nothing, tcp_syncookies decides. */
     uint8_t tcp_syn_recycle;
     l4_time tcp_syn_recycle_age; /* default 0 */
-    uint32_t txq_limit;          /* host-built packets (UDP, ICMP, RST) queued; default 1024 */
-    uint32_t max_sockets;        /* open sockets (incl. half-open and orphans); default 1 << 20 */
-    uint32_t reasm_max_bytes;    /* fragment bytes held for reassembly over all datagrams;
-                                    0 = drop every fragment; default 256 KiB */
-    l4_time reasm_timeout;       /* an incomplete datagram is discarded after; default 30 s */
-    l4_tcp_settings tcp;         /* settings for every TCP connection (mss is set from mtu,
-                                    isn_secret from the seed) */
+    /* SYN cookies (RFC 4987 §3.6, tcp/syncookie.h), as Linux's tcp_syncookies:
+       0 never; 1 (default) when a listener's SYN queue is full (after
+       tcp_syn_recycle, when that is on and frees nothing) and its accept queue
+       is not, the SYN is answered statelessly and the connection created
+       ESTABLISHED when a valid cookie ACK returns; 2 for every SYN. */
+    uint8_t tcp_syncookies;
+    uint32_t txq_limit;       /* host-built packets (UDP, ICMP, RST) queued; default 1024 */
+    uint32_t max_sockets;     /* open sockets (incl. half-open and orphans); default 1 << 20 */
+    uint32_t reasm_max_bytes; /* fragment bytes held for reassembly over all datagrams;
+                                 0 = drop every fragment; default 256 KiB */
+    l4_time reasm_timeout;    /* an incomplete datagram is discarded after; default 30 s */
+    l4_tcp_settings tcp;      /* settings for every TCP connection (mss is set from mtu,
+                                 isn_secret from the seed) */
 } l4_host_config;
 
 /** Drop and event counters, by cause. */
@@ -104,6 +109,10 @@ typedef struct l4_host_stats {
     uint64_t tcp_syn_queue_full;    /* SYNs dropped: SYN queue at its backlog */
     uint64_t tcp_accept_queue_full; /* SYNs dropped: accept queue at its backlog */
     uint64_t tcp_syn_recycled;      /* half-open connections reset by tcp_syn_recycle */
+    uint64_t tcp_syncookies_sent;   /* SYNs answered with a cookie SYN-ACK */
+    uint64_t tcp_syncookies_ok;     /* connections created from a valid cookie ACK */
+    uint64_t tcp_syncookies_failed; /* ACKs to a listener whose cookie did not verify or was
+                                       stale (answered with a RST) */
     uint64_t tcp_conns_opened, tcp_conns_closed;
     uint64_t tcp_tw_reused;   /* TIME_WAIT connections replaced by connect() */
     uint64_t udp_in, udp_bad; /* datagrams; datagrams failing parse or checksum */
@@ -154,6 +163,20 @@ int l4_host_input_if(l4_host *h, int ifindex, const uint8_t *pkt, size_t len, l4
 /** l4_host_input_if on interface 0. */
 int l4_host_input(l4_host *h, const uint8_t *pkt, size_t len, l4_time now);
 
+/* l4_host_input_ex flags. */
+/* The transport checksum (TCP, UDP) was verified already, or is left partial
+   by a local sender that cannot corrupt it (a TUN device's NEEDS_CSUM /
+   DATA_VALID, wire/vnet.h): do not verify it. */
+#define L4_HOST_RX_CSUM_OK 0x1u
+
+/**
+ * l4_host_input_if with L4_HOST_RX_* `flags`. A TCP segment may be larger
+ * than the MTU (a TSO/GRO super-packet of up to 64 KB). Errors as
+ * l4_host_input_if.
+ */
+int l4_host_input_ex(l4_host *h, int ifindex, const uint8_t *pkt, size_t len, unsigned flags,
+                     l4_time now);
+
 /**
  * Writes the next IP packet to send into `buf` (owned by the caller; cap >=
  * the MTU always suffices) and the interface to send it on into `*ifindex`
@@ -163,6 +186,17 @@ int l4_host_input(l4_host *h, const uint8_t *pkt, size_t len, l4_time now);
  * L4_ERR_INVALID_ARGUMENT.
  */
 l4_ssize l4_host_output_if(l4_host *h, int *ifindex, uint8_t *buf, size_t cap, l4_time now);
+
+/**
+ * l4_host_output_if that also reports, in `*gso_size` (may be NULL), the
+ * payload bytes per wire segment when the packet is a TCP segment larger
+ * than that (written because settings.tcp.tso_max > 1): a device doing TCP
+ * segmentation offload cuts it into such pieces (wire/vnet.h). 0 for every
+ * other packet. Then `cap` also bounds the segment: give 65535 to allow the
+ * largest. Errors as l4_host_output_if.
+ */
+l4_ssize l4_host_output_gso(l4_host *h, int *ifindex, uint16_t *gso_size, uint8_t *buf, size_t cap,
+                            l4_time now);
 
 /** l4_host_output_if without the interface. */
 l4_ssize l4_host_output(l4_host *h, uint8_t *buf, size_t cap, l4_time now);

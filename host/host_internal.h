@@ -71,6 +71,8 @@ struct l4_hsock {
     /* listener */
     l4_hsock *synq, *synq_tail, *accq_head, *accq_tail; /* synq: newest first */
     uint32_t backlog, syn_count, acc_count;
+    l4_time cookie_at; /* when it last answered a SYN with a cookie */
+    uint8_t cookies;   /* it has answered with cookies (cookie_at is valid) */
     l4_socket_callbacks cb;
     void *user;
 };
@@ -142,6 +144,7 @@ struct l4_host {
     int depth;
     l4_time now; /* the latest time any call gave the host */
     int dispatching;
+    unsigned rx_flags; /* L4_HOST_RX_* of the packet being processed */
     /* IP reassembly */
     host_frag frags[HOST_FRAG_SLOTS];
     size_t frag_bytes;
@@ -173,6 +176,10 @@ void sock_zombie(l4_host *h, l4_hsock *s);
 void sock_dispatch(l4_host *h);
 void sock_reap(l4_host *h);
 int sock_tcp_attach(l4_host *h, l4_hsock *s);
+/* The TCP settings of `s`'s connections (or, for a listener, its children):
+   the host's, with the MSS from the MTU of its family and its own
+   congestion control when set. */
+void sock_tcp_settings(const l4_host *h, const l4_hsock *s, l4_tcp_settings *ts);
 
 /* demux.c */
 uint32_t demux_hash(const l4_host *h, uint8_t type, const l4_addr *la, uint16_t lp,

@@ -305,15 +305,21 @@ static const l4_tcp_callbacks sock_tcp_cbs = {
     .urgent = NULL,
 };
 
+void sock_tcp_settings(const l4_host *h, const l4_hsock *s, l4_tcp_settings *ts)
+{
+    *ts = h->cfg.tcp;
+    if (s->cc)
+        ts->cc = s->cc;
+    uint32_t mss = h->cfg.mtu - (s->family == L4_AF_INET4 ? 40u : 60u);
+    ts->mss = (uint16_t)(mss > 65535 ? 65535 : mss);
+}
+
 /* Gives `s` a fresh TCP engine with the host's settings (MSS from the MTU)
    and the socket's own congestion control when it has one. */
 int sock_tcp_attach(l4_host *h, l4_hsock *s)
 {
-    l4_tcp_settings ts = h->cfg.tcp;
-    if (s->cc)
-        ts.cc = s->cc;
-    uint32_t mss = h->cfg.mtu - (s->family == L4_AF_INET4 ? 40u : 60u);
-    ts.mss = (uint16_t)(mss > 65535 ? 65535 : mss);
+    l4_tcp_settings ts;
+    sock_tcp_settings(h, s, &ts);
     int rc = l4_tcp_conn_new(&s->tcp, &ts, &sock_tcp_cbs, s);
     if (rc < 0) {
         h->st.nomem++;

@@ -147,8 +147,10 @@ int l4_socket_bind(l4_host *h, int sd, const l4_addr *addr, uint16_t port);
 /**
  * TCP: starts listening with at most `backlog` (>= 1; clamped to 1..65535)
  * half-open connections (the SYN queue) and at most `backlog` established
- * ones waiting for accept; a SYN arriving when either is full is dropped
- * (counted) so the client retries. Unbound sockets get an ephemeral port.
+ * ones waiting for accept; a SYN arriving when the accept queue is full is
+ * dropped (counted) so the client retries, and one arriving when the SYN
+ * queue is full is answered with a SYN cookie (host config tcp_syncookies,
+ * on by default) or dropped. Unbound sockets get an ephemeral port.
  * Calling it again on a listener updates the backlog.
  * Errors: L4_EBADF, L4_EOPNOTSUPP (UDP), L4_EINVAL (connected), L4_EADDRINUSE.
  */

@@ -18,7 +18,10 @@ void host_udp_input(l4_host *h, const l4_ip_pkt *ip, const uint8_t *pkt, size_t 
     l4_udp_hdr uh;
     /* The parser verifies the checksum: over IPv4 a zero one means "none"
        (RFC 768), over IPv6 it is mandatory (RFC 8200 §8.1). */
-    if (l4_udp_parse(&uh, ip->payload, ip->payload_len, &ip->src, &ip->dst) != 0 || uh.dport == 0) {
+    int csum_ok = (h->rx_flags & L4_HOST_RX_CSUM_OK) != 0;
+    if (l4_udp_parse(&uh, ip->payload, ip->payload_len, csum_ok ? NULL : &ip->src,
+                     csum_ok ? NULL : &ip->dst) != 0 ||
+        uh.dport == 0) {
         h->st.udp_bad++;
         return;
     }

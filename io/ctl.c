@@ -118,16 +118,13 @@ static void ctl_write_one(const l4_socket_info *in, void *user)
     } else {
         fputs("\t-\t-\t-\t-", w->f);
     }
-    if (in->next_timer == L4_TIME_NONE) {
-        fputs("\t-\t-", w->f);
+    if (!in->has_tcp_info || in->tcp.timer == L4_TCP_TIMER_NONE) {
+        fputs("\t-\t-\t-", w->f);
     } else {
-        const char *kind = "timer";
-        if (in->state == L4_TCP_TIME_WAIT)
-            kind = "timewait";
-        else if (in->has_tcp_info && in->tcp.in_flight > 0)
-            kind = "on";
-        uint64_t left = in->next_timer > w->now ? (in->next_timer - w->now) / 1000 : 0;
-        fprintf(w->f, "\t%s\t%" PRIu64, kind, left);
+        const l4_tcp_info *t = &in->tcp;
+        uint64_t left = t->timer_at > w->now ? (t->timer_at - w->now) / 1000 : 0;
+        fprintf(w->f, "\t%s\t%" PRIu64 "\t%u", l4_tcp_timer_name(t->timer), left,
+                (unsigned)t->timer_count);
     }
     if (in->has_tcp_info)
         fprintf(w->f, "\t%" PRIu64 "\t%u\n", in->tcp.retransmits, (unsigned)in->tcp.mss);
@@ -172,7 +169,7 @@ static int ctl_copy(char *dst, size_t cap, const char *src)
     return 0;
 }
 
-#define CTL_FIELDS 16
+#define CTL_FIELDS 17
 
 int l4_ctl_parse_line(const char *line, l4_ctl_sock *s)
 {
@@ -218,20 +215,25 @@ int l4_ctl_parse_line(const char *line, l4_ctl_sock *s)
     int dash = 0;
     if (ctl_num(f[8], &s->cwnd, &dash) || ctl_num(f[9], &s->srtt_us, &dash) ||
         ctl_num(f[10], &s->rttvar_us, &dash) || ctl_num(f[11], &s->rto_us, &dash) ||
-        ctl_num(f[14], &s->retrans, &dash) || ctl_num(f[15], &v, &dash) || v > 65535)
+        ctl_num(f[15], &s->retrans, &dash) || ctl_num(f[16], &v, &dash) || v > 65535)
         return L4_ERR_MALFORMED;
     s->mss = (unsigned)v;
     s->has_tcp = !dash;
-    if (strcmp(f[12], "-") && strcmp(f[12], "on") && strcmp(f[12], "timer") &&
-        strcmp(f[12], "timewait"))
+    int known = !strcmp(f[12], "-");
+    for (int k = L4_TCP_TIMER_RTO; k <= L4_TCP_TIMER_PACING && !known; k++)
+        known = !strcmp(f[12], l4_tcp_timer_name((l4_tcp_timer)k));
+    if (!known)
         return L4_ERR_MALFORMED;
     strcpy(s->timer, f[12]);
+    int none = !strcmp(f[12], "-");
     dash = 0;
-    if (ctl_num(f[13], &v, &dash) || v > INT64_MAX)
-        return L4_ERR_MALFORMED;
-    if (dash != !strcmp(f[12], "-"))
+    if (ctl_num(f[13], &v, &dash) || v > INT64_MAX || dash != none)
         return L4_ERR_MALFORMED;
     s->timer_us = dash ? -1 : (int64_t)v;
+    dash = 0;
+    if (ctl_num(f[14], &v, &dash) || v > UINT32_MAX || dash != none)
+        return L4_ERR_MALFORMED;
+    s->timer_count = (unsigned)v;
     return 0;
 }
 

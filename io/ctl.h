@@ -10,20 +10,22 @@
  * caller. Path-bound unix sockets work across network namespaces, so `ss`
  * finds stacks running inside `ip netns exec`.
  *
- * Snapshot text (version 1), lines ending in '\n':
- *   "# l4kit-ss 1 pid=<pid> prog=<name>"
+ * Snapshot text (version 2), lines ending in '\n':
+ *   "# l4kit-ss 2 pid=<pid> prog=<name>"
  *   then one line per socket, fields separated by one TAB:
  *   proto state local lport peer pport recvq sendq cwnd srtt_us rttvar_us
- *   rto_us timer timer_us retrans mss
+ *   rto_us timer timer_us timer_count retrans mss
  * proto "tcp" | "udp"; state as Linux `ss` names it (ESTAB, SYN-SENT,
  * SYN-RECV, FIN-WAIT-1, FIN-WAIT-2, TIME-WAIT, CLOSE, CLOSE-WAIT, LAST-ACK,
  * LISTEN, CLOSING; UDP: UNCONN or ESTAB when connected); peer "*" and pport 0
  * when none; for listeners recvq is the accept queue and sendq the backlog
  * (as Linux reports them); cwnd (bytes), srtt/rttvar/rto (microseconds),
- * retrans (segments) and mss are "-" without TCP state; timer is the kind of
- * the next deadline ("timewait", "on" = retransmission, "timer" = another
- * one such as delayed ACK or keepalive, "-" = none) and timer_us the time
- * left until it (0 when due, "-" when none).
+ * retrans (segments) and mss are "-" without TCP state; timer is the timer
+ * of the connection's next deadline as the TCP engine reports it
+ * (l4_tcp_timer_name: "on" = retransmission, "persist", "delack",
+ * "keepalive", "timewait", "fin_wait_2", "pacing"; "-" = none), timer_us the
+ * time left until it (0 when due) and timer_count its count as `ss -o` shows
+ * it (RTO expiries in a row, window or keepalive probes); both "-" when none.
  */
 #ifndef L4_IO_CTL_H
 #define L4_IO_CTL_H
@@ -38,7 +40,7 @@
 #include "util/time.h"
 
 /** Snapshot format version written and understood. */
-#define L4_CTL_VERSION 1
+#define L4_CTL_VERSION 2
 
 /** One socket line, decoded. */
 typedef struct l4_ctl_sock {
@@ -50,8 +52,9 @@ typedef struct l4_ctl_sock {
     int has_tcp; /* cwnd .. mss valid */
     uint64_t cwnd, srtt_us, rttvar_us, rto_us, retrans;
     unsigned mss;
-    char timer[10];   /* "timewait", "on", "timer", "-" */
-    int64_t timer_us; /* -1 when none */
+    char timer[12];       /* l4_tcp_timer_name(), "-" when none */
+    int64_t timer_us;     /* -1 when none */
+    unsigned timer_count; /* 0 when none */
 } l4_ctl_sock;
 
 /**

@@ -10,6 +10,8 @@
  */
 #include "io/quic_tls_gnutls.h"
 
+#include <arpa/inet.h>
+
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
 #include <stdio.h>
@@ -28,6 +30,7 @@ typedef struct qtls {
     l4_quic_tls base;
     gnutls_session_t session;
     gnutls_certificate_credentials_t cred;
+    int shared_cred; /* cred belongs to an l4_quic_tls_creds */
     const l4_quic_tls_events *ev;
     void *conn;
     int is_server;
@@ -277,7 +280,7 @@ static void qtls_free(l4_quic_tls *tls)
     qtls *t = tls->impl;
     if (t->session)
         gnutls_deinit(t->session);
-    if (t->cred)
+    if (t->cred && !t->shared_cred)
         gnutls_certificate_free_credentials(t->cred);
     free(t);
 }
@@ -290,27 +293,82 @@ static const l4_quic_tls_ops QTLS_OPS = {
     .free = qtls_free,
 };
 
-static int qtls_setup(qtls *t, const l4_quic_tls_config *cfg)
+/* Loads what the configuration names (server: certificate and key;
+ * client: trust anchors) into freshly allocated credentials. */
+static int qtls_load_cred(gnutls_certificate_credentials_t *out, const l4_quic_tls_config *cfg)
 {
-    if (gnutls_certificate_allocate_credentials(&t->cred) < 0)
+    gnutls_certificate_credentials_t cred;
+    if (gnutls_certificate_allocate_credentials(&cred) < 0)
         return L4_ERR_NOMEM;
+    int rc = 0;
     if (cfg->is_server) {
-        if (!cfg->cert_pem || !cfg->key_pem)
-            return L4_ERR_INVALID_ARGUMENT;
         gnutls_datum_t c = {(unsigned char *)cfg->cert_pem, (unsigned)cfg->cert_pem_len};
         gnutls_datum_t k = {(unsigned char *)cfg->key_pem, (unsigned)cfg->key_pem_len};
-        if (gnutls_certificate_set_x509_key_mem2(t->cred, &c, &k, GNUTLS_X509_FMT_PEM, NULL, 0) < 0)
-            return L4_ERR_INVALID_ARGUMENT;
+        if (!cfg->cert_pem || !cfg->key_pem ||
+            gnutls_certificate_set_x509_key_mem2(cred, &c, &k, GNUTLS_X509_FMT_PEM, NULL, 0) < 0)
+            rc = L4_ERR_INVALID_ARGUMENT;
     } else if (!cfg->insecure) {
-        if (!cfg->server_name)
-            return L4_ERR_INVALID_ARGUMENT;
-        if (cfg->ca_pem) {
+        if (!cfg->server_name) {
+            rc = L4_ERR_INVALID_ARGUMENT;
+        } else if (cfg->ca_pem) {
             gnutls_datum_t ca = {(unsigned char *)cfg->ca_pem, (unsigned)cfg->ca_pem_len};
-            if (gnutls_certificate_set_x509_trust_mem(t->cred, &ca, GNUTLS_X509_FMT_PEM) <= 0)
-                return L4_ERR_INVALID_ARGUMENT;
-        } else if (gnutls_certificate_set_x509_system_trust(t->cred) < 0) {
-            return L4_ERR_UNSUPPORTED;
+            if (gnutls_certificate_set_x509_trust_mem(cred, &ca, GNUTLS_X509_FMT_PEM) <= 0)
+                rc = L4_ERR_INVALID_ARGUMENT;
+        } else if (gnutls_certificate_set_x509_system_trust(cred) < 0) {
+            rc = L4_ERR_UNSUPPORTED;
         }
+    }
+    if (rc < 0) {
+        gnutls_certificate_free_credentials(cred);
+        return rc;
+    }
+    *out = cred;
+    return 0;
+}
+
+struct l4_quic_tls_creds {
+    gnutls_certificate_credentials_t cred;
+    int is_server;
+};
+
+int l4_quic_tls_creds_new(l4_quic_tls_creds **out, const l4_quic_tls_config *cfg)
+{
+    if (!out || !cfg)
+        return L4_ERR_INVALID_ARGUMENT;
+    *out = NULL;
+    l4_quic_tls_creds *c = calloc(1, sizeof *c);
+    if (!c)
+        return L4_ERR_NOMEM;
+    int rc = qtls_load_cred(&c->cred, cfg);
+    if (rc < 0) {
+        free(c);
+        return rc;
+    }
+    c->is_server = cfg->is_server;
+    *out = c;
+    return 0;
+}
+
+void l4_quic_tls_creds_free(l4_quic_tls_creds *c)
+{
+    if (!c)
+        return;
+    gnutls_certificate_free_credentials(c->cred);
+    free(c);
+}
+
+static int qtls_setup(qtls *t, const l4_quic_tls_config *cfg)
+{
+    if (cfg->creds) {
+        if (cfg->creds->is_server != !!cfg->is_server ||
+            (!cfg->is_server && !cfg->insecure && !cfg->server_name))
+            return L4_ERR_INVALID_ARGUMENT;
+        t->cred = cfg->creds->cred;
+        t->shared_cred = 1;
+    } else {
+        int rc = qtls_load_cred(&t->cred, cfg);
+        if (rc < 0)
+            return rc;
     }
     unsigned flags = (cfg->is_server ? GNUTLS_SERVER : GNUTLS_CLIENT) | GNUTLS_NO_END_OF_EARLY_DATA;
     if (gnutls_init(&t->session, flags) < 0)
@@ -335,7 +393,12 @@ static int qtls_setup(qtls *t, const l4_quic_tls_config *cfg)
     if (gnutls_alpn_set_protocols(t->session, &p, 1, GNUTLS_ALPN_MANDATORY) < 0)
         return L4_ERR_UNSUPPORTED;
     if (!cfg->is_server) {
-        if (cfg->server_name &&
+        /* RFC 6066 §3: no IP literals in server_name (the certificate is
+         * still checked against the address). */
+        unsigned char ip[16];
+        int literal = cfg->server_name && (inet_pton(AF_INET, cfg->server_name, ip) == 1 ||
+                                           inet_pton(AF_INET6, cfg->server_name, ip) == 1);
+        if (cfg->server_name && !literal &&
             gnutls_server_name_set(t->session, GNUTLS_NAME_DNS, cfg->server_name,
                                    strlen(cfg->server_name)) < 0)
             return L4_ERR_UNSUPPORTED;

@@ -15,6 +15,9 @@
 /** Receives one SSLKEYLOGFILE line (NSS format, no newline). */
 typedef void (*l4_quic_keylog_fn)(void *user, const char *line);
 
+/** Credentials loaded once and shared by many connections (see l4_quic_tls_creds_new). */
+typedef struct l4_quic_tls_creds l4_quic_tls_creds;
+
 /** How to set up one endpoint's TLS. Strings and PEM buffers are copied. */
 typedef struct l4_quic_tls_config {
     int is_server;
@@ -32,6 +35,11 @@ typedef struct l4_quic_tls_config {
     int insecure; /* client: accept any certificate (curl's --insecure) */
     l4_quic_keylog_fn keylog;
     void *keylog_user;
+    /* Optional: use these credentials (made from a config of the same role)
+     * instead of loading cert/key or CAs again; they must outlive the
+     * providers made with them. Loading a key pair checks it with a
+     * signature, a third of a server's handshake CPU when done per connection. */
+    const l4_quic_tls_creds *creds;
 } l4_quic_tls_config;
 
 /**
@@ -40,10 +48,22 @@ typedef struct l4_quic_tls_config {
  * with out->ops->free(out).
  *
  * Errors: L4_ERR_INVALID_ARGUMENT (server without certificate/key, bad PEM,
- * client verifying without server_name), L4_ERR_NOMEM, L4_ERR_UNSUPPORTED
- * (GnuTLS refused the configuration).
+ * client verifying without server_name, `creds` made for the other role),
+ * L4_ERR_NOMEM, L4_ERR_UNSUPPORTED (GnuTLS refused the configuration).
  */
 int l4_quic_tls_gnutls_new(l4_quic_tls **out, const l4_quic_tls_config *cfg);
+
+/**
+ * Loads the certificate and key (server) or the trust anchors (client, not
+ * insecure) `cfg` names, once, for l4_quic_tls_config.creds. Errors as
+ * l4_quic_tls_gnutls_new: L4_ERR_INVALID_ARGUMENT (missing or bad PEM, a
+ * verifying client without server_name), L4_ERR_NOMEM, L4_ERR_UNSUPPORTED
+ * (no system trust store).
+ */
+int l4_quic_tls_creds_new(l4_quic_tls_creds **out, const l4_quic_tls_config *cfg);
+
+/** Frees credentials (after every provider using them). NULL is ignored. */
+void l4_quic_tls_creds_free(l4_quic_tls_creds *c);
 
 /**
  * Generates a self-signed ECDSA P-256 certificate for `name` (CN and DNS

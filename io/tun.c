@@ -184,36 +184,11 @@ out:
     return rc;
 }
 
-int l4_tun_vnet_parse(l4_tun_vnet *h, const uint8_t *buf, size_t len)
-{
-    if (len < L4_TUN_VNET_LEN)
-        return L4_ERR_TRUNCATED;
-    /* struct virtio_net_hdr: u8 flags, u8 gso_type, then four __virtio16 */
-    h->flags = buf[0];
-    h->gso_type = buf[1];
-    h->hdr_len = (uint16_t)(buf[2] | buf[3] << 8);
-    h->gso_size = (uint16_t)(buf[4] | buf[5] << 8);
-    h->csum_start = (uint16_t)(buf[6] | buf[7] << 8);
-    h->csum_offset = (uint16_t)(buf[8] | buf[9] << 8);
-    return (int)L4_TUN_VNET_LEN;
-}
-
-void l4_tun_vnet_write(uint8_t *out, const l4_tun_vnet *h)
-{
-    const uint16_t v[4] = {h->hdr_len, h->gso_size, h->csum_start, h->csum_offset};
-    out[0] = h->flags;
-    out[1] = h->gso_type;
-    for (int i = 0; i < 4; i++) {
-        out[2 + 2 * i] = (uint8_t)(v[i] & 0xff);
-        out[3 + 2 * i] = (uint8_t)(v[i] >> 8);
-    }
-}
-
-/* IFF_VNET_HDR details: little-endian headers of L4_TUN_VNET_LEN bytes and
+/* IFF_VNET_HDR details: little-endian headers of L4_VNET_LEN bytes and
    the offloads asked for. */
 static int tun_setup_vnet(l4_tun *t, int fd, unsigned offload)
 {
-    int le = 1, sz = (int)L4_TUN_VNET_LEN;
+    int le = 1, sz = (int)L4_VNET_LEN;
     if (ioctl(fd, TUNSETVNETLE, &le) != 0)
         return tun_fail(t, L4_ERR_IO, errno, "TUNSETVNETLE '%s'", t->name);
     if (ioctl(fd, TUNSETVNETHDRSZ, &sz) != 0)

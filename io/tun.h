@@ -30,6 +30,7 @@
 
 #include "util/err.h"
 #include "wire/addr.h"
+#include "wire/vnet.h"
 
 /** Longest interface name, NUL included (the kernel's IFNAMSIZ). */
 #define L4_TUN_NAMESIZ 16
@@ -60,51 +61,19 @@ typedef struct l4_tun_config {
 
 /*
  * virtio-net headers (IFF_VNET_HDR). With cfg->vnet_hdr every packet read
- * starts with an L4_TUN_VNET_LEN-byte header, and every packet written must
- * start with one (all zeros = an ordinary, complete packet). With offloads
- * (cfg->offload) the kernel may hand over work unfinished, described by the
- * header: L4_TUN_OFFLOAD_CSUM — a transport checksum left partial
- * (L4_TUN_VNET_NEEDS_CSUM: the 16-bit one's-complement sum from csum_start
- * to the end goes at csum_start + csum_offset, the field already holding the
- * pseudo-header sum); TSO4 / TSO6 — one TCP "super-packet" of up to 64 KB
- * that the reader must cut into gso_size-byte segments (hdr_len bytes of
- * headers each). The same header on a write lets the kernel finish the work
- * instead, so one write can carry a 64 KB segment. Byte order little-endian
- * (TUNSETVNETLE), as virtio 1.0 says.
+ * starts with an L4_VNET_LEN-byte header (wire/vnet.h), and every packet
+ * written must start with one (all zeros = an ordinary, complete packet).
+ * With offloads (cfg->offload, TUNSETOFFLOAD) the kernel may hand over work
+ * unfinished, described by the header: L4_TUN_OFFLOAD_CSUM — a transport
+ * checksum left partial; TSO4 / TSO6 — one TCP "super-packet" of up to
+ * 64 KB standing for gso_size-byte segments. The same header on a write
+ * lets the kernel finish the work instead, so one write can carry a 64 KB
+ * segment. Byte order little-endian (TUNSETVNETLE), as virtio 1.0 says.
  */
-#define L4_TUN_VNET_LEN 10u
-
 #define L4_TUN_OFFLOAD_CSUM    0x01u /* TUN_F_CSUM */
 #define L4_TUN_OFFLOAD_TSO4    0x02u /* TUN_F_TSO4 */
 #define L4_TUN_OFFLOAD_TSO6    0x04u /* TUN_F_TSO6 */
 #define L4_TUN_OFFLOAD_TSO_ECN 0x08u /* TUN_F_TSO_ECN */
-
-#define L4_TUN_VNET_NEEDS_CSUM 0x01u /* flags */
-#define L4_TUN_VNET_DATA_VALID 0x02u
-#define L4_TUN_GSO_NONE        0x00u /* gso_type */
-#define L4_TUN_GSO_TCPV4       0x01u
-#define L4_TUN_GSO_UDP         0x03u
-#define L4_TUN_GSO_TCPV6       0x04u
-#define L4_TUN_GSO_ECN         0x80u /* or-ed into gso_type: the TCP segments carry CWR */
-
-/** A virtio-net header (struct virtio_net_hdr), decoded. */
-typedef struct l4_tun_vnet {
-    uint8_t flags;        /* L4_TUN_VNET_* */
-    uint8_t gso_type;     /* L4_TUN_GSO_* */
-    uint16_t hdr_len;     /* bytes of headers (IP + transport) of each segment */
-    uint16_t gso_size;    /* payload bytes of each segment */
-    uint16_t csum_start;  /* where checksumming starts, from the IP header */
-    uint16_t csum_offset; /* where the checksum goes, from csum_start */
-} l4_tun_vnet;
-
-/**
- * Decodes the header at the start of `buf` (`len` bytes). Returns
- * L4_TUN_VNET_LEN, or L4_ERR_TRUNCATED when len is shorter.
- */
-int l4_tun_vnet_parse(l4_tun_vnet *h, const uint8_t *buf, size_t len);
-
-/** Encodes `h` into the first L4_TUN_VNET_LEN bytes of `out`. */
-void l4_tun_vnet_write(uint8_t *out, const l4_tun_vnet *h);
 
 /** Sets t->fd = -1 and clears the name and error fields. */
 void l4_tun_init(l4_tun *t);
@@ -126,8 +95,8 @@ int l4_tun_create(l4_tun *t, const l4_tun_config *cfg);
 
 /**
  * Reads one packet into `buf` (`cap` bytes; a packet longer than cap is
- * truncated by the kernel, so give at least the MTU, plus L4_TUN_VNET_LEN
- * with vnet_hdr, and 65535 + L4_TUN_VNET_LEN with TSO). Never blocks.
+ * truncated by the kernel, so give at least the MTU, plus L4_VNET_LEN
+ * with vnet_hdr, and 65536 + L4_VNET_LEN with TSO). Never blocks.
  * Returns the packet length (> 0). Errors: L4_ERR_AGAIN (no packet
  * waiting), L4_ERR_IO (the read failed), L4_ERR_STATE (t not open).
  */

@@ -20,8 +20,13 @@ struct l4_tun_host {
     uint8_t *rbuf;     /* one packet read */
     uint8_t *wbuf;     /* one packet to write */
     size_t pending;    /* bytes in wbuf refused by EAGAIN, 0 = none */
+    size_t vhl;        /* L4_VNET_LEN with IFF_VNET_HDR, else 0 */
+    unsigned offload;  /* L4_TUN_OFFLOAD_* in use */
+    char note[200];    /* why offloads are off */
     l4_tun_host_stats stats;
 };
+
+#define TUN_HOST_OFFLOADS (L4_TUN_OFFLOAD_CSUM | L4_TUN_OFFLOAD_TSO4 | L4_TUN_OFFLOAD_TSO6)
 
 static void tun_host_msg(char *errmsg, size_t errcap, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -79,9 +84,24 @@ void l4_tun_host_flush(l4_tun_host *th)
         return;
     }
     for (;;) {
-        l4_ssize n = l4_host_output(th->host, th->wbuf, th->cap, now);
+        uint16_t gso = 0;
+        l4_ssize n =
+            l4_host_output_gso(th->host, NULL, &gso, th->wbuf + th->vhl, th->cap - th->vhl, now);
         if (n <= 0)
             break;
+        if (th->vhl) {
+            /* TCP: the kernel finishes the checksum and, for a large
+               segment, takes it as gso-byte segments; anything else goes
+               complete, under an all-zero header. */
+            l4_vnet_hdr vh;
+            memset(&vh, 0, sizeof vh);
+            if (l4_vnet_prepare_tcp(&vh, th->wbuf + th->vhl, (size_t)n, gso) != 0)
+                memset(&vh, 0, sizeof vh);
+            else if (vh.gso_type != L4_VNET_GSO_NONE)
+                th->stats.gso_out++;
+            l4_vnet_write(th->wbuf, &vh);
+            n += (l4_ssize)th->vhl;
+        }
         if (!tun_host_write(th, (size_t)n)) {
             tun_host_watch(th, L4_LOOP_READ | L4_LOOP_WRITE);
             tun_host_arm(th);
@@ -107,7 +127,21 @@ static void tun_host_on_fd(void *user, int fd, unsigned events, l4_time now)
             }
             th->stats.pkts_in++;
             th->stats.bytes_in += (uint64_t)n;
-            l4_host_input(th->host, th->rbuf, (size_t)n, now);
+            unsigned flags = 0;
+            if (th->vhl) {
+                l4_vnet_hdr vh;
+                if (l4_vnet_parse(&vh, th->rbuf, (size_t)n) < 0 ||
+                    l4_vnet_check(&vh, th->rbuf + th->vhl, (size_t)n - th->vhl) != 0) {
+                    th->stats.vnet_bad++;
+                    continue;
+                }
+                /* Partial (from the local kernel) or verified: nothing to check. */
+                if (vh.flags & (L4_VNET_F_NEEDS_CSUM | L4_VNET_F_DATA_VALID))
+                    flags |= L4_HOST_RX_CSUM_OK;
+                if (vh.gso_type != L4_VNET_GSO_NONE)
+                    th->stats.gso_in++;
+            }
+            l4_host_input_ex(th->host, 0, th->rbuf + th->vhl, (size_t)n - th->vhl, flags, now);
         }
     }
     l4_tun_host_flush(th);
@@ -144,32 +178,7 @@ int l4_tun_host_open(l4_tun_host **out, l4_loop *loop, const l4_tun_host_config 
     }
     th->loop = loop;
     th->timer = -1;
-    th->cap = (size_t)mtu + 64;
-    th->rbuf = malloc(th->cap);
-    th->wbuf = malloc(th->cap);
     l4_tun_init(&th->tun);
-    int rc = L4_ERR_NOMEM;
-    if (!th->rbuf || !th->wbuf) {
-        tun_host_msg(errmsg, errcap, "out of memory");
-        goto fail;
-    }
-
-    l4_host_config hc;
-    if (cfg->host)
-        hc = *cfg->host;
-    else
-        l4_host_config_default(&hc);
-    hc.mtu = (uint32_t)mtu;
-    rc = l4_host_new(&th->host, &hc);
-    if (rc < 0) {
-        tun_host_msg(errmsg, errcap, "host: %s", l4_host_strerror(rc));
-        goto fail;
-    }
-    rc = l4_host_add_addr(th->host, 0, &cfg->addr, cfg->tun_prefix);
-    if (rc < 0) {
-        tun_host_msg(errmsg, errcap, "host address: %s", l4_host_strerror(rc));
-        goto fail;
-    }
 
     l4_tun_config tc;
     memset(&tc, 0, sizeof tc);
@@ -180,9 +189,54 @@ int l4_tun_host_open(l4_tun_host **out, l4_loop *loop, const l4_tun_host_config 
     tc.prefix = cfg->tun_prefix;
     tc.mtu = mtu;
     tc.up = 1;
-    rc = l4_tun_create(&th->tun, &tc);
+    int rc = L4_ERR_IO;
+    if (cfg->offload) {
+        tc.vnet_hdr = 1;
+        tc.offload = TUN_HOST_OFFLOADS;
+        rc = l4_tun_create(&th->tun, &tc);
+        if (rc == 0) {
+            th->offload = TUN_HOST_OFFLOADS;
+            th->vhl = L4_VNET_LEN;
+        } else if (rc == L4_ERR_IO) {
+            /* Refused (TUNSETIFF with IFF_VNET_HDR, TUNSETOFFLOAD): plain packets. */
+            snprintf(th->note, sizeof th->note, "offloads refused: %s", th->tun.errmsg);
+            tc.vnet_hdr = 0;
+            tc.offload = 0;
+        }
+    }
+    if (!th->offload && (rc == L4_ERR_IO || !cfg->offload))
+        rc = l4_tun_create(&th->tun, &tc);
     if (rc < 0) {
         tun_host_msg(errmsg, errcap, "%s", th->tun.errmsg[0] ? th->tun.errmsg : "TUN failed");
+        goto fail;
+    }
+
+    /* Room for a 64 KB super-packet with its header, or one MTU. */
+    th->cap = th->vhl ? L4_VNET_LEN + 65536 + 64 : (size_t)mtu + 64;
+    th->rbuf = malloc(th->cap);
+    th->wbuf = malloc(th->cap);
+    if (!th->rbuf || !th->wbuf) {
+        rc = L4_ERR_NOMEM;
+        tun_host_msg(errmsg, errcap, "out of memory");
+        goto fail;
+    }
+
+    l4_host_config hc;
+    if (cfg->host)
+        hc = *cfg->host;
+    else
+        l4_host_config_default(&hc);
+    hc.mtu = (uint32_t)mtu;
+    if ((th->offload & (L4_TUN_OFFLOAD_TSO4 | L4_TUN_OFFLOAD_TSO6)) && hc.tcp.tso_max <= 1)
+        hc.tcp.tso_max = 64; /* bounded to a 64 KB packet by the output buffer */
+    rc = l4_host_new(&th->host, &hc);
+    if (rc < 0) {
+        tun_host_msg(errmsg, errcap, "host: %s", l4_host_strerror(rc));
+        goto fail;
+    }
+    rc = l4_host_add_addr(th->host, 0, &cfg->addr, cfg->tun_prefix);
+    if (rc < 0) {
+        tun_host_msg(errmsg, errcap, "host address: %s", l4_host_strerror(rc));
         goto fail;
     }
     rc = l4_loop_add_fd(loop, th->tun.fd, L4_LOOP_READ, tun_host_on_fd, th);
@@ -224,6 +278,16 @@ l4_time l4_tun_host_now(const l4_tun_host *th)
 {
     (void)th;
     return l4_io_now();
+}
+
+unsigned l4_tun_host_offloads(const l4_tun_host *th)
+{
+    return th->offload;
+}
+
+const char *l4_tun_host_offload_note(const l4_tun_host *th)
+{
+    return th->note;
 }
 
 const l4_tun_host_stats *l4_tun_host_stats_get(const l4_tun_host *th)

@@ -269,6 +269,11 @@ void l4_quic_conn_free(l4_quic_conn *c)
     if (c->tls)
         c->tls->ops->free(c->tls);
     free(c->rxbuf);
+    while (c->sent_pool) {
+        qc_sent *n = c->sent_pool->next;
+        free(c->sent_pool);
+        c->sent_pool = n;
+    }
     free(c);
 }
 

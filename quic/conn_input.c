@@ -270,6 +270,11 @@ static int in_frame(l4_quic_conn *c, int s, const l4_quic_frame *f, l4_time now)
             qc_fail(c, L4_QUIC_ERR_PROTOCOL_VIOLATION, f->type, "zero-length CID", now);
             return -1;
         }
+        /* §19.15: a repeated frame (retransmission) is not a new CID. */
+        if (f->u.new_cid.seq < 64 && (c->peer_cid_seqs >> f->u.new_cid.seq & 1))
+            return 0;
+        if (f->u.new_cid.seq < 64)
+            c->peer_cid_seqs |= 1ull << f->u.new_cid.seq;
         /* §5.1.1: beyond active_connection_id_limit (we keep using the first). */
         if (++c->peer_cids + 1 > c->set.tp.active_connection_id_limit) {
             qc_fail(c, L4_QUIC_ERR_CONNECTION_ID_LIMIT_ERROR, f->type, "too many CIDs", now);

@@ -18,6 +18,7 @@
 #define QC_SEND_BUF_MAX   (1u << 20)  /* bytes buffered per stream send side */
 #define QC_CRYPTO_RX_MAX  (1u << 16)  /* CRYPTO bytes held ahead of the TLS stack */
 #define QC_GRANULARITY    (1 * L4_MS) /* RFC 9002 §6.1.2 kGranularity */
+#define QC_SENT_POOL_MAX  512         /* sent-packet records kept for reuse */
 
 enum { QC_HANDSHAKING, QC_ESTABLISHED, QC_CLOSING, QC_DRAINING, QC_CLOSED };
 
@@ -54,20 +55,26 @@ typedef struct qc_sent {
     qc_frec f[QC_FREC_MAX];
 } qc_sent;
 
-/* An ordered send buffer: bytes [base, base + len) are held. */
+/* An ordered send buffer: bytes [base, base + len) are held at buf, which
+ * lies inside the allocation mem[0, cap); acknowledged bytes leave from
+ * the front by moving buf, and the held bytes move back to mem only when
+ * that copies no more than was freed (amortized O(1) per byte). */
 typedef struct qc_sbuf {
     uint8_t *buf;
     size_t len, cap;
+    uint8_t *mem;
     uint64_t base;        /* everything below is acknowledged */
     uint64_t next;        /* lowest offset never sent */
     l4_quic_ranges lost;  /* sent, declared lost, to send again */
     l4_quic_ranges acked; /* acknowledged (above base) */
 } qc_sbuf;
 
-/* A reassembly buffer: bytes [base, base + cap) may be held, `got` says which. */
+/* A reassembly buffer: bytes from `base` on are held at buf (inside the
+ * allocation mem[0, cap), as in qc_sbuf), `got` says which. */
 typedef struct qc_rbuf {
     uint8_t *buf;
     size_t cap;
+    uint8_t *mem;
     uint64_t base; /* the next offset to deliver */
     l4_quic_ranges got;
 } qc_rbuf;
@@ -163,7 +170,8 @@ struct l4_quic_conn {
     /* *_BLOCKED (RFC 9000 §4.1, §4.6): pending flags and the limit last reported, +1 */
     int data_blocked_pending, streams_blocked_bidi_pending, streams_blocked_uni_pending;
     uint64_t data_blocked_at, streams_blocked_bidi_at, streams_blocked_uni_at;
-    uint64_t peer_cids; /* NEW_CONNECTION_ID sequence numbers seen (count) */
+    uint64_t peer_cids;     /* NEW_CONNECTION_ID sequence numbers seen (count) */
+    uint64_t peer_cid_seqs; /* bit s: sequence number s seen (s < 64) */
     uint8_t path_response[8];
     int path_response_pending;
     qc_stream *buckets[QC_STREAM_BUCKETS];
@@ -178,6 +186,9 @@ struct l4_quic_conn {
     int eliciting_since_rx; /* an ack-eliciting packet went out since the last one arrived */
     uint8_t *rxbuf;
     size_t rxcap;
+    /* freed sent-packet records, reused: no allocation per packet sent */
+    qc_sent *sent_pool;
+    size_t sent_pool_n;
     l4_quic_conn_stats st;
 };
 
@@ -213,6 +224,11 @@ void qc_stream_maybe_free(l4_quic_conn *c, qc_stream *s);
 void qc_streams_free(l4_quic_conn *c);
 
 /* recovery.c */
+/* A sent-packet record (from the connection's pool, else malloc; header
+ * zeroed, frame records not), or NULL; qc_sent_put returns one (records
+ * may also be released with free()). */
+qc_sent *qc_sent_get(l4_quic_conn *c);
+void qc_sent_put(l4_quic_conn *c, qc_sent *p);
 void qc_on_sent(l4_quic_conn *c, int s, qc_sent *p);
 int qc_on_ack(l4_quic_conn *c, int s, const void *ack_frame, l4_time now);
 void qc_detect_loss(l4_quic_conn *c, int s, l4_time now);

@@ -429,7 +429,7 @@ static int ob_begin(l4_quic_conn *c, ob_pkt *o, int s, uint8_t *p, size_t room)
         return -1;
     o->hdr_len = (size_t)n;
     o->pn_offset = (size_t)n - h.pn_len;
-    o->rec = calloc(1, sizeof *o->rec);
+    o->rec = qc_sent_get(c);
     if (!o->rec)
         return -1;
     o->rec->pn = o->pn;
@@ -508,7 +508,7 @@ l4_ssize qc_output(l4_quic_conn *c, uint8_t *buf, size_t cap, l4_time now)
             return 0;
         ob_close(c, &pk[0]);
         if (pk[0].len == 0) { /* no room (amplification limit): try later */
-            free(pk[0].rec);
+            qc_sent_put(c, pk[0].rec);
             return 0;
         }
         ob_pad(&pk[0], 4 - (pk[0].hdr_len - pk[0].pn_offset));
@@ -525,7 +525,7 @@ l4_ssize qc_output(l4_quic_conn *c, uint8_t *buf, size_t cap, l4_time now)
                 break;
             ob_fill(c, o, cc_ok, now);
             if (o->len == 0) {
-                free(o->rec);
+                qc_sent_put(c, o->rec);
                 continue;
             }
             if (s == L4_QUIC_LEVEL_INITIAL) {
@@ -555,7 +555,7 @@ l4_ssize qc_output(l4_quic_conn *c, uint8_t *buf, size_t cap, l4_time now)
         l4_ssize n = ob_seal(c, o);
         if (n < 0) {
             for (int j = i; j < np; j++)
-                free(pk[j].rec);
+                qc_sent_put(c, pk[j].rec);
             return n;
         }
         total = (size_t)(o->p - buf) + (size_t)n;
@@ -567,7 +567,7 @@ l4_ssize qc_output(l4_quic_conn *c, uint8_t *buf, size_t cap, l4_time now)
         /* RFC 9002 §2: in flight = ack-eliciting or carrying PADDING. */
         o->rec->in_flight = (uint8_t)(o->ack_eliciting || o->padded);
         if (c->state == QC_CLOSING) {
-            free(o->rec);
+            qc_sent_put(c, o->rec);
         } else {
             qc_on_sent(c, o->s, o->rec);
         }

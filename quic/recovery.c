@@ -4,6 +4,7 @@
  * time-threshold loss (§6.1), the probe timeout with backoff (§6.2),
  * persistent congestion (§7.6), and requeueing what a lost packet carried.
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,6 +13,31 @@
 
 #define QC_PACKET_THRESHOLD                3 /* §6.1.1 kPacketThreshold */
 #define QC_PERSISTENT_CONGESTION_THRESHOLD 3 /* §7.6.1 */
+
+qc_sent *qc_sent_get(l4_quic_conn *c)
+{
+    qc_sent *p = c->sent_pool;
+    if (p) {
+        c->sent_pool = p->next;
+        c->sent_pool_n--;
+    } else if (!(p = malloc(sizeof *p))) {
+        return NULL;
+    }
+    /* the frame records are written one by one as they are used (nf) */
+    memset(p, 0, offsetof(qc_sent, f));
+    return p;
+}
+
+void qc_sent_put(l4_quic_conn *c, qc_sent *p)
+{
+    if (c->sent_pool_n >= QC_SENT_POOL_MAX) {
+        free(p);
+        return;
+    }
+    p->next = c->sent_pool;
+    c->sent_pool = p;
+    c->sent_pool_n++;
+}
 
 void qc_on_sent(l4_quic_conn *c, int s, qc_sent *p)
 {
@@ -55,7 +81,7 @@ void qc_drop_sent(l4_quic_conn *c, int s)
     while (p) {
         qc_sent *n = p->next;
         recovery_remove_accounting(c, sp, p);
-        free(p);
+        qc_sent_put(c, p);
         p = n;
     }
     sp->sent_head = sp->sent_tail = NULL;
@@ -253,7 +279,7 @@ int qc_on_ack(l4_quic_conn *c, int s, const void *frame, l4_time now)
     while (acked) {
         qc_sent *n = acked->next;
         recovery_acked_frames(c, s, acked);
-        free(acked);
+        qc_sent_put(c, acked);
         acked = n;
     }
     qc_detect_loss(c, s, now);
@@ -306,7 +332,7 @@ void qc_detect_loss(l4_quic_conn *c, int s, l4_time now)
                     oldest_lost = p->t;
             }
             qc_requeue(c, s, p);
-            free(p);
+            qc_sent_put(c, p);
         } else {
             l4_time lt = p->t + delay;
             if (lt < sp->loss_time)

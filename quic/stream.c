@@ -8,20 +8,37 @@
 #include "quic/conn_internal.h"
 #include "wire/quic_frame.h"
 
-/* ---- send buffer -------------------------------------------------------- */
+/* ---- buffers ------------------------------------------------------------ */
+
+/* Makes room for `need` bytes from *buf on (`keep` of them held now) in the
+ * allocation *mem of *cap bytes: slides the held bytes back to the start
+ * when that copies no more than the space it frees, else grows. */
+static int qc_buf_room(uint8_t **mem, uint8_t **buf, size_t *cap, size_t keep, size_t need)
+{
+    size_t head = *mem ? (size_t)(*buf - *mem) : 0;
+    if (head + need <= *cap)
+        return 0;
+    if (head > 0 && keep <= head && need <= *cap) {
+        memmove(*mem, *buf, keep);
+        *buf = *mem;
+        return 0;
+    }
+    size_t ncap = *cap ? *cap : 4096;
+    while (ncap < head + need)
+        ncap *= 2;
+    uint8_t *nm = realloc(*mem, ncap);
+    if (!nm)
+        return L4_ERR_NOMEM;
+    *mem = nm;
+    *buf = nm + head;
+    *cap = ncap;
+    return 0;
+}
 
 int qc_sbuf_append(qc_sbuf *b, const uint8_t *data, size_t len)
 {
-    if (b->len + len > b->cap) {
-        size_t cap = b->cap ? b->cap : 4096;
-        while (cap < b->len + len)
-            cap *= 2;
-        uint8_t *nb = realloc(b->buf, cap);
-        if (!nb)
-            return L4_ERR_NOMEM;
-        b->buf = nb;
-        b->cap = cap;
-    }
+    if (qc_buf_room(&b->mem, &b->buf, &b->cap, b->len, b->len + len) < 0)
+        return L4_ERR_NOMEM;
     if (len)
         memcpy(b->buf + b->len, data, len);
     b->len += len;
@@ -40,9 +57,11 @@ void qc_sbuf_ack(qc_sbuf *b, uint64_t off, uint64_t len)
         size_t drop = (size_t)(nb - b->base);
         if (drop > b->len)
             drop = b->len;
-        memmove(b->buf, b->buf + drop, b->len - drop);
+        b->buf += drop;
         b->len -= drop;
         b->base = nb;
+        if (b->len == 0)
+            b->buf = b->mem; /* empty: start over at the front */
         l4_quic_ranges_del(&b->acked, 0, nb);
     }
 }
@@ -60,13 +79,11 @@ void qc_sbuf_lost(qc_sbuf *b, uint64_t off, uint64_t len)
 
 void qc_sbuf_free(qc_sbuf *b)
 {
-    free(b->buf);
+    free(b->mem);
     l4_quic_ranges_free(&b->lost);
     l4_quic_ranges_free(&b->acked);
     memset(b, 0, sizeof *b);
 }
-
-/* ---- receive buffer ----------------------------------------------------- */
 
 int qc_rbuf_put(qc_rbuf *b, uint64_t off, const uint8_t *data, size_t len)
 {
@@ -78,17 +95,9 @@ int qc_rbuf_put(qc_rbuf *b, uint64_t off, const uint8_t *data, size_t len)
         len -= (size_t)(b->base - off);
         off = b->base;
     }
-    size_t need = (size_t)(end - b->base);
-    if (need > b->cap) {
-        size_t cap = b->cap ? b->cap : 4096;
-        while (cap < need)
-            cap *= 2;
-        uint8_t *nb = realloc(b->buf, cap);
-        if (!nb)
-            return L4_ERR_NOMEM;
-        b->buf = nb;
-        b->cap = cap;
-    }
+    size_t held = b->got.n ? (size_t)(b->got.r[b->got.n - 1].hi - b->base) : 0;
+    if (qc_buf_room(&b->mem, &b->buf, &b->cap, held, (size_t)(end - b->base)) < 0)
+        return L4_ERR_NOMEM;
     memcpy(b->buf + (off - b->base), data, len);
     return l4_quic_ranges_add(&b->got, off, end);
 }
@@ -109,17 +118,17 @@ size_t qc_rbuf_take(qc_rbuf *b, uint8_t *dst, size_t cap)
         return 0;
     if (dst)
         memcpy(dst, b->buf, n);
-    uint64_t top = b->got.r[b->got.n - 1].hi;
-    size_t held = (size_t)(top - b->base);
-    memmove(b->buf, b->buf + n, held - n);
+    b->buf += n;
     b->base += n;
     l4_quic_ranges_del(&b->got, 0, b->base);
+    if (b->got.n == 0)
+        b->buf = b->mem; /* nothing held: start over at the front */
     return n;
 }
 
 void qc_rbuf_free(qc_rbuf *b)
 {
-    free(b->buf);
+    free(b->mem);
     l4_quic_ranges_free(&b->got);
     memset(b, 0, sizeof *b);
 }

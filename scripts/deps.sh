@@ -8,7 +8,9 @@ PKGS=(
   clang libclang-rt-14-dev clang-format  # libFuzzer targets, sanitizer runtimes, formatting
   libpcap-dev                            # pcap reading and writing
   libgnutls28-dev                        # TLS 1.3 and packet protection for QUIC
+  libnghttp3-dev                         # HTTP/3 and QPACK over l4kit's QUIC (h3/)
   tshark                                 # the real decoder our captures are checked against
+  openssl                                # test certificates for the HTTP/3 interop tests
   ngtcp2-client ngtcp2-server          # ngtcp2 gtlsclient/gtlsserver: the QUIC interop peers
   python3 iproute2 iputils-ping          # test helpers, network namespaces, ping (netem tests)
   netcat-openbsd curl iperf3             # kernel programs the l4kit stack talks to (tests/kernel, bench)

@@ -54,7 +54,7 @@ l4_tcp_state l4_tcp_conn_state(const l4_tcp_conn *c)
     return c->state;
 }
 
-static uint8_t tcp_pick_wscale(const l4_tcp_settings *s)
+uint8_t l4_tcp_pick_wscale(const l4_tcp_settings *s)
 {
     if (s->wscale >= 0)
         return (uint8_t)s->wscale;
@@ -145,11 +145,10 @@ uint32_t l4_tcp_ts_now(const l4_tcp_conn *c, l4_time now)
     return (uint32_t)(now / L4_MS) + c->ts_offset;
 }
 
-static uint32_t tcp_ts_offset(const l4_tcp_conn *c)
+uint32_t l4_tcp_ts_offset(const uint8_t secret[16], uint16_t lport, uint16_t rport)
 {
-    uint8_t t[4] = {(uint8_t)(c->lport >> 8), (uint8_t)c->lport, (uint8_t)(c->rport >> 8),
-                    (uint8_t)c->rport};
-    return (uint32_t)(l4_siphash24(c->set.isn_secret, t, sizeof t) >> 32);
+    uint8_t t[4] = {(uint8_t)(lport >> 8), (uint8_t)lport, (uint8_t)(rport >> 8), (uint8_t)rport};
+    return (uint32_t)(l4_siphash24(secret, t, sizeof t) >> 32);
 }
 
 void l4_tcp_set_smss(l4_tcp_conn *c)
@@ -237,11 +236,11 @@ static int tcp_bind(l4_tcp_conn *c, const l4_addr *local, uint16_t lport)
 static void tcp_init_send(l4_tcp_conn *c, l4_time now)
 {
     c->iss = l4_tcp_isn(c, now);
-    c->ts_offset = tcp_ts_offset(c);
+    c->ts_offset = l4_tcp_ts_offset(c->set.isn_secret, c->lport, c->rport);
     c->snd_una = c->snd_nxt = c->snd_max = c->iss;
     c->buf_seq = c->iss + 1;
     c->recover = c->ecn_recover = c->iss;
-    c->rcv_wscale = c->set.window_scale ? tcp_pick_wscale(&c->set) : 0;
+    c->rcv_wscale = c->set.window_scale ? l4_tcp_pick_wscale(&c->set) : 0;
     l4_cc_reset(c->cc, c->smss, now);
 }
 
@@ -444,6 +443,14 @@ int l4_tcp_conn_close(l4_tcp_conn *c, l4_time now)
     return 0;
 }
 
+uint32_t l4_tcp_conn_gso_size(const l4_tcp_conn *c, size_t tcp_hdr_len)
+{
+    /* As output sizes a segment: min(peer MSS, our MSS) less its options. */
+    uint32_t mss = c->peer_mss < c->set.mss ? c->peer_mss : c->set.mss;
+    size_t opts = tcp_hdr_len > L4_TCP_MIN_HDR ? tcp_hdr_len - L4_TCP_MIN_HDR : 0;
+    return mss > opts ? mss - (uint32_t)opts : 1;
+}
+
 void l4_tcp_conn_set_nodelay(l4_tcp_conn *c, int on)
 {
     c->nodelay = on ? 1 : 0;
@@ -465,6 +472,40 @@ size_t l4_tcp_conn_footprint(const l4_tcp_conn *c)
            sizeof(l4_cc) + c->cc->ops->state_size + l4_tcp_ranges_footprint(&c->sacked) +
            l4_tcp_ranges_footprint(&c->rcv.ooo) + (size_t)c->rexmits.cap * sizeof(l4_tcp_rexmit) +
            (size_t)c->rate.cap * sizeof(l4_tcp_rate_rec);
+}
+
+const char *l4_tcp_timer_name(l4_tcp_timer t)
+{
+    static const char *const names[] = {"-",         "on",       "persist",    "delack",
+                                        "keepalive", "timewait", "fin_wait_2", "pacing"};
+    return (unsigned)t < sizeof names / sizeof names[0] ? names[t] : "-";
+}
+
+/* Which timer l4_tcp_timers_next's deadline belongs to. */
+static void tcp_next_timer(const l4_tcp_conn *c, l4_tcp_info *i)
+{
+    const struct {
+        l4_time at;
+        l4_tcp_timer kind;
+        uint32_t count;
+    } t[] = {
+        {c->rto_at, L4_TCP_TIMER_RTO, c->retries},
+        {c->persist_at, L4_TCP_TIMER_PERSIST, c->persist_backoff},
+        {c->delack_at, L4_TCP_TIMER_DELACK, 0},
+        {c->keep_at, L4_TCP_TIMER_KEEPALIVE, c->keep_probes},
+        {c->tw_at, L4_TCP_TIMER_TIMEWAIT, 0},
+        {c->fw2_at, L4_TCP_TIMER_FIN_WAIT_2, 0},
+        {c->pace_at, L4_TCP_TIMER_PACING, 0},
+    };
+    i->timer = L4_TCP_TIMER_NONE;
+    i->timer_at = L4_TIME_NONE;
+    i->timer_count = 0;
+    for (size_t k = 0; k < sizeof t / sizeof t[0]; k++)
+        if (t[k].at != L4_TIME_NONE && t[k].at < i->timer_at) {
+            i->timer_at = t[k].at;
+            i->timer = t[k].kind;
+            i->timer_count = t[k].count;
+        }
 }
 
 void l4_tcp_conn_get_info(const l4_tcp_conn *c, l4_tcp_info *i)
@@ -492,4 +533,5 @@ void l4_tcp_conn_get_info(const l4_tcp_conn *c, l4_tcp_info *i)
     i->sack_ok = c->sack_ok;
     i->in_recovery = c->in_recovery;
     i->ecn_ok = c->ecn_ok;
+    tcp_next_timer(c, i);
 }

@@ -21,7 +21,8 @@
  * or SACK-based recovery (RFC 6675), delayed ACKs, Nagle, receiver and
  * sender SWS avoidance, zero-window probing, keepalive, TIME_WAIT and
  * FIN_WAIT_2 timers, urgent pointer reporting, classic ECN (RFC 3168, off by
- * default). Not implemented: RACK-TLP, PMTUD, TFO, SYN cookies, accurate ECN.
+ * default), SYN cookies (tcp/syncookie.h), segmentation offload (tso_max).
+ * Not implemented: RACK-TLP, PMTUD, TFO, accurate ECN.
  */
 #ifndef L4_TCP_CONN_H
 #define L4_TCP_CONN_H
@@ -82,9 +83,15 @@ typedef struct l4_tcp_settings {
     uint32_t syn_retries;         /* SYN / SYN-ACK retransmissions; default 6 */
     uint32_t challenge_ack_limit; /* RFC 5961 §7: challenge ACKs per second; default 10 */
     uint8_t ecn;                  /* negotiate ECN (RFC 3168); default 0 (off) */
-    const char *cc;               /* congestion control name (cc/cc.h); default "reno" */
-    uint8_t isn_secret[16];       /* RFC 6528 key; set it from a seeded l4_rng */
-    uint8_t force_isn;            /* test hook: use `isn` as the ISN */
+    /* TCP segmentation offload: 0 or 1 (default) sends one MSS per segment;
+       N > 1 lets new data leave as one segment of up to N full segments
+       (bounded by the output buffer and a 64 KB IP packet), for a device
+       that cuts it into l4_tcp_conn_gso_size pieces. Retransmissions stay
+       one MSS each. */
+    uint16_t tso_max;
+    const char *cc;         /* congestion control name (cc/cc.h); default "reno" */
+    uint8_t isn_secret[16]; /* RFC 6528 key; set it from a seeded l4_rng */
+    uint8_t force_isn;      /* test hook: use `isn` as the ISN */
     uint32_t isn;
 } l4_tcp_settings;
 
@@ -101,6 +108,25 @@ typedef struct l4_tcp_callbacks {
        first data byte) just past the urgent data (RFC 9293 §3.8.5). */
     void (*urgent)(l4_tcp_conn *c, void *user, uint64_t offset);
 } l4_tcp_callbacks;
+
+/** The timer behind a connection's next deadline (l4_tcp_info.timer). */
+typedef enum l4_tcp_timer {
+    L4_TCP_TIMER_NONE = 0,
+    L4_TCP_TIMER_RTO,        /* retransmission of SYN, data or FIN (RFC 6298) */
+    L4_TCP_TIMER_PERSIST,    /* zero-window probe / sender-SWS override (RFC 9293 §3.8.6) */
+    L4_TCP_TIMER_DELACK,     /* delayed ACK (RFC 5681 §4.2) */
+    L4_TCP_TIMER_KEEPALIVE,  /* RFC 9293 §3.8.4 */
+    L4_TCP_TIMER_TIMEWAIT,   /* 2 MSL */
+    L4_TCP_TIMER_FIN_WAIT_2, /* FIN_WAIT_2 after close() */
+    L4_TCP_TIMER_PACING,     /* the pacer releases the next segment */
+} l4_tcp_timer;
+
+/**
+ * The name `ss -o` gives a timer ("on" for retransmission, "persist",
+ * "keepalive", "timewait"), and "delack", "fin_wait_2", "pacing" for the
+ * ones it does not show; "-" for none or an unknown value. Never NULL.
+ */
+const char *l4_tcp_timer_name(l4_tcp_timer t);
 
 /** Counters and estimates for `ss`-style views and CSV traces. */
 typedef struct l4_tcp_info {
@@ -126,6 +152,14 @@ typedef struct l4_tcp_info {
     uint64_t rst_sent, rst_received, keepalive_probes, window_probes;
     uint64_t ce_received, ecn_reductions; /* CE-marked segments in; cwnd cuts on ECE */
     uint64_t lost_retransmits;            /* retransmissions found lost by SACK and sent again */
+    /* The next deadline (what l4_tcp_conn_next_timeout returns), the timer it
+       belongs to (the first of RTO, persist, delayed ACK, keepalive, TIME_WAIT,
+       FIN_WAIT_2, pacing when several fall at once), and that timer's count
+       as `ss -o` shows it: RTO expiries in a row, window probes (persist
+       backoff), unanswered keepalive probes; 0 for the others. */
+    l4_tcp_timer timer;
+    l4_time timer_at; /* L4_TIME_NONE with L4_TCP_TIMER_NONE */
+    uint32_t timer_count;
 } l4_tcp_info;
 
 /** Fills `s` with the defaults documented in l4_tcp_settings (secret all zero). */
@@ -243,6 +277,15 @@ void l4_tcp_conn_get_info(const l4_tcp_conn *c, l4_tcp_info *info);
 /** Bytes queued to send (unacknowledged + unsent) and bytes readable. */
 size_t l4_tcp_conn_send_queued(const l4_tcp_conn *c);
 size_t l4_tcp_conn_recv_ready(const l4_tcp_conn *c);
+
+/**
+ * The payload bytes of each wire segment for a segment written by
+ * l4_tcp_conn_output with a `tcp_hdr_len`-byte TCP header: the send MSS
+ * less the options each copy of that header carries. A segment with more
+ * payload (settings.tso_max > 1) is to be cut into pieces of this size (the
+ * gso_size of wire/vnet.h).
+ */
+uint32_t l4_tcp_conn_gso_size(const l4_tcp_conn *c, size_t tcp_hdr_len);
 
 /** Turns Nagle off (1) or on (0) at any time, like TCP_NODELAY. */
 void l4_tcp_conn_set_nodelay(l4_tcp_conn *c, int on);

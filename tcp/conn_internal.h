@@ -148,6 +148,10 @@ void l4_tcp_queue_rst(l4_tcp_conn *c, uint32_t seq, uint32_t ack, uint8_t flags)
 int l4_tcp_challenge_ack(l4_tcp_conn *c, l4_time now);
 uint32_t l4_tcp_isn(const l4_tcp_conn *c, l4_time now);
 uint32_t l4_tcp_ts_now(const l4_tcp_conn *c, l4_time now);
+/* The per-connection timestamp offset (a keyed hash of the ports). */
+uint32_t l4_tcp_ts_offset(const uint8_t secret[16], uint16_t lport, uint16_t rport);
+/* The window shift we offer with settings `s` (RFC 7323 §2.2). */
+uint8_t l4_tcp_pick_wscale(const l4_tcp_settings *s);
 void l4_tcp_set_smss(l4_tcp_conn *c);
 
 /* input.c */

@@ -194,6 +194,34 @@ static void out_app_limited(l4_tcp_conn *c, uint32_t data_end, l4_time now)
     l4_cc_on_app_limited(c->cc, now);
 }
 
+/* TCP segmentation offload (settings.tso_max > 1): new data at SND.MAX may
+   leave as one segment of up to tso_max full segments, which the device cuts
+   into maxpay-byte pieces. It carries exactly what separate segments would
+   have: whole segments, plus a short last one only when it ends the data
+   and Nagle would let it go (nothing in flight, Nagle off, or the FIN
+   follows). With pacing, about 1 ms of the pacing rate at most. Returns the
+   payload length (0..). */
+static uint32_t out_tso_len(const l4_tcp_conn *c, uint32_t avail, uint32_t usable, uint32_t maxpay,
+                            size_t room, uint64_t prate)
+{
+    uint64_t lim = (uint64_t)maxpay * c->set.tso_max;
+    /* The IP packet (header of up to 60 bytes) stays within 65535 bytes. */
+    uint64_t ip_room = 65535u - 60u - (L4_TCP_MIN_HDR + 40u);
+    if (lim > ip_room)
+        lim = ip_room;
+    if (lim > room)
+        lim = room;
+    if (prate && lim > prate / 1000 && prate / 1000 >= 2ull * maxpay)
+        lim = prate / 1000;
+    uint32_t len = min_u32(min_u32(avail, usable), lim);
+    if (len <= maxpay)
+        return len;
+    int nagle_ok = c->nodelay || c->snd_una == c->snd_max || c->fin_queued;
+    if (len % maxpay && !(len == avail && nagle_ok))
+        len -= len % maxpay;
+    return len;
+}
+
 static l4_ssize out_data(l4_tcp_conn *c, uint8_t *buf, size_t cap, uint8_t *ecn, l4_time now)
 {
     if (c->pre_ack_pending)
@@ -290,7 +318,10 @@ static l4_ssize out_data(l4_tcp_conn *c, uint8_t *buf, size_t cap, uint8_t *ecn,
         uint32_t cwnd_edge = c->snd_una + (uint32_t)(cwnd > 0x3fffffff ? 0x3fffffff : cwnd);
         uint32_t edge = l4_seq_lt(wnd_edge, cwnd_edge) ? wnd_edge : cwnd_edge;
         uint32_t usable = l4_seq_lt(seq, edge) ? edge - seq : 0;
-        len = min_u32(min_u32(avail, usable), maxpay);
+        if (c->set.tso_max > 1 && seq == c->snd_max)
+            len = out_tso_len(c, avail, usable, maxpay, cap - hdr, prate);
+        else
+            len = min_u32(min_u32(avail, usable), maxpay);
         rtx = l4_seq_lt(seq, c->snd_max);
         if (rtx) /* keep old and new data apart (as packet analyzers expect) */
             len = min_u32(len, c->snd_max - seq);

@@ -3,7 +3,8 @@
  * the socket API over an impaired link: 1 MiB each way byte-exact with
  * half-close and close (every connection freed after TIME_WAIT), IPv6 too,
  * 200 concurrent clients of one listener, a full backlog, a connect to a
- * closed port (ECONNREFUSED).
+ * closed port (ECONNREFUSED), a SYN flood against a small backlog without a
+ * defence, with recycling and with SYN cookies.
  */
 #include <stdio.h>
 
@@ -165,10 +166,14 @@ static void test_connect_refused(void)
    arriving together two enter the SYN queue and three are dropped (SYN queue
    full); the two complete into the accept queue. The three retry after the
    1 s initial RTO and are dropped again (accept queue full). Once the
-   application accepts, the next retries get through. */
+   application accepts, the next retries get through. (SYN cookies off: they
+   would answer the three; test_syn_flood_cookies covers them.) */
 static void test_backlog_full(void)
 {
-    world *w = world_new(5, "delay 1ms", NULL);
+    l4_host_config cfg;
+    l4_host_config_default(&cfg);
+    cfg.tcp_syncookies = 0;
+    world *w = world_new(5, "delay 1ms", &cfg);
     app_init(&w->sa, w->ha, 100, 1, 2);
     app_init(&w->cb, w->hb, 100, 2, 1);
     l4_addr sa = th_addr("10.0.0.1");
@@ -225,19 +230,29 @@ static size_t spoofed_syn(uint8_t *buf, int i)
     return 20 + (size_t)n;
 }
 
-/* 100 spoofed SYNs fill a backlog of 8 (their SYN-ACKs go nowhere). Without
-   recycling a legitimate client cannot get in for many seconds; with
-   tcp_syn_recycle (RFC 4987 §3.3) it connects on its first SYN and
-   transfers. */
-static void run_flood(int recycle)
+/* 100 spoofed SYNs fill a backlog of 8 (their SYN-ACKs go nowhere).
+   FLOOD_DROP (no cookies, no recycling, as Linux with tcp_syncookies=0): a
+   legitimate client cannot get in for many seconds. FLOOD_RECYCLE
+   (tcp_syn_recycle, RFC 4987 §3.3): it connects on its first SYN. FLOOD_COOKIES
+   (the default, RFC 4987 §3.6): the 92 SYNs beyond the queue get cookie
+   SYN-ACKs, and so does the client's; its ACK creates the connection
+   ESTABLISHED with the options it offered (MSS, window scale, SACK,
+   timestamps, carried by the cookie and the echoed TSval), and 300 KB go
+   each way byte-exact over a lossy link. */
+enum { FLOOD_DROP, FLOOD_RECYCLE, FLOOD_COOKIES };
+
+static void run_flood(int mode)
 {
     l4_host_config cfg;
     l4_host_config_default(&cfg);
-    cfg.tcp_syn_recycle = (uint8_t)recycle;
-    world *w = world_new(7, "delay 1ms", &cfg);
+    cfg.tcp_syn_recycle = mode == FLOOD_RECYCLE;
+    cfg.tcp_syncookies = mode == FLOOD_COOKIES;
+    cfg.tcp.rcvbuf = 1u << 20; /* window shift 5 */
+    world *w = world_new(7, mode == FLOOD_COOKIES ? "delay 1ms loss 2%" : "delay 1ms", &cfg);
     l4_addr sa = th_addr("10.0.0.1");
-    app_init(&w->sa, w->ha, 10000, 1, 2);
-    app_init(&w->cb, w->hb, 10000, 2, 1);
+    uint64_t bytes = mode == FLOOD_COOKIES ? 300000 : 10000;
+    app_init(&w->sa, w->ha, bytes, 1, 2);
+    app_init(&w->cb, w->hb, bytes, 2, 1);
     CHECK(app_listen(&w->sa, &sa, 80, 8) >= 0);
     uint8_t pkt[128];
     for (int i = 0; i < 100; i++) {
@@ -249,29 +264,75 @@ static void run_flood(int recycle)
     CHECK_EQ(l4_socket_info_get(w->ha, w->sa.listener, &in), 0);
     CHECK_EQU(in.syn_queue, 8);
     const l4_host_stats *st = l4_host_stats_get(w->ha);
-    CHECK_EQU(recycle ? st->tcp_syn_recycled : st->tcp_syn_queue_full, 92);
-    CHECK(app_connect(&w->cb, &sa, 80, 0) >= 0);
+    CHECK_EQU(mode == FLOOD_RECYCLE   ? st->tcp_syn_recycled
+              : mode == FLOOD_COOKIES ? st->tcp_syncookies_sent
+                                      : st->tcp_syn_queue_full,
+              92);
+    CHECK_EQU(st->tcp_syncookies_sent, mode == FLOOD_COOKIES ? 92 : 0);
+    int csd = app_connect(&w->cb, &sa, 80, 0);
+    CHECK(csd >= 0);
     l4_sim_wake(w->sim, w->nb);
-    l4_sim_run_until(w->sim, 2 * L4_S);
-    CHECK_EQ(w->cb.done, recycle ? 1 : 0);
-    CHECK_EQ(w->sa.done, recycle ? 1 : 0);
+    if (mode == FLOOD_COOKIES) {
+        /* Until the server accepted: then look at the connection it made. */
+        while (!w->sa.accepted && l4_sim_step(w->sim) && l4_sim_now(w->sim) < 10 * L4_S) {
+        }
+        CHECK_EQ(w->sa.accepted, 1);
+        CHECK_EQU(st->tcp_syncookies_ok, 1);
+        CHECK_EQU(st->tcp_syncookies_sent, 93);
+        int ssd = -1;
+        for (int i = 0; i < APP_MAX_SD; i++)
+            if (w->sa.c[i].used)
+                ssd = i;
+        CHECK_EQ(l4_socket_info_get(w->ha, ssd, &in), 0);
+        CHECK_EQ(in.tcp.state, L4_TCP_ESTABLISHED);
+        CHECK_EQU(in.tcp.mss, 1460 - 12); /* the client's 1460 is in the table */
+        CHECK_EQ(in.tcp.ts_ok, 1);
+        CHECK_EQ(in.tcp.sack_ok, 1);
+        CHECK_EQU(in.tcp.snd_wscale, 5); /* the client's shift, from TSecr */
+        CHECK_EQU(in.tcp.rcv_wscale, 5);
+        CHECK_EQU(in.tcp.iss >> 27, 0); /* t mod 32 at time 0 */
+        /* the SYN queue still holds only the flood: the cookie connection
+           never was half-open */
+        CHECK_EQ(l4_socket_info_get(w->ha, w->sa.listener, &in), 0);
+        CHECK_EQU(in.syn_queue, 8);
+    }
+    l4_sim_run_until(w->sim, mode == FLOOD_COOKIES ? 30 * L4_S : 2 * L4_S);
+    CHECK_EQ(w->cb.done, mode != FLOOD_DROP);
+    CHECK_EQ(w->sa.done, mode != FLOOD_DROP);
+    CHECK_EQ(w->sa.bad + w->cb.bad, 0);
+    if (mode != FLOOD_DROP) {
+        CHECK_EQU(w->cb.c[csd].rcvd, bytes);
+        for (int i = 0; i < APP_MAX_SD; i++)
+            if (w->sa.c[i].used)
+                CHECK_EQU(w->sa.c[i].rcvd, bytes);
+    }
+    if (mode == FLOOD_COOKIES) /* the link did lose packets */
+        CHECK(l4_sim_link_stats(w->sim, 0, L4_LINK_DIR_AB)->dropped_loss +
+                  l4_sim_link_stats(w->sim, 0, L4_LINK_DIR_BA)->dropped_loss >
+              0);
     world_del(w);
 }
 
 static void test_syn_flood_drop(void)
 {
-    run_flood(0);
+    run_flood(FLOOD_DROP);
 }
 
 static void test_syn_flood_recycle(void)
 {
-    run_flood(1);
+    run_flood(FLOOD_RECYCLE);
 }
 
-static const l4_test TESTS[] = {
-    TEST(test_1mib_lossy_v4),  TEST(test_1mib_lossy_v6),     TEST(test_200_clients),
-    TEST(test_half_close),     TEST(test_connect_refused),   TEST(test_backlog_full),
-    TEST(test_syn_flood_drop), TEST(test_syn_flood_recycle), TEST_END};
+static void test_syn_flood_cookies(void)
+{
+    run_flood(FLOOD_COOKIES);
+}
+
+static const l4_test TESTS[] = {TEST(test_1mib_lossy_v4),     TEST(test_1mib_lossy_v6),
+                                TEST(test_200_clients),       TEST(test_half_close),
+                                TEST(test_connect_refused),   TEST(test_backlog_full),
+                                TEST(test_syn_flood_drop),    TEST(test_syn_flood_recycle),
+                                TEST(test_syn_flood_cookies), TEST_END};
 
 int main(int argc, char **argv)
 {

@@ -131,11 +131,130 @@ static void test_write_and_parse_host(void)
     CHECK_EQ(e->has_tcp, 1);
     CHECK_EQU(e->mss, 1448); /* 1460 less the 12-byte timestamp option */
     CHECK(e->cwnd >= 1460);
-    CHECK_EQU(e->srtt_us, 0);     /* the handshake took no time at all */
-    CHECK_EQU(e->rto_us, 200000); /* so the RTO is the 200 ms floor */
-    CHECK_STR(e->timer, "timer"); /* the delayed ACK for "hello" */
+    CHECK_EQU(e->srtt_us, 0);      /* the handshake took no time at all */
+    CHECK_EQU(e->rto_us, 200000);  /* so the RTO is the 200 ms floor */
+    CHECK_STR(e->timer, "delack"); /* the delayed ACK for "hello" */
     CHECK_EQ(e->timer_us, 40000);
+    CHECK_EQU(e->timer_count, 0);
     free(text);
+    l4_host_del(srv);
+    l4_host_del(cli);
+}
+
+/* The one line of `h`'s socket with local port `lport` in `state`. */
+static l4_ctl_sock ctl_test_line(l4_host *h, const char *state, unsigned lport, l4_time now)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    CHECK(f != NULL);
+    l4_ctl_write_host(f, h, now);
+    fclose(f);
+    l4_ctl_sock s[16];
+    int n = ctl_test_parse_all(text, s, 16);
+    CHECK(n > 0);
+    const l4_ctl_sock *e = ctl_test_find(s, n, state, lport);
+    CHECK_MSG(e != NULL, "no %s socket on port %u in:\n%s", state, lport, text);
+    l4_ctl_sock r = *e;
+    free(text);
+    return r;
+}
+
+/* Which timer is pending, as the engine reports it: retransmission with its
+   count of expiries, persist (zero window), keepalive, FIN_WAIT_2 after
+   close, TIME_WAIT; each with the time left. */
+static void test_timer_names(void)
+{
+    l4_host *srv, *cli;
+    l4_host_config cfg;
+    l4_host_config_default(&cfg);
+    cfg.seed = 17;
+    cfg.tcp.rcvbuf = 4096; /* the server's window closes after 4 KiB unread */
+    cfg.tcp.keepalive = 1;
+    cfg.tcp.keep_idle = 600 * L4_S;
+    CHECK_EQ(l4_host_new(&srv, &cfg), 0);
+    cfg.seed = 18;
+    CHECK_EQ(l4_host_new(&cli, &cfg), 0);
+    l4_addr sa = ctl_test_addr("10.232.9.2"), ca = ctl_test_addr("10.232.9.1");
+    CHECK_EQ(l4_host_add_addr(srv, 0, &sa, 24), 0);
+    CHECK_EQ(l4_host_add_addr(cli, 0, &ca, 24), 0);
+    l4_time now = 5 * L4_S;
+    int ls = l4_socket_open(srv, L4_AF_INET4, L4_SOCK_STREAM);
+    CHECK_EQ(l4_socket_bind(srv, ls, &sa, 7), 0);
+    CHECK_EQ(l4_socket_listen(srv, ls, 4), 0);
+    int cs = l4_socket_open(cli, L4_AF_INET4, L4_SOCK_STREAM);
+    CHECK_EQ(l4_socket_connect(cli, cs, &sa, 7, now), L4_EINPROGRESS);
+    ctl_test_shuttle(cli, srv, now);
+    int as = l4_socket_accept(srv, ls, NULL, NULL);
+    CHECK(as >= 0);
+    uint16_t cport = 0;
+    CHECK_EQ(l4_socket_local(cli, cs, NULL, &cport), 0);
+
+    /* idle: keepalive, 600 s */
+    l4_ctl_sock e = ctl_test_line(cli, "ESTAB", cport, now);
+    CHECK_STR(e.timer, "keepalive");
+    CHECK_EQ(e.timer_us, 600000000);
+    CHECK_EQU(e.timer_count, 0);
+
+    /* data lost on the way: retransmission, 200 ms (the RTO floor), then
+       after one expiry 400 ms and a count of 1 */
+    CHECK_EQ(l4_socket_send(cli, cs, "lost", 4, now), 4);
+    uint8_t buf[2048];
+    while (l4_host_output(cli, buf, sizeof buf, now) > 0) {
+    }
+    e = ctl_test_line(cli, "ESTAB", cport, now);
+    CHECK_STR(e.timer, "on");
+    CHECK_EQ(e.timer_us, 200000);
+    CHECK_EQU(e.timer_count, 0);
+    now += 200 * L4_MS;
+    l4_host_handle_timeout(cli, now);
+    while (l4_host_output(cli, buf, sizeof buf, now) > 0) {
+    }
+    e = ctl_test_line(cli, "ESTAB", cport, now + 100 * L4_MS);
+    CHECK_STR(e.timer, "on");
+    CHECK_EQ(e.timer_us, 300000);
+    CHECK_EQU(e.timer_count, 1);
+
+    /* the retransmission gets through; then the server reads nothing: its
+       window closes, the client probes */
+    now += L4_S;
+    l4_host_handle_timeout(cli, now);
+    ctl_test_shuttle(cli, srv, now);
+    CHECK_EQ(l4_socket_recv(srv, as, buf, sizeof buf, now), 4);
+    static char big[8192];
+    CHECK(l4_socket_send(cli, cs, big, sizeof big, now) > 0);
+    for (int i = 0; i < 5; i++) {
+        now += 50 * L4_MS; /* the server's delayed ACK */
+        l4_host_handle_timeout(srv, now);
+        ctl_test_shuttle(cli, srv, now);
+    }
+    e = ctl_test_line(cli, "ESTAB", cport, now);
+    CHECK_STR(e.timer, "persist");
+    CHECK_MSG(e.timer_us > 0 && e.timer_us <= 200000, "persist in %lld us", (long long)e.timer_us);
+    CHECK_EQU(e.timer_count, 0);
+
+    /* close the client (its FIN waits behind the data; the server drains it) */
+    while (l4_socket_recv(srv, as, buf, sizeof buf, now) > 0 || l4_host_has_output(cli)) {
+        now += 10 * L4_MS;
+        l4_host_handle_timeout(cli, now);
+        ctl_test_shuttle(cli, srv, now);
+    }
+    CHECK_EQ(l4_socket_close(cli, cs, now), 0);
+    for (int i = 0; i < 20; i++) {
+        now += 10 * L4_MS;
+        l4_socket_recv(srv, as, buf, sizeof buf, now);
+        l4_host_handle_timeout(cli, now);
+        ctl_test_shuttle(cli, srv, now);
+    }
+    e = ctl_test_line(cli, "FIN-WAIT-2", cport, now);
+    CHECK_STR(e.timer, "fin_wait_2");
+    CHECK_EQ(e.timer_us, 60000000 - 190000); /* 60 s after the FIN was acked, 190 ms ago */
+    /* the server closes too: the client waits in TIME_WAIT for 2 MSL */
+    CHECK_EQ(l4_socket_close(srv, as, now), 0);
+    ctl_test_shuttle(cli, srv, now);
+    e = ctl_test_line(cli, "TIME-WAIT", cport, now);
+    CHECK_STR(e.timer, "timewait");
+    CHECK_EQ(e.timer_us, 60000000);
     l4_host_del(srv);
     l4_host_del(cli);
 }
@@ -144,43 +263,66 @@ static void test_parse_rejects(void)
 {
     l4_ctl_sock s;
     const char *good = "tcp\tESTAB\t10.0.0.1\t80\t10.0.0.2\t5000\t0\t10\t14600\t250\t100\t"
-                       "200000\ton\t1500\t3\t1460";
+                       "200000\ton\t1500\t2\t3\t1460";
     CHECK_EQ(l4_ctl_parse_line(good, &s), 0);
     CHECK_EQU(s.cwnd, 14600);
     CHECK_EQU(s.srtt_us, 250);
     CHECK_EQU(s.rttvar_us, 100);
     CHECK_EQU(s.rto_us, 200000);
     CHECK_EQ(s.timer_us, 1500);
+    CHECK_STR(s.timer, "on");
+    CHECK_EQU(s.timer_count, 2);
     CHECK_EQU(s.retrans, 3);
     CHECK_EQU(s.sendq, 10);
     CHECK_EQ(l4_ctl_parse_line("tcp\tESTAB\t10.0.0.1\t80", &s), L4_ERR_MALFORMED);
     CHECK_EQ(l4_ctl_parse_line("sctp\tESTAB\t10.0.0.1\t80\t10.0.0.2\t5000\t0\t10\t14600\t250\t100\t"
-                               "200000\ton\t1500\t3\t1460",
+                               "200000\ton\t1500\t2\t3\t1460",
                                &s),
              L4_ERR_MALFORMED);
     CHECK_EQ(l4_ctl_parse_line("tcp\tESTAB\t10.0.0.1\t70000\t10.0.0.2\t5000\t0\t10\t14600\t250\t"
-                               "100\t200000\ton\t1500\t3\t1460",
+                               "100\t200000\ton\t1500\t2\t3\t1460",
                                &s),
              L4_ERR_MALFORMED);
     CHECK_EQ(l4_ctl_parse_line("tcp\tESTAB\t10.0.0.1\t80\t10.0.0.2\t5000\t-1\t10\t14600\t250\t"
-                               "100\t200000\ton\t1500\t3\t1460",
+                               "100\t200000\ton\t1500\t2\t3\t1460",
                                &s),
              L4_ERR_MALFORMED);
-    /* a timer kind without a time, and an unknown kind */
+    /* a timer kind without a time or count, an unknown kind, a count without a timer */
     CHECK_EQ(l4_ctl_parse_line("tcp\tESTAB\t10.0.0.1\t80\t10.0.0.2\t5000\t0\t10\t14600\t250\t"
-                               "100\t200000\ton\t-\t3\t1460",
+                               "100\t200000\ton\t-\t0\t3\t1460",
                                &s),
              L4_ERR_MALFORMED);
     CHECK_EQ(l4_ctl_parse_line("tcp\tESTAB\t10.0.0.1\t80\t10.0.0.2\t5000\t0\t10\t14600\t250\t"
-                               "100\t200000\tkeepalive\t5\t3\t1460",
+                               "100\t200000\ton\t5\t-\t3\t1460",
                                &s),
              L4_ERR_MALFORMED);
+    CHECK_EQ(l4_ctl_parse_line("tcp\tESTAB\t10.0.0.1\t80\t10.0.0.2\t5000\t0\t10\t14600\t250\t"
+                               "100\t200000\ttimer\t5\t0\t3\t1460",
+                               &s),
+             L4_ERR_MALFORMED);
+    CHECK_EQ(l4_ctl_parse_line("tcp\tESTAB\t10.0.0.1\t80\t10.0.0.2\t5000\t0\t10\t14600\t250\t"
+                               "100\t200000\t-\t-\t1\t3\t1460",
+                               &s),
+             L4_ERR_MALFORMED);
+    const char *const kinds[] = {"on",       "persist",    "delack", "keepalive",
+                                 "timewait", "fin_wait_2", "pacing"};
+    for (int k = 0; k < 7; k++) {
+        char line[200];
+        snprintf(line, sizeof line,
+                 "tcp\tESTAB\t10.0.0.1\t80\t10.0.0.2\t5000\t0\t10\t14600\t250\t100\t200000\t%s\t"
+                 "7\t4\t3\t1460",
+                 kinds[k]);
+        CHECK_EQ(l4_ctl_parse_line(line, &s), 0);
+        CHECK_STR(s.timer, kinds[k]);
+        CHECK_EQU(s.timer_count, 4);
+    }
     /* one field too many */
     CHECK_EQ(
-        l4_ctl_parse_line("udp\tUNCONN\t0.0.0.0\t53\t*\t0\t0\t0\t-\t-\t-\t-\t-\t-\t-\t-\tx", &s),
+        l4_ctl_parse_line("udp\tUNCONN\t0.0.0.0\t53\t*\t0\t0\t0\t-\t-\t-\t-\t-\t-\t-\t-\t-\tx", &s),
         L4_ERR_MALFORMED);
     CHECK_EQ(
-        l4_ctl_parse_line("udp\tUNCONN\t0.0.0.0\t53\t*\t0\t0\t0\t-\t-\t-\t-\t-\t-\t-\t-\n", &s), 0);
+        l4_ctl_parse_line("udp\tUNCONN\t0.0.0.0\t53\t*\t0\t0\t0\t-\t-\t-\t-\t-\t-\t-\t-\t-\n", &s),
+        0);
     CHECK_EQ(s.has_tcp, 0);
     CHECK_EQ(s.timer_us, -1);
 }
@@ -212,7 +354,7 @@ static void test_serve_and_query(void)
     l4_loop *loop = l4_loop_new();
     CHECK(loop != NULL);
     l4_ctl *c = NULL;
-    const char *body = "udp\tUNCONN\t0.0.0.0\t53\t*\t0\t0\t0\t-\t-\t-\t-\t-\t-\t-\t-\n";
+    const char *body = "udp\tUNCONN\t0.0.0.0\t53\t*\t0\t0\t0\t-\t-\t-\t-\t-\t-\t-\t-\t-\n";
     char err[160];
     CHECK_EQ(l4_ctl_open(&c, loop, "ctl-test", ctl_test_snapshot, (void *)body, err, sizeof err),
              0);
@@ -226,7 +368,7 @@ static void test_serve_and_query(void)
         char *text = NULL;
         l4_ssize n = l4_ctl_query(want_path, &text, 3000000000ull);
         char header[100];
-        snprintf(header, sizeof header, "# l4kit-ss 1 pid=%ld prog=ctl-test\n", (long)getppid());
+        snprintf(header, sizeof header, "# l4kit-ss 2 pid=%ld prog=ctl-test\n", (long)getppid());
         int ok =
             n > 0 && !strncmp(text, header, strlen(header)) && !strcmp(text + strlen(header), body);
         _exit(ok ? 0 : 1);
@@ -249,11 +391,8 @@ static void test_serve_and_query(void)
 }
 
 static const l4_test TESTS[] = {
-    TEST(test_write_and_parse_host),
-    TEST(test_parse_rejects),
-    TEST(test_state_names),
-    TEST(test_serve_and_query),
-    TEST_END,
+    TEST(test_write_and_parse_host), TEST(test_timer_names),     TEST(test_parse_rejects),
+    TEST(test_state_names),          TEST(test_serve_and_query), TEST_END,
 };
 
 int main(int argc, char **argv)

@@ -2,7 +2,10 @@
 # tests/kernel/kernel_tcp_test.sh — the Linux kernel's TCP and the l4kit
 # stack through TUN, both directions: the handshake, 100 MiB byte-exact each
 # way (SHA-256 at both ends) with the kernel and with l4kit opening the
-# connection, echo with a half-close (the kernel shuts down its sending side,
+# connection — with the device's offloads on (the default: the kernel hands
+# over 64 KB TCP super-packets with partial checksums, l4kit sends 64 KB
+# segments the kernel takes whole; the counters must show both) and, for
+# 8 MiB each way, with --no-offload (plain packets), echo with a half-close (the kernel shuts down its sending side,
 # l4kit still sends), 40 clients at once, nc and curl as clients, RST to a
 # closed port (ECONNREFUSED in the kernel), the
 # same over IPv6, and the kernel's `ss -tan` agreeing with `l4kit ss` through
@@ -27,6 +30,10 @@ echo "ok: kernel -> l4kit 100 MiB byte-exact, $(jline "$WORK/sink.out" 2 'round(
 kpeer refused $L 5999 >"$WORK/refused.json" || fail "connect to a closed port: $(cat "$WORK/refused.json")"
 echo "ok: connect() to a closed l4kit port fails with ECONNREFUSED"
 stop_l4 $SINK
+[ "$(jline "$WORK/sink.out" -1 'j["offload"]')" = "csum,tso4,tso6" ] ||
+  fail "offloads not in use: $(tail -n 1 "$WORK/sink.out")"
+GSO_IN=$(jline "$WORK/sink.out" -1 'j["gso_in"]')
+[ "$GSO_IN" -ge 500 ] || fail "only $GSO_IN TCP super-packets from the kernel for 100 MiB"
 
 # 3. l4kit -> kernel: l4kit connects and sends 100 MiB to a kernel sink.
 start_py ksink serve $K 5002
@@ -36,7 +43,28 @@ wait $PYPID || fail "kernel sink failed"
 [ "$(jget "$WORK/ksink.out" 'j["bytes_received"]')" -eq $MIB100 ] || fail "kernel received too little"
 [ "$(jget "$WORK/ksink.out" 'j["sha256_received"]')" = "$(jget "$WORK/l2k.json" 'j["sha256_sent"]')" ] ||
   fail "l4kit -> kernel: SHA-256 differs"
-echo "ok: l4kit -> kernel 100 MiB byte-exact, $(jget "$WORK/l2k.json" 'round(j["goodput_mbps"])') Mbit/s"
+GSO_OUT=$(jget "$WORK/l2k.json" 'j["gso_out"]')
+[ "$GSO_OUT" -ge 500 ] || fail "only $GSO_OUT 64 KB segments written for 100 MiB"
+echo "ok: l4kit -> kernel 100 MiB byte-exact, $(jget "$WORK/l2k.json" 'round(j["goodput_mbps"])') Mbit/s" \
+  "($GSO_IN super-packets in, $GSO_OUT out)"
+
+# 3b. The same without offloads, 8 MiB each way.
+start_py ksink2 serve $K 5012
+in_ns "$L4KIT" tcp-echo-client --tun l4k0 --tun-addr $K/24 --addr $L --source --bytes 8M --json \
+  --no-offload $K 5012 >"$WORK/l2k2.json" 2>"$WORK/l2k2.err" || fail "plain source: $(cat "$WORK/l2k2.json")"
+wait $PYPID || fail "kernel sink failed"
+[ "$(jget "$WORK/ksink2.out" 'j["sha256_received"]')" = "$(jget "$WORK/l2k2.json" 'j["sha256_sent"]')" ] ||
+  fail "plain l4kit -> kernel: SHA-256 differs"
+[ "$(jget "$WORK/l2k2.json" 'j["offload"]')" = none ] || fail "--no-offload still offloads"
+start_l4 sink2 tcp-echo-server --tun l4k0 --tun-addr $K/24 --addr $L --port 5011 --sink --json --no-offload
+SINK2=$L4PID
+kpeer send $L 5011 $((8 * 1024 * 1024)) >"$WORK/k2l2.json" || fail "kernel sender failed"
+for _ in $(seq 1 50); do grep -q '"close"' "$WORK/sink2.out" && break; sleep 0.05; done
+[ "$(jline "$WORK/sink2.out" 2 'j["sha256_in"]')" = "$(jget "$WORK/k2l2.json" 'j["sha256_sent"]')" ] ||
+  fail "plain kernel -> l4kit: SHA-256 differs"
+stop_l4 $SINK2
+[ "$(jline "$WORK/sink2.out" -1 'j["gso_in"]')" -eq 0 ] || fail "super-packets without offloads"
+echo "ok: with --no-offload (plain packets) 8 MiB byte-exact each way"
 
 # 4. The kernel accepts, sends 100 MiB to the l4kit client (--sink).
 start_py ksrc serve $K 5003 --send $MIB100 --seed 9
@@ -114,6 +142,8 @@ echo "ok: kernel ss and l4kit ss agree: $(jget "$WORK/states.json" '"; ".join("%
 "$L4KIT" ss >"$WORK/ss.txt"
 grep -q "LISTEN" "$WORK/ss.txt" || fail "l4kit ss shows no listener: $(cat "$WORK/ss.txt")"
 grep -q "TIME-WAIT" "$WORK/ss.txt" || fail "l4kit ss shows no TIME-WAIT: $(cat "$WORK/ss.txt")"
+grep -Eq "TIME-WAIT .* timer:\(timewait,[0-9]+(sec|min),0\)" "$WORK/ss.txt" ||
+  fail "l4kit ss shows no timewait timer as ss -o would: $(cat "$WORK/ss.txt")"
 grep -q "^Total: .* in 2 l4kit stack processes" "$WORK/ss.txt" || fail "l4kit ss total: $(cat "$WORK/ss.txt")"
 stop_l4 $SE
 stop_l4 $SS

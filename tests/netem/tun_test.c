@@ -213,18 +213,18 @@ static void test_vnet_hdr_partial_checksum(void)
     l4_time end = l4_io_now() + 2 * L4_S;
     while (l4_io_now() < end) { /* skip anything but IPv4 */
         n = l4_tun_read(&t, buf, sizeof buf);
-        if (n > (l4_ssize)L4_TUN_VNET_LEN && (buf[L4_TUN_VNET_LEN] >> 4) == 4)
+        if (n > (l4_ssize)L4_VNET_LEN && (buf[L4_VNET_LEN] >> 4) == 4)
             break;
         usleep(1000);
     }
-    CHECK_EQ(n, (l4_ssize)(L4_TUN_VNET_LEN + 33));
-    l4_tun_vnet h;
-    CHECK_EQ(l4_tun_vnet_parse(&h, buf, (size_t)n), (int)L4_TUN_VNET_LEN);
-    CHECK_EQU(h.flags, L4_TUN_VNET_NEEDS_CSUM);
-    CHECK_EQU(h.gso_type, L4_TUN_GSO_NONE);
+    CHECK_EQ(n, (l4_ssize)(L4_VNET_LEN + 33));
+    l4_vnet_hdr h;
+    CHECK_EQ(l4_vnet_parse(&h, buf, (size_t)n), (int)L4_VNET_LEN);
+    CHECK_EQU(h.flags, L4_VNET_F_NEEDS_CSUM);
+    CHECK_EQU(h.gso_type, L4_VNET_GSO_NONE);
     CHECK_EQU(h.csum_start, 20); /* the UDP header */
     CHECK_EQU(h.csum_offset, 6); /* its checksum field */
-    uint8_t *ip = buf + L4_TUN_VNET_LEN;
+    uint8_t *ip = buf + L4_VNET_LEN;
     uint8_t *udp = ip + h.csum_start;
     /* Finish: one's-complement sum from csum_start to the end, stored. */
     l4_put_u16(udp + h.csum_offset, l4_cksum(udp, 13));
@@ -237,20 +237,20 @@ static void test_vnet_hdr_partial_checksum(void)
     CHECK_MEM(udp + 8, "hello", 5);
 
     /* The header round-trips through write/parse. */
-    l4_tun_vnet w = {L4_TUN_VNET_NEEDS_CSUM, L4_TUN_GSO_TCPV4 | L4_TUN_GSO_ECN, 52, 1448, 20, 16};
-    uint8_t hb[L4_TUN_VNET_LEN];
-    l4_tun_vnet_write(hb, &w);
-    CHECK_MEM(hb, "\x01\x81\x34\x00\xa8\x05\x14\x00\x10\x00", L4_TUN_VNET_LEN);
-    CHECK_EQ(l4_tun_vnet_parse(&h, hb, 9), L4_ERR_TRUNCATED);
-    CHECK_EQ(l4_tun_vnet_parse(&h, hb, sizeof hb), (int)L4_TUN_VNET_LEN);
+    l4_vnet_hdr w = {L4_VNET_F_NEEDS_CSUM, L4_VNET_GSO_TCPV4 | L4_VNET_GSO_ECN, 52, 1448, 20, 16};
+    uint8_t hb[L4_VNET_LEN];
+    l4_vnet_write(hb, &w);
+    CHECK_MEM(hb, "\x01\x81\x34\x00\xa8\x05\x14\x00\x10\x00", L4_VNET_LEN);
+    CHECK_EQ(l4_vnet_parse(&h, hb, 9), L4_ERR_TRUNCATED);
+    CHECK_EQ(l4_vnet_parse(&h, hb, sizeof hb), (int)L4_VNET_LEN);
     CHECK_EQU(h.gso_size, 1448);
     CHECK_EQU(h.hdr_len, 52);
     CHECK_EQU(h.csum_offset, 16);
 
     /* An all-zero header and an echo request: the reply comes back. */
-    uint8_t pkt[L4_TUN_VNET_LEN + 28];
+    uint8_t pkt[L4_VNET_LEN + 28];
     memset(pkt, 0, sizeof pkt);
-    uint8_t *q = pkt + L4_TUN_VNET_LEN;
+    uint8_t *q = pkt + L4_VNET_LEN;
     q[0] = 0x45;
     l4_put_u16(q + 2, 28);
     q[8] = 64;
@@ -266,13 +266,13 @@ static void test_vnet_hdr_partial_checksum(void)
     n = 0;
     while (l4_io_now() < end) {
         n = l4_tun_read(&t, buf, sizeof buf);
-        if (n > (l4_ssize)L4_TUN_VNET_LEN && (buf[L4_TUN_VNET_LEN] >> 4) == 4)
+        if (n > (l4_ssize)L4_VNET_LEN && (buf[L4_VNET_LEN] >> 4) == 4)
             break;
         usleep(1000);
     }
     CHECK_EQ(n, (l4_ssize)sizeof pkt);
-    CHECK_EQU(buf[L4_TUN_VNET_LEN + 20], 0); /* echo reply */
-    CHECK_EQU(l4_get_u16(buf + L4_TUN_VNET_LEN + 24), 0x77);
+    CHECK_EQU(buf[L4_VNET_LEN + 20], 0); /* echo reply */
+    CHECK_EQU(l4_get_u16(buf + L4_VNET_LEN + 24), 0x77);
     l4_tun_close(&t);
 
     c.vnet_hdr = 0; /* offloads need the header */
@@ -288,7 +288,7 @@ static l4_ssize read_vnet_ipv4(l4_tun *t, uint8_t *buf, size_t cap)
     l4_time end = l4_io_now() + 2 * L4_S;
     while (l4_io_now() < end) {
         l4_ssize n = l4_tun_read(t, buf, cap);
-        if (n > (l4_ssize)L4_TUN_VNET_LEN && (buf[L4_TUN_VNET_LEN] >> 4) == 4)
+        if (n > (l4_ssize)L4_VNET_LEN && (buf[L4_VNET_LEN] >> 4) == 4)
             return n;
         if (n == L4_ERR_AGAIN)
             usleep(1000);
@@ -315,7 +315,7 @@ static void test_vnet_hdr_tso(void)
     uint8_t *buf = malloc(70000);
     CHECK(buf);
     l4_ssize n = read_vnet_ipv4(&t, buf, 70000);
-    uint8_t *ip = buf + L4_TUN_VNET_LEN;
+    uint8_t *ip = buf + L4_VNET_LEN;
     CHECK(n > 0);
     size_t ihl = (size_t)(ip[0] & 15) * 4;
     const uint8_t *syn = ip + ihl;
@@ -325,9 +325,9 @@ static void test_vnet_hdr_tso(void)
     uint32_t cseq = l4_get_u32(syn + 4);
 
     /* SYN-ACK from 10.231.7.2:80, MSS 1400, window 65535, no other options. */
-    uint8_t sa[L4_TUN_VNET_LEN + 20 + 24];
+    uint8_t sa[L4_VNET_LEN + 20 + 24];
     memset(sa, 0, sizeof sa);
-    uint8_t *q = sa + L4_TUN_VNET_LEN, *tcp = q + 20;
+    uint8_t *q = sa + L4_VNET_LEN, *tcp = q + 20;
     q[0] = 0x45;
     l4_put_u16(q + 2, 44);
     q[8] = 64;
@@ -363,23 +363,23 @@ static void test_vnet_hdr_tso(void)
     free(data);
     CHECK(wrote > 0);
     /* Skip the pure ACK of the handshake; the next packet carries data. */
-    l4_tun_vnet h;
+    l4_vnet_hdr h;
     size_t plen = 0;
     for (int i = 0; i < 4 && plen == 0; i++) {
         n = read_vnet_ipv4(&t, buf, 70000);
         CHECK(n > 0);
-        CHECK_EQ(l4_tun_vnet_parse(&h, buf, (size_t)n), (int)L4_TUN_VNET_LEN);
+        CHECK_EQ(l4_vnet_parse(&h, buf, (size_t)n), (int)L4_VNET_LEN);
         size_t tcp_hl = (size_t)(ip[ihl + 12] >> 4) * 4;
-        plen = (size_t)n - L4_TUN_VNET_LEN - ihl - tcp_hl;
+        plen = (size_t)n - L4_VNET_LEN - ihl - tcp_hl;
     }
     close(s);
     free(buf);
     l4_tun_close(&t);
     CHECK_MSG(plen > 1500, "first data packet carries only %zu bytes (no TSO)", plen);
-    CHECK_EQU(h.gso_type, L4_TUN_GSO_TCPV4);
+    CHECK_EQU(h.gso_type, L4_VNET_GSO_TCPV4);
     CHECK_EQU(h.gso_size, 1400);
     CHECK(h.hdr_len >= 40); /* at least IP + TCP; kernels differ on what else they count */
-    CHECK_EQU(h.flags, L4_TUN_VNET_NEEDS_CSUM);
+    CHECK_EQU(h.flags, L4_VNET_F_NEEDS_CSUM);
     CHECK_EQU(h.csum_start, 20);
     CHECK_EQU(h.csum_offset, 16);
     CHECK_EQU(plen % 1400, 0); /* whole segments: the first flight, a multiple of the MSS */

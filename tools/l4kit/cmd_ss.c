@@ -22,7 +22,9 @@ static const char ss_help[] =
     "Lists the sockets of every running l4kit stack process (the echo servers\n"
     "and clients, whichever network namespace they run in), like 'ss -tan':\n"
     "state, receive and send queues, local and peer address:port, then the\n"
-    "congestion window, smoothed RTT, RTO and the next timer of TCP sockets, and\n"
+    "congestion window, smoothed RTT, RTO and the pending timer of TCP sockets as\n"
+    "'ss -o' shows it (timer:(on,200ms,0): retransmission, persist, keepalive,\n"
+    "timewait, also delack, fin_wait_2, pacing; time left; its count), and\n"
     "the process. Ends with the count of sockets in each state.\n"
     "The processes are found through their control sockets in the run directory\n"
     "($L4KIT_RUN_DIR, else /run/l4kit for root, else $XDG_RUNTIME_DIR/l4kit);\n"
@@ -104,6 +106,18 @@ static void ss_endpoint(char *buf, size_t cap, const char *addr, unsigned port)
         snprintf(buf, cap, "%s:%u", addr, port);
 }
 
+/* The time left as `ss -o` writes it: "66min", "59sec", "200ms". */
+static void ss_timer_text(char *buf, size_t cap, int64_t us)
+{
+    int64_t ms = us / 1000, sec = ms / 1000;
+    if (sec >= 60)
+        snprintf(buf, cap, "%" PRId64 "min", sec / 60);
+    else if (sec > 0)
+        snprintf(buf, cap, "%" PRId64 "sec", sec);
+    else
+        snprintf(buf, cap, "%" PRId64 "ms", ms);
+}
+
 static void ss_print_text(const ss_list *l, size_t nproc)
 {
     printf("%-5s %-11s %7s %7s %-24s %-24s %s\n", "Netid", "State", "Recv-Q", "Send-Q",
@@ -123,8 +137,11 @@ static void ss_print_text(const ss_list *l, size_t nproc)
         if (s->has_tcp)
             printf(" cwnd:%" PRIu64 " mss:%u srtt:%.3fms rto:%.0fms retrans:%" PRIu64, s->cwnd,
                    s->mss, (double)s->srtt_us / 1000.0, (double)s->rto_us / 1000.0, s->retrans);
-        if (s->timer_us >= 0)
-            printf(" timer:(%s,%.0fms)", s->timer, (double)s->timer_us / 1000.0);
+        if (s->timer_us >= 0) {
+            char left[32];
+            ss_timer_text(left, sizeof left, s->timer_us);
+            printf(" timer:(%s,%s,%u)", s->timer, left, s->timer_count);
+        }
         printf(" users:((\"%s\",pid=%ld))\n", r->prog, r->pid);
         for (size_t k = 0; k < SS_NSTATES; k++)
             if (!strcmp(ss_states[k], s->state))
@@ -163,7 +180,8 @@ static void ss_print_json(const ss_list *l, const long *pids, size_t nproc)
                    ",\"rto_us\":%" PRIu64 ",\"retrans\":%" PRIu64,
                    s->cwnd, s->mss, s->srtt_us, s->rttvar_us, s->rto_us, s->retrans);
         if (s->timer_us >= 0)
-            printf(",\"timer\":\"%s\",\"timer_us\":%" PRId64, s->timer, s->timer_us);
+            printf(",\"timer\":\"%s\",\"timer_us\":%" PRId64 ",\"timer_count\":%u", s->timer,
+                   s->timer_us, s->timer_count);
         else
             printf(",\"timer\":null");
         printf("}");

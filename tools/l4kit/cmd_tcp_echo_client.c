@@ -345,9 +345,11 @@ int cmd_tcp_echo_client(int argc, char **argv)
             json_str(stdout, c->err ? l4_host_strerror(c->err) : NULL);
             printf(",\"connect_ms\":%.3f,\"seconds\":%.6f,\"goodput_mbps\":%.3f,\"sha256_sent\":\"%"
                    "s\","
-                   "\"sha256_received\":\"%s\"}\n",
+                   "\"sha256_received\":\"%s\"",
                    c->t_connected ? (double)(c->t_connected - c->t_start) / 1e6 : -1.0, secs, mbps,
                    hout, hin);
+            stack_json_device(&c->st, stdout);
+            printf("}\n");
         } else {
             if (c->echo_text && c->received) {
                 size_t el = strlen(c->echo_text);

@@ -390,10 +390,21 @@ int cmd_tcp_echo_server(int argc, char **argv)
             stack_sha_final(&t->conns[i]->sha_out, hx);
             free(t->conns[i]);
         }
-    if (t->json)
-        printf("{\"event\":\"exit\",\"completed\":%ld,\"active\":%ld}\n", t->completed, t->active);
-    else
-        printf("exit: %ld connections completed, %ld still open\n", t->completed, t->active);
+    const l4_host_stats *hs = l4_host_stats_get(t->st.h);
+    if (t->json) {
+        printf("{\"event\":\"exit\",\"completed\":%ld,\"active\":%ld,\"syn_queue_full\":%" PRIu64
+               ",\"syn_recycled\":%" PRIu64 ",\"syncookies_sent\":%" PRIu64
+               ",\"syncookies_ok\":%" PRIu64 ",\"syncookies_failed\":%" PRIu64,
+               t->completed, t->active, hs->tcp_syn_queue_full, hs->tcp_syn_recycled,
+               hs->tcp_syncookies_sent, hs->tcp_syncookies_ok, hs->tcp_syncookies_failed);
+        stack_json_device(&t->st, stdout);
+        printf("}\n");
+    } else {
+        printf("exit: %ld connections completed, %ld still open; SYN queue full %" PRIu64
+               ", SYN cookies sent %" PRIu64 ", connections from cookies %" PRIu64 "\n",
+               t->completed, t->active, hs->tcp_syn_queue_full, hs->tcp_syncookies_sent,
+               hs->tcp_syncookies_ok);
+    }
     stack_close(&t->st);
 out:
     free(t->conns);

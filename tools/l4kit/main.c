@@ -17,6 +17,10 @@ const l4_cmd l4_cmds[] = {
     {"tcp-echo-client", "TCP echo client on the l4kit stack through TUN", cmd_tcp_echo_client},
     {"udp-echo-server", "UDP echo server on the l4kit stack through TUN", cmd_udp_echo_server},
     {"udp-echo-client", "UDP echo client on the l4kit stack through TUN", cmd_udp_echo_client},
+    {"iperf3-server", "server for the kernel's iperf3 client on the l4kit stack through TUN",
+     cmd_iperf3_server},
+    {"quic-server", "HTTP/3 file server on l4kit's QUIC (UDP socket)", cmd_quic_server},
+    {"quic-get", "HTTP/3 client on l4kit's QUIC: parallel streams, timings", cmd_quic_get},
     {"ss", "sockets of the running l4kit stacks, like ss -tan", cmd_ss},
     {NULL, NULL, NULL},
 };

@@ -20,7 +20,12 @@ const char stack_opts_help[] =
     "  --cc NAME         TCP congestion control (reno, cubic, ...; default reno)\n"
     "  --seed N          seed of the host's randomness (default: from getrandom)\n"
     "  --syn-recycle     when the SYN queue is full, reset the oldest half-open\n"
-    "                    connection to admit the new SYN (RFC 4987 3.3; SYN-flood defence)\n";
+    "                    connection to admit the new SYN (RFC 4987 3.3; SYN-flood defence)\n"
+    "  --no-syncookies   drop SYNs when the SYN queue is full instead of answering\n"
+    "                    with SYN cookies (RFC 4987 3.6; on by default, as in Linux)\n"
+    "  --no-offload      plain packets on the device: no checksum offload and no TCP\n"
+    "                    segments of up to 64 KB (IFF_VNET_HDR + TSO; on by default,\n"
+    "                    off by itself when the kernel refuses)\n";
 
 static int stack_bad(const char *cmd, const char *what, const char *val)
 {
@@ -33,6 +38,14 @@ int stack_opt(const char *cmd, stack_opts *o, int argc, char **argv, int *i)
     const char *a = argv[*i];
     if (!strcmp(a, "--syn-recycle")) {
         o->syn_recycle = 1;
+        return 1;
+    }
+    if (!strcmp(a, "--no-syncookies")) {
+        o->no_syncookies = 1;
+        return 1;
+    }
+    if (!strcmp(a, "--no-offload")) {
+        o->no_offload = 1;
         return 1;
     }
     static const char *const names[] = {"--tun", "--tun-addr", "--addr", "--mtu", "--cc", "--seed"};
@@ -132,6 +145,8 @@ int stack_open(stack *s, const char *cmd, const stack_opts *o)
     if (o->cc)
         hc.tcp.cc = o->cc;
     hc.tcp_syn_recycle = (uint8_t)o->syn_recycle;
+    if (o->no_syncookies)
+        hc.tcp_syncookies = 0;
     /* Bulk transfers through TUN: buffers larger than the defaults. */
     hc.tcp.sndbuf = 4u << 20;
     hc.tcp.rcvbuf = 4u << 20;
@@ -143,6 +158,7 @@ int stack_open(stack *s, const char *cmd, const stack_opts *o)
     tc.addr = o->addr;
     tc.mtu = o->mtu;
     tc.host = &hc;
+    tc.offload = !o->no_offload;
     char err[200];
     if (l4_tun_host_open(&s->th, s->loop, &tc, err, sizeof err) < 0) {
         fprintf(stderr, "l4kit %s: %s\n", cmd, err);
@@ -150,6 +166,8 @@ int stack_open(stack *s, const char *cmd, const stack_opts *o)
         return 1;
     }
     s->h = l4_tun_host_host(s->th);
+    if (l4_tun_host_offload_note(s->th)[0])
+        fprintf(stderr, "l4kit %s: %s; plain packets\n", cmd, l4_tun_host_offload_note(s->th));
     if (l4_ctl_open(&s->ctl, s->loop, cmd, stack_snapshot, s, err, sizeof err) < 0)
         fprintf(stderr, "l4kit %s: warning: %s ('l4kit ss' will not see this stack)\n", cmd, err);
     return 0;
@@ -239,4 +257,13 @@ void stack_pattern(uint64_t seed, uint64_t off, uint8_t *buf, size_t len)
         for (; k < 8 && i < len; k++, i++)
             buf[i] = (uint8_t)(w >> (8 * k));
     }
+}
+
+void stack_json_device(const stack *s, FILE *f)
+{
+    unsigned off = l4_tun_host_offloads(s->th);
+    const l4_tun_host_stats *st = l4_tun_host_stats_get(s->th);
+    fprintf(f, ",\"offload\":\"%s%s%s\",\"gso_in\":%" PRIu64 ",\"gso_out\":%" PRIu64,
+            off & L4_TUN_OFFLOAD_CSUM ? "csum" : "none", off & L4_TUN_OFFLOAD_TSO4 ? ",tso4" : "",
+            off & L4_TUN_OFFLOAD_TSO6 ? ",tso6" : "", st->gso_in, st->gso_out);
 }

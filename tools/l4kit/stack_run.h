@@ -32,6 +32,8 @@ typedef struct stack_opts {
     int has_seed;
     const char *cc;
     int syn_recycle;
+    int no_syncookies;
+    int no_offload;
 } stack_opts;
 
 /** The help lines for the stack options. */
@@ -68,6 +70,13 @@ int stack_open(stack *s, const char *cmd, const stack_opts *o);
 
 /** Tears everything down (the socket file is removed). */
 void stack_close(stack *s);
+
+/**
+ * Writes `,"offload":"csum,tso4,tso6","gso_in":N,"gso_out":N` (the offloads
+ * in use, "none" without, and the TCP super-packets read and written) to
+ * `f`, for the end of a JSON object.
+ */
+void stack_json_device(const stack *s, FILE *f);
 
 /** The time on the stack's clock. */
 l4_time stack_now(const stack *s);

@@ -1,0 +1,111 @@
+/*
+ * io/quic_ep.h — a QUIC endpoint on one kernel UDP socket: it runs any
+ * number of l4_quic_conn (a server accepts new ones; a client adds its
+ * one), feeding them received datagrams and sending what they produce,
+ * with their timers, on the real clock.
+ *
+ * The hot path is batched: datagrams arrive with recvmmsg (coalesced by
+ * UDP GRO when the kernel offers it) and leave with sendmmsg, equal-sized
+ * runs of one connection's datagrams as one UDP GSO send. The datagrams
+ * are written by the engine straight into the send arena; nothing is
+ * allocated or copied per packet here.
+ *
+ * Connections are found by the peer's address and port (the engine has no
+ * connection migration yet, so the 4-tuple is stable for a connection's
+ * life). Single-threaded; not reentrant.
+ */
+#ifndef L4_IO_QUIC_EP_H
+#define L4_IO_QUIC_EP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "io/udp.h"
+#include "quic/conn.h"
+
+typedef struct l4_io_quic_ep l4_io_quic_ep;
+
+/** What the endpoint asks of the application; any member may be NULL. */
+typedef struct l4_io_quic_ep_ops {
+    /* Server: a datagram (`len` bytes) from `from`, which has no connection.
+     * Return a server connection created for it (l4_quic_conn_new_server)
+     * and set *app to the pointer later calls get, or return NULL to drop
+     * the datagram. The endpoint owns the connection from then on. */
+    l4_quic_conn *(*accept)(void *user, const uint8_t *dgram, size_t len,
+                            const l4_io_udp_addr *from, l4_time now, void **app);
+    /* Called for every connection before its datagrams are drained, each
+     * round: the place to move application data into the streams. */
+    void (*pump)(void *user, l4_quic_conn *c, void *app, l4_time now);
+    /* The connection reached the closed state (or the endpoint is being
+     * freed): the last call for it; the endpoint frees it right after. */
+    void (*closed)(void *user, l4_quic_conn *c, void *app);
+} l4_io_quic_ep_ops;
+
+/** How to open an endpoint; start from zero. */
+typedef struct l4_io_quic_ep_config {
+    const char *addr;    /* numeric local address to bind ("0.0.0.0", "::1" ...) */
+    uint16_t port;       /* 0 picks one */
+    int is_server;       /* accept connections from unknown addresses */
+    unsigned offload;    /* L4_IO_UDP_GSO | L4_IO_UDP_GRO to use where available */
+    int sockbuf;         /* socket buffer bytes each way; 0: 4 MiB; < 0: leave */
+    size_t max_datagram; /* largest datagram any connection sends (≥ 1200; 0: 1452) */
+    size_t max_conns;    /* server: most connections at once (0: 4096) */
+    l4_io_quic_ep_ops ops;
+    void *user;
+} l4_io_quic_ep_config;
+
+/** Counters, for reports and benchmarks. */
+typedef struct l4_io_quic_ep_stats {
+    uint64_t dgrams_in, dgrams_out;  /* datagrams */
+    uint64_t bytes_in, bytes_out;    /* UDP payload bytes */
+    uint64_t recv_calls, send_calls; /* recvmmsg / sendmmsg calls that moved data */
+    uint64_t gso_sends;              /* messages sent with more than one datagram */
+    uint64_t gro_msgs;               /* messages received holding more than one datagram */
+    uint64_t accepted, refused;      /* server: connections created / datagrams dropped */
+    uint64_t send_blocked;           /* times the socket buffer was full */
+} l4_io_quic_ep_stats;
+
+/**
+ * Opens the socket, binds it and turns on the offloads the kernel has.
+ * Errors: L4_ERR_INVALID_ARGUMENT (NULL, bad address, max_datagram < 1200
+ * or > 65000), L4_ERR_NOMEM, L4_ERR_IO (socket/bind; errno says why).
+ */
+int l4_io_quic_ep_open(l4_io_quic_ep **out, const l4_io_quic_ep_config *cfg);
+
+/**
+ * Adds a connection (a client's, or one the caller made itself) that
+ * talks to `peer`; the endpoint owns `c` from now on (it is freed after the
+ * closed op, or by l4_io_quic_ep_free). A client endpoint connect(2)s its
+ * socket to the peer, so that an ICMP port unreachable is reported as
+ * ECONNREFUSED by l4_io_quic_ep_step.
+ * Errors: L4_ERR_INVALID_ARGUMENT (NULL, family differs from the socket's;
+ * `c` is not taken), L4_ERR_STATE (a connection to `peer` exists; not
+ * taken), L4_ERR_NOMEM (not taken), L4_ERR_IO (connect failed; not taken).
+ */
+int l4_io_quic_ep_add(l4_io_quic_ep *ep, l4_quic_conn *c, void *app, const l4_io_udp_addr *peer);
+
+/**
+ * One round: receives what is waiting, runs due timers, pumps and drains
+ * every connection, sends, frees closed connections; when nothing moved,
+ * sleeps until the earliest timer, a datagram, or `max_wait` ns.
+ * Returns 0. Errors: L4_ERR_IO (errno; ECONNREFUSED: a client's peer is
+ * unreachable — the connections are left as they are).
+ */
+int l4_io_quic_ep_step(l4_io_quic_ep *ep, l4_time max_wait);
+
+/** The number of live connections. */
+size_t l4_io_quic_ep_count(const l4_io_quic_ep *ep);
+
+/** The bound local port. */
+uint16_t l4_io_quic_ep_port(const l4_io_quic_ep *ep);
+
+/** The offloads in use (L4_IO_UDP_GSO | L4_IO_UDP_GRO). */
+unsigned l4_io_quic_ep_offload(const l4_io_quic_ep *ep);
+
+/** Fills `st`. */
+void l4_io_quic_ep_get_stats(const l4_io_quic_ep *ep, l4_io_quic_ep_stats *st);
+
+/** Calls the closed op for every connection left, frees them, closes the socket. NULL ignored. */
+void l4_io_quic_ep_free(l4_io_quic_ep *ep);
+
+#endif

@@ -1,0 +1,636 @@
+/*
+ * tools/l4kit/cmd_quic_get.c — `l4kit quic-get`: an HTTP/3 client on
+ * l4kit's QUIC. Every URL goes on its own stream of one connection, all at
+ * once; bodies are saved or only counted; the report gives the handshake
+ * time in round trips, each file's time to first byte and the throughput.
+ */
+#include <errno.h>
+#include <gnutls/gnutls.h>
+#include <inttypes.h>
+#include <netdb.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "h3/h3.h"
+#include "h3/path.h"
+#include "h3/url.h"
+#include "io/clock.h"
+#include "io/quic_ep.h"
+#include "io/quic_tls_gnutls.h"
+#include "json.h"
+#include "quic_tool.h"
+#include "units.h"
+
+static const char qg_help[] =
+    "usage: l4kit quic-get [-o DIR] [--insecure | --cacert FILE] [options] URL...\n"
+    "\n"
+    "Fetches every URL (https://HOST[:PORT]/PATH, all on the same HOST:PORT) over\n"
+    "HTTP/3 on l4kit's QUIC: one connection, one stream per URL, all in parallel.\n"
+    "The server certificate is verified against the system's CAs and HOST unless\n"
+    "--insecure. Prints one line per URL (status, size, time to first byte, time,\n"
+    "throughput) and a summary with the handshake time in round trips.\n"
+    "\n"
+    "  -o, --output DIR       save each body as DIR/<last path segment> (\"/\": index.html);\n"
+    "                         without it bodies are counted, not kept\n"
+    "  --insecure             accept any certificate (self-signed ones included)\n"
+    "  --cacert FILE          trust the PEM certificate(s) in FILE instead of the system CAs\n"
+    "  --connect-timeout TIME give up when the handshake is not done after TIME (default 10s)\n"
+    "  --json                 print the report as one JSON object\n"
+    "%s"
+    "\n"
+    "SSLKEYLOGFILE=FILE appends the TLS secrets (NSS key log format) for Wireshark.\n"
+    "Exit status: 0 when every URL answered 2xx completely, 1 otherwise (refused,\n"
+    "timed out, TLS failure, 4xx/5xx, reset), 2 on bad input.\n";
+
+typedef struct qg_item {
+    const char *text;
+    l4_h3_url url;
+    char *save; /* file to write, or NULL */
+    FILE *f;
+    int64_t sid;
+    int submitted, done, status;
+    int64_t clen;
+    uint64_t bytes, err;
+    int write_error;
+    l4_time t_req, t_first, t_done;
+} qg_item;
+
+typedef struct qg {
+    qg_item *it;
+    size_t n, next, ndone;
+    l4_h3 *h;
+    l4_quic_conn *c;
+    l4_io_quic_ep *ep;
+    int ready, closed, close_by_peer, close_app;
+    uint64_t close_err;
+    char close_reason[128];
+    l4_time t0, t_hs;
+    l4_quic_conn_stats qst;
+    int have_qst;
+} qg;
+
+static volatile sig_atomic_t qg_stop;
+
+static void qg_on_signal(int sig)
+{
+    (void)sig;
+    qg_stop = 1;
+}
+
+static void qg_submit(qg *g)
+{
+    while (g->next < g->n) {
+        qg_item *it = &g->it[g->next];
+        int rc = l4_h3_get(g->h, it->url.authority, it->url.path, it, &it->sid);
+        if (rc == L4_ERR_LIMIT) /* the server's stream limit: when one completes */
+            return;
+        g->next++;
+        if (rc < 0) {
+            it->done = 1;
+            it->err = L4_H3_INTERNAL_ERROR;
+            g->ndone++;
+            continue;
+        }
+        it->submitted = 1;
+        it->t_req = l4_io_now();
+    }
+}
+
+static void qg_ready(l4_h3 *h, void *user)
+{
+    (void)h;
+    qg *g = user;
+    g->ready = 1;
+    g->t_hs = l4_io_now();
+    qg_submit(g);
+}
+
+static void qg_response(l4_h3 *h, int64_t sid, int status, int64_t clen, void *su, void *user)
+{
+    (void)h;
+    (void)sid;
+    (void)user;
+    qg_item *it = su;
+    it->status = status;
+    it->clen = clen;
+    it->t_first = l4_io_now();
+    if (it->save && status >= 200 && status < 300) {
+        it->f = fopen(it->save, "wb");
+        if (!it->f)
+            it->write_error = errno;
+        else
+            setvbuf(it->f, NULL, _IOFBF, 1u << 20);
+    }
+}
+
+static void qg_data(l4_h3 *h, int64_t sid, const uint8_t *d, size_t n, void *su, void *user)
+{
+    (void)h;
+    (void)sid;
+    (void)user;
+    qg_item *it = su;
+    it->bytes += n;
+    if (it->f && fwrite(d, 1, n, it->f) != n && !it->write_error)
+        it->write_error = errno ? errno : EIO;
+}
+
+static void qg_done(l4_h3 *h, int64_t sid, uint64_t err, void *su, void *user)
+{
+    (void)h;
+    (void)sid;
+    qg *g = user;
+    qg_item *it = su;
+    if (it->done)
+        return;
+    it->done = 1;
+    it->err = err;
+    it->t_done = l4_io_now();
+    if (!it->t_first)
+        it->t_first = it->t_done;
+    if (it->clen >= 0 && !err && it->bytes != (uint64_t)it->clen)
+        it->err = L4_H3_INTERNAL_ERROR; /* nghttp3 checks this too; belt and braces */
+    if (it->f) {
+        if (fclose(it->f) != 0 && !it->write_error)
+            it->write_error = errno;
+        it->f = NULL;
+        if (it->err || it->write_error)
+            unlink(it->save);
+    }
+    g->ndone++; /* the next URL waiting for a stream goes out in qg_pump */
+}
+
+static void qg_closed(l4_h3 *h, int by_peer, int app, uint64_t err, const char *reason, size_t rl,
+                      void *user)
+{
+    (void)h;
+    qg *g = user;
+    if (g->closed)
+        return;
+    g->closed = 1;
+    g->close_by_peer = by_peer;
+    g->close_app = app;
+    g->close_err = err;
+    snprintf(g->close_reason, sizeof g->close_reason, "%.*s", (int)(rl < 100 ? rl : 100),
+             reason ? reason : "");
+}
+
+static void qg_pump(void *user, l4_quic_conn *c, void *app, l4_time now)
+{
+    (void)c;
+    (void)app;
+    qg *g = user;
+    if (g->h && g->next < g->n && l4_h3_is_ready(g->h))
+        qg_submit(g);
+    if (g->h)
+        l4_h3_flush(g->h, now);
+}
+
+static void qg_ep_closed(void *user, l4_quic_conn *c, void *app)
+{
+    (void)app;
+    qg *g = user;
+    l4_quic_conn_get_stats(c, &g->qst);
+    g->have_qst = 1;
+    l4_h3_free(g->h);
+    g->h = NULL;
+    g->c = NULL;
+}
+
+/* The file name a URL saves to: its last path segment, decoded. */
+static int qg_name(const char *dir, const l4_h3_url *u, char **out)
+{
+    char rel[L4_H3_URL_PATH_MAX + 16];
+    if (l4_h3_path_file(u->path, rel, sizeof rel) < 0)
+        return -1;
+    const char *base = strrchr(rel, '/');
+    base = base ? base + 1 : rel;
+    size_t n = strlen(dir) + strlen(base) + 2;
+    *out = malloc(n);
+    if (!*out)
+        return -1;
+    snprintf(*out, n, "%s/%s", dir, base);
+    return 0;
+}
+
+static double qg_ms(l4_time a, l4_time b)
+{
+    return b > a ? (double)(b - a) / 1e6 : 0.0;
+}
+
+static double qg_mbps(uint64_t bytes, l4_time a, l4_time b)
+{
+    return b > a ? (double)bytes * 8 / ((double)(b - a) / 1e9) / 1e6 : 0.0;
+}
+
+/* A one-line reason for an item that did not succeed, or NULL. */
+static const char *qg_item_problem(const qg_item *it, char *buf, size_t cap)
+{
+    if (it->write_error) {
+        snprintf(buf, cap, "cannot write %s: %s", it->save, strerror(it->write_error));
+        return buf;
+    }
+    if (!it->done || (it->err && !it->status)) {
+        snprintf(buf, cap, "no response%s", it->err ? " (stream reset or connection closed)" : "");
+        return buf;
+    }
+    if (it->err) {
+        snprintf(buf, cap, "transfer reset (HTTP/3 error 0x%" PRIx64 ") after %" PRIu64 " bytes",
+                 it->err, it->bytes);
+        return buf;
+    }
+    if (it->status < 200 || it->status >= 300) {
+        snprintf(buf, cap, "HTTP status %d", it->status);
+        return buf;
+    }
+    return NULL;
+}
+
+/* Why the connection failed before HTTP/3 was ready. */
+static void qg_conn_problem(const qg *g, const char *where, char *buf, size_t cap)
+{
+    uint64_t e = g->close_err;
+    if (!g->close_app && e >= 0x100 && e <= 0x1ff) { /* RFC 9001 §4.8: CRYPTO_ERROR */
+        unsigned alert = (unsigned)(e - 0x100);
+        const char *name = gnutls_alert_get_name((gnutls_alert_description_t)alert);
+        int cert = alert == 42 || alert == 43 || alert == 44 || alert == 45 || alert == 46 ||
+                   alert == 48 || alert == 49;
+        snprintf(buf, cap, "TLS handshake with %s failed%s: alert %u (%s)%s", where,
+                 g->close_by_peer ? " (sent by the server)" : "", alert, name ? name : "?",
+                 cert && !g->close_by_peer
+                     ? "; the certificate did not verify (--insecure or --cacert FILE)"
+                     : "");
+        return;
+    }
+    if (g->close_by_peer == 2) {
+        snprintf(buf, cap, "connection to %s timed out (idle)", where);
+        return;
+    }
+    snprintf(buf, cap, "connection to %s closed by %s: %s error 0x%" PRIx64 "%s%s", where,
+             g->close_by_peer ? "the server" : "l4kit", g->close_app ? "application" : "transport",
+             e, g->close_reason[0] ? ": " : "", g->close_reason);
+}
+
+typedef struct qg_cfg {
+    const char *outdir, *cacert_file;
+    int insecure, json;
+    l4_time timeout;
+    qt_opts o;
+    uint8_t *ca;
+    size_t ca_len;
+} qg_cfg;
+
+/* One connection attempt to `ai`. Returns 0 done (whatever the items
+ * say), 1 refused (try the next address), -1 failed (reason in buf). */
+static int qg_run(qg *g, const qg_cfg *k, const struct addrinfo *ai, char *why, size_t wcap)
+{
+    l4_io_udp_addr peer;
+    memset(&peer, 0, sizeof peer);
+    memcpy(&peer.u, ai->ai_addr, ai->ai_addrlen);
+    peer.len = (uint32_t)ai->ai_addrlen;
+    char where[80];
+    l4_io_udp_addr_format(&peer, where, sizeof where);
+    l4_io_quic_ep_config ec;
+    memset(&ec, 0, sizeof ec);
+    ec.addr = ai->ai_family == AF_INET6 ? "::" : "0.0.0.0";
+    ec.offload = k->o.no_offload ? 0 : L4_IO_UDP_GSO | L4_IO_UDP_GRO;
+    ec.max_datagram = k->o.max_udp_payload ? k->o.max_udp_payload : 1452;
+    ec.ops.pump = qg_pump;
+    ec.ops.closed = qg_ep_closed;
+    ec.user = g;
+    int e = l4_io_quic_ep_open(&g->ep, &ec);
+    if (e < 0) {
+        snprintf(why, wcap, "cannot open a UDP socket: %s",
+                 e == L4_ERR_IO ? strerror(errno) : l4_strerror(e));
+        return -1;
+    }
+    l4_h3_callbacks hcb;
+    memset(&hcb, 0, sizeof hcb);
+    hcb.ready = qg_ready;
+    hcb.response = qg_response;
+    hcb.data = qg_data;
+    hcb.done = qg_done;
+    hcb.closed = qg_closed;
+    l4_quic_tls_config tc;
+    memset(&tc, 0, sizeof tc);
+    tc.server_name = g->it[0].url.host;
+    tc.insecure = k->insecure;
+    tc.ca_pem = k->ca;
+    tc.ca_pem_len = k->ca_len;
+    tc.keylog = qt_keylog();
+    l4_quic_tls *tls = NULL;
+    l4_quic_settings set;
+    qt_settings(&k->o, &set);
+    l4_quic_callbacks qcb;
+    l4_h3_quic_callbacks(&qcb);
+    g->t0 = l4_io_now();
+    if (l4_h3_new(&g->h, 0, &hcb, g) < 0 || (e = l4_quic_tls_gnutls_new(&tls, &tc)) < 0) {
+        snprintf(why, wcap, "TLS setup failed: %s%s", l4_strerror(e),
+                 k->ca ? " (is --cacert a PEM certificate?)" : "");
+        return -1;
+    }
+    if ((e = l4_quic_conn_new_client(&g->c, &set, &qcb, g->h, tls, g->t0)) < 0) {
+        snprintf(why, wcap, "QUIC setup failed: %s", l4_strerror(e));
+        return -1;
+    }
+    l4_h3_attach(g->h, g->c);
+    if ((e = l4_io_quic_ep_add(g->ep, g->c, g->h, &peer)) < 0) {
+        l4_quic_conn_free(g->c);
+        g->c = NULL;
+        snprintf(why, wcap, "cannot reach %s: %s", where,
+                 e == L4_ERR_IO ? strerror(errno) : l4_strerror(e));
+        return -1;
+    }
+    l4_time closing_at = L4_TIME_NONE;
+    while (l4_io_quic_ep_count(g->ep) > 0) {
+        int rc = l4_io_quic_ep_step(g->ep, 20 * L4_MS);
+        l4_time now = l4_io_now();
+        if (rc < 0) {
+            if (errno == ECONNREFUSED && !g->ready)
+                return 1;
+            snprintf(why, wcap, "%s: %s", where,
+                     errno == ECONNREFUSED ? "connection refused (ICMP port unreachable)"
+                                           : strerror(errno));
+            return -1;
+        }
+        if (g->closed && !g->ready) {
+            qg_conn_problem(g, where, why, wcap);
+            return -1;
+        }
+        if (!g->ready && now - g->t0 > k->timeout) {
+            snprintf(why, wcap, "no QUIC handshake with %s within %.1f s (nothing answering?)",
+                     where, (double)k->timeout / 1e9);
+            return -1;
+        }
+        if (closing_at != L4_TIME_NONE) {
+            if (now > closing_at)
+                break; /* CONNECTION_CLOSE went out in the step above */
+            continue;
+        }
+        if (g->c && !g->closed && (g->ndone == g->n || qg_stop)) {
+            l4_quic_conn_close(g->c, L4_H3_NO_ERROR, qg_stop ? "interrupted" : "", now);
+            closing_at = now;
+        }
+    }
+    if (g->c)
+        l4_quic_conn_get_stats(g->c, &g->qst), g->have_qst = 1;
+    if (g->closed && g->ndone < g->n && !qg_stop) {
+        qg_conn_problem(g, where, why, wcap);
+        return -1;
+    }
+    return 0;
+}
+
+static void qg_report(const qg *g, const qg_cfg *k, const char *host, int ok, const char *why)
+{
+    uint64_t total = 0;
+    l4_time first = L4_TIME_NONE, last = 0;
+    for (size_t i = 0; i < g->n; i++) {
+        const qg_item *it = &g->it[i];
+        total += it->bytes;
+        if (it->submitted && it->t_req < first)
+            first = it->t_req;
+        if (it->t_done > last)
+            last = it->t_done;
+    }
+    double hs_ms = g->ready ? qg_ms(g->t0, g->t_hs) : 0;
+    double rtt_ms = g->have_qst ? (double)g->qst.min_rtt / 1e6 : 0;
+    double rtts = rtt_ms > 0 ? hs_ms / rtt_ms : 0;
+    double secs = first != L4_TIME_NONE && last > first ? (double)(last - first) / 1e9 : 0;
+    double mbps = first != L4_TIME_NONE ? qg_mbps(total, first, last) : 0;
+    unsigned off = g->ep ? l4_io_quic_ep_offload(g->ep) : 0;
+    if (k->json) {
+        printf("{\"server\":");
+        json_str(stdout, host);
+        printf(",\"ok\":%s,\"error\":", ok ? "true" : "false");
+        json_str(stdout, why);
+        printf(",\"handshake_ms\":%.3f,\"handshake_rtts\":%.2f,\"min_rtt_ms\":%.3f,"
+               "\"srtt_ms\":%.3f,\"gso\":%s,\"gro\":%s,\"files\":[",
+               hs_ms, rtts, rtt_ms, g->have_qst ? (double)g->qst.srtt / 1e6 : 0.0,
+               off & 1 ? "true" : "false", off & 2 ? "true" : "false");
+        for (size_t i = 0; i < g->n; i++) {
+            const qg_item *it = &g->it[i];
+            char buf[256];
+            const char *p = qg_item_problem(it, buf, sizeof buf);
+            printf("%s{\"url\":", i ? "," : "");
+            json_str(stdout, it->text);
+            printf(",\"status\":%d,\"bytes\":%" PRIu64 ",\"content_length\":%" PRId64
+                   ",\"ttfb_ms\":%.3f,\"ms\":%.3f,\"mbps\":%.2f,\"file\":",
+                   it->status, it->bytes, it->clen, qg_ms(it->t_req, it->t_first),
+                   qg_ms(it->t_req, it->t_done), qg_mbps(it->bytes, it->t_req, it->t_done));
+            json_str(stdout, it->save && !p ? it->save : NULL);
+            printf(",\"error\":");
+            json_str(stdout, p);
+            printf("}");
+        }
+        printf("],\"bytes\":%" PRIu64 ",\"seconds\":%.6f,\"mbps\":%.2f,\"packets_sent\":%" PRIu64
+               ",\"packets_recv\":%" PRIu64 ",\"packets_lost\":%" PRIu64 "}\n",
+               total, secs, mbps, g->qst.pkts_sent, g->qst.pkts_recv, g->qst.pkts_lost);
+        return;
+    }
+    for (size_t i = 0; g->ready && i < g->n; i++) { /* else stderr says why */
+        const qg_item *it = &g->it[i];
+        char buf[256], sz[32];
+        const char *p = qg_item_problem(it, buf, sizeof buf);
+        if (!it->submitted && !p)
+            continue;
+        printf("%3d %10s  %s  ttfb %.2f ms, %.2f ms, %.1f Mbit/s%s%s%s%s\n", it->status,
+               qt_size(sz, sizeof sz, (double)it->bytes), it->text, qg_ms(it->t_req, it->t_first),
+               qg_ms(it->t_req, it->t_done), qg_mbps(it->bytes, it->t_req, it->t_done),
+               it->save && !p ? " -> " : "", it->save && !p ? it->save : "", p ? "  FAILED: " : "",
+               p ? p : "");
+    }
+    if (g->ready) {
+        char sz[32];
+        printf("%s over HTTP/3: handshake %.2f ms = %.1f RTT (min RTT %.3f ms), %zu file%s, %s in "
+               "%.3f s = %.1f Mbit/s%s\n",
+               host, hs_ms, rtts, rtt_ms, g->n, g->n == 1 ? "" : "s",
+               qt_size(sz, sizeof sz, (double)total), secs, mbps,
+               off == 3   ? " (GSO+GRO)"
+               : off == 1 ? " (GSO)"
+               : off == 2 ? " (GRO)"
+                          : "");
+    }
+}
+
+int cmd_quic_get(int argc, char **argv)
+{
+    const char *cmd = "quic-get";
+    qg_cfg k;
+    memset(&k, 0, sizeof k);
+    k.timeout = 10 * L4_S;
+    qg g;
+    memset(&g, 0, sizeof g);
+    int rc = 2;
+    struct addrinfo *res = NULL;
+    g.it = calloc((size_t)argc, sizeof *g.it);
+    if (!g.it)
+        return 1;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        int r = qt_opt(cmd, &k.o, argc, argv, &i);
+        if (r == 2)
+            goto out;
+        if (r == 1)
+            continue;
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            printf(qg_help, qt_opts_help);
+            rc = 0;
+            goto out;
+        } else if (!strcmp(a, "--json")) {
+            k.json = 1;
+        } else if (!strcmp(a, "--insecure") || !strcmp(a, "-k")) {
+            k.insecure = 1;
+        } else if (!strcmp(a, "-o") || !strcmp(a, "--output") || !strcmp(a, "--cacert") ||
+                   !strcmp(a, "--connect-timeout")) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "l4kit %s: %s needs a value\n", cmd, a);
+                goto out;
+            }
+            const char *v = argv[++i];
+            if (!strcmp(a, "--cacert")) {
+                k.cacert_file = v;
+            } else if (!strcmp(a, "--connect-timeout")) {
+                if (units_parse_time(v, &k.timeout) != 0 || k.timeout < L4_MS ||
+                    k.timeout > 600 * L4_S) {
+                    fprintf(stderr,
+                            "l4kit %s: bad --connect-timeout '%s' (1ms-600s, with a unit)\n", cmd,
+                            v);
+                    goto out;
+                }
+            } else {
+                k.outdir = v;
+            }
+        } else if (a[0] == '-' && a[1]) {
+            fprintf(stderr, "l4kit %s: unknown option '%s' (see --help)\n", cmd, a);
+            goto out;
+        } else {
+            qg_item *it = &g.it[g.n];
+            const char *why = NULL;
+            if (l4_h3_url_parse(&it->url, a, &why) < 0) {
+                fprintf(stderr, "l4kit %s: bad URL '%s': %s\n", cmd, a, why);
+                goto out;
+            }
+            it->text = a;
+            it->clen = -1;
+            if (g.n &&
+                (strcmp(it->url.host, g.it[0].url.host) || it->url.port != g.it[0].url.port)) {
+                fprintf(stderr, "l4kit %s: '%s' names another server than '%s' (one connection)\n",
+                        cmd, a, g.it[0].text);
+                goto out;
+            }
+            g.n++;
+        }
+    }
+    if (g.n == 0) {
+        fprintf(stderr, "l4kit %s: needs at least one URL (see --help)\n", cmd);
+        goto out;
+    }
+    if (k.insecure && k.cacert_file) {
+        fprintf(stderr, "l4kit %s: --insecure and --cacert exclude each other\n", cmd);
+        goto out;
+    }
+    if (k.outdir) {
+        struct stat st;
+        if (stat(k.outdir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+            fprintf(stderr, "l4kit %s: -o %s: not a directory\n", cmd, k.outdir);
+            goto out;
+        }
+        for (size_t i = 0; i < g.n; i++) {
+            if (qg_name(k.outdir, &g.it[i].url, &g.it[i].save) < 0) {
+                fprintf(stderr, "l4kit %s: '%s': no file name to save it as\n", cmd, g.it[i].text);
+                goto out;
+            }
+            for (size_t j = 0; j < i; j++)
+                if (!strcmp(g.it[i].save, g.it[j].save)) {
+                    fprintf(stderr, "l4kit %s: '%s' and '%s' would both be saved as %s\n", cmd,
+                            g.it[j].text, g.it[i].text, g.it[i].save);
+                    goto out;
+                }
+        }
+    }
+    if (k.cacert_file && qt_read_file(k.cacert_file, &k.ca, &k.ca_len) < 0) {
+        fprintf(stderr, "l4kit %s: --cacert %s: %s\n", cmd, k.cacert_file, strerror(errno));
+        goto out;
+    }
+    rc = 1;
+    struct addrinfo hints;
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_DGRAM;
+    hints.ai_flags = AI_NUMERICSERV;
+    char port[8];
+    snprintf(port, sizeof port, "%u", g.it[0].url.port);
+    int gai = getaddrinfo(g.it[0].url.host, port, &hints, &res);
+    if (gai != 0) {
+        fprintf(stderr, "l4kit %s: cannot resolve '%s': %s\n", cmd, g.it[0].url.host,
+                gai_strerror(gai));
+        goto out;
+    }
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = qg_on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    char why[512] = "";
+    int r = 1;
+    for (const struct addrinfo *ai = res; ai && r == 1; ai = ai->ai_next) {
+        if (ai->ai_family != AF_INET && ai->ai_family != AF_INET6)
+            continue;
+        memset(&g.qst, 0, sizeof g.qst);
+        g.ready = g.closed = 0;
+        g.ndone = g.next = 0;
+        r = qg_run(&g, &k, ai, why, sizeof why);
+        if (r != 0) { /* not connected: release, maybe try the next address */
+            l4_io_quic_ep_free(g.ep);
+            g.ep = NULL;
+            l4_h3_free(g.h);
+            g.h = NULL;
+            g.c = NULL;
+        }
+    }
+    if (r == 1)
+        snprintf(why, sizeof why, "connection refused by %s port %s (nothing listening)",
+                 g.it[0].url.host, port);
+    int ok = r == 0;
+    for (size_t i = 0; ok && i < g.n; i++) {
+        char buf[256];
+        if (qg_item_problem(&g.it[i], buf, sizeof buf))
+            ok = 0;
+    }
+    char host[300];
+    snprintf(host, sizeof host, "%s", g.it[0].url.authority);
+    qg_report(&g, &k, host, ok, r == 0 ? NULL : why);
+    if (r != 0) {
+        fprintf(stderr, "l4kit %s: %s\n", cmd, why);
+    } else {
+        for (size_t i = 0; i < g.n; i++) {
+            char buf[256];
+            const char *p = qg_item_problem(&g.it[i], buf, sizeof buf);
+            if (p)
+                fprintf(stderr, "l4kit %s: %s: %s\n", cmd, g.it[i].text, p);
+        }
+    }
+    rc = ok ? 0 : 1;
+out:
+    if (res)
+        freeaddrinfo(res);
+    l4_io_quic_ep_free(g.ep);
+    l4_h3_free(g.h);
+    qt_keylog_close();
+    for (size_t i = 0; i < g.n; i++) {
+        if (g.it[i].f) {
+            fclose(g.it[i].f);
+            unlink(g.it[i].save);
+        }
+        free(g.it[i].save);
+    }
+    free(g.it);
+    free(k.ca);
+    return rc;
+}

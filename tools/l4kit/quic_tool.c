@@ -1,0 +1,139 @@
+/* tools/l4kit/quic_tool.c — options, settings and the key log for the QUIC commands. */
+#include "quic_tool.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "cc/cc.h"
+#include "units.h"
+
+const char qt_opts_help[] =
+    "  --cc NAME              congestion control: reno, cubic (default cubic)\n"
+    "  --max-udp-payload N    largest UDP payload sent, 1200-16384 (default 1452)\n"
+    "  --idle-timeout TIME    close a silent connection after TIME (default 30s)\n"
+    "  --no-offload           do not use UDP GSO/GRO even where the kernel has them\n";
+
+int qt_opt(const char *cmd, qt_opts *o, int argc, char **argv, int *i)
+{
+    const char *a = argv[*i];
+    if (!strcmp(a, "--no-offload")) {
+        o->no_offload = 1;
+        return 1;
+    }
+    if (strcmp(a, "--cc") && strcmp(a, "--max-udp-payload") && strcmp(a, "--idle-timeout"))
+        return 0;
+    if (*i + 1 >= argc) {
+        fprintf(stderr, "l4kit %s: %s needs a value\n", cmd, a);
+        return 2;
+    }
+    const char *v = argv[++*i];
+    if (!strcmp(a, "--cc")) {
+        if (strcmp(v, "reno") && strcmp(v, "cubic")) {
+            fprintf(stderr, "l4kit %s: unknown congestion control '%s' (reno, cubic)\n", cmd, v);
+            return 2;
+        }
+        o->cc = v;
+    } else if (!strcmp(a, "--max-udp-payload")) {
+        uint64_t n;
+        if (units_parse_size(v, &n) != 0 || n < 1200 || n > 16384) {
+            fprintf(stderr, "l4kit %s: bad --max-udp-payload '%s' (1200-16384)\n", cmd, v);
+            return 2;
+        }
+        o->max_udp_payload = (size_t)n;
+    } else {
+        l4_time t;
+        if (units_parse_time(v, &t) != 0 || t < L4_MS || t > 600 * L4_S) {
+            fprintf(stderr, "l4kit %s: bad --idle-timeout '%s' (1ms-600s, with a unit)\n", cmd, v);
+            return 2;
+        }
+        o->idle_timeout = t;
+    }
+    return 1;
+}
+
+void qt_settings(const qt_opts *o, l4_quic_settings *s)
+{
+    l4_quic_settings_default(s);
+    s->cc = o->cc ? o->cc : "cubic";
+    s->max_datagram = o->max_udp_payload ? o->max_udp_payload : 1452;
+    /* Windows that let one stream fill a fast path: 16 MiB per stream, 24 MiB per
+     * connection (ngtcp2's example client uses 16 and 24 MiB too). */
+    s->tp.initial_max_data = 24u << 20;
+    s->tp.initial_max_stream_data_bidi_local = 16u << 20;
+    s->tp.initial_max_stream_data_bidi_remote = 1u << 20;
+    s->tp.initial_max_stream_data_uni = 1u << 20;
+    s->tp.max_udp_payload_size = 16384; /* what our receive buffers take */
+    s->tp.max_idle_timeout = (o->idle_timeout ? o->idle_timeout : 30 * L4_S) / L4_MS;
+    uint64_t seed;
+    if (getrandom(&seed, sizeof seed, 0) != (ssize_t)sizeof seed)
+        seed = (uint64_t)(uintptr_t)s ^ 0x6c346b6974ull;
+    s->seed = seed;
+}
+
+static FILE *qt_keylog_file;
+
+static void qt_keylog_line(void *user, const char *line)
+{
+    (void)user;
+    if (qt_keylog_file) {
+        fprintf(qt_keylog_file, "%s\n", line);
+        fflush(qt_keylog_file);
+    }
+}
+
+void (*qt_keylog(void))(void *user, const char *line)
+{
+    const char *path = getenv("SSLKEYLOGFILE");
+    if (!path || !*path)
+        return NULL;
+    if (!qt_keylog_file && !(qt_keylog_file = fopen(path, "a")))
+        return NULL;
+    return qt_keylog_line;
+}
+
+void qt_keylog_close(void)
+{
+    if (qt_keylog_file)
+        fclose(qt_keylog_file);
+    qt_keylog_file = NULL;
+}
+
+int qt_read_file(const char *path, uint8_t **buf, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return -1;
+    size_t cap = 1u << 20;
+    uint8_t *b = malloc(cap + 1);
+    if (!b) {
+        fclose(f);
+        errno = ENOMEM;
+        return -1;
+    }
+    size_t n = fread(b, 1, cap + 1, f);
+    int err = ferror(f);
+    fclose(f);
+    if (err || n > cap) {
+        free(b);
+        errno = err ? EIO : EFBIG;
+        return -1;
+    }
+    *buf = b;
+    *len = n;
+    return 0;
+}
+
+const char *qt_size(char *buf, size_t cap, double bytes)
+{
+    static const char *u[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+    int i = 0;
+    while (bytes >= 1024 && i < 4) {
+        bytes /= 1024;
+        i++;
+    }
+    snprintf(buf, cap, i ? "%.1f %s" : "%.0f %s", bytes, u[i]);
+    return buf;
+}
