@@ -119,6 +119,7 @@ struct l4_tcp_conn {
     l4_tcp_rexmits rexmits;
     l4_time rack_xmit;
     uint8_t rack_valid;
+    uint8_t rexmit_nomem; /* a copy could not be recorded: NextSeg waits for the timer */
     /* Karn's rule for cumulative ACKs: an ACK that covers retransmitted
        data gives no RTT sample (rtx_high: end of the highest retransmission
        while SND.UNA is below it). */
@@ -172,7 +173,9 @@ uint64_t l4_tcp_sack_pipe(const l4_tcp_conn *c);
 /* Next sequence to retransmit under RFC 6675 NextSeg rule 1 (lost, no copy in
    flight), with *len; 0 if none. */
 int l4_tcp_sack_next_lost(const l4_tcp_conn *c, uint32_t *seq, uint32_t *len);
-/* A retransmission of [seq, seq + len) left at `now` (SACK only): recorded. */
+/* A retransmission of [seq, seq + len) left at `now` (SACK only): recorded
+   (when even that allocation fails, NextSeg resends nothing until the next
+   timeout, rather than the same bytes again and again). */
 void l4_tcp_sack_sent_rexmit(l4_tcp_conn *c, uint32_t seq, uint32_t len, l4_time now);
 /* After an ACK updated SND.UNA and the SACKed ranges: drops delivered
    retransmissions, finds lost ones (they become NextSeg's again); returns

@@ -33,31 +33,43 @@ void l4_tcp_rexmits_remove(l4_tcp_rexmits *s, int i)
     s->n--;
 }
 
+static void take_later(l4_tcp_rexmit *x, uint32_t mark, l4_time sent)
+{
+    x->mark = l4_seq_max(x->mark, mark);
+    if (sent > x->sent)
+        x->sent = sent;
+}
+
 int l4_tcp_rexmits_add(l4_tcp_rexmits *s, uint32_t left, uint32_t right, uint32_t mark,
                        l4_time sent)
 {
     if (!l4_seq_lt(left, right))
         return 0;
-    /* One more slot for the new record and one for a split. */
-    int e = reserve(s, s->n + 2);
-    if (e)
-        return e;
+    /* Room for the new record and a split, as far as the bound allows. */
+    (void)reserve(s, s->n + 2 > L4_TCP_MAX_RANGES ? L4_TCP_MAX_RANGES : s->n + 2);
+    if (!s->r)
+        return L4_ERR_NOMEM;
     int i = 0;
     while (i < s->n && l4_seq_le(s->r[i].right, left))
         i++;
+    if (i < s->n && l4_seq_lt(s->r[i].left, left) && l4_seq_gt(s->r[i].right, right)) {
+        l4_tcp_rexmit *x = &s->r[i];
+        if (s->n + 2 > s->cap) {
+            take_later(x, mark, sent); /* no room to split: the record takes the later copy */
+            return 0;
+        }
+        /* Split: x keeps [x.left, left), the new copy, then [right, x.right). */
+        memmove(&s->r[i + 3], &s->r[i + 1], (size_t)(s->n - i - 1) * sizeof s->r[0]);
+        s->r[i + 2] = *x;
+        s->r[i + 2].left = right;
+        x->right = left;
+        s->r[i + 1] = (l4_tcp_rexmit){left, right, mark, sent};
+        s->n += 2;
+        return 0;
+    }
     /* Cut [left, right) out of the records it overlaps (i onwards). */
     while (i < s->n && l4_seq_lt(s->r[i].left, right)) {
         l4_tcp_rexmit *x = &s->r[i];
-        if (l4_seq_lt(x->left, left) && l4_seq_gt(x->right, right)) {
-            /* Split: x keeps [x.left, left), a copy holds [right, x.right). */
-            memmove(&s->r[i + 2], &s->r[i + 1], (size_t)(s->n - i - 1) * sizeof s->r[0]);
-            s->r[i + 1] = *x;
-            s->r[i + 1].left = right;
-            x->right = left;
-            s->n++;
-            i++;
-            break;
-        }
         if (l4_seq_lt(x->left, left)) {
             x->right = left;
             i++;
@@ -67,6 +79,23 @@ int l4_tcp_rexmits_add(l4_tcp_rexmits *s, uint32_t left, uint32_t right, uint32_
         } else {
             l4_tcp_rexmits_remove(s, i);
         }
+    }
+    /* Consecutive segments of one hole sent at the same SND.MAX share a
+       record (the mark rule sees them alike; RACK takes the later time). */
+    if (i > 0 && s->r[i - 1].right == left && s->r[i - 1].mark == mark) {
+        s->r[i - 1].right = right;
+        take_later(&s->r[i - 1], mark, sent);
+        return 0;
+    }
+    if (s->n == s->cap) {
+        /* Full: a neighbour widens over the copy (and the gap between). */
+        l4_tcp_rexmit *x = i > 0 ? &s->r[i - 1] : &s->r[i];
+        if (i > 0)
+            x->right = right;
+        else
+            x->left = left;
+        take_later(x, mark, sent);
+        return 0;
     }
     memmove(&s->r[i + 1], &s->r[i], (size_t)(s->n - i) * sizeof s->r[0]);
     s->r[i] = (l4_tcp_rexmit){left, right, mark, sent};

@@ -8,8 +8,10 @@
  * retransmissions per round. So each retransmission is a record: its range,
  * SND.MAX when it left (`mark`: SACKs of data sent after it are evidence of
  * its loss) and the time it left (a later retransmission delivered first is
- * evidence too, as in RACK, RFC 8985 §6.2). Records are sorted, disjoint and
- * never merged; the array grows as needed up to L4_TCP_MAX_RANGES.
+ * evidence too, as in RACK, RFC 8985 §6.2). Records are sorted and
+ * disjoint; consecutive segments of a hole sent at the same SND.MAX share
+ * one (so there are about as many records as holes), and the array grows as
+ * needed up to L4_TCP_MAX_RANGES.
  */
 #ifndef L4_TCP_REXMIT_H
 #define L4_TCP_REXMIT_H
@@ -31,9 +33,12 @@ typedef struct l4_tcp_rexmits {
 
 /**
  * Records a retransmission of [left, right) sent at `sent` with SND.MAX
- * `mark`; an older record of any of those bytes is replaced. Returns 0,
- * L4_ERR_LIMIT when L4_TCP_MAX_RANGES records exist, L4_ERR_NOMEM (the set
- * is unchanged on errors; an untracked copy only waits for the timer).
+ * `mark`; an older record of any of those bytes is replaced, and a record
+ * ending at `left` with the same mark is extended instead. When
+ * L4_TCP_MAX_RANGES records exist (or growing fails) a neighbouring record
+ * widens over the copy, taking the later mark and time: every copy stays
+ * counted. Returns 0, or L4_ERR_NOMEM when no array could be allocated at
+ * all (nothing recorded).
  */
 int l4_tcp_rexmits_add(l4_tcp_rexmits *s, uint32_t left, uint32_t right, uint32_t mark,
                        l4_time sent);

@@ -135,6 +135,8 @@ static int next_hole(const l4_tcp_conn *c, uint32_t a, uint32_t b, int lost, voi
 int l4_tcp_sack_next_lost(const l4_tcp_conn *c, uint32_t *seq, uint32_t *len)
 {
     next_seg ns = {0, 0, 0};
+    if (c->rexmit_nomem)
+        return 0;
     if (!walk_holes(c, next_hole, &ns))
         return 0;
     *seq = ns.seq;
@@ -144,8 +146,8 @@ int l4_tcp_sack_next_lost(const l4_tcp_conn *c, uint32_t *seq, uint32_t *len)
 
 void l4_tcp_sack_sent_rexmit(l4_tcp_conn *c, uint32_t seq, uint32_t len, l4_time now)
 {
-    if (c->sack_ok && len)
-        l4_tcp_rexmits_add(&c->rexmits, seq, seq + len, c->snd_max, now);
+    if (c->sack_ok && len && l4_tcp_rexmits_add(&c->rexmits, seq, seq + len, c->snd_max, now))
+        c->rexmit_nomem = 1;
 }
 
 /* A retransmission was delivered: its send time moves RACK.xmit_ts
@@ -163,12 +165,19 @@ static void rexmit_delivered(l4_tcp_conn *c, const l4_tcp_rexmit *r, l4_time now
 int l4_tcp_sack_update_rexmits(l4_tcp_conn *c, l4_time now)
 {
     l4_tcp_rexmits *x = &c->rexmits;
-    /* Delivered: cumulatively acknowledged, or SACKed as a whole. */
+    /* Delivered: cumulatively acknowledged, or SACKed as a whole. A record
+       of several segments loses its SACKed ends (pipe counts what is still
+       out). */
     for (int i = 0; i < x->n;) {
-        const l4_tcp_rexmit *r = &x->r[i];
-        int k = -1, done = l4_seq_le(r->right, c->snd_una);
-        if (!done && (k = l4_tcp_ranges_find(&c->sacked, r->left)) >= 0)
+        l4_tcp_rexmit *r = &x->r[i];
+        int k, done = l4_seq_le(r->right, c->snd_una);
+        if (!done && (k = l4_tcp_ranges_find(&c->sacked, r->left)) >= 0) {
             done = l4_seq_ge(c->sacked.r[k].right, r->right);
+            if (!done)
+                r->left = c->sacked.r[k].right;
+        }
+        if (!done && (k = l4_tcp_ranges_find(&c->sacked, r->right - 1)) >= 0)
+            r->right = c->sacked.r[k].left; /* above r->left: that byte is not SACKed */
         if (done) {
             rexmit_delivered(c, r, now);
             l4_tcp_rexmits_remove(x, i);

@@ -138,6 +138,7 @@ static void on_rto(l4_tcp_conn *c, l4_time now)
     /* SACK: every hole below `recover` is lost now, the copies in flight
        too; output resends them by NextSeg under cwnd - pipe (sack.c). */
     l4_tcp_rexmits_clear(&c->rexmits);
+    c->rexmit_nomem = 0;
 }
 
 void l4_tcp_timers_run(l4_tcp_conn *c, l4_time now)

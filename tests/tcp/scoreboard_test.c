@@ -44,32 +44,46 @@ static void test_ranges_grow_and_stay_sorted(void)
     l4_tcp_ranges_free(&s);
 }
 
-/* Records never merge; a new copy of some bytes replaces the old record's
-   part (split when inside it). */
-static void test_rexmit_records_replace_and_split(void)
+/* Consecutive copies sent at the same SND.MAX share a record; a new copy
+   of some bytes replaces the old record's part (split when inside it); at
+   the bound a neighbour widens over a copy, so no copy goes uncounted. */
+static void test_rexmit_records(void)
 {
     l4_tcp_rexmits x = {0};
     CHECK_EQ(l4_tcp_rexmits_add(&x, 1000, 2000, 9000, MS(1)), 0);
     CHECK_EQ(l4_tcp_rexmits_add(&x, 2000, 3000, 9000, MS(2)), 0);
-    CHECK_EQ(x.n, 2);
-    CHECK_EQU(l4_tcp_rexmits_bytes(&x), 2000);
-    CHECK_EQ(l4_tcp_rexmits_add(&x, 1200, 1300, 9500, MS(3)), 0);
+    CHECK_EQ(x.n, 1); /* same mark, adjacent: one record, the later time */
+    CHECK_EQU(x.r[0].right, 3000);
+    CHECK_EQU(x.r[0].sent, MS(2));
+    CHECK_EQ(l4_tcp_rexmits_add(&x, 3000, 4000, 9100, MS(3)), 0);
+    CHECK_EQ(x.n, 2); /* another mark: its own record */
+    CHECK_EQ(l4_tcp_rexmits_add(&x, 1200, 1300, 9500, MS(4)), 0);
     CHECK_EQ(x.n, 4);
     CHECK_EQU(x.r[0].right, 1200);
     CHECK_EQU(x.r[1].left, 1200);
     CHECK_EQU(x.r[1].mark, 9500);
     CHECK_EQU(x.r[2].left, 1300);
-    CHECK_EQU(x.r[2].sent, MS(1));
-    CHECK_EQ(l4_tcp_rexmits_add(&x, 1100, 2500, 9900, MS(4)), 0);
+    CHECK_EQU(x.r[2].sent, MS(2));
+    CHECK_EQ(l4_tcp_rexmits_add(&x, 1100, 3500, 9900, MS(5)), 0);
     CHECK_EQ(x.n, 3);
     CHECK_EQU(x.r[0].right, 1100);
     CHECK_EQU(x.r[1].left, 1100);
-    CHECK_EQU(x.r[1].right, 2500);
-    CHECK_EQU(x.r[2].left, 2500);
-    CHECK_EQU(l4_tcp_rexmits_bytes(&x), 2000);
+    CHECK_EQU(x.r[1].right, 3500);
+    CHECK_EQU(x.r[2].left, 3500);
+    CHECK_EQU(l4_tcp_rexmits_bytes(&x), 3000);
     l4_tcp_rexmits_trim_below(&x, 2000);
     CHECK_EQ(x.n, 2);
     CHECK_EQU(x.r[0].left, 2000);
+    l4_tcp_rexmits_free(&x);
+    /* The bound: L4_TCP_MAX_RANGES separate copies, then one more. */
+    for (uint32_t k = 0; k < L4_TCP_MAX_RANGES; k++)
+        CHECK_EQ(l4_tcp_rexmits_add(&x, k * 10, k * 10 + 5, k, MS(1)), 0);
+    CHECK_EQ(x.n, L4_TCP_MAX_RANGES);
+    CHECK_EQ(l4_tcp_rexmits_add(&x, 17, 19, 99999, MS(9)), 0);
+    CHECK_EQ(x.n, L4_TCP_MAX_RANGES);
+    CHECK_EQU(x.r[1].right, 19); /* [10, 15) widened over [17, 19) */
+    CHECK_EQU(x.r[1].mark, 99999);
+    CHECK_EQU(x.r[1].sent, MS(9));
     l4_tcp_rexmits_free(&x);
 }
 
@@ -206,7 +220,7 @@ static void test_timeout_makes_every_hole_lost(void)
 
 static const l4_test TESTS[] = {
     TEST(test_ranges_grow_and_stay_sorted),
-    TEST(test_rexmit_records_replace_and_split),
+    TEST(test_rexmit_records),
     TEST(test_pipe_and_next_seg_with_copies_in_flight),
     TEST(test_lost_copy_found_beyond_snd_una),
     TEST(test_timeout_makes_every_hole_lost),
