@@ -1,7 +1,9 @@
 /*
  * fuzz/fuzz_host.c — arbitrary packets into a host that has a TCP listener
- * (port 80, IPv4 and IPv6), a bound UDP socket (port 53) and an established
- * TCP connection with a second host.
+ * (port 80, IPv4 and IPv6), a bound UDP socket (port 53, demultiplexing
+ * QUIC connection IDs: datagrams are read with l4_socket_quic_recv, and
+ * the first 8 bytes after a short header byte of each UDP record become a
+ * routed ID) and an established TCP connection with a second host.
  *
  * Input: records of [op][len hi][len lo][len bytes]. op & 3 picks what the
  * bytes are: 0 a raw IP packet; 1 a TCP segment, 2 a UDP datagram, 3 an ICMP
@@ -18,13 +20,15 @@
  * rest as data — so valid, tampered and data-carrying cookie ACKs reach the
  * host.
  * Invariants: every packet the host emits parses as IP, comes from one of
- * its addresses and verifies; nothing leaks or crashes.
+ * its addresses and verifies; a datagram routes only to the one connection
+ * registered; nothing leaks or crashes.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "fuzz/fuzz.h"
 #include "host/host.h"
+#include "host/quic_cid.h"
 #include "host/socket.h"
 #include "util/bytes.h"
 #include "wire/cksum.h"
@@ -187,6 +191,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     l4_socket_listen(a, l6s, 16);
     int us = l4_socket_open(a, L4_AF_INET4, L4_SOCK_DGRAM);
     l4_socket_bind(a, us, NULL, 53);
+    static int fz_conn; /* the one connection the demultiplexer may name */
+    FUZZ_CHECK(l4_socket_quic_enable(a, us, 8) == 0);
     int c = l4_socket_open(b, L4_AF_INET4, L4_SOCK_STREAM);
     l4_socket_connect(b, c, &a4, 80, 0);
     for (int i = 0; i < 4; i++) {
@@ -242,6 +248,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             }
             if ((op & 4) && proto == L4_IPPROTO_UDP && len >= 4)
                 l4_put_u16(seg + 2, 53);
+            if (proto == L4_IPPROTO_UDP && len >= 17) { /* route this datagram's ID */
+                l4_quic_cid id;
+                id.len = 8;
+                memcpy(id.data, seg + 9, 8);
+                int rc = l4_socket_quic_cid_add(a, us, &id, &fz_conn);
+                FUZZ_CHECK(rc == 0 || rc == L4_ENOMEM);
+                if (op & 0x40)
+                    l4_socket_quic_cid_del(a, us, &id);
+            }
             fz_fix(seg, len, proto, src, dst);
             /* IP header written by hand (not with the host's code) */
             memset(fz_pkt, 0, hl);
@@ -276,7 +291,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         uint8_t buf[512];
         l4_socket_recv(a, acc, buf, sizeof buf, now);
         l4_socket_send(a, acc, buf, 100, now);
-        l4_socket_recvfrom(a, us, buf, sizeof buf, NULL, NULL, NULL, now);
+        void *routed = NULL;
+        l4_socket_quic_recv(a, us, buf, sizeof buf, NULL, NULL, &routed, now);
+        FUZZ_CHECK(routed == NULL || routed == &fz_conn);
         int n = l4_socket_accept(a, l4s, NULL, NULL);
         if (n >= 0)
             l4_socket_close(a, n, now);

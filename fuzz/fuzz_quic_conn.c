@@ -6,10 +6,14 @@
  * frames sent as a client Initial / Handshake / 1-RTT packet under the keys
  * the server holds. A stub TLS provider completes the "handshake" with fixed
  * secrets when it sees CRYPTO bytes, so the 1-RTT frame handlers are reached.
+ * Bits 2-3 of the kind byte pick one of four peer paths the datagram comes
+ * from (l4_quic_conn_input_path: migration, path validation).
  * Invariants: nothing crashes or leaks; every output is a datagram within
- * the buffer; bytes in flight never exceed what was sent.
+ * the buffer going to one of those paths; bytes in flight never exceed what
+ * was sent.
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "fuzz/fuzz.h"
 #include "quic/conn_internal.h"
@@ -133,14 +137,21 @@ static l4_ssize fz_packet(uint8_t *out, size_t cap, int level, const l4_quic_con
     return l4_quic_protect(k, out, cap, (size_t)hl, (size_t)hl - 2, pn, plen);
 }
 
+static l4_quic_path fz_paths[4];
+
 static void fz_drain(l4_quic_conn *c, l4_time now)
 {
     static uint8_t buf[1500];
     for (int i = 0; i < 64; i++) {
-        l4_ssize n = l4_quic_conn_output(c, buf, sizeof buf, now);
+        l4_quic_path to;
+        l4_ssize n = l4_quic_conn_output_path(c, buf, sizeof buf, &to, now);
         FUZZ_CHECK(n >= 0 && (size_t)n <= sizeof buf);
         if (n == 0)
             break;
+        int known = 0;
+        for (int k = 0; k < 4; k++)
+            known |= to.len == fz_paths[k].len && !memcmp(to.id, fz_paths[k].id, to.len);
+        FUZZ_CHECK(known);
     }
     FUZZ_CHECK(c->bytes_in_flight <= c->st.bytes_sent);
 }
@@ -176,14 +187,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     } else {
         free(t);
     }
+    for (int k = 0; k < 4; k++) {
+        memset(&fz_paths[k], 0, sizeof fz_paths[k]);
+        fz_paths[k].len = 6;
+        fz_paths[k].addr_len = 4;
+        fz_paths[k].id[0] = 10;
+        fz_paths[k].id[3] = (uint8_t)(1 + (k & 1)); /* two addresses */
+        fz_paths[k].id[5] = (uint8_t)(k >> 1);      /* two ports each */
+    }
     if (c) {
         l4_time now = 0;
         uint64_t pn[3] = {1, 0, 0};
-        l4_quic_conn_input(c, pkt, (size_t)n, now);
+        l4_quic_conn_input_path(c, pkt, (size_t)n, &fz_paths[0], now);
         fz_drain(c, now);
         size_t off = 0;
         while (off + 2 <= size) {
             uint8_t kind = data[off] & 3;
+            const l4_quic_path *from = &fz_paths[(data[off] >> 2) & 3];
             size_t len = data[off + 1];
             off += 2;
             if (len > size - off)
@@ -192,12 +212,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             off += len;
             now += 5 * L4_MS;
             if (kind == 0) {
-                l4_quic_conn_input(c, p, len, now);
+                l4_quic_conn_input_path(c, p, len, from, now);
             } else {
                 int lv = kind - 1;
                 n = fz_packet(pkt, sizeof pkt, lv, c, &ck.k[lv], pn[lv]++, p, len, 0);
                 if (n > 0)
-                    l4_quic_conn_input(c, pkt, (size_t)n, now);
+                    l4_quic_conn_input_path(c, pkt, (size_t)n, from, now);
             }
             fz_drain(c, now);
             l4_time t2 = l4_quic_conn_next_timeout(c);

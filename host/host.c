@@ -93,6 +93,7 @@ void l4_host_del(l4_host *h)
             continue;
         l4_tcp_conn_del(s->tcp);
         l4_udp_queue_clear(&s->rq);
+        host_qcid_free(s->qcid);
         free(s);
     }
     reasm_clear(h);

@@ -75,6 +75,7 @@ struct l4_hsock {
     uint8_t cookies;   /* it has answered with cookies (cookie_at is valid) */
     l4_socket_callbacks cb;
     void *user;
+    struct host_qcid *qcid; /* QUIC connection-ID table (quic_cid.c), NULL when off */
 };
 
 typedef struct host_addr {
@@ -164,6 +165,10 @@ l4_ssize host_ip_header(l4_host *h, uint8_t *buf, size_t cap, const l4_addr *src
 int host_tx_queue(l4_host *h, int ifindex, const uint8_t *pkt, size_t len);
 uint8_t *host_tx_alloc(l4_host *h, size_t len, host_txpkt **out);
 void host_tx_commit(l4_host *h, host_txpkt *p, int ifindex, size_t len);
+
+/* QUIC connection-ID tables: quic_cid.c */
+struct host_qcid;
+void host_qcid_free(struct host_qcid *t);
 
 /* sockets: sock.c */
 l4_hsock *sock_get(l4_host *h, int sd);

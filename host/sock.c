@@ -126,6 +126,7 @@ void sock_free(l4_host *h, l4_hsock *s)
     sock_unqueue(s);
     l4_tcp_conn_del(s->tcp);
     l4_udp_queue_clear(&s->rq);
+    host_qcid_free(s->qcid);
     h->socks[s->sd] = NULL;
     h->free_sd[h->nfree++] = s->sd;
     h->nsocks--;

@@ -27,6 +27,7 @@ void l4_quic_settings_default(l4_quic_settings *s)
     s->initial_rtt = 333 * L4_MS;
     s->max_datagram = 1200;
     s->cid_len = 8;
+    s->tp.active_connection_id_limit = 4; /* RFC 9000 §18.2: at least 2 */
 }
 
 /* ---- TLS events ---------------------------------------------------------- */
@@ -85,6 +86,11 @@ static int conn_tls_remote_tp(void *vc, const uint8_t *buf, size_t len)
     tp.preferred_addr = NULL; /* borrowed bytes: not kept */
     c->peer_tp = tp;
     c->has_peer_tp = 1;
+    if (!c->is_server && c->pcid[0].used && (tp.present & L4_QUIC_TP_HAS_RESET_TOKEN)) {
+        memcpy(c->pcid[0].token, tp.reset_token, sizeof tp.reset_token);
+        c->pcid[0].has_token = 1;
+    }
+    qc_ev_params(c, &tp, 0, c->ev_now);
     c->tx_max_data = tp.initial_max_data;
     c->peer_max_bidi = tp.initial_max_streams_bidi;
     c->peer_max_uni = tp.initial_max_streams_uni;
@@ -103,6 +109,9 @@ static l4_ssize conn_tls_local_tp(void *vc, uint8_t *buf, size_t cap)
     if (c->is_server) {
         tp.original_dcid = c->odcid;
         tp.present |= L4_QUIC_TP_HAS_ORIGINAL_DCID;
+        /* §18.2: the token of our handshake connection ID (sequence 0) */
+        memcpy(tp.reset_token, c->lcid[0].token, sizeof tp.reset_token);
+        tp.present |= L4_QUIC_TP_HAS_RESET_TOKEN;
     }
     return l4_quic_tp_encode(buf, cap, &tp, c->is_server);
 }
@@ -136,6 +145,8 @@ static int conn_common(l4_quic_conn **out, int is_server, const l4_quic_settings
     c->set = *s;
     if (!c->set.cc)
         c->set.cc = "reno";
+    if (c->set.tp.active_connection_id_limit > QC_MAX_PCIDS)
+        c->set.tp.active_connection_id_limit = QC_MAX_PCIDS; /* what we can hold */
     if (cb)
         c->cb = *cb;
     c->user = user;
@@ -147,6 +158,7 @@ static int conn_common(l4_quic_conn **out, int is_server, const l4_quic_settings
         c->sp[i].ack_deadline = L4_TIME_NONE;
     }
     c->recovery_start = L4_TIME_NONE;
+    c->pace_at = L4_TIME_NONE;
     c->close_deadline = L4_TIME_NONE;
     c->idle_deadline = L4_TIME_NONE;
     c->idle_timeout = s->tp.max_idle_timeout * L4_MS;
@@ -202,6 +214,7 @@ int l4_quic_conn_new_client(l4_quic_conn **out, const l4_quic_settings *s,
     conn_random_cid(c, &c->scid, s->cid_len);
     conn_random_cid(c, &c->odcid, 8); /* §7.2: at least 8 bytes */
     c->dcid = c->odcid;
+    qc_cid_init(c);
     rc = conn_initial_keys(c);
     if (rc == 0)
         rc = tls->ops->start(tls);
@@ -241,6 +254,8 @@ int l4_quic_conn_new_server(l4_quic_conn **out, const l4_quic_settings *s,
     memcpy(c->dcid.data, h.scid, h.scid_len);
     c->dcid_set = 1;
     conn_random_cid(c, &c->scid, s->cid_len);
+    qc_cid_init(c);
+    qc_cid_peer_initial(c);
     rc = conn_initial_keys(c);
     if (rc < 0) {
         l4_quic_conn_free(c);
@@ -254,6 +269,7 @@ void l4_quic_conn_free(l4_quic_conn *c)
 {
     if (!c)
         return;
+    qc_ev_release(c);
     for (int s = 0; s < QC_SPACES; s++) {
         qc_drop_sent(c, s);
         qc_space *sp = &c->sp[s];
@@ -346,6 +362,7 @@ int l4_quic_conn_close(l4_quic_conn *c, uint64_t app_err, const char *reason, l4
     c->close_pending = 1;
     c->st.local_err = app_err;
     c->close_deadline = now + 3 * qc_pto_base(c, L4_QUIC_LEVEL_APP);
+    qc_ev_update(c, now);
     conn_closed_cb(c, 0, 1, app_err, c->close_reason, strlen(c->close_reason));
     return 0;
 }
@@ -372,7 +389,10 @@ int l4_quic_conn_input(l4_quic_conn *c, const uint8_t *dgram, size_t len, l4_tim
     }
     if (len)
         memcpy(c->rxbuf, dgram, len);
-    return qc_input(c, c->rxbuf, len, now);
+    c->ev_now = now;
+    int rc = qc_input(c, c->rxbuf, len, now);
+    qc_ev_update(c, now);
+    return rc;
 }
 
 l4_ssize l4_quic_conn_output(l4_quic_conn *c, uint8_t *buf, size_t cap, l4_time now)
@@ -381,6 +401,7 @@ l4_ssize l4_quic_conn_output(l4_quic_conn *c, uint8_t *buf, size_t cap, l4_time 
         return L4_ERR_NOBUF;
     if (c->state == QC_CLOSED || c->state == QC_DRAINING)
         return 0;
+    c->ev_now = now;
     return qc_output(c, buf, cap, now);
 }
 
@@ -393,6 +414,8 @@ l4_time l4_quic_conn_next_timeout(const l4_quic_conn *c)
     l4_time t = qc_loss_timer(c);
     for (int s = 0; s < QC_SPACES; s++)
         t = l4_time_min(t, c->sp[s].ack_deadline);
+    t = l4_time_min(t, c->pace_at);
+    t = l4_time_min(t, qc_path_next_timeout(c));
     return l4_time_min(t, c->idle_deadline);
 }
 
@@ -400,16 +423,22 @@ void l4_quic_conn_handle_timeout(l4_quic_conn *c, l4_time now)
 {
     if (c->state == QC_CLOSED)
         return;
+    c->ev_now = now;
     if (c->state >= QC_CLOSING) {
         if (now >= c->close_deadline)
             c->state = QC_CLOSED;
+        qc_ev_update(c, now);
         return;
     }
     if (c->idle_deadline != L4_TIME_NONE && now >= c->idle_deadline) {
         c->state = QC_CLOSED; /* §10.1: silently */
+        qc_ev_update(c, now);
         conn_closed_cb(c, 2, 0, L4_QUIC_ERR_NO_ERROR, "idle timeout", 12);
         return;
     }
+    if (c->pace_at <= now)
+        c->pace_at = L4_TIME_NONE; /* the pacer lets data go: output decides */
+    qc_path_timer(c, now);
     for (int s = 0; s < QC_SPACES; s++)
         if (c->sp[s].ack_deadline <= now) {
             c->sp[s].ack_now = 1;
@@ -418,6 +447,7 @@ void l4_quic_conn_handle_timeout(l4_quic_conn *c, l4_time now)
     l4_time lt = qc_loss_timer(c);
     if (lt != L4_TIME_NONE && lt <= now)
         qc_on_loss_timer(c, now);
+    qc_ev_update(c, now);
 }
 
 /* ---- application API ----------------------------------------------------- */
@@ -577,8 +607,23 @@ void l4_quic_conn_get_stats(const l4_quic_conn *c, l4_quic_conn_stats *st)
     st->srtt = c->srtt;
     st->min_rtt = c->min_rtt;
     st->latest_rtt = c->latest_rtt;
+    st->rttvar = c->rttvar;
     st->cwnd = l4_cc_cwnd(c->cc);
+    st->ssthresh = l4_cc_ssthresh(c->cc);
+    st->pacing_rate = l4_cc_pacing_rate(c->cc);
     st->bytes_in_flight = c->bytes_in_flight;
+}
+
+const char *l4_quic_conn_state_name(const l4_quic_conn *c)
+{
+    static const char *const names[] = {"handshaking", "established", "closing", "draining",
+                                        "closed"};
+    return c->state >= 0 && c->state <= QC_CLOSED ? names[c->state] : "?";
+}
+
+const l4_cc *l4_quic_conn_cc(const l4_quic_conn *c)
+{
+    return c->cc;
 }
 
 const l4_quic_tp *l4_quic_conn_peer_tp(const l4_quic_conn *c)

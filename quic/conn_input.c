@@ -63,6 +63,7 @@ int qc_crypto_rx(l4_quic_conn *c, int s, uint64_t off, const uint8_t *data, size
             }
             c->hs_complete = 1;
             c->state = QC_ESTABLISHED;
+            qc_cid_issue(c); /* §5.1.1: NEW_CONNECTION_ID up to the peer's limit */
             if (c->is_server) {
                 /* RFC 9001 §4.1.2: the server's handshake is confirmed now. */
                 c->hs_confirmed = 1;
@@ -266,32 +267,14 @@ static int in_frame(l4_quic_conn *c, int s, const l4_quic_frame *f, l4_time now)
         return qc_stream_for_frame(c, f->u.stream_value.stream_id, 1, &st, f->type, now) ? -1 : 0;
     }
     case L4_QUIC_FRAME_NEW_CONNECTION_ID:
-        if (c->dcid.len == 0) { /* §19.15 */
-            qc_fail(c, L4_QUIC_ERR_PROTOCOL_VIOLATION, f->type, "zero-length CID", now);
-            return -1;
-        }
-        /* §19.15: a repeated frame (retransmission) is not a new CID. */
-        if (f->u.new_cid.seq < 64 && (c->peer_cid_seqs >> f->u.new_cid.seq & 1))
-            return 0;
-        if (f->u.new_cid.seq < 64)
-            c->peer_cid_seqs |= 1ull << f->u.new_cid.seq;
-        /* §5.1.1: beyond active_connection_id_limit (we keep using the first). */
-        if (++c->peer_cids + 1 > c->set.tp.active_connection_id_limit) {
-            qc_fail(c, L4_QUIC_ERR_CONNECTION_ID_LIMIT_ERROR, f->type, "too many CIDs", now);
-            return -1;
-        }
-        return 0;
+        return qc_cid_on_new(c, &f->u.new_cid, f->type, now);
     case L4_QUIC_FRAME_RETIRE_CONNECTION_ID:
-        if (f->u.value > 0) { /* §19.16: we issued only sequence number 0 */
-            qc_fail(c, L4_QUIC_ERR_PROTOCOL_VIOLATION, f->type, "retire unknown CID", now);
-            return -1;
-        }
-        return 0;
+        return qc_cid_on_retire(c, f->u.value, f->type, now);
     case L4_QUIC_FRAME_PATH_CHALLENGE:
-        memcpy(c->path_response, f->u.path_data, 8);
-        c->path_response_pending = 1;
+        qc_path_on_challenge(c, f->u.path_data);
         return 0;
     case L4_QUIC_FRAME_PATH_RESPONSE:
+        qc_path_on_response(c, f->u.path_data, now);
         return 0;
     case L4_QUIC_FRAME_CONNECTION_CLOSE:
     case L4_QUIC_FRAME_CONNECTION_CLOSE_APP: {
@@ -343,6 +326,10 @@ static int in_payload(l4_quic_conn *c, int s, int pkt_type, const uint8_t *p, si
         }
         if (l4_quic_frame_ack_eliciting(f.type))
             *ack_eliciting = 1;
+        /* §9.1: probing frames leave the path as it is */
+        if (f.type != L4_QUIC_FRAME_PATH_CHALLENGE && f.type != L4_QUIC_FRAME_PATH_RESPONSE &&
+            f.type != L4_QUIC_FRAME_NEW_CONNECTION_ID && f.type != L4_QUIC_FRAME_PADDING)
+            c->rx_probing_only = 0;
         if (in_frame(c, s, &f, now) < 0)
             return -1;
         if (c->sp[s].discarded)
@@ -495,6 +482,11 @@ static l4_ssize in_key_update(l4_quic_conn *c, uint8_t *pkt, const l4_quic_hdr *
 int qc_input(l4_quic_conn *c, const uint8_t *dgram_c, size_t len, l4_time now)
 {
     uint8_t *dgram = (uint8_t *)dgram_c; /* the caller's private copy */
+    /* the tail as it arrived (unprotecting works in place), for §10.3.1 */
+    uint8_t tail[L4_QUIC_RESET_TOKEN_LEN];
+    int short_hdr = len >= sizeof tail && !(dgram[0] & 0x80);
+    if (short_hdr)
+        memcpy(tail, dgram + len - sizeof tail, sizeof tail);
     c->st.bytes_recv += len;
     if (!c->addr_validated)
         c->amp_recv += len;
@@ -525,16 +517,18 @@ int qc_input(l4_quic_conn *c, const uint8_t *dgram_c, size_t len, l4_time now)
             c->st.pkts_dropped++; /* Retry / VN / 0-RTT are not handled */
             continue;
         }
-        if (!cid_match(&c->scid, h.dcid, h.dcid_len) &&
+        if (!qc_cid_is_local(c, h.dcid, h.dcid_len) &&
             !(c->is_server && h.type == L4_QUIC_PKT_INITIAL &&
               cid_match(&c->odcid, h.dcid, h.dcid_len))) {
             c->st.pkts_dropped++;
+            qc_ev_dropped(c, h.type, h.pkt_len, "unknown_connection_id", now);
             continue;
         }
         qc_space *sp = &c->sp[s];
         /* RFC 9001 §5.7: a server does not process 1-RTT before the handshake completes. */
         if (!sp->has_rx || (s == L4_QUIC_LEVEL_APP && c->is_server && !c->hs_complete)) {
             c->st.pkts_dropped++;
+            qc_ev_dropped(c, h.type, h.pkt_len, "key_unavailable", now);
             continue;
         }
         uint64_t pn;
@@ -549,6 +543,7 @@ int qc_input(l4_quic_conn *c, const uint8_t *dgram_c, size_t len, l4_time now)
         }
         if (plen < 0) {
             c->st.pkts_dropped++; /* §12.2: undecryptable packets are discarded */
+            qc_ev_dropped(c, h.type, h.pkt_len, "decryption_failure", now);
             continue;
         }
         /* §17.2, §17.3.1: reserved bits must be zero after protection removal. */
@@ -559,15 +554,20 @@ int qc_input(l4_quic_conn *c, const uint8_t *dgram_c, size_t len, l4_time now)
         }
         if (l4_quic_ranges_contains(&sp->recvd, pn, pn + 1)) {
             c->st.pkts_dropped++; /* duplicate */
+            qc_ev_dropped(c, h.type, h.pkt_len, "duplicate", now);
             continue;
         }
         c->st.pkts_recv++;
+        qc_ev_packet(c, L4_QUIC_EV_PACKET_RECEIVED, h.type, pn, h.pkt_len, pkt + hdr_len,
+                     (size_t)plen, h.dcid, h.dcid_len, h.type == L4_QUIC_PKT_1RTT ? NULL : h.scid,
+                     h.scid_len, now);
         any = 1;
         if (!c->is_server && !c->dcid_set && h.type != L4_QUIC_PKT_1RTT) {
             /* §7.2: the client adopts the server's Source Connection ID. */
             c->dcid.len = (uint8_t)h.scid_len;
             memcpy(c->dcid.data, h.scid, h.scid_len);
             c->dcid_set = 1;
+            qc_cid_peer_initial(c);
         }
         if (c->is_server && h.type == L4_QUIC_PKT_HANDSHAKE) {
             /* §8.1: a Handshake packet validates the client's address;
@@ -576,15 +576,31 @@ int qc_input(l4_quic_conn *c, const uint8_t *dgram_c, size_t len, l4_time now)
             qc_discard_space(c, L4_QUIC_LEVEL_INITIAL);
         }
         int ack_eliciting = 0;
+        c->rx_dcid = h.dcid;
+        c->rx_dcid_len = h.dcid_len;
+        c->rx_probing_only = 1;
         int rcp = in_payload(c, s, h.type, pkt + hdr_len, (size_t)plen, &ack_eliciting, now);
-        if (!sp->discarded && c->state < QC_DRAINING)
+        c->rx_dcid = NULL;
+        if (!sp->discarded && c->state < QC_DRAINING) {
             in_record_pn(c, s, pn, ack_eliciting, now);
+            qc_path_on_packet(c, h.type, pn, h.pkt_len, now);
+        }
         if (rcp < 0)
             break;
     }
     if (any) {
         qc_set_idle(c, now);
         c->eliciting_since_rx = 0;
+    } else if (short_hdr && c->state < QC_CLOSING) {
+        /* RFC 9000 §10.3.1: nothing in the datagram could be processed and
+         * it ends with the stateless reset token of a peer ID we use: the
+         * peer lost the connection's state. Drain, send nothing more. */
+        if (len >= 21 && qc_cid_is_reset(c, tail)) { /* §10.3: 5 + 16 bytes at least */
+            c->st.stateless_resets++;
+            qc_enter_draining(c, now);
+            if (c->cb.closed)
+                c->cb.closed(c, 3, 0, L4_QUIC_ERR_NO_ERROR, "stateless reset", 15, c->user);
+        }
     }
     return 0;
 }

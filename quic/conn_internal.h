@@ -6,10 +6,12 @@
 #define L4_QUIC_CONN_INTERNAL_H
 
 #include "cc/cc.h"
+#include "cc/pacer.h"
 #include "quic/conn.h"
 #include "quic/crypto.h"
 #include "quic/ranges.h"
 #include "util/rng.h"
+#include "wire/quic_frame.h"
 
 #define QC_SPACES         3
 #define QC_FREC_MAX       16
@@ -18,7 +20,29 @@
 #define QC_SEND_BUF_MAX   (1u << 20)  /* bytes buffered per stream send side */
 #define QC_CRYPTO_RX_MAX  (1u << 16)  /* CRYPTO bytes held ahead of the TLS stack */
 #define QC_GRANULARITY    (1 * L4_MS) /* RFC 9002 §6.1.2 kGranularity */
-#define QC_SENT_POOL_MAX  512         /* sent-packet records kept for reuse */
+#define QC_MAX_LCIDS      8           /* connection IDs we issued and hold (old and new) */
+#define QC_MAX_PCIDS      8           /* the peer's connection IDs we hold */
+#define QC_MAX_RETIRE     16          /* RETIRE_CONNECTION_ID frames waiting to be sent */
+
+/* A connection ID this end issued (RFC 9000 §5.1.1). */
+typedef struct qc_lcid {
+    uint64_t seq;
+    l4_quic_cid cid;
+    uint8_t token[L4_QUIC_RESET_TOKEN_LEN];
+    uint8_t used;
+    uint8_t ncid_pending; /* its NEW_CONNECTION_ID is to be sent (again) */
+} qc_lcid;
+
+/* A connection ID the peer issued to us. */
+typedef struct qc_pcid {
+    uint64_t seq;
+    l4_quic_cid cid;
+    uint8_t token[L4_QUIC_RESET_TOKEN_LEN];
+    uint8_t used, has_token;
+    uint8_t sent_to; /* we sent packets to it: its token may end the connection (§10.3.1) */
+} qc_pcid;
+
+#define QC_SENT_POOL_MAX 512 /* sent-packet records kept for reuse */
 
 enum { QC_HANDSHAKING, QC_ESTABLISHED, QC_CLOSING, QC_DRAINING, QC_CLOSED };
 
@@ -35,6 +59,8 @@ enum {
     QF_HANDSHAKE_DONE,
     QF_ACK,
     QF_PING,
+    QF_NEW_CID,    /* sid: the sequence number issued */
+    QF_RETIRE_CID, /* sid: the sequence number retired */
 };
 
 typedef struct qc_frec {
@@ -51,7 +77,11 @@ typedef struct qc_sent {
     l4_time t;
     uint32_t size;
     uint8_t ack_eliciting, in_flight;
+    uint8_t app_limited; /* sent while the sender was application-limited */
     uint16_t nf;
+    /* delivery-rate state when sent (draft-cheng-iccrg-delivery-rate-estimation §3.2) */
+    uint64_t delivered;
+    l4_time delivered_time, first_sent_time;
     qc_frec f[QC_FREC_MAX];
 } qc_sent;
 
@@ -158,6 +188,15 @@ struct l4_quic_conn {
     uint64_t bytes_in_flight;
     l4_time recovery_start;
     l4_time last_send;
+    /* delivery rate (recovery.c): bytes of in-flight packets acknowledged,
+       when the last were, when the newest acknowledged packet was sent, and
+       the `delivered` value that ends an application-limited period (0: none) */
+    uint64_t delivered;
+    l4_time delivered_time, first_sent_time;
+    uint64_t app_limited_until;
+    /* pacing (cc/pacer.h) at the algorithm's rate; pace_at: held-back data may leave */
+    l4_pacer pacer;
+    l4_time pace_at;
     /* flow control */
     uint64_t tx_max_data, tx_data;
     uint64_t rx_max_data, rx_data, rx_consumed, rx_window;
@@ -170,8 +209,29 @@ struct l4_quic_conn {
     /* *_BLOCKED (RFC 9000 §4.1, §4.6): pending flags and the limit last reported, +1 */
     int data_blocked_pending, streams_blocked_bidi_pending, streams_blocked_uni_pending;
     uint64_t data_blocked_at, streams_blocked_bidi_at, streams_blocked_uni_at;
-    uint64_t peer_cids;     /* NEW_CONNECTION_ID sequence numbers seen (count) */
-    uint64_t peer_cid_seqs; /* bit s: sequence number s seen (s < 64) */
+    /* connection IDs (cid.c): ours, the peer's, retirements to send */
+    qc_lcid lcid[QC_MAX_LCIDS];
+    uint64_t lcid_next_seq;     /* the next sequence number we issue */
+    uint64_t lcid_retire_prior; /* the Retire Prior To we send */
+    qc_pcid pcid[QC_MAX_PCIDS];
+    uint64_t dcid_seq;          /* the sequence number of c->dcid */
+    uint64_t pcid_retire_prior; /* the largest Retire Prior To the peer sent */
+    uint64_t retire_q[QC_MAX_RETIRE];
+    size_t nretire;
+    const uint8_t *rx_dcid; /* the DCID of the packet being processed */
+    size_t rx_dcid_len;
+    /* paths (path.c): the peer's current path, the one before a migration,
+       the validation under way, the path a PATH_RESPONSE goes to */
+    l4_quic_path path, old_path;
+    int has_path, has_old_path, path_validated;
+    uint8_t chal_data[8];
+    int chal_pending, chal_outstanding;
+    l4_time chal_resend, chal_deadline;
+    uint64_t path_recv, path_sent; /* bytes on the unvalidated path (§9.3: 3x) */
+    const l4_quic_path *rx_path;   /* where the datagram being processed came from */
+    l4_quic_path resp_path;
+    int resp_on_path;    /* the PATH_RESPONSE goes to resp_path, not the current path */
+    int rx_probing_only; /* the packet being processed had only probing frames */
     uint8_t path_response[8];
     int path_response_pending;
     qc_stream *buckets[QC_STREAM_BUCKETS];
@@ -190,6 +250,16 @@ struct l4_quic_conn {
     qc_sent *sent_pool;
     size_t sent_pool_n;
     l4_quic_conn_stats st;
+    /* a loss episode (RFC 9002 §7.3.2) is running: until a packet sent after
+       recovery_start is acknowledged */
+    int in_recovery;
+    /* the event observer (events.c) and what it was told last */
+    l4_quic_event_fn ev_fn;
+    void (*ev_release)(void *);
+    void *ev_user;
+    l4_quic_conn_stats ev_last;
+    const char *ev_conn_state, *ev_cc_state, *ev_cc_trigger;
+    l4_time ev_now; /* the `now` of the API call running (for events from TLS callbacks) */
 };
 
 /* conn.c */
@@ -236,12 +306,47 @@ l4_time qc_loss_timer(const l4_quic_conn *c);
 void qc_on_loss_timer(l4_quic_conn *c, l4_time now);
 void qc_drop_sent(l4_quic_conn *c, int s);
 void qc_requeue(l4_quic_conn *c, int s, const qc_sent *p);
+/* The sender ran out of data with room in the window (rate sampling §3.4). */
+void qc_app_limited(l4_quic_conn *c, l4_time now);
 
 /* Moves one direction's 1-RTT keys to the next phase (RFC 9001 §6.1). */
 int qc_key_update_dir(l4_quic_conn *c, int is_tx, l4_quic_keys *out);
 
+/* events.c: each returns at once when no observer is attached */
+void qc_ev_packet(l4_quic_conn *c, l4_quic_event_type type, int pkt_type, uint64_t pn,
+                  size_t pkt_len, const uint8_t *payload, size_t plen, const uint8_t *dcid,
+                  size_t dcid_len, const uint8_t *scid, size_t scid_len, l4_time now);
+void qc_ev_dropped(l4_quic_conn *c, int pkt_type, size_t pkt_len, const char *trigger, l4_time now);
+void qc_ev_lost(l4_quic_conn *c, int space, const qc_sent *p, const char *trigger, l4_time now);
+void qc_ev_params(l4_quic_conn *c, const l4_quic_tp *tp, int local, l4_time now);
+/* Reports the metrics, congestion state and connection state if they changed. */
+void qc_ev_update(l4_quic_conn *c, l4_time now);
+void qc_ev_release(l4_quic_conn *c);
+
+/* connection IDs (cid.c) */
+void qc_cid_init(l4_quic_conn *c);
+void qc_cid_peer_initial(l4_quic_conn *c);
+void qc_cid_issue(l4_quic_conn *c);
+int qc_cid_is_local(const l4_quic_conn *c, const uint8_t *p, size_t n);
+int qc_cid_on_new(l4_quic_conn *c, const l4_quic_frame_new_cid *f, uint64_t ftype, l4_time now);
+int qc_cid_on_retire(l4_quic_conn *c, uint64_t seq, uint64_t ftype, l4_time now);
+void qc_cid_queue_retire(l4_quic_conn *c, uint64_t seq);
+int qc_cid_wants(const l4_quic_conn *c);
+int qc_cid_is_reset(const l4_quic_conn *c, const uint8_t *token);
+
+/* paths (path.c) */
+void qc_path_on_packet(l4_quic_conn *c, int pkt_type, uint64_t pn, size_t dgram_len, l4_time now);
+void qc_path_on_challenge(l4_quic_conn *c, const uint8_t data[8]);
+void qc_path_on_response(l4_quic_conn *c, const uint8_t data[8], l4_time now);
+void qc_path_timer(l4_quic_conn *c, l4_time now);
+l4_time qc_path_next_timeout(const l4_quic_conn *c);
+int qc_path_amp_limit(const l4_quic_conn *c, size_t *limit);
+void qc_path_sent(l4_quic_conn *c, size_t bytes);
+
 /* conn_input.c / conn_output.c */
 int qc_input(l4_quic_conn *c, const uint8_t *dgram, size_t len, l4_time now);
 l4_ssize qc_output(l4_quic_conn *c, uint8_t *buf, size_t cap, l4_time now);
+/* One datagram holding only the PATH_RESPONSE for a challenge from another path. */
+l4_ssize qc_output_path_response(l4_quic_conn *c, uint8_t *buf, size_t cap, l4_time now);
 
 #endif

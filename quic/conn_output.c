@@ -21,6 +21,7 @@ typedef struct ob_pkt {
     size_t room; /* bytes this packet may use, tag included */
     size_t hdr_len, pn_offset, len;
     int s, type, ack_eliciting, padded;
+    int probe_pad; /* carries PATH_CHALLENGE / PATH_RESPONSE: pad the datagram (§8.2.1, §8.2.2) */
     uint64_t pn;
     qc_sent *rec;
 } ob_pkt;
@@ -217,7 +218,72 @@ static void ob_value(ob_pkt *o, uint64_t type, uint64_t v, uint8_t kind, int *pe
         o->rec->nf--;
 }
 
-static void ob_control(l4_quic_conn *c, ob_pkt *o)
+/* PATH_RESPONSE and PATH_CHALLENGE (RFC 9000 §8.2): small and urgent (a
+ * path waits on them), so they do not wait for the congestion window. */
+static void ob_path(l4_quic_conn *c, ob_pkt *o, l4_time now)
+{
+    l4_quic_frame f;
+    memset(&f, 0, sizeof f);
+    if (c->path_response_pending && !c->resp_on_path && !ob_full(o)) {
+        f.type = L4_QUIC_FRAME_PATH_RESPONSE;
+        memcpy(f.u.path_data, c->path_response, 8);
+        if (ob_frame(o, &f) == 0) {
+            c->path_response_pending = 0;
+            o->probe_pad = 1;
+        }
+    }
+    if (c->chal_pending && !ob_full(o)) { /* §8.2.1 */
+        f.type = L4_QUIC_FRAME_PATH_CHALLENGE;
+        memcpy(f.u.path_data, c->chal_data, 8);
+        if (ob_frame(o, &f) == 0) {
+            c->chal_pending = 0;
+            c->chal_resend = now + qc_pto_base(c, L4_QUIC_LEVEL_APP);
+            c->st.path_challenges_sent++;
+            o->probe_pad = 1;
+        }
+    }
+}
+
+/* NEW_CONNECTION_ID and RETIRE_CONNECTION_ID (RFC 9000 §19.15, §19.16). */
+static void ob_cids(l4_quic_conn *c, ob_pkt *o)
+{
+    l4_quic_frame f;
+    for (int i = 0; i < QC_MAX_LCIDS && !ob_full(o); i++) {
+        qc_lcid *l = &c->lcid[i];
+        if (!l->used || !l->ncid_pending)
+            continue;
+        memset(&f, 0, sizeof f);
+        f.type = L4_QUIC_FRAME_NEW_CONNECTION_ID;
+        f.u.new_cid.seq = l->seq;
+        f.u.new_cid.retire_prior_to = c->lcid_retire_prior;
+        f.u.new_cid.cid = l->cid;
+        memcpy(f.u.new_cid.reset_token, l->token, L4_QUIC_RESET_TOKEN_LEN);
+        qc_frec *r = ob_rec(o, QF_NEW_CID);
+        if (r && ob_frame(o, &f) == 0) {
+            r->sid = l->seq;
+            l->ncid_pending = 0;
+        } else if (r) {
+            o->rec->nf--;
+        }
+    }
+    while (c->nretire && !ob_full(o)) {
+        memset(&f, 0, sizeof f);
+        f.type = L4_QUIC_FRAME_RETIRE_CONNECTION_ID;
+        f.u.value = c->retire_q[0];
+        qc_frec *r = ob_rec(o, QF_RETIRE_CID);
+        if (!r)
+            break;
+        if (ob_frame(o, &f) < 0) {
+            o->rec->nf--;
+            break;
+        }
+        r->sid = c->retire_q[0];
+        memmove(c->retire_q, c->retire_q + 1, (c->nretire - 1) * sizeof c->retire_q[0]);
+        c->nretire--;
+    }
+}
+
+static void ob_control(l4_quic_conn *c, ob_pkt *o, l4_time now)
 {
     l4_quic_frame f;
     memset(&f, 0, sizeof f);
@@ -229,12 +295,8 @@ static void ob_control(l4_quic_conn *c, ob_pkt *o)
         else if (r)
             o->rec->nf--;
     }
-    if (c->path_response_pending && !ob_full(o)) {
-        f.type = L4_QUIC_FRAME_PATH_RESPONSE;
-        memcpy(f.u.path_data, c->path_response, 8);
-        if (ob_frame(o, &f) == 0)
-            c->path_response_pending = 0;
-    }
+    (void)now;
+    ob_cids(c, o);
     ob_value(o, L4_QUIC_FRAME_MAX_DATA, c->rx_max_data, QF_MAX_DATA, &c->max_data_pending);
     ob_value(o, L4_QUIC_FRAME_MAX_STREAMS_BIDI, c->local_max_bidi, QF_MAX_STREAMS_BIDI,
              &c->max_streams_bidi_pending);
@@ -351,6 +413,9 @@ static int ob_space_wants(l4_quic_conn *c, int s, int cc_ok, l4_time now)
         return 0;
     if (sp->ack_now && sp->recvd.n)
         return 1;
+    if (s == L4_QUIC_LEVEL_APP && c->hs_complete &&
+        ((c->path_response_pending && !c->resp_on_path) || c->chal_pending))
+        return 1;
     if (!cc_ok && !sp->probe)
         return 0;
     if (sp->probe)
@@ -360,8 +425,8 @@ static int ob_space_wants(l4_quic_conn *c, int s, int cc_ok, l4_time now)
     if (s != L4_QUIC_LEVEL_APP || !c->hs_complete)
         return 0;
     int want = c->hs_done_pending || c->max_data_pending || c->max_streams_bidi_pending ||
-               c->max_streams_uni_pending || c->path_response_pending ||
-               c->streams_blocked_bidi_pending || c->streams_blocked_uni_pending;
+               c->max_streams_uni_pending || qc_cid_wants(c) || c->streams_blocked_bidi_pending ||
+               c->streams_blocked_uni_pending;
     for (qc_stream *st = c->streams; st; st = st->next) {
         const qc_sbuf *b = &st->sb;
         if (!st->can_send || st->reset_state || b->next >= b->base + b->len)
@@ -393,6 +458,17 @@ static int ob_space_wants(l4_quic_conn *c, int s, int cc_ok, l4_time now)
         if (b->next < b->base + b->len && b->next < st->s_max && c->tx_data < c->tx_max_data)
             return 1;
     }
+    return 0;
+}
+
+/* 1 when a stream holds bytes never sent (held back by flow control, as
+ * nothing else stops them): the sender is then not application-limited. */
+static int ob_unsent_stream_data(const l4_quic_conn *c)
+{
+    for (const qc_stream *st = c->streams; st; st = st->next)
+        if (st->can_send && !st->reset_state &&
+            (st->sb.next < st->sb.base + st->sb.len || st->sb.lost.n))
+            return 1;
     return 0;
 }
 
@@ -441,10 +517,12 @@ static void ob_fill(l4_quic_conn *c, ob_pkt *o, int cc_ok, l4_time now)
     qc_space *sp = &c->sp[o->s];
     if (sp->recvd.n && (sp->ack_now || sp->ack_pending))
         ob_ack(c, o, now);
+    if (o->s == L4_QUIC_LEVEL_APP && c->hs_complete)
+        ob_path(c, o, now);
     if (!cc_ok && !sp->probe)
         return;
     if (o->s == L4_QUIC_LEVEL_APP && c->hs_complete)
-        ob_control(c, o);
+        ob_control(c, o, now);
     ob_crypto(c, o);
     if (o->s == L4_QUIC_LEVEL_APP && c->hs_complete)
         ob_streams(c, o);
@@ -493,7 +571,23 @@ l4_ssize qc_output(l4_quic_conn *c, uint8_t *buf, size_t cap, l4_time now)
         if (limit < 64)
             return 0;
     }
+    if (qc_path_amp_limit(c, &limit) && limit < 64) /* §9.3: an unvalidated new path */
+        return 0;
     int cc_ok = c->bytes_in_flight + c->set.max_datagram <= l4_cc_cwnd(c->cc);
+    /* Pacing (the algorithm's rate, cc/pacer.h): what the window allows
+     * waits for the pacer; ACKs and PTO probes do not. */
+    uint64_t prate = l4_cc_pacing_rate(c->cc);
+    int held = 0;
+    if (cc_ok && prate && c->state < QC_CLOSING) {
+        if (!c->pacer.burst)
+            l4_pacer_init(&c->pacer, 2ull * c->set.max_datagram, now);
+        l4_time t = l4_pacer_next(&c->pacer, prate, now);
+        if (t > now) {
+            held = 1;
+            cc_ok = 0;
+            c->pace_at = t;
+        }
+    }
     ob_pkt pk[QC_SPACES];
     int np = 0;
     size_t off = 0;
@@ -538,20 +632,46 @@ l4_ssize qc_output(l4_quic_conn *c, uint8_t *buf, size_t cap, l4_time now)
             np++;
         }
     }
-    if (np == 0)
+    if (np == 0) {
+        if (held) {
+            int wants = 0;
+            for (int s = 0; s < QC_SPACES && !wants; s++)
+                wants = ob_space_wants(c, s, 1, now);
+            if (wants)
+                c->st.pkts_paced++;
+            else
+                c->pace_at = L4_TIME_NONE;
+        } else if (cc_ok && c->state == QC_ESTABLISHED && !ob_unsent_stream_data(c)) {
+            qc_app_limited(c, now);
+        }
         return 0;
+    }
     /* §14.1: datagrams with a client Initial (or a server's ack-eliciting
-     * Initial) are padded to 1200 bytes, in the last packet. */
-    if (has_initial && (!c->is_server || initial_eliciting) && c->state != QC_CLOSING) {
+     * Initial) are padded to 1200 bytes, in the last packet; so are those
+     * with PATH_CHALLENGE or PATH_RESPONSE (§8.2.1, §8.2.2), as far as the
+     * amplification limit allows. */
+    int probe_pad = 0;
+    for (int i = 0; i < np; i++)
+        probe_pad |= pk[i].probe_pad;
+    if (((has_initial && (!c->is_server || initial_eliciting)) || probe_pad) &&
+        c->state != QC_CLOSING) {
         ob_pkt *last = &pk[np - 1];
         size_t before = last->hdr_len + last->len;
         size_t total = (size_t)(last->p - buf) + before + L4_QUIC_TAG_LEN;
-        if (total < L4_QUIC_MIN_INITIAL_LEN && limit >= L4_QUIC_MIN_INITIAL_LEN)
-            ob_pad(last, last->len + (L4_QUIC_MIN_INITIAL_LEN - total));
+        size_t target = L4_QUIC_MIN_INITIAL_LEN;
+        if (limit < target)
+            target = probe_pad && !has_initial ? limit : 0;
+        if (total < target)
+            ob_pad(last, last->len + (target - total));
     }
     size_t total = 0;
     for (int i = 0; i < np; i++) {
         ob_pkt *o = &pk[i];
+        /* the observer sees the frames before protection hides them */
+        qc_ev_packet(c, L4_QUIC_EV_PACKET_SENT, o->type, o->pn,
+                     o->hdr_len + o->len + L4_QUIC_TAG_LEN, o->p + o->hdr_len, o->len, c->dcid.data,
+                     c->dcid.len, o->type == L4_QUIC_PKT_1RTT ? NULL : c->scid.data, c->scid.len,
+                     now);
         l4_ssize n = ob_seal(c, o);
         if (n < 0) {
             for (int j = i; j < np; j++)
@@ -566,6 +686,8 @@ l4_ssize qc_output(l4_quic_conn *c, uint8_t *buf, size_t cap, l4_time now)
         o->rec->ack_eliciting = (uint8_t)o->ack_eliciting;
         /* RFC 9002 §2: in flight = ack-eliciting or carrying PADDING. */
         o->rec->in_flight = (uint8_t)(o->ack_eliciting || o->padded);
+        if (prate && o->rec->in_flight)
+            l4_pacer_sent(&c->pacer, (uint64_t)n, prate, now);
         if (c->state == QC_CLOSING) {
             qc_sent_put(c, o->rec);
         } else {
@@ -578,6 +700,7 @@ l4_ssize qc_output(l4_quic_conn *c, uint8_t *buf, size_t cap, l4_time now)
     c->st.bytes_sent += total;
     if (c->is_server && !c->addr_validated)
         c->amp_sent += total;
+    qc_path_sent(c, total);
     c->last_send = now;
     /* RFC 9000 §10.1: sending restarts the idle timer only for the first
      * ack-eliciting packet since the last one received. */
@@ -592,4 +715,45 @@ l4_ssize qc_output(l4_quic_conn *c, uint8_t *buf, size_t cap, l4_time now)
     if (!c->is_server && c->sent_handshake)
         qc_discard_space(c, L4_QUIC_LEVEL_INITIAL);
     return (l4_ssize)total;
+}
+
+l4_ssize qc_output_path_response(l4_quic_conn *c, uint8_t *buf, size_t cap, l4_time now)
+{
+    qc_space *sp = &c->sp[L4_QUIC_LEVEL_APP];
+    if (!sp->has_tx || !c->hs_complete)
+        return 0;
+    size_t limit = cap < c->set.max_datagram ? cap : c->set.max_datagram;
+    ob_pkt o;
+    if (ob_begin(c, &o, L4_QUIC_LEVEL_APP, buf, limit) < 0)
+        return 0;
+    l4_quic_frame f;
+    memset(&f, 0, sizeof f);
+    f.type = L4_QUIC_FRAME_PATH_RESPONSE;
+    memcpy(f.u.path_data, c->path_response, 8);
+    if (ob_frame(&o, &f) < 0) {
+        free(o.rec);
+        return 0;
+    }
+    /* §8.2.2: padded to 1200 bytes, like the challenge it answers */
+    size_t total = o.hdr_len + o.len + L4_QUIC_TAG_LEN;
+    if (total < L4_QUIC_MIN_INITIAL_LEN && limit >= L4_QUIC_MIN_INITIAL_LEN)
+        ob_pad(&o, o.len + (L4_QUIC_MIN_INITIAL_LEN - total));
+    qc_ev_packet(c, L4_QUIC_EV_PACKET_SENT, o.type, o.pn, o.hdr_len + o.len + L4_QUIC_TAG_LEN,
+                 o.p + o.hdr_len, o.len, c->dcid.data, c->dcid.len, NULL, 0, now);
+    l4_ssize n = ob_seal(c, &o);
+    if (n < 0) {
+        free(o.rec);
+        return n;
+    }
+    sp->next_pn++;
+    o.rec->t = now;
+    o.rec->size = (uint32_t)n;
+    o.rec->ack_eliciting = 1;
+    o.rec->in_flight = 1;
+    qc_on_sent(c, L4_QUIC_LEVEL_APP, o.rec);
+    c->st.pkts_sent++;
+    c->st.bytes_sent += (uint64_t)n;
+    c->path_response_pending = 0;
+    c->resp_on_path = 0;
+    return n;
 }

@@ -3,6 +3,19 @@
  * sent-packet tracking, ACK processing with RTT samples (§5), packet- and
  * time-threshold loss (§6.1), the probe timeout with backoff (§6.2),
  * persistent congestion (§7.6), and requeueing what a lost packet carried.
+ *
+ * Delivery-rate samples (draft-cheng-iccrg-delivery-rate-estimation-02, for
+ * rate-based algorithms such as BBR): every in-flight packet records, when
+ * sent, the connection's delivered byte count, the time of the last
+ * delivery and the send time of the newest packet acknowledged so far (§3.2).
+ * An ACK that newly acknowledges in-flight packets takes the most recently
+ * sent of them, P, and reports (§3.3)
+ *   rate = (C.delivered - P.delivered) / max(P.sent - P.first_sent,
+ *                                            now - P.delivered_time)
+ * (no rate when that interval is below min_rtt). QUIC never retransmits a
+ * packet, so unlike TCP no sample is ambiguous. A sender out of data with
+ * room in its window is application-limited (§3.4) until what was in flight
+ * then has been delivered; samples from packets sent meanwhile say so.
  */
 #include <stddef.h>
 #include <stdlib.h>
@@ -48,8 +61,15 @@ void qc_on_sent(l4_quic_conn *c, int s, qc_sent *p)
     else
         sp->sent_head = p;
     sp->sent_tail = p;
-    if (p->in_flight)
+    if (p->in_flight) {
+        if (c->bytes_in_flight == 0) /* §3.2: the first packet of a flight starts the clocks */
+            c->first_sent_time = c->delivered_time = p->t;
+        p->delivered = c->delivered;
+        p->delivered_time = c->delivered_time;
+        p->first_sent_time = c->first_sent_time;
+        p->app_limited = c->app_limited_until != 0;
         c->bytes_in_flight += p->size;
+    }
     if (p->ack_eliciting) {
         sp->last_ack_eliciting = p->t;
         sp->ack_eliciting_in_flight++;
@@ -176,10 +196,53 @@ void qc_requeue(l4_quic_conn *c, int s, const qc_sent *p)
         case QF_HANDSHAKE_DONE:
             c->hs_done_pending = 1;
             break;
+        case QF_NEW_CID:
+            for (int k = 0; k < QC_MAX_LCIDS; k++)
+                if (c->lcid[k].used && c->lcid[k].seq == f->sid && f->sid >= c->lcid_retire_prior)
+                    c->lcid[k].ncid_pending = 1;
+            break;
+        case QF_RETIRE_CID:
+            qc_cid_queue_retire(c, f->sid);
+            break;
         default:
             break;
         }
     }
+}
+
+/* §3.3 of the delivery-rate draft: `newest` is the most recently sent of
+ * the newly acknowledged in-flight packets, `bytes` their total size. */
+static void recovery_rate_sample(l4_quic_conn *c, const qc_sent *newest, uint64_t bytes,
+                                 l4_time now, l4_cc_ack *a)
+{
+    c->delivered += bytes;
+    c->delivered_time = now;
+    c->st.delivered = c->delivered;
+    if (c->app_limited_until && c->delivered > c->app_limited_until)
+        c->app_limited_until = 0;
+    c->first_sent_time = newest->t;
+    l4_time snd = newest->t - newest->first_sent_time;
+    l4_time ack = now - newest->delivered_time;
+    l4_time iv = snd > ack ? snd : ack;
+    a->delivered = c->delivered;
+    a->prior_delivered = newest->delivered;
+    a->app_limited = newest->app_limited;
+    a->rate_interval = iv;
+    if (iv > 0 && (!c->has_rtt || iv >= c->min_rtt)) {
+        a->delivery_rate =
+            (uint64_t)((double)(c->delivered - newest->delivered) * 1e9 / (double)iv);
+        c->st.delivery_rate = a->delivery_rate;
+    }
+}
+
+void qc_app_limited(l4_quic_conn *c, l4_time now)
+{
+    if (c->app_limited_until)
+        return;
+    uint64_t m = c->delivered + c->bytes_in_flight;
+    c->app_limited_until = m ? m : 1;
+    c->st.app_limited_periods++;
+    l4_cc_on_app_limited(c->cc, now);
 }
 
 /* §5.3: the RTT estimate, with the peer's ack delay (§5.3, capped by
@@ -255,21 +318,30 @@ int qc_on_ack(l4_quic_conn *c, int s, const void *frame, l4_time now)
         }
         recovery_rtt_sample(c, now - largest_sent_time, delay, now);
     }
-    /* Congestion control: bytes acked outside a recovery period (§7.3.2). */
-    uint64_t bytes = 0;
+    /* Congestion control: bytes acked outside a recovery period (§7.3.2);
+     * everything for algorithms that model the path during recovery. */
+    uint64_t bytes = 0, all = 0;
     uint64_t in_flight_before = c->bytes_in_flight;
+    const qc_sent *newest = NULL;
     for (qc_sent *p = acked; p; p = p->next) {
         if (p->in_flight) {
             in_flight_before += p->size;
-            if (c->recovery_start == L4_TIME_NONE || p->t > c->recovery_start)
+            all += p->size;
+            if (c->recovery_start == L4_TIME_NONE || p->t > c->recovery_start) {
                 bytes += p->size;
+                c->in_recovery = 0; /* §7.3.2: a packet sent after the episode began arrived */
+            }
+            if (!newest || p->pn > newest->pn)
+                newest = p;
         }
     }
+    if (l4_cc_flags(c->cc) & L4_CC_F_ACK_IN_RECOVERY)
+        bytes = all;
+    l4_cc_ack a;
+    memset(&a, 0, sizeof a);
+    if (newest)
+        recovery_rate_sample(c, newest, all, now, &a);
     if (bytes) {
-        /* Delivery-rate fields stay 0 ("no sample"): QUIC does not yet feed
-         * rate-based algorithms (BBR). */
-        l4_cc_ack a;
-        memset(&a, 0, sizeof a);
         a.bytes_acked = bytes;
         a.rtt = newly_largest_eliciting ? c->latest_rtt : 0;
         a.in_flight = in_flight_before;
@@ -320,9 +392,15 @@ void qc_detect_loss(l4_quic_conn *c, int s, l4_time now)
     while (p && p->pn <= sp->largest_acked) {
         qc_sent *n = p->next;
         if (p->t <= lost_before || sp->largest_acked >= p->pn + QC_PACKET_THRESHOLD) {
+            qc_ev_lost(c, s, p,
+                       sp->largest_acked >= p->pn + QC_PACKET_THRESHOLD ? "reordering_threshold"
+                                                                        : "time_threshold",
+                       now);
             recovery_unlink(sp, prev, p);
             recovery_remove_accounting(c, sp, p);
             c->st.pkts_lost++;
+            if (p->ack_eliciting)
+                c->st.pkts_retx++;
             any_lost = 1;
             if (p->in_flight) {
                 lost_bytes += p->size;
@@ -346,13 +424,17 @@ void qc_detect_loss(l4_quic_conn *c, int s, l4_time now)
     /* §7.3.2: one congestion event per round trip of sends. */
     if (c->recovery_start == L4_TIME_NONE || newest_lost > c->recovery_start) {
         c->recovery_start = now;
+        c->in_recovery = 1;
+        c->ev_cc_trigger = "loss";
         l4_cc_on_congestion_event(c->cc, c->bytes_in_flight + lost_bytes, now);
     }
     /* §7.6.2, simplified: lost ack-eliciting packets spanning the
      * persistent-congestion duration, sent after the first RTT sample. */
     if (c->has_rtt && oldest_lost != L4_TIME_NONE && oldest_lost > c->first_rtt_time &&
-        newest_lost - oldest_lost > recovery_pc_duration(c))
+        newest_lost - oldest_lost > recovery_pc_duration(c)) {
+        c->ev_cc_trigger = "persistent_congestion";
         l4_cc_on_rto(c->cc, c->bytes_in_flight, now);
+    }
 }
 
 /* §6.2.1: srtt + max(4 rttvar, kGranularity), plus max_ack_delay in the

@@ -5,33 +5,10 @@
 #include "check.h"
 #include "quic/conn_internal.h"
 #include "quic/protect.h"
+#include "quic_inject.h"
 #include "quic_pair.h"
 #include "wire/quic_frame.h"
 #include "wire/quic_varint.h"
-
-/* Sends `payload` from the client in a 1-RTT packet of its own. */
-static void inject(quic_pair *p, const uint8_t *payload, size_t len)
-{
-    l4_quic_conn *c = p->cl;
-    qc_space *sp = &c->sp[L4_QUIC_LEVEL_APP];
-    uint8_t pkt[1500];
-    l4_quic_hdr h;
-    memset(&h, 0, sizeof h);
-    h.type = L4_QUIC_PKT_1RTT;
-    h.dcid = c->dcid.data;
-    h.dcid_len = c->dcid.len;
-    h.pn = sp->next_pn++;
-    h.pn_len = 4;
-    l4_ssize hl = l4_quic_hdr_write(pkt, sizeof pkt, &h);
-    CHECK(hl > 0);
-    memcpy(pkt + hl, payload, len);
-    size_t plen = len;
-    while (plen < 4) /* header-protection sample */
-        pkt[hl + plen++] = 0;
-    l4_ssize n = l4_quic_protect(&sp->tx, pkt, sizeof pkt, (size_t)hl, (size_t)hl - 4, h.pn, plen);
-    CHECK(n > 0);
-    l4_quic_conn_input(p->sv, pkt, (size_t)n, p->now);
-}
 
 static void start(quic_pair *p, uint64_t seed)
 {
@@ -191,33 +168,16 @@ static void test_protocol_violations(void)
          L4_QUIC_ERR_PROTOCOL_VIOLATION,
          0x02,
          "ACK of an unsent packet"},
-        {{0x19, 0x05}, 2, L4_QUIC_ERR_PROTOCOL_VIOLATION, 0x19, "RETIRE of an unissued CID"},
-        {{0x18, 0x01, 0x00, 0x04, 1, 2, 3, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0},
-         24,
-         0,
-         0,
-         "one NEW_CONNECTION_ID is fine"},
+        {{0x19, 0x3f}, 2, L4_QUIC_ERR_PROTOCOL_VIOLATION, 0x19, "RETIRE of an unissued CID"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         quic_pair p;
         start(&p, 20 + i);
         inject(&p, cases[i].b, cases[i].n);
-        if (cases[i].err)
-            expect_close(&p, cases[i].err, cases[i].ftype, cases[i].what);
-        else
-            CHECK_EQ(p.closed_sv.called, 0);
+        expect_close(&p, cases[i].err, cases[i].ftype, cases[i].what);
         qp_free(&p);
     }
-    /* A second NEW_CONNECTION_ID exceeds active_connection_id_limit 2 (§5.1.1). */
-    quic_pair p;
-    start(&p, 30);
-    uint8_t nc[24] = {0x18, 0x01, 0x00, 0x04, 1, 2, 3, 4};
-    inject(&p, nc, sizeof nc);
-    nc[1] = 0x02;
-    nc[7] = 5;
-    inject(&p, nc, sizeof nc);
-    expect_close(&p, L4_QUIC_ERR_CONNECTION_ID_LIMIT_ERROR, 0x18, "cid limit");
-    qp_free(&p);
+    /* NEW_CONNECTION_ID / RETIRE_CONNECTION_ID: tests/quic/cid_test.c */
 }
 
 static void test_closing_and_draining(void)

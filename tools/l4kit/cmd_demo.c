@@ -8,7 +8,10 @@
  * what happened: the emulator's per-direction counters, what the receiving
  * host's checksum checks rejected, duplicates and reordering as the receiver
  * saw them through sequence numbers, the delay distribution, and a pcap of
- * every delivered packet for `l4kit dissect` or tshark.
+ * every delivered packet for `l4kit dissect` or tshark. Part 3 (demo_quic.c):
+ * one QUIC connection with several streams over a lossy link, the 1-RTT
+ * handshake as a timeline and head-of-line blocking measured against one
+ * ordered byte stream, with a pcap and the TLS key log that decrypts it.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -18,6 +21,7 @@
 #include "cmd.h"
 #include "units.h"
 #include "demo_probe.h"
+#include "demo_quic.h"
 #include "demo_tcp.h"
 #include "io/sim_pcap.h"
 #include "json.h"
@@ -25,17 +29,22 @@
 
 #define DEMO_LINK                                                                                  \
     "rate 10mbit delay 20ms jitter 2ms loss 2% reorder 1% duplicate 0.5% corrupt 0.5% queue 50"
-#define DEMO_COUNT     2000
-#define DEMO_PAYLOAD   1000
-#define DEMO_PCAP      "l4kit-demo.pcap"
-#define DEMO_TCP_LINK  "rate 10mbit delay 20ms loss 3%"
-#define DEMO_TCP_BYTES (256 * 1024)
-#define DEMO_TCP_PCAP  "l4kit-demo-tcp.pcap"
-#define DEMO_TCP_PLOT  "l4kit-demo-cwnd.svg"
+#define DEMO_COUNT        2000
+#define DEMO_PAYLOAD      1000
+#define DEMO_PCAP         "l4kit-demo.pcap"
+#define DEMO_TCP_LINK     "rate 10mbit delay 20ms loss 3%"
+#define DEMO_TCP_BYTES    (256 * 1024)
+#define DEMO_TCP_PCAP     "l4kit-demo-tcp.pcap"
+#define DEMO_TCP_PLOT     "l4kit-demo-cwnd.svg"
+#define DEMO_QUIC_LINK    "rate 10mbit delay 20ms loss 3%"
+#define DEMO_QUIC_PCAP    "l4kit-demo-quic.pcap"
+#define DEMO_QUIC_KEYS    "l4kit-demo-quic.keys"
+#define DEMO_QUIC_STREAMS 4
+#define DEMO_QUIC_BYTES   (64 * 1024)
 
 static const char demo_usage[] =
     "usage: l4kit demo [--seed N] [--tcp-link SPEC] [--tcp-bytes SIZE] [--count N]\n"
-    "                  [--link SPEC] [--out DIR] [--json]\n"
+    "                  [--link SPEC] [--quic-link SPEC] [--out DIR] [--json]\n"
     "\n"
     "A guided run in the emulator (virtual time, no root, no network).\n"
     "Part 1, TCP: host A opens a connection to host B (three-way handshake, real ISNs),\n"
@@ -45,6 +54,12 @@ static const char demo_usage[] =
     "Part 2, UDP: A sends numbered UDP datagrams to B over an impaired link, B checks\n"
     "and echoes each one back, and the demo prints what the link did and what the\n"
     "hosts saw.\n"
+    "Part 3, QUIC: A opens a QUIC connection to B (the 1-RTT handshake as a timeline:\n"
+    "Initial, Handshake and 1-RTT packets with their frames and TLS messages), sends\n"
+    "on "
+    "4 streams over a lossy link, and the demo measures head-of-line blocking: each\n"
+    "stream's completion as QUIC delivers it and as one ordered byte stream (TCP)\n"
+    "would deliver the same packets.\n"
     "\n"
     "  --seed N          the emulator's random seed (default 1); same seed, same run\n"
     "  --tcp-link SPEC   part 1's link, A -> B (default \"" DEMO_TCP_LINK "\");\n"
@@ -52,8 +67,11 @@ static const char demo_usage[] =
     "  --tcp-bytes SIZE  part 1's transfer (default 256K; K, M are 1024-based)\n"
     "  --count N         part 2: datagrams to send (default 2000)\n"
     "  --link SPEC       part 2's link, both directions (default \"" DEMO_LINK "\")\n"
-    "  --out DIR         where to write " DEMO_TCP_PCAP ", " DEMO_TCP_PLOT " and\n"
-    "                    " DEMO_PCAP " (default: the current directory)\n"
+    "  --quic-link SPEC  part 3's link, A -> B (default \"" DEMO_QUIC_LINK "\");\n"
+    "                    B -> A gets the same rate and delay without loss\n"
+    "  --out DIR         where to write " DEMO_TCP_PCAP ", " DEMO_TCP_PLOT ",\n"
+    "                    " DEMO_PCAP ", " DEMO_QUIC_PCAP " and " DEMO_QUIC_KEYS "\n"
+    "                    (default: the current directory)\n"
     "  --json            one JSON object instead of the guided text\n";
 
 /* Ground truth for the checksum claim: which copies the link corrupted. */
@@ -155,6 +173,7 @@ int cmd_demo(int argc, char **argv)
 {
     uint64_t seed = 1, count = DEMO_COUNT;
     const char *link_text = DEMO_LINK, *out_dir = ".", *tcp_link = DEMO_TCP_LINK;
+    const char *quic_link = DEMO_QUIC_LINK;
     uint64_t tcp_bytes = DEMO_TCP_BYTES;
     int json = 0;
     for (int i = 1; i < argc; i++) {
@@ -166,7 +185,8 @@ int cmd_demo(int argc, char **argv)
         } else if (!strcmp(a, "--json")) {
             json = 1;
         } else if (!strcmp(a, "--seed") || !strcmp(a, "--count") || !strcmp(a, "--link") ||
-                   !strcmp(a, "--out") || !strcmp(a, "--tcp-link") || !strcmp(a, "--tcp-bytes")) {
+                   !strcmp(a, "--out") || !strcmp(a, "--tcp-link") || !strcmp(a, "--tcp-bytes") ||
+                   !strcmp(a, "--quic-link")) {
             if (!val) {
                 fprintf(stderr, "l4kit demo: %s needs a value\n", a);
                 return 2;
@@ -185,6 +205,8 @@ int cmd_demo(int argc, char **argv)
                 link_text = val;
             if (!strcmp(a, "--tcp-link"))
                 tcp_link = val;
+            if (!strcmp(a, "--quic-link"))
+                quic_link = val;
             if (!strcmp(a, "--tcp-bytes") &&
                 (units_parse_size(val, &tcp_bytes) || tcp_bytes < 1 || tcp_bytes > (64u << 20))) {
                 fprintf(stderr, "l4kit demo: --tcp-bytes '%s' must be a size from 1 to 64M\n", val);
@@ -206,10 +228,12 @@ int cmd_demo(int argc, char **argv)
     char spec_text[512];
     if (l4_link_spec_format(&spec, spec_text, sizeof spec_text) < 0)
         snprintf(spec_text, sizeof spec_text, "%s", link_text);
-    char pcap_path[4096], tcp_pcap[4096], tcp_plot[4096];
+    char pcap_path[4096], tcp_pcap[4096], tcp_plot[4096], quic_pcap[4096], quic_keys[4096];
     snprintf(pcap_path, sizeof pcap_path, "%s/%s", out_dir, DEMO_PCAP);
     snprintf(tcp_pcap, sizeof tcp_pcap, "%s/%s", out_dir, DEMO_TCP_PCAP);
     snprintf(tcp_plot, sizeof tcp_plot, "%s/%s", out_dir, DEMO_TCP_PLOT);
+    snprintf(quic_pcap, sizeof quic_pcap, "%s/%s", out_dir, DEMO_QUIC_PCAP);
+    snprintf(quic_keys, sizeof quic_keys, "%s/%s", out_dir, DEMO_QUIC_KEYS);
 
     /* Part 1: TCP (demo_tcp.c). */
     demo_tcp tcp;
@@ -227,6 +251,23 @@ int cmd_demo(int argc, char **argv)
     }
     if (!json)
         demo_tcp_text(stdout, &tcp);
+
+    /* Part 3: QUIC (demo_quic.c); its text follows part 2's. */
+    demo_quic quic;
+    memset(&quic, 0, sizeof quic);
+    quic.seed = seed;
+    quic.link_text = quic_link;
+    quic.streams = DEMO_QUIC_STREAMS;
+    quic.stream_bytes = DEMO_QUIC_BYTES;
+    quic.pcap_path = quic_pcap;
+    quic.keylog_path = quic_keys;
+    int qrc = demo_quic_run(&quic, err, sizeof err);
+    if (qrc != 0) {
+        fprintf(stderr, "l4kit demo: %s\n", err);
+        demo_quic_free(&quic);
+        demo_tcp_free(&tcp);
+        return qrc;
+    }
 
     /* Host A 10.0.0.1 --link-- host B 10.0.0.2; A sends one datagram per
      * millisecond (1028-byte packets, ~8.2 Mbit/s: under the default 10 Mbit/s
@@ -305,6 +346,8 @@ int cmd_demo(int argc, char **argv)
     if (json) {
         printf("{\"stage\":2,\"seed\":%" PRIu64 ",\"tcp\":", seed);
         demo_tcp_json(stdout, &tcp);
+        printf(",\"quic\":");
+        demo_quic_json(stdout, &quic);
         printf(",\"link\":");
         json_str(stdout, spec_text);
         printf(",\"count\":%" PRIu64 ",\"payload\":%d,\"sim_seconds\":%.6f,\"events\":%" PRIu64,
@@ -325,7 +368,8 @@ int cmd_demo(int argc, char **argv)
             json_str(stdout, checks[i].what);
             printf(",\"ok\":%s}", checks[i].ok ? "true" : "false");
         }
-        printf("],\"ok\":%s}\n", all_ok && demo_tcp_ok(&tcp) ? "true" : "false");
+        printf("],\"ok\":%s}\n",
+               all_ok && demo_tcp_ok(&tcp) && demo_quic_ok(&quic) ? "true" : "false");
     } else {
         printf("part 2 — UDP across an emulated, impaired link  (seed %" PRIu64 ")\n\n", seed);
         printf("  host A 10.0.0.1  <==== link ====>  host B 10.0.0.2\n");
@@ -385,18 +429,22 @@ int cmd_demo(int argc, char **argv)
                pcap_path, records);
         printf("  look at it:  l4kit dissect %s | less     (or: tshark -r %s)\n", pcap_path,
                pcap_path);
-        printf("  corrupted packets show up there as [bad IP checksum] / [bad UDP checksum].\n");
+        printf("  corrupted packets show up there as [bad IP checksum] / [bad UDP checksum].\n\n");
+        demo_quic_text(stdout, &quic);
     }
-    rc = all_ok && demo_tcp_ok(&tcp) ? 0 : 1;
+    rc = all_ok && demo_tcp_ok(&tcp) && demo_quic_ok(&quic) ? 0 : 1;
     if (!all_ok)
         fprintf(stderr, "l4kit demo: a consistency check failed (see above)\n");
     else if (!demo_tcp_ok(&tcp))
         fprintf(stderr, "l4kit demo: the TCP transfer did not complete and verify\n");
+    else if (!demo_quic_ok(&quic))
+        fprintf(stderr, "l4kit demo: the QUIC transfer did not complete and verify\n");
 out:
     l4_sim_pcap_close(run.cap);
     l4_sim_del(sim);
     demo_prober_free(&a);
     demo_echo_free(&b);
     demo_tcp_free(&tcp);
+    demo_quic_free(&quic);
     return rc;
 }

@@ -5,11 +5,13 @@
  * (simrun_report.c). Exit status: 0 when every flow completed and verified,
  * 1 otherwise (or when an output file cannot be written), 2 on bad usage.
  */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cc/cc.h"
 #include "cmd.h"
@@ -17,7 +19,7 @@
 #include "simrun.h"
 
 static const char sim_usage[] =
-    "usage: l4kit sim --proto tcp|udp [options]\n"
+    "usage: l4kit sim --proto tcp|udp|quic [options]\n"
     "\n"
     "One scenario in the emulator, in virtual time: host A (10.0.0.1) sends to host B\n"
     "(10.0.0.2) over one emulated link; --flows N runs N connections (or UDP sockets)\n"
@@ -25,10 +27,12 @@ static const char sim_usage[] =
     "close (A ends through TIME_WAIT, 2 x 30 s of virtual time); UDP flows send paced,\n"
     "numbered datagrams.\n"
     "\n"
-    "  --proto tcp|udp     the transport (quic: not yet)\n"
-    "  --cc NAME[,NAME..]  TCP congestion control (default reno; an unknown name lists them);\n"
-    "                      several names mix them: flow k uses the (k mod count)-th, and\n"
-    "                      --flows defaults to the count (--cc bbr,cubic: BBR against CUBIC)\n"
+    "  --proto tcp|udp|quic  the transport; QUIC flows are connections from A to B:443\n"
+    "                      (TLS 1.3, a certificate made for the run) closed by B at the end\n"
+    "  --cc NAME[,NAME..]  TCP/QUIC congestion control (default reno; an unknown name lists\n"
+    "                      them); TCP: several names mix them: flow k uses the (k mod\n"
+    "                      count)-th, and --flows defaults to the count (--cc bbr,cubic:\n"
+    "                      BBR against CUBIC)\n"
     "  --link SPEC         the A -> B direction, netem-like, e.g.\n"
     "                      \"rate 100mbit delay 20ms jitter 1ms loss 1% loss-burst 3 reorder 1%\n"
     "                       duplicate 0.1% corrupt 0.1% queue 100 ecn-threshold 20\"\n"
@@ -41,6 +45,8 @@ static const char sim_usage[] =
     "  --duration TIME     with --bytes: a time limit for the transfer (default 600s);\n"
     "                      without --bytes: send for TIME, then close. Units ns, us, ms, s\n"
     "  --flows N           1..1000 (default 1)\n"
+    "  --streams N         QUIC: streams per connection, 1..1000 (default 1); --bytes is\n"
+    "                      split over them\n"
     "  --stagger TIME      TCP: flow k connects at k x TIME (default 0: all at once); with\n"
     "                      --duration every flow stops sending at that time\n"
     "  --seed N            the emulator's and the hosts' seed (default 1): same seed, same run\n"
@@ -54,15 +60,23 @@ static const char sim_usage[] =
     "  --pcap FILE         capture at host A: what A sends (also what the link then loses;\n"
     "                      a copy the link corrupts is recorded corrupted) and what reaches A;\n"
     "                      virtual timestamps\n"
-    "  --csv FILE          TCP: the senders' per-event series (time_s, flow, state, cwnd,\n"
-    "                      ssthresh, srtt_ms, rto_ms, in_flight, rwnd, retransmits, ...)\n"
-    "  --plot FILE.svg     TCP: cwnd and ssthresh over time per flow, as SVG; one flow of a\n"
-    "                      window-based algorithm gets its phases named (slow start,\n"
+    "  --csv FILE          TCP/QUIC: the senders' per-event series (time_s, flow, state, cwnd,\n"
+    "                      ssthresh, srtt_ms, in_flight, ...; see simrun_trace.c)\n"
+    "  --plot FILE.svg     TCP/QUIC: cwnd and ssthresh over time per flow, as SVG; one TCP\n"
+    "                      flow of a window-based algorithm gets its phases named (slow start,\n"
     "                      congestion avoidance, fast recovery, RTO)\n"
     "  --interval TIME     TCP: the per-interval series in --json (\"intervals\": each flow's\n"
     "                      goodput, Jain's fairness index of the active flows, the forward\n"
     "                      queue's delay and length); default 1s\n"
     "  --interval-csv FILE TCP: that series as CSV, one row per interval\n"
+    "  --keylog FILE       QUIC: the client's TLS secrets (SSLKEYLOGFILE format), so tshark\n"
+    "                      decrypts the --pcap: tshark -o tls.keylog_file:FILE -r PCAP\n"
+    "  --cid-switch TIME   QUIC: at TIME each client moves to another of the server's\n"
+    "                      connection IDs (RFC 9000 §5.1.2); B routes by connection ID\n"
+    "  --rebind TIME       QUIC: at TIME each client's datagrams leave from a new port (a NAT\n"
+    "                      rebinding); B follows and validates the new path (RFC 9000 §9)\n"
+    "  --qlog DIR          QUIC: one qlog file per endpoint (JSON-SEQ, qlog 0.3, for qvis),\n"
+    "                      DIR/<ODCID>_client.sqlog and _server.sqlog (DIR is created)\n"
     "  --json              one JSON object instead of the text summary; TCP adds \"jain\",\n"
     "                      and per link direction \"queue_delay_ms\" and \"queue_pkts\" (mean,\n"
     "                      p50, p99, max over every packet the link accepted)\n"
@@ -134,9 +148,10 @@ int cmd_sim(int argc, char **argv)
             continue;
         }
         static const char *const with_value[] = {
-            "--proto", "--cc",   "--link",    "--link-back", "--bytes",        "--duration",
-            "--flows", "--seed", "--rate",    "--payload",   "--buf",          "--pcap",
-            "--csv",   "--plot", "--stagger", "--interval",  "--interval-csv",
+            "--proto",  "--cc",   "--link",       "--link-back", "--bytes",        "--duration",
+            "--flows",  "--seed", "--rate",       "--payload",   "--buf",          "--pcap",
+            "--csv",    "--plot", "--stagger",    "--interval",  "--interval-csv", "--streams",
+            "--keylog", "--qlog", "--cid-switch", "--rebind",
         };
         int known = 0;
         for (size_t k = 0; k < sizeof with_value / sizeof with_value[0]; k++)
@@ -193,18 +208,48 @@ int cmd_sim(int argc, char **argv)
             o.csv = v;
         } else if (!strcmp(a, "--plot")) {
             o.plot = v;
+        } else if (!strcmp(a, "--streams")) {
+            if (sim_parse_uint(v, &u) || u < 1 || u > SIMRUN_MAX_STREAMS)
+                return sim_bad("--streams '%s' must be 1..1000", v);
+            o.streams = (int)u;
+        } else if (!strcmp(a, "--keylog")) {
+            o.keylog = v;
+        } else if (!strcmp(a, "--qlog")) {
+            o.qlog = v;
+        } else if (!strcmp(a, "--cid-switch") || !strcmp(a, "--rebind")) {
+            l4_time *at = !strcmp(a, "--rebind") ? &o.rebind_at : &o.cid_switch_at;
+            if (units_parse_time(v, at) || *at == 0)
+                return sim_bad("%s '%s' is not a time (e.g. 200ms)", a, v);
         }
     }
     if (!proto)
-        return sim_bad("--proto tcp|udp is required (try --help)");
+        return sim_bad("--proto tcp|udp|quic is required (try --help)");
     if (!strcmp(proto, "tcp"))
         o.proto = SIMRUN_TCP;
     else if (!strcmp(proto, "udp"))
         o.proto = SIMRUN_UDP;
     else if (!strcmp(proto, "quic"))
-        return sim_bad("--proto quic is not available in the emulator yet");
+        o.proto = SIMRUN_QUIC;
     else
-        return sim_bad("--proto '%s' is not tcp or udp", proto);
+        return sim_bad("--proto '%s' is not tcp, udp or quic", proto);
+    if (o.proto != SIMRUN_QUIC &&
+        (o.streams || o.keylog || o.qlog || o.cid_switch_at || o.rebind_at))
+        return sim_bad("%s is for QUIC", o.streams         ? "--streams"
+                                         : o.keylog        ? "--keylog"
+                                         : o.qlog          ? "--qlog"
+                                         : o.cid_switch_at ? "--cid-switch"
+                                                           : "--rebind");
+    if (o.qlog && mkdir(o.qlog, 0777) != 0 && errno != EEXIST)
+        return sim_bad("--qlog: cannot create directory '%s': %s", o.qlog, strerror(errno));
+    if (!o.streams)
+        o.streams = 1;
+    if (o.proto == SIMRUN_QUIC && o.ecn)
+        return sim_bad("--ecn is for TCP (QUIC here does not negotiate ECN yet)");
+    if (o.proto == SIMRUN_QUIC && !l4_cc_find(o.cc)) {
+        char names[256];
+        sim_cc_list(names, sizeof names);
+        return sim_bad("unknown congestion control '%s' (registered: %s)", o.cc, names);
+    }
     if (o.proto == SIMRUN_TCP) {
         /* "bbr,cubic": one name per flow, round robin */
         if (strlen(o.cc) >= sizeof ccbuf)
@@ -227,12 +272,13 @@ int cmd_sim(int argc, char **argv)
         if (o.nccs > 1 && !flows_set)
             o.flows = o.nccs;
     }
-    if (o.proto == SIMRUN_UDP && (o.stagger || o.interval_csv))
+    if (o.proto != SIMRUN_TCP && (o.stagger || o.interval_csv))
         return sim_bad("%s is for TCP", o.stagger ? "--stagger" : "--interval-csv");
     if (o.proto == SIMRUN_UDP && o.ecn)
         return sim_bad("--ecn is for TCP");
     if (o.proto == SIMRUN_UDP && (o.csv || o.plot))
-        return sim_bad("%s is for TCP (the congestion window series)", o.csv ? "--csv" : "--plot");
+        return sim_bad("%s is for TCP and QUIC (the congestion window series)",
+                       o.csv ? "--csv" : "--plot");
     char err[256];
     if (l4_link_spec_parse(&o.fwd, link, err, sizeof err))
         return sim_bad("--link: %s", err);
@@ -265,7 +311,9 @@ int cmd_sim(int argc, char **argv)
     o.bufsize = (uint32_t)bufsize;
 
     simrun_result r;
-    int rc = o.proto == SIMRUN_TCP ? simrun_tcp(&o, NULL, &r) : simrun_udp(&o, &r);
+    int rc = o.proto == SIMRUN_TCP    ? simrun_tcp(&o, NULL, &r)
+             : o.proto == SIMRUN_QUIC ? simrun_quic(&o, NULL, &r)
+                                      : simrun_udp(&o, &r);
     if (rc != 0) {
         fprintf(stderr, "l4kit sim: %s\n", r.error);
         simrun_result_free(&r);

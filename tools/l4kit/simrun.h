@@ -29,6 +29,14 @@
  * UDP: each flow sends numbered datagrams (flow, sequence number, then a
  * pattern) at `rate_bps` to B:5001, for the bytes or the duration; B checks
  * each one it receives.
+ *
+ * QUIC: each flow is one QUIC connection from a UDP socket of A to B:443
+ * (TLS 1.3 with a certificate made for the run; the client verifies it). The
+ * client opens `streams` bidirectional streams and sends the flow's bytes
+ * split over them (each stream its own pattern), a FIN on each; B reads and
+ * checks every stream and, once all have ended, closes the connection
+ * (CONNECTION_CLOSE, application code 0): B then waits out its closing period
+ * and A its draining period (RFC 9000 §10.2), both end "closed".
  */
 #ifndef L4_TOOLS_SIMRUN_H
 #define L4_TOOLS_SIMRUN_H
@@ -37,21 +45,25 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "quic/conn.h"
 #include "sim/sim.h"
 #include "tcp/conn.h"
 #include "util/time.h"
 
-#define SIMRUN_TCP 1
-#define SIMRUN_UDP 2
+#define SIMRUN_TCP  1
+#define SIMRUN_UDP  2
+#define SIMRUN_QUIC 3
 
-#define SIMRUN_MAX_FLOWS 1000
-#define SIMRUN_PORT      5001
-#define SIMRUN_MAX_CC    8 /* names in --cc a,b,... */
+#define SIMRUN_MAX_FLOWS   1000
+#define SIMRUN_MAX_STREAMS 1000
+#define SIMRUN_PORT        5001
+#define SIMRUN_QUIC_PORT   443
+#define SIMRUN_MAX_CC      8 /* names in --cc a,b,... */
 
 /** What the command line asked for (cmd_sim.c fills it). */
 typedef struct simrun_opts {
-    int proto;         /* SIMRUN_TCP / SIMRUN_UDP */
-    const char *cc;    /* congestion control name (TCP) */
+    int proto;         /* SIMRUN_TCP / SIMRUN_UDP / SIMRUN_QUIC */
+    const char *cc;    /* congestion control name (TCP, QUIC) */
     l4_link_spec fwd;  /* A -> B */
     l4_link_spec back; /* B -> A */
     uint64_t bytes;    /* per flow; 0 = send for `duration` */
@@ -69,6 +81,11 @@ typedef struct simrun_opts {
     l4_time interval; /* per-interval series (0: none) */
     const char *pcap, *csv, *plot;
     const char *interval_csv; /* the per-interval series as CSV */
+    int streams;              /* QUIC: streams per connection (1..SIMRUN_MAX_STREAMS) */
+    const char *keylog;       /* QUIC: the client's TLS secrets, SSLKEYLOGFILE format */
+    const char *qlog;         /* QUIC: a directory for one qlog file per endpoint */
+    l4_time cid_switch_at;    /* QUIC: clients move to another server connection ID (0: never) */
+    l4_time rebind_at;        /* QUIC: clients send from a new port, as after a NAT rebinding */
 } simrun_opts;
 
 /** The congestion control of flow `k`. */
@@ -117,23 +134,38 @@ typedef struct simrun_interval {
     double *flow_mbps;     /* per flow (nflows values) */
 } simrun_interval;
 
-/** One TCP sample: the sender's connection right after an event changed it. */
+/** One sample: the sender's connection right after an event changed it. */
 typedef struct simrun_sample {
     l4_time t;
     int flow;
-    const l4_tcp_info *info;
-    const l4_link_queue *fwdq; /* the forward link's queue at t (NULL: not known) */
+    const l4_tcp_info *info;        /* TCP (NULL for QUIC) */
+    const l4_link_queue *fwdq;      /* the forward link's queue at t (NULL: not known) */
+    const l4_quic_conn_stats *quic; /* QUIC (NULL for TCP) */
+    const char *quic_state;         /* QUIC: l4_quic_conn_state_name */
+    uint32_t quic_mss;              /* QUIC: the largest datagram */
 } simrun_sample;
+
+/** QUIC: one stream of a flow. */
+typedef struct simrun_stream {
+    uint64_t id;
+    uint64_t requested, delivered;
+    int bad, fin; /* a byte differed from the pattern; B read the FIN */
+    l4_time done; /* when B read the FIN */
+} simrun_stream;
 
 /**
  * Optional observers (the demo's timeline): `tap` sees every link event
  * (as l4_sim_set_tap; it runs before the pcap writer), `sample` every
- * recorded sender sample. Both may be NULL.
+ * recorded sender sample, `quic_event` every event of every QUIC
+ * connection (quic/conn.h; `server` 0 for A's end, 1 for B's; it takes the
+ * connection's observer, so --qlog writes nothing while it is set). Any may
+ * be NULL.
  */
 typedef struct simrun_hooks {
     l4_sim_tap_fn tap;
     void (*sample)(void *user, const simrun_sample *s);
     void *user;
+    void (*quic_event)(void *user, int flow, int server, const l4_quic_event *ev);
 } simrun_hooks;
 
 /** What one flow did. */
@@ -152,7 +184,22 @@ typedef struct simrun_flow {
     uint64_t dgrams_sent, dgrams_rcvd, dgrams_unique, dgrams_dup, dgrams_late;
     uint64_t next_seq; /* the next in-order sequence number B expects */
     int out_of_order;
-    l4_time connect_at; /* TCP: when the flow connected (stagger) */
+    /* QUIC: the streams, each side's final state, counters and close path
+       ("closing": this side sent CONNECTION_CLOSE, "draining": the peer's
+       arrived, "idle": the idle timeout) */
+    int nstreams;
+    simrun_stream *streams;
+    const char *snd_qstate, *rcv_qstate;
+    const char *snd_qclose, *rcv_qclose;
+    l4_quic_conn_stats snd_quic, rcv_quic;
+    l4_quic_cid odcid;      /* the client's first Destination CID (names the qlog files) */
+    uint64_t dcid_seq;      /* the server connection ID the client ended with */
+    int cid_switched;       /* --cid-switch: the client moved to another server ID */
+    uint16_t sport_rebound; /* --rebind: the client's new port (0: none) */
+    int quic_close_by;      /* who closed: 0 A, 1 B, 2 the idle timeout, -1 nobody */
+    uint64_t close_err;     /* the code in that CONNECTION_CLOSE (0: no error) */
+    int close_app;          /* 1: an application code (0x1d), 0: a transport error (0x1c) */
+    l4_time connect_at;     /* TCP: when the flow connected (stagger) */
 } simrun_flow;
 
 /** The result of a run. */
@@ -166,6 +213,8 @@ typedef struct simrun_result {
     uint64_t pcap_records;
     uint64_t samples; /* CSV rows */
     int timed_out;    /* the time limit stopped the run */
+    /* QUIC: B's connection-ID demultiplexer and its Stateless Resets */
+    uint64_t demux_routed, demux_unknown, resets_sent;
     /* forward (A -> B) and back links: queueing delay (ns) of each accepted
        packet and the queue (packets) it found, over the whole run */
     simrun_hist qdelay[2], qpkts[2];
@@ -182,6 +231,7 @@ typedef struct simrun_result {
  */
 int simrun_tcp(const simrun_opts *o, const simrun_hooks *hooks, simrun_result *r);
 int simrun_udp(const simrun_opts *o, simrun_result *r);
+int simrun_quic(const simrun_opts *o, const simrun_hooks *hooks, simrun_result *r);
 
 void simrun_result_free(simrun_result *r);
 
@@ -243,10 +293,12 @@ void simrun_report_text(FILE *f, const simrun_opts *o, const simrun_result *r);
 typedef struct simrun_trace simrun_trace;
 
 /**
- * Opens the trace: a CSV file at `csv` (NULL: none) and, when `keep_points`,
- * points kept in memory for the plot. Returns NULL with a reason in `err`.
+ * Opens the trace of `proto` (SIMRUN_TCP / SIMRUN_QUIC: the CSV columns): a
+ * CSV file at `csv` (NULL: none) and, when `keep_points`, points kept in
+ * memory for the plot. Returns NULL with a reason in `err`.
  */
-simrun_trace *simrun_trace_open(const char *csv, int keep_points, char *err, size_t errcap);
+simrun_trace *simrun_trace_open(int proto, const char *csv, int keep_points, char *err,
+                                size_t errcap);
 
 /** Records one sample (a CSV row; a plot point). */
 void simrun_trace_add(simrun_trace *t, const simrun_sample *s);

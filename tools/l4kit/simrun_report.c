@@ -8,12 +8,24 @@
 #include "json.h"
 #include "simrun.h"
 
+static int quic_streams_verified(const simrun_flow *f)
+{
+    for (int i = 0; i < f->nstreams; i++) {
+        const simrun_stream *s = &f->streams[i];
+        if (s->bad || !s->fin || s->delivered != s->requested)
+            return 0;
+    }
+    return f->nstreams > 0;
+}
+
 int simrun_flow_verified(const simrun_opts *o, const simrun_flow *f)
 {
     if (f->bad || f->delivered != f->requested || (o->bytes && f->requested != o->bytes))
         return 0;
     if (o->proto == SIMRUN_TCP)
         return f->eof && !f->rcv_err;
+    if (o->proto == SIMRUN_QUIC)
+        return f->eof && !f->rcv_err && quic_streams_verified(f);
     return f->dgrams_unique == f->dgrams_sent && !f->dgrams_dup && !f->out_of_order;
 }
 
@@ -23,7 +35,16 @@ int simrun_flow_ok(const simrun_opts *o, const simrun_flow *f)
         return 0;
     if (o->proto == SIMRUN_TCP)
         return f->snd_state == L4_TCP_CLOSED && f->rcv_state == L4_TCP_CLOSED;
+    if (o->proto == SIMRUN_QUIC)
+        return f->snd_qstate && f->rcv_qstate && !strcmp(f->snd_qstate, "closed") &&
+               !strcmp(f->rcv_qstate, "closed") && f->quic_close_by == 1 && f->close_app &&
+               f->close_err == 0;
     return 1;
+}
+
+static const char *proto_name(int proto)
+{
+    return proto == SIMRUN_TCP ? "tcp" : proto == SIMRUN_QUIC ? "quic" : "udp";
 }
 
 uint64_t simrun_bytes_requested(const simrun_result *r)
@@ -100,11 +121,14 @@ int simrun_intervals_csv(const char *path, const simrun_result *r, char *err, si
     return 0;
 }
 
+/* TCP: segments sent again; QUIC: ack-eliciting packets declared lost (their frames go again in
+   new packets; a lost ACK-only packet is not repaired). */
 static uint64_t report_retransmits(const simrun_result *r)
 {
     uint64_t s = 0;
     for (int i = 0; i < r->nflows; i++)
-        s += r->flows[i].snd_info.retransmits + r->flows[i].rcv_info.retransmits;
+        s += r->flows[i].snd_info.retransmits + r->flows[i].rcv_info.retransmits +
+             r->flows[i].snd_quic.pkts_retx + r->flows[i].rcv_quic.pkts_retx;
     return s;
 }
 
@@ -112,8 +136,61 @@ static double report_srtt_ms(const simrun_result *r)
 {
     double s = 0;
     for (int i = 0; i < r->nflows; i++)
-        s += (double)r->flows[i].snd_info.srtt / 1e6;
+        s += (double)(r->flows[i].snd_info.srtt + r->flows[i].snd_quic.srtt) / 1e6;
     return r->nflows ? s / r->nflows : 0;
+}
+
+static const char *quic_close_by(int by)
+{
+    return by == 0 ? "sender" : by == 1 ? "receiver" : by == 2 ? "idle timeout" : "nobody";
+}
+
+static void json_quic_flow(FILE *f, const simrun_flow *fl)
+{
+    const l4_quic_conn_stats *s = &fl->snd_quic, *v = &fl->rcv_quic;
+    fputs(",\"odcid\":\"", f);
+    for (int i = 0; i < fl->odcid.len; i++)
+        fprintf(f, "%02x", fl->odcid.data[i]);
+    fputs("\",\"final_state\":{\"sender\":", f);
+    json_str(f, fl->snd_qstate);
+    fputs(",\"receiver\":", f);
+    json_str(f, fl->rcv_qstate);
+    fputs("},\"close\":{\"by\":", f);
+    json_str(f, quic_close_by(fl->quic_close_by));
+    fputs(",\"sender\":", f);
+    json_str(f, fl->snd_qclose);
+    fputs(",\"receiver\":", f);
+    json_str(f, fl->rcv_qclose);
+    fprintf(f, ",\"application\":%s,\"code\":%" PRIu64 "}", fl->close_app ? "true" : "false",
+            fl->close_err);
+    fprintf(f,
+            ",\"retransmits\":%" PRIu64 ",\"packets_sent\":%" PRIu64 ",\"packets_lost\":%" PRIu64
+            ",\"pto_count\":%" PRIu64 ",\"stream_bytes_retx\":%" PRIu64 ",\"srtt_ms\":%.3f"
+            ",\"min_rtt_ms\":%.3f,\"cwnd\":%" PRIu64 ",\"delivery_rate_mbps\":%.3f"
+            ",\"receiver_packets_sent\":%" PRIu64 ",\"receiver_packets_lost\":%" PRIu64,
+            s->pkts_retx, s->pkts_sent, s->pkts_lost, s->pto_count_total, s->stream_bytes_retx,
+            (double)s->srtt / 1e6, (double)s->min_rtt / 1e6, s->cwnd,
+            (double)s->delivery_rate * 8 / 1e6, v->pkts_sent, v->pkts_lost);
+    fprintf(f,
+            ",\"dcid_seq\":%" PRIu64 ",\"cid_switched\":%s,\"sport_rebound\":%u"
+            ",\"server_migrations\":%" PRIu64 ",\"paths_validated\":%" PRIu64
+            ",\"path_challenges_sent\":%" PRIu64 ",\"stateless_resets\":%" PRIu64,
+            fl->dcid_seq, fl->cid_switched ? "true" : "false", fl->sport_rebound, v->migrations,
+            v->paths_validated, v->path_challenges_sent, s->stateless_resets);
+    fputs(",\"streams\":[", f);
+    for (int i = 0; i < fl->nstreams; i++) {
+        const simrun_stream *st = &fl->streams[i];
+        fprintf(f,
+                "%s{\"id\":%" PRIu64 ",\"bytes_requested\":%" PRIu64 ",\"bytes_delivered\":%" PRIu64
+                ",\"verified\":%s,\"done_seconds\":",
+                i ? "," : "", st->id, st->requested, st->delivered,
+                !st->bad && st->fin && st->delivered == st->requested ? "true" : "false");
+        if (st->fin)
+            fprintf(f, "%.9f}", (double)st->done / 1e9);
+        else
+            fputs("null}", f);
+    }
+    fputc(']', f);
 }
 
 static int report_all_ok(const simrun_opts *o, const simrun_result *r, int verified_only)
@@ -193,12 +270,14 @@ static void json_err(FILE *f, int err)
 
 void simrun_report_json(FILE *f, const simrun_opts *o, const simrun_result *r)
 {
-    int tcp = o->proto == SIMRUN_TCP;
-    fprintf(f, "{\"proto\":\"%s\",\"cc\":", tcp ? "tcp" : "udp");
-    json_str(f, tcp ? o->cc : NULL);
+    int tcp = o->proto == SIMRUN_TCP, quic = o->proto == SIMRUN_QUIC;
+    fprintf(f, "{\"proto\":\"%s\",\"cc\":", proto_name(o->proto));
+    json_str(f, tcp || quic ? o->cc : NULL);
     fprintf(f, ",\"seed\":%" PRIu64 ",\"nflows\":%d", o->seed, r->nflows);
     if (tcp)
         fprintf(f, ",\"ecn\":%s", o->ecn ? "true" : "false");
+    if (quic)
+        fprintf(f, ",\"streams\":%d", o->streams);
     fprintf(f, ",\"bytes_requested\":%" PRIu64 ",\"bytes_delivered\":%" PRIu64,
             simrun_bytes_requested(r), simrun_bytes_delivered(r));
     fprintf(f, ",\"verified\":%s,\"completed\":%s", report_all_ok(o, r, 1) ? "true" : "false",
@@ -215,6 +294,25 @@ void simrun_report_json(FILE *f, const simrun_opts *o, const simrun_result *r)
                 ",\"retransmits\":%" PRIu64 ",\"rto_expiries\":%" PRIu64
                 ",\"fast_retransmits\":%" PRIu64 ",\"srtt_ms\":%.3f",
                 report_retransmits(r), rto, fr, report_srtt_ms(r));
+    } else if (quic) {
+        uint64_t pto = 0, retx = 0, sent = 0;
+        for (int i = 0; i < r->nflows; i++) {
+            pto += r->flows[i].snd_quic.pto_count_total + r->flows[i].rcv_quic.pto_count_total;
+            retx += r->flows[i].snd_quic.stream_bytes_retx;
+            sent += r->flows[i].snd_quic.pkts_sent + r->flows[i].rcv_quic.pkts_sent;
+        }
+        fprintf(f,
+                ",\"retransmits\":%" PRIu64 ",\"packets_sent\":%" PRIu64 ",\"pto_count\":%" PRIu64
+                ",\"stream_bytes_retx\":%" PRIu64 ",\"srtt_ms\":%.3f",
+                report_retransmits(r), sent, pto, retx, report_srtt_ms(r));
+        fprintf(f,
+                ",\"demux\":{\"routed\":%" PRIu64 ",\"unknown\":%" PRIu64
+                "},\"stateless_resets_sent\":%" PRIu64,
+                r->demux_routed, r->demux_unknown, r->resets_sent);
+        fputs(",\"keylog\":", f);
+        json_str(f, o->keylog);
+        fputs(",\"qlog\":", f);
+        json_str(f, o->qlog);
     } else {
         fputs(",\"retransmits\":0,\"srtt_ms\":null", f);
         fprintf(f, ",\"rate_bps\":%" PRIu64 ",\"payload\":%u", o->rate_bps, o->payload);
@@ -262,6 +360,8 @@ void simrun_report_json(FILE *f, const simrun_opts *o, const simrun_result *r)
                     s->segs_out, s->bytes_retrans, s->iss, s->irs);
             fprintf(f, ",\"ecn\":%s,\"ce_received\":%" PRIu64 ",\"ecn_reductions\":%" PRIu64,
                     s->ecn_ok ? "true" : "false", fl->rcv_info.ce_received, s->ecn_reductions);
+        } else if (quic) {
+            json_quic_flow(f, fl);
         } else {
             fprintf(
                 f,
@@ -296,11 +396,18 @@ static void text_link(FILE *f, const char *name, const l4_link_spec *spec, const
 
 void simrun_report_text(FILE *f, const simrun_opts *o, const simrun_result *r)
 {
-    int tcp = o->proto == SIMRUN_TCP;
-    fprintf(f, "l4kit sim: %s%s%s, %d flow%s, seed %" PRIu64 "\n", tcp ? "TCP" : "UDP",
-            tcp ? " with " : "", tcp ? o->cc : "", r->nflows, r->nflows == 1 ? "" : "s", o->seed);
+    int tcp = o->proto == SIMRUN_TCP, quic = o->proto == SIMRUN_QUIC;
+    fprintf(f, "l4kit sim: %s%s%s, %d flow%s",
+            tcp    ? "TCP"
+            : quic ? "QUIC"
+                   : "UDP",
+            tcp || quic ? " with " : "", tcp || quic ? o->cc : "", r->nflows,
+            r->nflows == 1 ? "" : "s");
+    if (quic)
+        fprintf(f, " of %d stream%s", o->streams, o->streams == 1 ? "" : "s");
+    fprintf(f, ", seed %" PRIu64 "\n", o->seed);
     fprintf(f, "  host A 10.0.0.1 (sender) ==== link ====> host B 10.0.0.2:%d (receiver)\n",
-            SIMRUN_PORT);
+            quic ? SIMRUN_QUIC_PORT : SIMRUN_PORT);
     text_link(f, "A -> B", &o->fwd, &r->fwd);
     text_link(f, "B -> A", &o->back, &r->back);
     uint64_t req = simrun_bytes_requested(r), del = simrun_bytes_delivered(r);
@@ -325,8 +432,16 @@ void simrun_report_text(FILE *f, const simrun_opts *o, const simrun_result *r)
             fprintf(f, "  Jain's fairness index of the flows' goodputs: %.4f\n",
                     simrun_flows_jain(r));
     }
+    if (quic)
+        fprintf(f,
+                "  packets declared lost with frames to send again %" PRIu64
+                ", mean final srtt %.3f ms\n",
+                report_retransmits(r), report_srtt_ms(r));
     fprintf(f, "  virtual time %.3f s%s, %" PRIu64 " emulator events\n", (double)r->end / 1e9,
-            tcp ? " (the active closer waits 2 MSL in TIME_WAIT)" : "", r->events);
+            tcp    ? " (the active closer waits 2 MSL in TIME_WAIT)"
+            : quic ? " (closing and draining take 3 PTO after the close)"
+                   : "",
+            r->events);
     int shown = r->nflows < 20 ? r->nflows : 20;
     for (int i = 0; i < shown; i++) {
         const simrun_flow *fl = &r->flows[i];
@@ -339,12 +454,26 @@ void simrun_report_text(FILE *f, const simrun_opts *o, const simrun_result *r)
                     simrun_flow_cc(o, i), fl->snd_info.retransmits, fl->snd_info.fast_retransmits,
                     fl->snd_info.rto_expiries, (double)fl->snd_info.srtt / 1e6,
                     l4_tcp_state_name(fl->snd_state), l4_tcp_state_name(fl->rcv_state));
+        else if (quic)
+            fprintf(f,
+                    ", %" PRIu64 " packets lost, %" PRIu64 " PTOs, srtt %.3f ms, closed by %s,"
+                    " final states %s / %s",
+                    fl->snd_quic.pkts_lost, fl->snd_quic.pto_count_total,
+                    (double)fl->snd_quic.srtt / 1e6, quic_close_by(fl->quic_close_by),
+                    fl->snd_qstate ? fl->snd_qstate : "?", fl->rcv_qstate ? fl->rcv_qstate : "?");
         else
             fprintf(f,
                     ", datagrams sent %" PRIu64 ", received %" PRIu64 " (lost %" PRIu64
                     ", duplicates %" PRIu64 ", late %" PRIu64 ")",
                     fl->dgrams_sent, fl->dgrams_rcvd, fl->dgrams_sent - fl->dgrams_unique,
                     fl->dgrams_dup, fl->dgrams_late);
+        if (quic && (fl->cid_switched || fl->sport_rebound))
+            fprintf(f,
+                    "\n    connection IDs: the client ended on the server's ID #%" PRIu64
+                    "%s; path: %s, %" PRIu64 " migration(s) seen by B, %" PRIu64 " validated",
+                    fl->dcid_seq, fl->cid_switched ? " (switched)" : "",
+                    fl->sport_rebound ? "the client's port changed (NAT rebinding)" : "unchanged",
+                    fl->rcv_quic.migrations, fl->rcv_quic.paths_validated);
         fprintf(f, "%s%s%s\n", simrun_flow_verified(o, fl) ? ", verified" : ", NOT verified",
                 fl->snd_err ? ", sender error: " : "",
                 fl->snd_err ? l4_host_strerror(fl->snd_err) : "");
@@ -369,9 +498,18 @@ void simrun_report_text(FILE *f, const simrun_opts *o, const simrun_result *r)
         fprintf(f, "  series: %s, %" PRIu64 " rows\n", o->csv, r->samples);
     if (o->plot)
         fprintf(f, "  plot: %s\n", o->plot);
+    if (quic)
+        fprintf(f,
+                "  B's connection-ID demultiplexer: %" PRIu64 " datagrams routed by ID, %" PRIu64
+                " for no known ID (first Initials, Stateless Resets sent: %" PRIu64 ")\n",
+                r->demux_routed, r->demux_unknown, r->resets_sent);
+    if (quic && o->keylog)
+        fprintf(f, "  TLS secrets (SSLKEYLOGFILE format): %s\n", o->keylog);
     int ok = report_all_ok(o, r, 0);
     fprintf(f, "  result: %s\n",
-            ok ? (tcp ? "every flow delivered every byte exactly once, in order, and closed"
-                      : "every datagram arrived exactly once, in order, unaltered")
+            ok ? (tcp    ? "every flow delivered every byte exactly once, in order, and closed"
+                  : quic ? "every stream delivered every byte exactly once, in order; every "
+                           "connection closed"
+                         : "every datagram arrived exactly once, in order, unaltered")
                : "NOT every flow completed and verified");
 }

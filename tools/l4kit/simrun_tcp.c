@@ -303,7 +303,7 @@ static void tcp_sample(tcp_run *t)
         if (!tcp_info_differs(&in, &t->last[i]))
             continue;
         t->last[i] = in;
-        simrun_sample s = {now, i, &in, fq};
+        simrun_sample s = {now, i, &in, fq, NULL, NULL, 0};
         if (t->trace)
             simrun_trace_add(t->trace, &s);
         if (t->hooks && t->hooks->sample)
@@ -517,7 +517,8 @@ int simrun_tcp(const simrun_opts *o, const simrun_hooks *hooks, simrun_result *r
     for (uint32_t i = 0; i < sizeof t->pat; i++)
         t->pat[i] = simrun_pattern_base(i % SIMRUN_PATTERN_PERIOD);
     if (o->csv || o->plot) {
-        t->trace = simrun_trace_open(o->csv, o->plot != NULL, r->error, sizeof r->error);
+        t->trace =
+            simrun_trace_open(SIMRUN_TCP, o->csv, o->plot != NULL, r->error, sizeof r->error);
         if (!t->trace)
             goto out;
     }
@@ -700,6 +701,8 @@ out:
 
 void simrun_result_free(simrun_result *r)
 {
+    for (int i = 0; r->flows && i < r->nflows; i++)
+        free(r->flows[i].streams);
     free(r->flows);
     r->flows = NULL;
     for (int d = 0; d < 2; d++) {

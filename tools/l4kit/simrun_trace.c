@@ -1,5 +1,5 @@
 /*
- * tools/l4kit/simrun_trace.c — the per-event TCP series of `l4kit sim`: CSV
+ * tools/l4kit/simrun_trace.c — the per-event TCP/QUIC series of `l4kit sim`: CSV
  * rows as they come, and the cwnd / ssthresh points kept for the plot.
  *
  * CSV columns (one row per sample of a sender connection, taken after each
@@ -24,6 +24,20 @@
  *                moment (l4_sim_link_queue)
  *   queue_delay_ms  that queue's backlog in time: the queueing delay a packet
  *                sent at that moment would see
+ *
+ * QUIC columns (the client's connection, RFC 9002 names):
+ *   time_s, flow     as above
+ *   state            handshaking, established, closing, draining, closed
+ *   cwnd, ssthresh   bytes (ssthresh empty while unset)
+ *   srtt_ms, min_rtt_ms, latest_rtt_ms, rttvar_ms   RFC 9002 §5
+ *   bytes_in_flight  bytes of ack-eliciting or padded packets not yet acknowledged or lost
+ *   pkts_sent, pkts_lost, pto_count   packets sent / declared lost, probe timeouts
+ *   bytes_acked      bytes of in-flight packets acknowledged (the rate sampler's count)
+ *   delivery_rate_mbps   the last delivery-rate sample (0: none yet)
+ *   pacing_rate_mbps     the rate the pacer allows (0: not paced)
+ *   stream_bytes_retx    STREAM bytes sent again after a loss
+ *   mss              the largest datagram, bytes
+ *   queue_pkts, queue_delay_ms  as above
  */
 #include <errno.h>
 #include <math.h>
@@ -53,9 +67,11 @@ struct simrun_trace {
     size_t n, cap;
     int nflows;
     uint32_t mss;
+    int quic;
 };
 
-simrun_trace *simrun_trace_open(const char *csv, int keep_points, char *err, size_t errcap)
+simrun_trace *simrun_trace_open(int proto, const char *csv, int keep_points, char *err,
+                                size_t errcap)
 {
     simrun_trace *t = calloc(1, sizeof *t);
     if (!t) {
@@ -63,6 +79,7 @@ simrun_trace *simrun_trace_open(const char *csv, int keep_points, char *err, siz
         return NULL;
     }
     t->keep = keep_points;
+    t->quic = proto == SIMRUN_QUIC;
     if (csv) {
         t->csv = fopen(csv, "w");
         if (!t->csv) {
@@ -70,29 +87,62 @@ simrun_trace *simrun_trace_open(const char *csv, int keep_points, char *err, siz
             free(t);
             return NULL;
         }
-        fputs("time_s,flow,state,cwnd,ssthresh,srtt_ms,rto_ms,in_flight,rwnd,retransmits,"
-              "rto_expiries,fast_retransmits,bytes_acked,in_recovery,mss,ecn_reductions,queue_pkts,"
-              "queue_delay_ms\n",
-              t->csv);
+        if (t->quic)
+            fputs("time_s,flow,state,cwnd,ssthresh,srtt_ms,min_rtt_ms,latest_rtt_ms,rttvar_ms,"
+                  "bytes_in_flight,pkts_sent,pkts_lost,pto_count,bytes_acked,"
+                  "delivery_rate_mbps,pacing_rate_mbps,stream_bytes_retx,mss,queue_pkts,"
+                  "queue_delay_ms\n",
+                  t->csv);
+        else
+            fputs("time_s,flow,state,cwnd,ssthresh,srtt_ms,rto_ms,in_flight,rwnd,retransmits,"
+                  "rto_expiries,fast_retransmits,bytes_acked,in_recovery,mss,ecn_reductions,"
+                  "queue_pkts,queue_delay_ms\n",
+                  t->csv);
     }
     return t;
 }
 
-void simrun_trace_add(simrun_trace *t, const simrun_sample *s)
+static void trace_csv_quic(simrun_trace *t, const simrun_sample *s)
+{
+    const l4_quic_conn_stats *q = s->quic;
+    char ss[32] = "";
+    if (q->ssthresh < TRACE_SSTHRESH_INF)
+        snprintf(ss, sizeof ss, "%llu", (unsigned long long)q->ssthresh);
+    fprintf(t->csv,
+            "%llu.%09llu,%d,%s,%llu,%s,%.3f,%.3f,%.3f,%.3f,%llu,%llu,%llu,%llu,%llu,%.3f,%.3f,%llu,"
+            "%u,",
+            (unsigned long long)(s->t / L4_S), (unsigned long long)(s->t % L4_S), s->flow,
+            s->quic_state ? s->quic_state : "", (unsigned long long)q->cwnd, ss,
+            (double)q->srtt / 1e6, (double)q->min_rtt / 1e6, (double)q->latest_rtt / 1e6,
+            (double)q->rttvar / 1e6, (unsigned long long)q->bytes_in_flight,
+            (unsigned long long)q->pkts_sent, (unsigned long long)q->pkts_lost,
+            (unsigned long long)q->pto_count_total, (unsigned long long)q->delivered,
+            (double)q->delivery_rate * 8 / 1e6, (double)q->pacing_rate * 8 / 1e6,
+            (unsigned long long)q->stream_bytes_retx, (unsigned)s->quic_mss);
+}
+
+static void trace_csv_tcp(simrun_trace *t, const simrun_sample *s)
 {
     const l4_tcp_info *i = s->info;
-    if (t->csv) {
-        char ss[32] = "";
-        if (i->ssthresh < TRACE_SSTHRESH_INF)
-            snprintf(ss, sizeof ss, "%llu", (unsigned long long)i->ssthresh);
-        fprintf(
-            t->csv, "%llu.%09llu,%d,%s,%llu,%s,%.3f,%.3f,%llu,%llu,%llu,%llu,%llu,%llu,%u,%u,%llu,",
+    char ss[32] = "";
+    if (i->ssthresh < TRACE_SSTHRESH_INF)
+        snprintf(ss, sizeof ss, "%llu", (unsigned long long)i->ssthresh);
+    fprintf(t->csv, "%llu.%09llu,%d,%s,%llu,%s,%.3f,%.3f,%llu,%llu,%llu,%llu,%llu,%llu,%u,%u,%llu,",
             (unsigned long long)(s->t / L4_S), (unsigned long long)(s->t % L4_S), s->flow,
             l4_tcp_state_name(i->state), (unsigned long long)i->cwnd, ss, (double)i->srtt / 1e6,
             (double)i->rto / 1e6, (unsigned long long)i->in_flight, (unsigned long long)i->snd_wnd,
             (unsigned long long)i->retransmits, (unsigned long long)i->rto_expiries,
             (unsigned long long)i->fast_retransmits, (unsigned long long)i->bytes_acked,
             (unsigned)i->in_recovery, (unsigned)i->mss, (unsigned long long)i->ecn_reductions);
+}
+
+void simrun_trace_add(simrun_trace *t, const simrun_sample *s)
+{
+    if (t->csv) {
+        if (s->quic)
+            trace_csv_quic(t, s);
+        else
+            trace_csv_tcp(t, s);
         if (s->fwdq)
             fprintf(t->csv, "%llu,%.3f\n", (unsigned long long)s->fwdq->pkts,
                     (double)s->fwdq->wait / 1e6);
@@ -112,16 +162,30 @@ void simrun_trace_add(simrun_trace *t, const simrun_sample *s)
         t->pts = np;
         t->cap = nc;
     }
-    if (i->mss && i->state >= L4_TCP_ESTABLISHED)
-        t->mss = i->mss; /* the negotiated one; the plot divides by the last */
     trace_pt *p = &t->pts[t->n++];
     p->t = (double)s->t / 1e9;
     p->flow = s->flow;
-    p->cwnd = (double)i->cwnd;
-    p->ssthresh = i->ssthresh < TRACE_SSTHRESH_INF ? (double)i->ssthresh : NAN;
-    p->in_recovery = i->in_recovery;
-    p->state = (uint8_t)i->state;
-    p->rto_expiries = (uint32_t)i->rto_expiries;
+    if (s->quic) {
+        const l4_quic_conn_stats *q = s->quic;
+        t->mss = s->quic_mss;
+        p->cwnd = (double)q->cwnd;
+        p->ssthresh = q->ssthresh < TRACE_SSTHRESH_INF ? (double)q->ssthresh : NAN;
+        p->in_recovery = 0;
+        /* the phase bands read TCP states: a QUIC connection sending data counts as ESTABLISHED */
+        p->state =
+            (uint8_t)(s->quic_state && !strcmp(s->quic_state, "established") ? L4_TCP_ESTABLISHED
+                                                                             : L4_TCP_CLOSED);
+        p->rto_expiries = 0;
+    } else {
+        const l4_tcp_info *i = s->info;
+        if (i->mss && i->state >= L4_TCP_ESTABLISHED)
+            t->mss = i->mss; /* the negotiated one; the plot divides by the last */
+        p->cwnd = (double)i->cwnd;
+        p->ssthresh = i->ssthresh < TRACE_SSTHRESH_INF ? (double)i->ssthresh : NAN;
+        p->in_recovery = i->in_recovery;
+        p->state = (uint8_t)i->state;
+        p->rto_expiries = (uint32_t)i->rto_expiries;
+    }
     if (s->flow + 1 > t->nflows)
         t->nflows = s->flow + 1;
 }
@@ -249,7 +313,8 @@ int simrun_trace_plot(const simrun_trace *t, const char *svg, const char *title,
                                        .color = nf > 1 ? fl : 3};
     }
     char ylabel[96];
-    snprintf(ylabel, sizeof ylabel, "segments (MSS = %u bytes)", (unsigned)(t->mss ? t->mss : 0));
+    snprintf(ylabel, sizeof ylabel, "%s (%s = %u bytes)", t->quic ? "packets" : "segments",
+             t->quic ? "max datagram" : "MSS", (unsigned)(t->mss ? t->mss : 0));
     plot_spec ps = {.title = title,
                     .xlabel = "time (s, virtual)",
                     .ylabel = ylabel,

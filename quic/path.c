@@ -1,0 +1,167 @@
+/*
+ * quic/path.c — the peer's network path (RFC 9000 §8.2, §9): the path the
+ * application reports each datagram on (l4_quic_conn_input_path), a
+ * server's move to the path its peer's newest non-probing packet came from
+ * (NAT rebinding, a client's migration, §9.3), path validation with
+ * PATH_CHALLENGE / PATH_RESPONSE and its timeout (§8.2.4), the 3x limit on
+ * an unvalidated path, and the congestion controller and RTT reset on a new
+ * address (§9.4).
+ */
+#include <string.h>
+
+#include "quic/conn_internal.h"
+
+static int path_eq(const l4_quic_path *a, const l4_quic_path *b)
+{
+    return a->len == b->len && memcmp(a->id, b->id, a->len) == 0;
+}
+
+/* §8.2.4: validation gives up after max(3 PTO, 6 kInitialRtt). */
+static l4_time path_timeout(const l4_quic_conn *c)
+{
+    l4_time a = 3 * qc_pto_base(c, L4_QUIC_LEVEL_APP), b = 6 * c->set.initial_rtt;
+    return a > b ? a : b;
+}
+
+void qc_path_on_packet(l4_quic_conn *c, int pkt_type, uint64_t pn, size_t pkt_len, l4_time now)
+{
+    const l4_quic_path *from = c->rx_path;
+    if (!from)
+        return;
+    if (!c->has_path) {
+        /* the handshake path: validated by the handshake itself (§8.1) */
+        c->path = *from;
+        c->has_path = 1;
+        c->path_validated = 1;
+        return;
+    }
+    if (path_eq(from, &c->path)) {
+        if (!c->path_validated)
+            c->path_recv += pkt_len;
+        return;
+    }
+    /* §9.3: only a server follows its peer, only for the newest packet
+     * number, only for a packet with more than probing frames (§9.1) */
+    if (!c->is_server || pkt_type != L4_QUIC_PKT_1RTT || c->rx_probing_only || !c->hs_confirmed ||
+        pn != c->sp[L4_QUIC_LEVEL_APP].largest_rx || c->state >= QC_CLOSING)
+        return;
+    c->st.migrations++;
+    if (c->path_validated) { /* §9.3.2: the last validated path to fall back to */
+        c->old_path = c->path;
+        c->has_old_path = 1;
+    }
+    int new_addr =
+        from->addr_len != c->path.addr_len || memcmp(from->id, c->path.id, from->addr_len) != 0;
+    c->path = *from;
+    c->path_validated = 0;
+    c->path_recv = pkt_len;
+    c->path_sent = 0;
+    for (int i = 0; i < 8; i++)
+        c->chal_data[i] = (uint8_t)l4_rng_u32(&c->rng);
+    c->chal_pending = 1;
+    c->chal_outstanding = 1;
+    c->chal_resend = L4_TIME_NONE;
+    c->chal_deadline = now + path_timeout(c);
+    if (new_addr) {
+        /* §9.4: a new address is a new path: start the window and RTT over
+         * (a port-only change, a NAT rebinding, keeps them) */
+        l4_cc_reset(c->cc, (uint32_t)c->set.max_datagram, now);
+        c->has_rtt = 0;
+        c->srtt = c->set.initial_rtt;
+        c->rttvar = c->set.initial_rtt / 2;
+    }
+}
+
+void qc_path_on_challenge(l4_quic_conn *c, const uint8_t data[8])
+{
+    memcpy(c->path_response, data, 8);
+    c->path_response_pending = 1;
+    /* §8.2.2: answered on the path the challenge came on */
+    c->resp_on_path = c->rx_path && c->has_path && !path_eq(c->rx_path, &c->path);
+    if (c->resp_on_path)
+        c->resp_path = *c->rx_path;
+}
+
+void qc_path_on_response(l4_quic_conn *c, const uint8_t data[8], l4_time now)
+{
+    (void)now;
+    /* §8.2.3: it must echo our outstanding challenge; anything else is ignored */
+    if (!c->chal_outstanding || memcmp(data, c->chal_data, 8) != 0)
+        return;
+    c->chal_outstanding = 0;
+    c->chal_pending = 0;
+    c->path_validated = 1;
+    c->has_old_path = 0;
+    c->st.paths_validated++;
+}
+
+void qc_path_timer(l4_quic_conn *c, l4_time now)
+{
+    if (!c->chal_outstanding)
+        return;
+    if (now >= c->chal_deadline) {
+        c->chal_outstanding = 0;
+        c->chal_pending = 0;
+        c->st.paths_failed++;
+        if (c->has_old_path) { /* §9.3.2: back to the last validated path */
+            c->path = c->old_path;
+            c->path_validated = 1;
+            c->has_old_path = 0;
+        }
+        return;
+    }
+    if (c->chal_resend != L4_TIME_NONE && now >= c->chal_resend) {
+        c->chal_pending = 1; /* the challenge (or its answer) may have been lost */
+        c->chal_resend = L4_TIME_NONE;
+    }
+}
+
+l4_time qc_path_next_timeout(const l4_quic_conn *c)
+{
+    if (!c->chal_outstanding)
+        return L4_TIME_NONE;
+    return l4_time_min(c->chal_deadline, c->chal_resend);
+}
+
+/* §9.3 (§8.1's rule applied to a new path): 3x what arrived on it. */
+int qc_path_amp_limit(const l4_quic_conn *c, size_t *limit)
+{
+    if (!c->is_server || !c->has_path || c->path_validated)
+        return 0;
+    uint64_t allowed = 3 * c->path_recv > c->path_sent ? 3 * c->path_recv - c->path_sent : 0;
+    if (allowed < *limit)
+        *limit = (size_t)allowed;
+    return 1;
+}
+
+void qc_path_sent(l4_quic_conn *c, size_t bytes)
+{
+    if (c->has_path && !c->path_validated)
+        c->path_sent += bytes;
+}
+
+int l4_quic_conn_input_path(l4_quic_conn *c, const uint8_t *dgram, size_t len,
+                            const l4_quic_path *from, l4_time now)
+{
+    c->rx_path = from;
+    int rc = l4_quic_conn_input(c, dgram, len, now);
+    c->rx_path = NULL;
+    return rc;
+}
+
+l4_ssize l4_quic_conn_output_path(l4_quic_conn *c, uint8_t *buf, size_t cap, l4_quic_path *to,
+                                  l4_time now)
+{
+    if (c->resp_on_path && c->path_response_pending && c->state < QC_CLOSING) {
+        l4_ssize n = qc_output_path_response(c, buf, cap, now);
+        if (n != 0) {
+            if (to)
+                *to = c->resp_path;
+            return n;
+        }
+    }
+    l4_ssize n = l4_quic_conn_output(c, buf, cap, now);
+    if (n > 0 && to)
+        *to = c->path;
+    return n;
+}
