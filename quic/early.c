@@ -68,8 +68,11 @@ void qc_early_after_crypto(l4_quic_conn *c)
         c->cb.early_data(c, c->user);
 }
 
-/* The frames of every packet sent in the application space (all 0-RTT at
- * this point) go again; the packets leave the flight. */
+/* The server kept nothing of the 0-RTT packets (a rejection, or a Retry
+ * before them): they leave the flight, their control frames are queued
+ * again, and every stream starts over from its first byte as unsent data,
+ * so it goes again within the server's new flow-control limits (RFC 9001
+ * §4.6.2: the client's assumptions may all be wrong). */
 static void early_resend_all(l4_quic_conn *c)
 {
     for (qc_sent *p = c->sp[L4_QUIC_LEVEL_APP].sent_head; p; p = p->next) {
@@ -77,6 +80,15 @@ static void early_resend_all(l4_quic_conn *c)
         c->early_resent++;
     }
     qc_drop_sent(c, L4_QUIC_LEVEL_APP);
+    for (qc_stream *s = c->streams; s; s = s->next) {
+        qc_sbuf *b = &s->sb;
+        uint64_t sent = b->next - b->base; /* nothing was acknowledged: base is 0 */
+        c->tx_data = c->tx_data > sent ? c->tx_data - sent : 0;
+        b->next = b->base;
+        l4_quic_ranges_free(&b->lost);
+        if (!s->fin_acked)
+            s->fin_sent = 0;
+    }
 }
 
 void qc_early_on_retry(l4_quic_conn *c)

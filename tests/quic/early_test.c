@@ -354,6 +354,36 @@ static void test_0rtt_rejected(void)
     er_free(&e);
 }
 
+/* Rejected by a server whose new limits are below what went in 0-RTT:
+ * the data goes again as new data within them (no FLOW_CONTROL_ERROR) and
+ * arrives whole as the server's reading opens the window. */
+static void test_0rtt_rejected_lower_limits(void)
+{
+    er e;
+    er_init(&e, 115);
+    er_first(&e);
+    e.sv_no_early = 1;
+    e.sv_set.tp.initial_max_data = 2000;
+    e.sv_set.tp.initial_max_stream_data_bidi_remote = 2500;
+    er_connect(&e, 1, 1);
+    static uint8_t big[6000];
+    for (size_t i = 0; i < sizeof big; i++)
+        big[i] = (uint8_t)(i * 13 + 1);
+    uint64_t sid;
+    CHECK_EQ(l4_quic_stream_open(e.p.cl, 0, &sid), 0);
+    CHECK_EQ(l4_quic_stream_write(e.p.cl, sid, big, sizeof big, 1), (l4_ssize)sizeof big);
+    er_server(&e);
+    CHECK(qp_run(&e.p, er_got_reply, e.p.now + 5 * L4_S));
+    CHECK(!e.cl.closed && !e.sv.closed);
+    CHECK_EQU(e.sv.rx_len, sizeof big);
+    CHECK_MEM(e.sv.rx, big, sizeof big);
+    l4_quic_early_info ci;
+    l4_quic_conn_early_info(e.p.cl, &ci);
+    CHECK_EQ(ci.state, L4_QUIC_EARLY_REJECTED);
+    CHECK(ci.bytes > 2000); /* more than the new window went early */
+    er_free(&e);
+}
+
 /* Several 0-RTT datagrams, the second lost: accepted, the lost bytes come
  * again in 1-RTT, and the stream arrives whole and in order. */
 static int er_drop_second(quic_pair *p, int to_server, const uint8_t *d, size_t len)
@@ -514,6 +544,7 @@ static void test_resume_only_and_args(void)
 static const l4_test TESTS[] = {
     TEST(test_resume_0rtt),
     TEST(test_0rtt_rejected),
+    TEST(test_0rtt_rejected_lower_limits),
     TEST(test_0rtt_loss),
     TEST(test_0rtt_replay),
     TEST(test_0rtt_lower_limits),
