@@ -348,14 +348,20 @@ l4_ssize l4_io_udp_recv_from(l4_io_udp_sock *s, uint8_t *buf, size_t cap, char *
     return (l4_ssize)r;
 }
 
-int l4_io_udp_wait_rw(l4_io_udp_sock *s, int for_write, l4_time timeout)
+int l4_io_udp_wait_rw2(l4_io_udp_sock *s, l4_io_udp_sock *also, int for_write, l4_time timeout)
 {
-    struct pollfd p = {s->fd, (short)(POLLIN | (for_write ? POLLOUT : 0)), 0};
+    struct pollfd p[2] = {{s->fd, (short)(POLLIN | (for_write ? POLLOUT : 0)), 0},
+                          {also ? also->fd : -1, POLLIN, 0}};
     struct timespec ts = {(time_t)(timeout / L4_S), (long)(timeout % L4_S)};
-    int r = ppoll(&p, 1, timeout == L4_TIME_NONE ? NULL : &ts, NULL);
+    int r = ppoll(p, also && also->fd >= 0 ? 2 : 1, timeout == L4_TIME_NONE ? NULL : &ts, NULL);
     if (r < 0)
         return errno == EINTR ? 0 : L4_ERR_IO;
     return r > 0;
+}
+
+int l4_io_udp_wait_rw(l4_io_udp_sock *s, int for_write, l4_time timeout)
+{
+    return l4_io_udp_wait_rw2(s, NULL, for_write, timeout);
 }
 
 int l4_io_udp_wait(l4_io_udp_sock *s, l4_time timeout)

@@ -169,6 +169,12 @@ int l4_io_udp_wait(l4_io_udp_sock *s, l4_time timeout);
  */
 int l4_io_udp_wait_rw(l4_io_udp_sock *s, int for_write, l4_time timeout);
 
+/**
+ * As l4_io_udp_wait_rw, also waking when `also` (NULL or closed: ignored)
+ * can be read. Returns 1 ready, 0 timed out. Errors: L4_ERR_IO.
+ */
+int l4_io_udp_wait_rw2(l4_io_udp_sock *s, l4_io_udp_sock *also, int for_write, l4_time timeout);
+
 /** Closes the socket (fd becomes -1). Safe on a closed socket. */
 void l4_io_udp_close(l4_io_udp_sock *s);
 

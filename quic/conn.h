@@ -154,6 +154,20 @@ int l4_quic_conn_input_path(l4_quic_conn *c, const uint8_t *dgram, size_t len,
 l4_ssize l4_quic_conn_output_path(l4_quic_conn *c, uint8_t *buf, size_t cap, l4_quic_path *to,
                                   l4_time now);
 
+/**
+ * A client's active migration (RFC 9000 §9.2): the caller is about to send
+ * from a new local address or port (it rebinds its socket right after this
+ * call, before the next l4_quic_conn_output). The connection moves to a
+ * connection ID of the server's it has not used (§9.5) and retires the old
+ * one, and validates the new path with PATH_CHALLENGE (the server follows
+ * on the first packet, §9.3); `new_addr` 1 when the local address changed,
+ * not only the port: the congestion controller and RTT estimate start over
+ * (§9.4). Errors: L4_ERR_STATE (a server, handshake not confirmed, or
+ * closing), L4_ERR_UNSUPPORTED (the server sent disable_active_migration,
+ * §18.2), L4_ERR_NOT_FOUND (the server gave no spare connection ID).
+ */
+int l4_quic_conn_migrate(l4_quic_conn *c, int new_addr, l4_time now);
+
 /* ---- application API -------------------------------------------------- */
 
 /**
@@ -244,6 +258,13 @@ int l4_quic_conn_switch_dcid(l4_quic_conn *c);
  */
 int l4_quic_conn_renew_cids(l4_quic_conn *c);
 
+/**
+ * A number that changes whenever the set l4_quic_conn_local_cids lists
+ * changes (an ID issued or retired): a demultiplexer that polls instead of
+ * using the cid_new / cid_retired callbacks compares it.
+ */
+uint64_t l4_quic_conn_cids_version(const l4_quic_conn *c);
+
 /** The sequence number of the peer's connection ID we send to. */
 uint64_t l4_quic_conn_dcid_seq(const l4_quic_conn *c);
 
@@ -284,6 +305,7 @@ typedef struct l4_quic_conn_stats {
     uint64_t pkts_retx;        /* lost ack-eliciting packets: their frames were queued again */
     uint64_t stateless_resets; /* Stateless Resets recognised (RFC 9000 §10.3.1) */
     uint64_t migrations;       /* the peer moved to another path (§9.3) */
+    uint64_t local_migrations; /* this end moved (l4_quic_conn_migrate, §9.2) */
     uint64_t paths_validated, paths_failed; /* path validations that succeeded / timed out */
     uint64_t path_challenges_sent;
     uint64_t bytes_sent, bytes_recv; /* UDP payload bytes */

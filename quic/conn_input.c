@@ -580,11 +580,11 @@ int qc_input(l4_quic_conn *c, const uint8_t *dgram_c, size_t len, l4_time now)
         c->rx_dcid_len = h.dcid_len;
         c->rx_probing_only = 1;
         int rcp = in_payload(c, s, h.type, pkt + hdr_len, (size_t)plen, &ack_eliciting, now);
-        c->rx_dcid = NULL;
         if (!sp->discarded && c->state < QC_DRAINING) {
             in_record_pn(c, s, pn, ack_eliciting, now);
             qc_path_on_packet(c, h.type, pn, h.pkt_len, now);
         }
+        c->rx_dcid = NULL;
         if (rcp < 0)
             break;
     }

@@ -220,9 +220,12 @@ struct l4_quic_conn {
     size_t nretire;
     const uint8_t *rx_dcid; /* the DCID of the packet being processed */
     size_t rx_dcid_len;
+    uint64_t
+        lcid_version; /* changes whenever our routable IDs change (l4_quic_conn_cids_version) */
     /* paths (path.c): the peer's current path, the one before a migration,
        the validation under way, the path a PATH_RESPONSE goes to */
     l4_quic_path path, old_path;
+    l4_quic_cid path_dcid; /* the ID of ours the peer's packets on `path` carry (§9.5) */
     int has_path, has_old_path, path_validated;
     uint8_t chal_data[8];
     int chal_pending, chal_outstanding;
@@ -234,6 +237,12 @@ struct l4_quic_conn {
     int rx_probing_only; /* the packet being processed had only probing frames */
     uint8_t path_response[8];
     int path_response_pending;
+    /* a path the peer probed (a PATH_CHALLENGE from a path that is not the
+       current one): our own challenge rides with the answer, so a later move
+       there finds it validated */
+    l4_quic_path probe_path;
+    uint8_t probe_chal[8];
+    int probe_state; /* 0 none, 1 challenge to send with the response, 2 sent, 3 validated */
     qc_stream *buckets[QC_STREAM_BUCKETS];
     qc_stream *streams; /* all, in creation order */
     qc_stream *rr;      /* where the next packet starts looking for data */
@@ -333,8 +342,12 @@ int qc_cid_on_retire(l4_quic_conn *c, uint64_t seq, uint64_t ftype, l4_time now)
 void qc_cid_queue_retire(l4_quic_conn *c, uint64_t seq);
 int qc_cid_wants(const l4_quic_conn *c);
 int qc_cid_is_reset(const l4_quic_conn *c, const uint8_t *token);
+/* Moves to another of the peer's IDs and retires the current one (§5.1.2); -1 when none is spare.
+ */
+int qc_cid_switch_retire(l4_quic_conn *c);
 
 /* paths (path.c) */
+int qc_path_eq(const l4_quic_path *a, const l4_quic_path *b);
 void qc_path_on_packet(l4_quic_conn *c, int pkt_type, uint64_t pn, size_t dgram_len, l4_time now);
 void qc_path_on_challenge(l4_quic_conn *c, const uint8_t data[8]);
 void qc_path_on_response(l4_quic_conn *c, const uint8_t data[8], l4_time now);

@@ -734,6 +734,15 @@ l4_ssize qc_output_path_response(l4_quic_conn *c, uint8_t *buf, size_t cap, l4_t
         free(o.rec);
         return 0;
     }
+    if (c->probe_state == 1 && qc_path_eq(&c->probe_path, &c->resp_path)) {
+        /* our own challenge of the path the peer probes (path.c) */
+        f.type = L4_QUIC_FRAME_PATH_CHALLENGE;
+        memcpy(f.u.path_data, c->probe_chal, 8);
+        if (ob_frame(&o, &f) == 0) {
+            c->probe_state = 2;
+            c->st.path_challenges_sent++;
+        }
+    }
     /* §8.2.2: padded to 1200 bytes, like the challenge it answers */
     size_t total = o.hdr_len + o.len + L4_QUIC_TAG_LEN;
     if (total < L4_QUIC_MIN_INITIAL_LEN && limit >= L4_QUIC_MIN_INITIAL_LEN)

@@ -1,5 +1,5 @@
 /* tests/io/quic_ep_test.c — io/quic_ep.h over loopback: one server
- * endpoint demultiplexes many clients by address and completes every
+ * endpoint demultiplexes many clients by connection ID and completes every
  * handshake; a stream of 3 MB crosses byte-exact in GSO runs; a client
  * that reuses the port of a connection still draining on the server gets
  * a new connection at once (not after a lost Initial and a PTO). */

@@ -63,6 +63,8 @@ typedef struct qs {
     l4_io_quic_ep *ep;
     void (*keylog)(void *, const char *);
     uint64_t conns, requests, responses_ok, bytes_body, errors4xx;
+    /* paths (RFC 9000 §9), summed over the connections when they end */
+    uint64_t migrations, paths_validated, paths_failed, path_challenges;
 } qs;
 
 static volatile sig_atomic_t qs_stop;
@@ -308,8 +310,13 @@ static void qs_pump(void *user, l4_quic_conn *c, void *app, l4_time now)
 
 static void qs_closed(void *user, l4_quic_conn *c, void *app)
 {
-    (void)user;
-    (void)c;
+    qs *S = user;
+    l4_quic_conn_stats st;
+    l4_quic_conn_get_stats(c, &st);
+    S->migrations += st.migrations;
+    S->paths_validated += st.paths_validated;
+    S->paths_failed += st.paths_failed;
+    S->path_challenges += st.path_challenges_sent;
     l4_h3_free(app);
 }
 
@@ -488,20 +495,26 @@ int cmd_quic_server(int argc, char **argv)
     double wall = (double)(l4_io_now() - t0) / 1e9, cpu = (double)(l4_io_cpu_time() - c0) / 1e9;
     l4_io_quic_ep_stats st;
     l4_io_quic_ep_get_stats(S.ep, &st);
+    l4_io_quic_ep_free(S.ep); /* the connections left end: their numbers count */
+    S.ep = NULL;
     if (json)
         printf("{\"connections\":%" PRIu64 ",\"requests\":%" PRIu64 ",\"ok\":%" PRIu64
                ",\"client_errors\":%" PRIu64 ",\"body_bytes\":%" PRIu64 ",\"datagrams_in\":%" PRIu64
                ",\"datagrams_out\":%" PRIu64 ",\"gso_sends\":%" PRIu64 ",\"gro_msgs\":%" PRIu64
+               ",\"migrations\":%" PRIu64 ",\"paths_validated\":%" PRIu64
+               ",\"paths_failed\":%" PRIu64 ",\"path_challenges\":%" PRIu64
                ",\"seconds\":%.3f,\"cpu_seconds\":%.3f}\n",
                S.conns, S.requests, S.responses_ok, S.errors4xx, S.bytes_body, st.dgrams_in,
-               st.dgrams_out, st.gso_sends, st.gro_msgs, wall, cpu);
+               st.dgrams_out, st.gso_sends, st.gro_msgs, S.migrations, S.paths_validated,
+               S.paths_failed, S.path_challenges, wall, cpu);
     else
         fprintf(stderr,
                 "l4kit %s: %" PRIu64 " connections, %" PRIu64 " requests (%" PRIu64
                 " answered 200, %" PRIu64 " 4xx), %" PRIu64 " datagrams out, %" PRIu64
-                " in, %.1f s, %.2f CPU s\n",
+                " in, %" PRIu64 " client path changes (%" PRIu64
+                " validated), %.1f s, %.2f CPU s\n",
                 cmd, S.conns, S.requests, S.responses_ok, S.errors4xx, st.dgrams_out, st.dgrams_in,
-                wall, cpu);
+                S.migrations, S.paths_validated, wall, cpu);
 out:
     l4_io_quic_ep_free(S.ep);
     l4_quic_tls_creds_free(S.creds);
