@@ -46,7 +46,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         off += 2;
         void *conn = &conns[arg & 3];
         size_t len = 1 + (size_t)(arg >> 2) % L4_QUIC_MAX_CID_LEN;
-        if ((op & 3) == 3) { /* route the remaining bytes */
+        if ((op & 3) == 3) {                     /* route the remaining bytes */
             uint8_t *d = malloc(size - off + 1); /* exact size: ASan sees overreads */
             memcpy(d, data + off, size - off);
             void *got = (void *)1;
@@ -94,7 +94,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             FUZZ_CHECK(l4_quic_cid_table_del_conn(t, conn) == k);
         }
         FUZZ_CHECK(l4_quic_cid_table_count(t) == fz_n);
-        FUZZ_CHECK(l4_quic_cid_table_find(t, cid.data, cid.len) == fz_model_find(cid.data, cid.len));
+        FUZZ_CHECK(l4_quic_cid_table_find(t, cid.data, cid.len) ==
+                   fz_model_find(cid.data, cid.len));
     }
     l4_quic_cid_table_free(t);
     return 0;

@@ -37,35 +37,69 @@ same() { # same FILE_A FILE_B
   [ "$(sha256sum <"$1")" = "$(sha256sum <"$2")" ] || fail "$2: SHA-256 differs from $1"
 }
 
-# run NAME ADDR GTLSCLIENT_OPTIONS...: quic-server on ADDR (no offloads: one
-# datagram per captured packet), gtlsclient fetching f8M with the options,
-# a capture of both; leaves $tmp/NAME.{json,pcap,keys} and the port in $P.
-run() {
-  local name=$1 addr=$2
-  shift 2
-  local d="$tmp/$name"
+# start NAME ADDR: a loopback capture and quic-server on ADDR (no offloads:
+# one datagram per captured packet); the port in $P.
+start() {
+  local d="$tmp/$1" addr=$2
   mkdir -p "$d/dl"
   dumpcap -q -i lo -w "$d.pcap" -f "udp" 2>"$d.dumpcap" &
-  local cap=$!
-  pids+=($cap)
+  CAP=$!
+  pids+=($CAP)
   for _ in $(seq 100); do grep -q "Capturing on" "$d.dumpcap" 2>/dev/null && break; sleep 0.05; done
   SSLKEYLOGFILE="$d.keys" "$L4KIT" quic-server --no-offload --root "$tmp/www" --cert "$tmp/cert.pem" \
     --key "$tmp/key.pem" --json "$addr" 0 >"$d.json" 2>"$d.err" &
-  local srv=$!
-  pids+=($srv)
+  SRV=$!
+  pids+=($SRV)
   for _ in $(seq 100); do grep -q "listening on" "$d.err" 2>/dev/null && break; sleep 0.05; done
   P=$(sed -n 's/.*listening on .*:\([0-9]*\) (.*/\1/p' "$d.err")
-  [ -n "$P" ] || fail "$name: quic-server did not start: $(cat "$d.err")"
-  local rc=0
-  timeout 30 "$GTLSCLIENT" -q --exit-on-all-streams-close --download "$d/dl" "$@" "$addr" "$P" \
-    "https://localhost:$P/f8M" >"$d.gc" 2>&1 || rc=$?
-  [ "$rc" = 0 ] || fail "$name: gtlsclient exit $rc: $(tail -3 "$d.gc")"
-  kill -TERM "$srv"
-  wait "$srv" || fail "$name: quic-server exit status"
+  [ -n "$P" ] || fail "$1: quic-server did not start: $(cat "$d.err")"
+}
+
+# stop NAME: ends quic-server (its --json summary) and the capture; the
+# download is byte-exact.
+stop() {
+  kill -TERM "$SRV"
+  wait "$SRV" || fail "$1: quic-server exit status"
   sleep 0.3
-  kill -TERM "$cap"
-  wait "$cap" || true
-  same "$tmp/www/f8M" "$d/dl/f8M"
+  kill -TERM "$CAP"
+  wait "$CAP" || true
+  same "$tmp/www/f8M" "$tmp/$1/dl/f8M"
+}
+
+# run NAME ADDR GTLSCLIENT_OPTIONS...: gtlsclient fetches f8M from quic-server.
+run() {
+  local name=$1 addr=$2
+  shift 2
+  start "$name" "$addr"
+  local rc=0
+  timeout 30 "$GTLSCLIENT" -q --exit-on-all-streams-close --download "$tmp/$name/dl" "$@" "$addr" "$P" \
+    "https://localhost:$P/f8M" >"$tmp/$name.gc" 2>&1 || rc=$?
+  [ "$rc" = 0 ] || fail "$name: gtlsclient exit $rc: $(tail -3 "$tmp/$name.gc")"
+  stop "$name"
+}
+
+# get NAME ADDR QUIC_GET_OPTIONS...: l4kit quic-get fetches f8M from quic-server.
+get() {
+  local name=$1 addr=$2
+  shift 2
+  start "$name" "$addr"
+  local host=$addr
+  [ "${addr#*:}" != "$addr" ] && host="[$addr]"
+  timeout 30 "$L4KIT" quic-get --no-offload --insecure -o "$tmp/$name/dl" --json "$@" \
+    "https://$host:$P/f8M" >"$tmp/$name.get" 2>"$tmp/$name.geterr" ||
+    fail "$name: quic-get: $(cat "$tmp/$name.geterr")"
+  stop "$name"
+}
+
+# moved NAME KIND: quic-get's report says it moved (KIND migrate or rebind)
+# and, for a migration, validated the server's path from the new socket.
+moved() {
+  python3 - "$tmp/$1.get" "$2" <<'PY' || fail "$1: quic-get move report: $(cat "$tmp/$1.get")"
+import json, sys
+m = json.load(open(sys.argv[1]))["move"]
+assert m["kind"] == sys.argv[2] and m["done"] and m["from_port"] != m["to_port"], m
+assert sys.argv[2] == "rebind" or (m["paths_validated"] >= 1 and m["paths_failed"] == 0), m
+PY
 }
 
 # server_paths NAME: the quic-server summary shows one connection that saw
@@ -83,12 +117,14 @@ PY
 # first_packets NAME: decrypts the capture; for each client port after the
 # first, quic-server's first packet to it carries PATH_CHALLENGE (0x1a), and
 # when the client moved to a new connection ID there, so does the server.
+# FIRST_DCID_NEW=1: the client's first packet on each new port must use a
+# new connection ID too (an active migration, RFC 9000 §9.5).
 first_packets() {
   local d="$tmp/$1"
   tshark -r "$d.pcap" -o "tls.keylog_file:$d.keys" -Y "quic && udp.port == $P" -T fields \
     -e udp.srcport -e udp.dstport -e quic.dcid -e quic.frame_type >"$d.tsv" 2>/dev/null ||
     fail "$1: tshark could not read the capture"
-  python3 - "$d.tsv" "$P" "$1" <<'PY' || fail "$1: first packets on the new path"
+  python3 - "$d.tsv" "$P" "$1" "${FIRST_DCID_NEW:-0}" <<'PY' || fail "$1: first packets on the new path"
 import sys
 srv = sys.argv[2]
 ports, first_to, last_to, cl_first, cl_last = [], {}, {}, {}, {}
@@ -110,6 +146,8 @@ assert len(ports) >= 2, "the client never left its first port: %s" % ports
 for old, p in zip(ports, ports[1:]):
     assert p in first_to, "quic-server never sent to the new port %s" % p
     types, dcid = first_to[p]
+    if sys.argv[4] == "1":
+        assert cl_first[p] != cl_last[old], "the client kept its DCID on the new port %s" % p
     assert 0x1a in types, "first packet to port %s has frames %s, no PATH_CHALLENGE" % (p, sorted(types))
     if cl_first[p] != cl_last[old]:  # the client moved to a new ID: so does the server
         assert dcid != last_to[old], "server kept its DCID on the new path (RFC 9000 9.5)"
@@ -122,7 +160,7 @@ PY
 # active migration: new port, new connection ID (ngtcp2's immediate migration)
 run mig4 127.0.0.1 --change-local-addr=20ms
 server_paths mig4
-first_packets mig4
+FIRST_DCID_NEW=1 first_packets mig4
 run mig6 ::1 --change-local-addr=20ms
 server_paths mig6
 first_packets mig6
@@ -133,4 +171,31 @@ first_packets mig6
 run nat4 127.0.0.1 --change-local-addr=10ms --nat-rebinding --delay-stream=200ms
 server_paths nat4
 first_packets nat4
+# l4kit's client: an active migration to a new port, then to a new address
+# (127.0.0.2), and a NAT rebinding, against quic-server
+get qmig4 127.0.0.1 --migrate-after 2M
+moved qmig4 migrate
+server_paths qmig4
+FIRST_DCID_NEW=1 first_packets qmig4
+get qaddr4 127.0.0.1 --migrate-after 2M --migrate-to 127.0.0.2
+moved qaddr4 migrate
+server_paths qaddr4
+n=$(tshark -r "$tmp/qaddr4.pcap" -Y "ip.src == 127.0.0.1 && ip.dst == 127.0.0.2 && udp.srcport == $P" 2>/dev/null | wc -l)
+[ "$n" -gt 100 ] || fail "qaddr4: quic-server sent $n packets to the client's new address 127.0.0.2"
+echo "qaddr4: the client moved to 127.0.0.2; quic-server followed ($n packets there)"
+get qnat6 ::1 --rebind-after 2M
+moved qnat6 rebind
+server_paths qnat6
+first_packets qnat6
+# and an active migration against ngtcp2's server, certificate verified
+GP=$(python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+/usr/sbin/gtlsserver -q -d "$tmp/www" 127.0.0.1 "$GP" "$tmp/key.pem" "$tmp/cert.pem" >/dev/null 2>"$tmp/gs.err" &
+pids+=($!)
+sleep 0.3
+mkdir -p "$tmp/gs"
+"$L4KIT" quic-get --cacert "$tmp/cert.pem" -o "$tmp/gs" --json --migrate-after 2M \
+  "https://localhost:$GP/f8M" >"$tmp/gs.get" 2>"$tmp/gs.geterr" || fail "quic-get from gtlsserver: $(cat "$tmp/gs.geterr")"
+same "$tmp/www/f8M" "$tmp/gs/f8M"
+moved gs migrate
+echo "gtlsserver: quic-get migrated mid-transfer, path validated, byte-exact"
 echo "interop_migration_test: ok"

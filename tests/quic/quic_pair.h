@@ -24,6 +24,7 @@ typedef struct qp_dgram {
     int to_server;
     size_t len;
     uint8_t *data;
+    l4_quic_path from; /* to the server: the client's address when it was sent */
 } qp_dgram;
 
 typedef struct qp_closed {
@@ -57,7 +58,8 @@ typedef struct quic_pair {
     void (*on_server)(struct quic_pair *p);
     /* paths (RFC 9000 §9): with `paths` set the server gets every datagram
        with l4_quic_conn_input_path from `cl_path` (the client's address as
-       the server sees it; change it for a NAT rebinding) and sends with
+       the server sees it when the client sent it; change it for a NAT
+       rebinding: datagrams already on their way keep the old one) and sends with
        l4_quic_conn_output_path; a datagram it sends to any other path is
        counted in `to_other` and does not arrive */
     int paths;
@@ -202,6 +204,7 @@ static void qp_flush(quic_pair *p)
             qp_dgram *d = &p->q[p->nq++];
             d->at = p->now + p->delay;
             d->to_server = !side;
+            d->from = p->cl_path;
             d->len = (size_t)n;
             d->data = malloc((size_t)n);
             memcpy(d->data, buf, (size_t)n);
@@ -251,7 +254,7 @@ static int qp_step(quic_pair *p, l4_time until)
                 p->on_server(p);
         }
         if (p->paths)
-            l4_quic_conn_input_path(p->sv, d.data, d.len, &p->cl_path, p->now);
+            l4_quic_conn_input_path(p->sv, d.data, d.len, &d.from, p->now);
         else
             l4_quic_conn_input(p->sv, d.data, d.len, p->now);
     } else {

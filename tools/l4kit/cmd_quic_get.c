@@ -41,6 +41,12 @@ static const char qg_help[] =
     "  --insecure             accept any certificate (self-signed ones included)\n"
     "  --cacert FILE          trust the PEM certificate(s) in FILE instead of the system CAs\n"
     "  --connect-timeout TIME give up when the handshake is not done after TIME (default 10s)\n"
+    "  --migrate-after WHEN   move to a new local port (and a new server connection ID,\n"
+    "                         validating the path: RFC 9000 §9.2) WHEN after the handshake:\n"
+    "                         a time (300ms) or once that many body bytes arrived (1M)\n"
+    "  --migrate-to ADDR      ... and to local address ADDR (numeric, e.g. 127.0.0.2)\n"
+    "  --rebind-after WHEN    as --migrate-after, but without telling QUIC: what a NAT\n"
+    "                         rebinding looks like to the server (same connection ID)\n"
     "  --json                 print the report as one JSON object\n"
     "%s"
     "\n"
@@ -73,6 +79,10 @@ typedef struct qg {
     l4_time t0, t_hs;
     l4_quic_conn_stats qst;
     int have_qst;
+    uint64_t body_bytes;   /* every body byte so far (--migrate-after BYTES) */
+    int moved;             /* --migrate-after / --rebind-after done */
+    char move_error[128];  /* why the move did not happen */
+    uint16_t port0, port1; /* local port before and after the move */
 } qg;
 
 static volatile sig_atomic_t qg_stop;
@@ -136,6 +146,7 @@ static void qg_data(l4_h3 *h, int64_t sid, const uint8_t *d, size_t n, void *su,
     (void)user;
     qg_item *it = su;
     it->bytes += n;
+    ((qg *)user)->body_bytes += n;
     if (it->f && fwrite(d, 1, n, it->f) != n && !it->write_error)
         it->write_error = errno ? errno : EIO;
 }
@@ -280,10 +291,52 @@ typedef struct qg_cfg {
     const char *outdir, *cacert_file;
     int insecure, json;
     l4_time timeout;
+    /* --migrate-after / --rebind-after: when (one of the two), where, how */
+    l4_time move_time;
+    uint64_t move_bytes;
+    int move, move_nat;
+    const char *move_to;
     qt_opts o;
     uint8_t *ca;
     size_t ca_len;
 } qg_cfg;
+
+/* --migrate-after: the connection moves to a new server connection ID and
+ * validates the path (RFC 9000 §9.2), then the socket moves; with
+ * --rebind-after only the socket moves (the server sees a NAT rebinding). */
+static void qg_move(qg *g, const qg_cfg *k, l4_time now)
+{
+    g->port0 = l4_io_quic_ep_port(g->ep);
+    if (!k->move_nat) {
+        int e = l4_quic_conn_migrate(g->c, k->move_to != NULL, now);
+        if (e == L4_ERR_STATE || e == L4_ERR_NOT_FOUND) {
+            /* not yet: the handshake is not confirmed, or the server's
+               NEW_CONNECTION_ID frames are still on their way */
+            snprintf(g->move_error, sizeof g->move_error, "%s",
+                     e == L4_ERR_STATE ? "the handshake was never confirmed"
+                                       : "the server gave no spare connection ID");
+            return;
+        }
+        g->moved = 1;
+        g->move_error[0] = 0;
+        if (e < 0) {
+            snprintf(g->move_error, sizeof g->move_error, "%s",
+                     e == L4_ERR_UNSUPPORTED
+                         ? "the server disabled active migration (RFC 9000 §18.2)"
+                         : l4_strerror(e));
+            return;
+        }
+    }
+    g->moved = 1;
+    int e = l4_io_quic_ep_rebind(g->ep, k->move_to, 0);
+    if (e < 0) {
+        snprintf(g->move_error, sizeof g->move_error, "cannot bind a new socket%s%s: %s",
+                 k->move_to ? " on " : "", k->move_to ? k->move_to : "",
+                 e == L4_ERR_IO ? strerror(errno) : l4_strerror(e));
+        return;
+    }
+    g->port1 = l4_io_quic_ep_port(g->ep);
+}
 
 /* One connection attempt to `ai`. Returns 0 done (whatever the items
  * say), 1 refused (try the next address), -1 failed (reason in buf). */
@@ -372,6 +425,9 @@ static int qg_run(qg *g, const qg_cfg *k, const struct addrinfo *ai, char *why, 
                 break; /* CONNECTION_CLOSE went out in the step above */
             continue;
         }
+        if (k->move && !g->moved && g->ready && g->c && !g->closed &&
+            (k->move_bytes ? g->body_bytes >= k->move_bytes : now - g->t_hs >= k->move_time))
+            qg_move(g, k, now);
         if (g->c && !g->closed && (g->ndone == g->n || qg_stop)) {
             l4_quic_conn_close(g->c, L4_H3_NO_ERROR, qg_stop ? "interrupted" : "", now);
             closing_at = now;
@@ -429,8 +485,18 @@ static void qg_report(const qg *g, const qg_cfg *k, const char *host, int ok, co
             printf("}");
         }
         printf("],\"bytes\":%" PRIu64 ",\"seconds\":%.6f,\"mbps\":%.2f,\"packets_sent\":%" PRIu64
-               ",\"packets_recv\":%" PRIu64 ",\"packets_lost\":%" PRIu64 "}\n",
+               ",\"packets_recv\":%" PRIu64 ",\"packets_lost\":%" PRIu64,
                total, secs, mbps, g->qst.pkts_sent, g->qst.pkts_recv, g->qst.pkts_lost);
+        if (k->move) {
+            printf(",\"move\":{\"kind\":\"%s\",\"done\":%s,\"from_port\":%u,\"to_port\":%u,"
+                   "\"paths_validated\":%" PRIu64 ",\"paths_failed\":%" PRIu64 ",\"error\":",
+                   k->move_nat ? "rebind" : "migrate",
+                   g->moved && !g->move_error[0] ? "true" : "false", g->port0, g->port1,
+                   g->qst.paths_validated, g->qst.paths_failed);
+            json_str(stdout, g->move_error[0] ? g->move_error : NULL);
+            printf("}");
+        }
+        printf("}\n");
         return;
     }
     for (size_t i = 0; g->ready && i < g->n; i++) { /* else stderr says why */
@@ -444,6 +510,18 @@ static void qg_report(const qg *g, const qg_cfg *k, const char *host, int ok, co
                qg_ms(it->t_req, it->t_done), qg_mbps(it->bytes, it->t_req, it->t_done),
                it->save && !p ? " -> " : "", it->save && !p ? it->save : "", p ? "  FAILED: " : "",
                p ? p : "");
+    }
+    if (k->move && g->ready) {
+        if (!g->moved)
+            printf("did not %s: %s\n", k->move_nat ? "rebind" : "migrate",
+                   g->move_error[0] ? g->move_error : "the transfer ended first");
+        else if (g->move_error[0])
+            printf("did not %s: %s\n", k->move_nat ? "rebind" : "migrate", g->move_error);
+        else
+            printf("%s from port %u to %u%s%s; paths validated %" PRIu64 ", failed %" PRIu64 "\n",
+                   k->move_nat ? "rebound (as a NAT would)" : "migrated", g->port0, g->port1,
+                   k->move_to ? " on " : "", k->move_to ? k->move_to : "", g->qst.paths_validated,
+                   g->qst.paths_failed);
     }
     if (g->ready) {
         char sz[32];
@@ -486,6 +564,36 @@ int cmd_quic_get(int argc, char **argv)
             k.json = 1;
         } else if (!strcmp(a, "--insecure") || !strcmp(a, "-k")) {
             k.insecure = 1;
+        } else if (!strcmp(a, "--migrate-after") || !strcmp(a, "--rebind-after") ||
+                   !strcmp(a, "--migrate-to")) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "l4kit %s: %s needs a value\n", cmd, a);
+                goto out;
+            }
+            const char *v = argv[++i];
+            if (!strcmp(a, "--migrate-to")) {
+                l4_io_udp_addr probe;
+                if (l4_io_udp_addr_parse(&probe, v, 0) < 0) {
+                    fprintf(stderr, "l4kit %s: --migrate-to '%s' is not a numeric address\n", cmd,
+                            v);
+                    goto out;
+                }
+                k.move_to = v;
+                continue;
+            }
+            if (k.move) {
+                fprintf(stderr, "l4kit %s: one --migrate-after or --rebind-after\n", cmd);
+                goto out;
+            }
+            k.move = 1;
+            k.move_nat = !strcmp(a, "--rebind-after");
+            /* a size when it reads as one ("1M", "500k"), else a time ("300ms", "2s") */
+            if ((units_parse_size(v, &k.move_bytes) != 0 || k.move_bytes == 0) &&
+                (k.move_bytes = 0, units_parse_time(v, &k.move_time) != 0)) {
+                fprintf(stderr, "l4kit %s: bad %s '%s' (a time: 300ms, or a size: 1M)\n", cmd, a,
+                        v);
+                goto out;
+            }
         } else if (!strcmp(a, "-o") || !strcmp(a, "--output") || !strcmp(a, "--cacert") ||
                    !strcmp(a, "--connect-timeout")) {
             if (i + 1 >= argc) {
@@ -529,6 +637,11 @@ int cmd_quic_get(int argc, char **argv)
     }
     if (g.n == 0) {
         fprintf(stderr, "l4kit %s: needs at least one URL (see --help)\n", cmd);
+        goto out;
+    }
+    if (k.move_to && !k.move) {
+        fprintf(stderr, "l4kit %s: --migrate-to goes with --migrate-after or --rebind-after\n",
+                cmd);
         goto out;
     }
     if (k.insecure && k.cacert_file) {
