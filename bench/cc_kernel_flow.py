@@ -16,11 +16,15 @@ tcp_info (include/uapi/linux/tcp.h): after eight 1-byte fields come 24
 23), four 64-bit counters, then segs_out, segs_in, notsent_bytes, min_rtt.
 """
 import json
+import os
 import socket
 import struct
 import sys
 import threading
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "netem"))
+from ktcp import accept_one, connect_cc  # noqa: E402 (the shared kernel sockets)
 
 TCP_INFO_LEN = 232
 
@@ -41,14 +45,7 @@ def quantile(xs, p):
 
 
 def recv(addr, port, ready, seconds):
-    ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    ls.bind((addr, port))
-    ls.listen(1)
-    open(ready, "w").write("ready\n")
-    ls.settimeout(30)
-    c, _ = ls.accept()
-    c.settimeout(120)
+    c = accept_one(addr, port, ready, 120)
     total = in_window = 0
     first = None
     buf = bytearray(1 << 18)
@@ -68,11 +65,7 @@ def recv(addr, port, ready, seconds):
 
 
 def send(addr, port, seconds, cc):
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_CONGESTION, cc.encode())
-    used = s.getsockopt(socket.IPPROTO_TCP, socket.TCP_CONGESTION, 16).rstrip(b"\0").decode()
-    s.settimeout(60)
-    s.connect((addr, port))
+    s, used = connect_cc(addr, port, cc)
     samples = []
     stop = threading.Event()
 

@@ -30,24 +30,13 @@ case $size in
 *K) bytes=$((${size%K} << 10)) ;;
 *) bytes=$size ;;
 esac
-tmp=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=localhost \
-  -keyout "$tmp/key.pem" -out "$tmp/cert.pem" 2>/dev/null
-free_port() {
-  python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-LP=$(free_port)
-"$L4KIT" quic-server --cert "$tmp/cert.pem" --key "$tmp/key.pem" 127.0.0.1 "$LP" 2>"$tmp/l4srv.err" &
-L4SRV=$!
-pids+=($L4SRV)
-GP=$(free_port)
+. "$(dirname "$0")/../tests/h3/h3_lib.sh" # $tmp, $pids, h3_cert, h3_start_server ...
+h3_cert
+h3_start_server l4srv --cert "$tmp/cert.pem" --key "$tmp/key.pem" ||
+  { echo "quic_bench: l4kit quic-server did not start" >&2; exit 1; }
+L4SRV=${pids[-1]}
+LP=$PORT
+GP=$(h3_free_udp_port)
 /usr/sbin/gtlsserver -q --max-dyn-length="$bytes" 127.0.0.1 "$GP" "$tmp/key.pem" "$tmp/cert.pem" \
   >/dev/null 2>&1 &
 GSRV=$!

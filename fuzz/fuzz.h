@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "util/err.h"
@@ -25,6 +26,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static inline int fuzz_within(const uint8_t *p, size_t n, const uint8_t *base, size_t size)
 {
     return p >= base && p <= base + size && n <= (size_t)(base + size - p);
+}
+
+/* The input as a C string: a malloc'd copy of data[0..size) followed by a NUL
+ * (the caller frees it); NULL when out of memory. For the text parsers. */
+static inline char *fuzz_cstr(const uint8_t *data, size_t size)
+{
+    char *s = malloc(size + 1);
+    if (s) {
+        memcpy(s, data, size);
+        s[size] = '\0';
+    }
+    return s;
 }
 
 /* A fixed pair of addresses of the family picked by `selector` (even: v4). */

@@ -13,11 +13,9 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    char *req = malloc(size + 1);
+    char *req = fuzz_cstr(data, size);
     if (!req)
         return 0;
-    memcpy(req, data, size);
-    req[size] = '\0';
     char out[512];
     l4_ssize n = l4_h3_path_file(req, out, sizeof out);
     if (n >= 0) {

@@ -25,11 +25,9 @@ static int spec_eq(const l4_link_spec *a, const l4_link_spec *b)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    char *text = malloc(size + 1);
+    char *text = fuzz_cstr(data, size);
     if (!text)
         return 0;
-    memcpy(text, data, size);
-    text[size] = '\0';
 
     l4_link_spec s;
     char err[128];

@@ -3,16 +3,7 @@
 
 #include <string.h>
 
-static int path_hexval(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
+#include "util/hex.h"
 
 /* 1 when the segment [s, s + n) is "." or "..". */
 static int path_dot_segment(const char *s, size_t n)
@@ -45,8 +36,8 @@ l4_ssize l4_h3_path_file(const char *req, char *out, size_t cap)
         }
         int c = (unsigned char)req[i];
         if (c == '%') {
-            int hi = i + 2 < rl ? path_hexval((unsigned char)req[i + 1]) : -1;
-            int lo = hi >= 0 ? path_hexval((unsigned char)req[i + 2]) : -1;
+            int hi = i + 2 < rl ? l4_hex_digit((unsigned char)req[i + 1]) : -1;
+            int lo = hi >= 0 ? l4_hex_digit((unsigned char)req[i + 2]) : -1;
             if (lo < 0)
                 return L4_ERR_MALFORMED;
             c = hi * 16 + lo;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "util/err.h"
+#include "util/hex.h"
 
 l4_addr l4_addr_v4(const uint8_t b[4])
 {
@@ -41,17 +42,6 @@ int l4_addr_eq(const l4_addr *a, const l4_addr *b)
 {
     size_t n = l4_addr_len(a);
     return a->family == b->family && n > 0 && memcmp(a->bytes, b->bytes, n) == 0;
-}
-
-static int addr_hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
 }
 
 /*
@@ -111,10 +101,10 @@ static int addr_parse_v6(uint8_t out[16], const char *s)
         const char *g = s;
         unsigned v = 0;
         int digits = 0;
-        while (s < end && addr_hexval(*s) >= 0) {
+        while (s < end && l4_hex_digit(*s) >= 0) {
             if (digits == 4)
                 return L4_ERR_MALFORMED;
-            v = v << 4 | (unsigned)addr_hexval(*s);
+            v = v << 4 | (unsigned)l4_hex_digit(*s);
             digits++;
             s++;
         }

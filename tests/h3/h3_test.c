@@ -1,30 +1,20 @@
 /* tests/h3/h3_test.c — the HTTP/3 layer (h3/h3.h) between two l4kit QUIC
- * connections in memory (real GnuTLS handshake, virtual time, seeded
- * loss): parallel GETs arrive byte-exact, statuses and content-lengths
+ * connections in memory (tests/quic/quic_pair.h: real GnuTLS handshake,
+ * virtual time, seeded loss): parallel GETs arrive byte-exact, statuses and content-lengths
  * come through, a failing body resets only its stream, requests beyond
  * the server's stream limit wait for credit, and an HTTP/3 protocol error
  * closes the connection with an H3 code. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#define QP_MAXQ 8192 /* a whole 4 MiB window in flight */
 #include "check.h"
 #include "h3/h3.h"
 #include "h3/path.h"
-#include "io/quic_tls_gnutls.h"
-#include "quic/conn.h"
-#include "util/rng.h"
+#include "quic/quic_pair.h"
 
-#define HP_MAXQ  8192
 #define HP_ITEMS 16
-
-typedef struct hp_dgram {
-    l4_time at;
-    int to_server;
-    size_t len;
-    uint8_t data[1500];
-} hp_dgram;
 
 typedef struct hp_item {
     const char *path;
@@ -36,16 +26,9 @@ typedef struct hp_item {
 } hp_item;
 
 typedef struct hp {
-    l4_quic_conn *cl, *sv;
+    quic_pair qp; /* the two connections and the network between them */
     l4_h3 *hc, *hs;
-    l4_quic_settings cs, ss;
-    l4_time now, delay;
-    l4_rng rng;
-    double loss;
-    hp_dgram *q;
-    size_t nq;
-    uint8_t *cert, *key;
-    size_t cert_len, key_len;
+    l4_quic_callbacks qcb; /* the HTTP/3 layer's, on both connections */
     int ready;
     hp_item it[HP_ITEMS];
     size_t n, next;
@@ -195,26 +178,35 @@ static void hp_sv_closed(l4_h3 *h, int by_peer, int app, uint64_t err, const cha
 
 /* ---- the in-memory network -------------------------------------------------- */
 
+static void hp_before_output(quic_pair *qp, int side)
+{
+    hp *p = qp->app;
+    if (!side && p->ready)
+        hp_submit(p);
+    l4_h3_flush(side ? p->hs : p->hc, qp->now);
+}
+
+static void hp_server_made(quic_pair *qp)
+{
+    hp *p = qp->app;
+    l4_h3_attach(p->hs, qp->sv);
+}
+
 static void hp_init(hp *p, uint64_t seed)
 {
     memset(p, 0, sizeof *p);
-    p->q = calloc(HP_MAXQ, sizeof *p->q);
-    CHECK(p->q != NULL);
-    l4_quic_settings_default(&p->cs);
-    l4_quic_settings_default(&p->ss);
-    p->cs.seed = seed;
-    p->ss.seed = seed + 1;
-    p->cs.tp.initial_max_stream_data_bidi_local = 1u << 20;
-    p->cs.tp.initial_max_data = 4u << 20;
-    p->delay = 5 * L4_MS;
-    l4_rng_init(&p->rng, seed, 7);
+    qp_init(&p->qp, seed);
+    p->qp.app = p;
+    p->qp.cs.tp.initial_max_stream_data_bidi_local = 1u << 20;
+    p->qp.cs.tp.initial_max_data = 4u << 20;
+    p->qp.delay = 5 * L4_MS;
+    l4_rng_init(&p->qp.rng, seed, 7);
     p->gen = malloc(L4_H3_GEN_PERIOD);
     l4_h3_gen_fill(p->gen, 0, L4_H3_GEN_PERIOD);
-    CHECK_EQ(l4_quic_tls_selfsigned("localhost", (long)time(NULL) - 3600, 2, &p->cert, &p->cert_len,
-                                    &p->key, &p->key_len),
-             0);
 }
 
+/* Makes both HTTP/3 ends (the server's connection comes with the client's
+ * first datagram) and starts the client. */
 static void hp_start(hp *p)
 {
     l4_h3_callbacks cb;
@@ -225,111 +217,35 @@ static void hp_start(hp *p)
     cb.done = hp_done;
     cb.closed = hp_cl_closed;
     CHECK_EQ(l4_h3_new(&p->hc, 0, &cb, p), 0);
-    l4_quic_tls_config tc;
-    memset(&tc, 0, sizeof tc);
-    tc.server_name = "localhost";
-    tc.ca_pem = p->cert;
-    tc.ca_pem_len = p->cert_len;
-    l4_quic_tls *tls;
-    CHECK_EQ(l4_quic_tls_gnutls_new(&tls, &tc), 0);
-    l4_quic_callbacks qcb;
-    l4_h3_quic_callbacks(&qcb);
-    CHECK_EQ(l4_quic_conn_new_client(&p->cl, &p->cs, &qcb, p->hc, tls, p->now), 0);
-    l4_h3_attach(p->hc, p->cl);
-}
-
-static void hp_new_server(hp *p, const uint8_t *d, size_t len)
-{
-    l4_h3_callbacks cb;
     memset(&cb, 0, sizeof cb);
     cb.request = hp_request;
     cb.closed = hp_sv_closed;
     CHECK_EQ(l4_h3_new(&p->hs, 1, &cb, p), 0);
-    l4_quic_tls_config tc;
-    memset(&tc, 0, sizeof tc);
-    tc.is_server = 1;
-    tc.cert_pem = p->cert;
-    tc.cert_pem_len = p->cert_len;
-    tc.key_pem = p->key;
-    tc.key_pem_len = p->key_len;
-    l4_quic_tls *tls;
-    CHECK_EQ(l4_quic_tls_gnutls_new(&tls, &tc), 0);
-    l4_quic_callbacks qcb;
-    l4_h3_quic_callbacks(&qcb);
-    CHECK_EQ(l4_quic_conn_new_server(&p->sv, &p->ss, &qcb, p->hs, tls, d, len, p->now), 0);
-    l4_h3_attach(p->hs, p->sv);
+    l4_h3_quic_callbacks(&p->qcb);
+    p->qp.cl_cb = p->qp.sv_cb = &p->qcb;
+    p->qp.cl_user = p->hc;
+    p->qp.sv_user = p->hs;
+    p->qp.on_server = hp_server_made;
+    p->qp.before_output = hp_before_output;
+    CHECK_EQ(qp_start(&p->qp), 0);
+    l4_h3_attach(p->hc, p->qp.cl);
 }
 
 static void hp_free(hp *p)
 {
     l4_h3_free(p->hc);
     l4_h3_free(p->hs);
-    l4_quic_conn_free(p->cl);
-    l4_quic_conn_free(p->sv);
-    free(p->q);
-    free(p->cert);
-    free(p->key);
+    qp_free(&p->qp);
     free(p->gen);
-}
-
-static void hp_flush(hp *p)
-{
-    for (int side = 0; side < 2; side++) {
-        l4_quic_conn *c = side ? p->sv : p->cl;
-        l4_h3 *h = side ? p->hs : p->hc;
-        if (!c)
-            continue;
-        if (!side && p->ready)
-            hp_submit(p);
-        l4_h3_flush(h, p->now);
-        for (;;) {
-            CHECK(p->nq < HP_MAXQ);
-            hp_dgram *d = &p->q[p->nq];
-            l4_ssize n = l4_quic_conn_output(c, d->data, sizeof d->data, p->now);
-            if (n <= 0)
-                break;
-            if (l4_rng_chance(&p->rng, p->loss))
-                continue;
-            d->at = p->now + p->delay;
-            d->to_server = !side;
-            d->len = (size_t)n;
-            p->nq++;
-        }
-    }
 }
 
 /* One arrival or timer; 0 when nothing is left before `until`. */
 static int hp_step(hp *p, l4_time until)
 {
-    hp_flush(p);
-    l4_time t = p->nq ? p->q[0].at : L4_TIME_NONE; /* FIFO: equal delays */
-    l4_time tc = p->cl ? l4_quic_conn_next_timeout(p->cl) : L4_TIME_NONE;
-    l4_time ts = p->sv ? l4_quic_conn_next_timeout(p->sv) : L4_TIME_NONE;
-    l4_time tt = l4_time_min(tc, ts);
-    if (tt < t) {
-        if (tt > until)
-            return 0;
-        p->now = tt > p->now ? tt : p->now;
-        if (tc == tt)
-            l4_quic_conn_handle_timeout(p->cl, p->now);
-        if (ts == tt)
-            l4_quic_conn_handle_timeout(p->sv, p->now);
-        return 1;
-    }
-    if (t == L4_TIME_NONE || t > until)
-        return 0;
-    p->now = t > p->now ? t : p->now;
-    hp_dgram d = p->q[0];
-    memmove(&p->q[0], &p->q[1], (p->nq - 1) * sizeof p->q[0]);
-    p->nq--;
-    if (d.to_server) {
-        if (!p->sv)
-            hp_new_server(p, d.data, d.len);
-        l4_quic_conn_input(p->sv, d.data, d.len, p->now);
-    } else {
-        l4_quic_conn_input(p->cl, d.data, d.len, p->now);
-    }
-    return 1;
+    int more = qp_step(&p->qp, until);
+    CHECK_EQ(p->qp.overflow, 0); /* QP_MAXQ holds every datagram in flight */
+    CHECK_EQ(p->qp.sv_new_err, 0);
+    return more;
 }
 
 static int hp_all_done(const hp *p)
@@ -369,7 +285,7 @@ static void parallel_gets(double loss, uint64_t seed)
 {
     hp p;
     hp_init(&p, seed);
-    p.loss = loss;
+    p.qp.loss = loss;
     hp_add(&p, "/1000", 1000);
     hp_add(&p, "/300K", 300 << 10);
     hp_add(&p, "/1M", 1 << 20);
@@ -415,7 +331,7 @@ static void test_stream_limit(void)
 {
     hp p;
     hp_init(&p, 3);
-    p.ss.tp.initial_max_streams_bidi = 2;
+    p.qp.ss.tp.initial_max_streams_bidi = 2;
     static const char *paths[] = {"/1", "/2K", "/3K", "/4K", "/5K", "/6K", "/7K"};
     static const uint64_t lens[] = {1, 2048, 3072, 4096, 5120, 6144, 7168};
     for (int i = 0; i < 7; i++)
@@ -483,11 +399,11 @@ static void test_protocol_error_closes(void)
     hp_run(&p, 10 * L4_S);
     check_item_ok(&p.it[0]);
     uint64_t sid;
-    CHECK_EQ(l4_quic_stream_open(p.cl, 0, &sid), 0);
+    CHECK_EQ(l4_quic_stream_open(p.qp.cl, 0, &sid), 0);
     static const uint8_t settings[] = {0x04, 0x00}; /* SETTINGS, empty */
-    CHECK_EQ(l4_quic_stream_write(p.cl, sid, settings, sizeof settings, 1), 2);
+    CHECK_EQ(l4_quic_stream_write(p.qp.cl, sid, settings, sizeof settings, 1), 2);
     for (int i = 0; i < 200 && !p.cl_closed; i++)
-        if (!hp_step(&p, p.now + 5 * L4_S))
+        if (!hp_step(&p, p.qp.now + 5 * L4_S))
             break;
     CHECK(p.cl_closed);
     CHECK_EQ(p.cl_close_err, 0x105);

@@ -13,43 +13,25 @@ GTLSSERVER=/usr/sbin/gtlsserver
 for b in "$GTLSCLIENT" "$GTLSSERVER"; do
   [ -x "$b" ] || { echo "FAIL: $b missing: install ngtcp2-client ngtcp2-server (scripts/deps.sh)"; exit 1; }
 done
-tmp=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
+. "$(dirname "$0")/h3_lib.sh"
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
 mkdir -p "$tmp/www" "$tmp/dl1" "$tmp/dl2"
 head -c $((100 << 20)) /dev/urandom >"$tmp/www/big100M.bin"
 head -c $((1 << 20)) /dev/urandom >"$tmp/www/one.bin"
 echo "small file" >"$tmp/www/small.txt"
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
-  -subj /CN=localhost -addext "subjectAltName=DNS:localhost" \
-  -keyout "$tmp/key.pem" -out "$tmp/cert.pem" 2>/dev/null || fail "openssl could not make a certificate"
-# The generated object l4kit serves for /3000000 (h3/path.h).
-python3 - "$tmp/gen3M" <<'PY'
-import sys
-P = 65521
-pat = bytes(((j * 0x9E3779B1) & 0xffffffff) >> 24 for j in range(P))
-open(sys.argv[1], "wb").write((pat * (3000000 // P + 1))[:3000000])
-PY
+h3_cert || fail "openssl could not make a certificate"
+h3_gen 3000000 "$tmp/gen3M" # the generated object l4kit serves for /3000000
 same() { # same FILE_A FILE_B
   [ -f "$2" ] || fail "$2 was not downloaded"
   [ "$(sha256sum <"$1")" = "$(sha256sum <"$2")" ] || fail "$2: SHA-256 differs from $1"
 }
 
 # ---- gtlsclient -> l4kit quic-server ----
-"$L4KIT" quic-server --root "$tmp/www" --cert "$tmp/cert.pem" --key "$tmp/key.pem" --json \
-  127.0.0.1 0 >"$tmp/srv.out" 2>"$tmp/srv.err" &
-SRV=$!
-pids+=($SRV)
-for _ in $(seq 100); do grep -q "listening on" "$tmp/srv.err" 2>/dev/null && break; sleep 0.05; done
-P=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$tmp/srv.err")
-[ -n "$P" ] || fail "quic-server did not start: $(cat "$tmp/srv.err")"
+h3_start_server srv --root "$tmp/www" --cert "$tmp/cert.pem" --key "$tmp/key.pem" --json ||
+  fail "quic-server did not start"
+SRV=${pids[-1]}
+P=$PORT
 start=$(date +%s%N)
 rc=0
 timeout 60 "$GTLSCLIENT" -q --exit-on-all-streams-close --download "$tmp/dl1" 127.0.0.1 "$P" \
@@ -68,7 +50,7 @@ python3 -c "import json,sys; r=json.load(open(sys.argv[1])); assert r['connectio
   "$tmp/srv.out" || fail "server: not one connection with 4 requests: $(cat "$tmp/srv.out")"
 
 # ---- l4kit quic-get -> gtlsserver ----
-GP=$(python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+GP=$(h3_free_udp_port)
 "$GTLSSERVER" -q --max-dyn-length=8M -d "$tmp/www" 127.0.0.1 "$GP" "$tmp/key.pem" "$tmp/cert.pem" \
   >/dev/null 2>"$tmp/gs.err" &
 pids+=($!)

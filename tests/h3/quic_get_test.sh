@@ -8,14 +8,7 @@
 # peer that never answers (no hang).
 set -euo pipefail
 L4KIT=${L4KIT:?path to l4kit}
-tmp=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
+. "$(dirname "$0")/h3_lib.sh"
 fail() { echo "FAIL: $*" >&2; [ -f "$tmp/err" ] && cat "$tmp/err" >&2; exit 1; }
 
 # The server's root: a 5 MB random file, a nested one, an index, and a
@@ -26,30 +19,13 @@ echo "hello from sub" >"$tmp/www/sub/a.txt"
 printf '<h1>index</h1>\n' >"$tmp/www/index.html"
 echo "secret" >"$tmp/outside.txt"
 ln -s "$tmp/outside.txt" "$tmp/www/escape.txt"
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
-  -subj /CN=localhost -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" \
-  -keyout "$tmp/key.pem" -out "$tmp/cert.pem" 2>/dev/null || fail "openssl could not make a certificate"
+h3_cert || fail "openssl could not make a certificate"
+# The generated objects the server answers /1048576 and /300K with.
+h3_gen 1048576 "$tmp/gen-1048576"
+h3_gen $((300 << 10)) "$tmp/gen-300K"
 
-# start_server NAME ARGS... : runs quic-server on 127.0.0.1, an ephemeral
-# port; sets PORT once it listens.
-start_server() {
-  local name=$1
-  shift
-  "$L4KIT" quic-server "$@" 127.0.0.1 0 >"$tmp/$name.out" 2>"$tmp/$name.err" &
-  pids+=($!)
-  for _ in $(seq 100); do
-    if grep -q "listening on" "$tmp/$name.err" 2>/dev/null; then
-      PORT=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$tmp/$name.err")
-      return 0
-    fi
-    sleep 0.05
-  done
-  cat "$tmp/$name.err" >&2
-  fail "quic-server $name did not start"
-}
-
-SSLKEYLOGFILE="$tmp/server.keys" start_server main --root "$tmp/www" --cert "$tmp/cert.pem" \
-  --key "$tmp/key.pem" --json
+SSLKEYLOGFILE="$tmp/server.keys" h3_start_server main --root "$tmp/www" --cert "$tmp/cert.pem" \
+  --key "$tmp/key.pem" --json || fail "quic-server main did not start"
 SRV_PID=${pids[-1]}
 P=$PORT
 base="https://localhost:$P"
@@ -64,13 +40,9 @@ cmp "$tmp/www/index.html" "$tmp/out/index.html" || fail "index.html differs"
 python3 - "$tmp" <<'PY' || fail "generated objects or JSON report wrong"
 import json, sys
 tmp = sys.argv[1]
-P = 65521
-pat = bytes(((j * 0x9E3779B1) & 0xffffffff) >> 24 for j in range(P))
-def gen(n):
-    return (pat * (n // P + 1))[:n]
-for name, n in (("1048576", 1 << 20), ("300K", 300 << 10)):
+for name in ("1048576", "300K"):
     data = open(f"{tmp}/out/{name}", "rb").read()
-    assert data == gen(n), f"{name}: {len(data)} bytes, content differs"
+    assert data == open(f"{tmp}/gen-{name}", "rb").read(), f"{name}: {len(data)} bytes, content differs"
 r = json.load(open(f"{tmp}/get.json"))
 assert r["ok"] is True and r["error"] is None, r
 assert len(r["files"]) == 5
@@ -125,7 +97,7 @@ for i in $(seq 8); do
 done
 
 # 6. A self-signed certificate: refused by default, accepted with --insecure.
-start_server selfsigned
+h3_start_server selfsigned || fail "quic-server selfsigned did not start"
 rc=0
 "$L4KIT" quic-get "https://localhost:$PORT/1" >/dev/null 2>"$tmp/err" || rc=$?
 [ "$rc" = 1 ] || fail "unverifiable certificate gave exit $rc"
@@ -157,7 +129,7 @@ rc=0
 "$L4KIT" quic-server --help | grep -q "usage: l4kit quic-server" || fail "quic-server --help"
 
 # 8. Refused (nothing on the port): a quick, clear failure.
-free_port=$(python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+free_port=$(h3_free_udp_port)
 rc=0
 start=$(date +%s%N)
 "$L4KIT" quic-get --insecure "https://127.0.0.1:$free_port/" >/dev/null 2>"$tmp/err" || rc=$?

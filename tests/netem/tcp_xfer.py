@@ -16,18 +16,13 @@ import socket
 import sys
 import time
 
+from ktcp import accept_one, connect_cc
+
 BIN = 0.25
 
 
 def recv(addr, port, ready):
-    ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    ls.bind((addr, port))
-    ls.listen(1)
-    open(ready, "w").write("ready\n")
-    ls.settimeout(30)
-    c, _ = ls.accept()
-    c.settimeout(60)
+    c = accept_one(addr, port, ready, 60)
     h = hashlib.sha256()
     total = 0
     first = last = None
@@ -53,11 +48,7 @@ def recv(addr, port, ready):
 
 
 def send(addr, port, nbytes, cc):
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_CONGESTION, cc.encode())
-    used = s.getsockopt(socket.IPPROTO_TCP, socket.TCP_CONGESTION, 16).rstrip(b"\0").decode()
-    s.settimeout(60)
-    s.connect((addr, port))
+    s, used = connect_cc(addr, port, cc)
     rng = random.Random(20261125)
     h = hashlib.sha256()
     left = nbytes

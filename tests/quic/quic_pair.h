@@ -3,7 +3,9 @@
  * back to back in memory, with the real GnuTLS provider and a self-signed
  * certificate generated at test time. Datagrams travel through a small
  * queue with a fixed one-way delay and seeded loss; virtual time advances
- * to the next arrival or timer.
+ * to the next arrival or timer. A layer above QUIC (tests/h3) can take
+ * over the connections' callbacks and run before each side's output is
+ * drained.
  */
 #ifndef L4_TESTS_QUIC_PAIR_H
 #define L4_TESTS_QUIC_PAIR_H
@@ -17,7 +19,9 @@
 #include "quic/conn.h"
 #include "util/rng.h"
 
-#define QP_MAXQ 4096
+#ifndef QP_MAXQ
+#define QP_MAXQ 4096 /* datagrams in flight at most; define it larger before the include */
+#endif
 
 typedef struct qp_dgram {
     l4_time at;
@@ -43,6 +47,8 @@ typedef struct quic_pair {
     qp_dgram q[QP_MAXQ];
     size_t nq;
     uint64_t dropped, delivered;
+    uint64_t overflow; /* of the dropped: the queue was full */
+    int sv_new_err;    /* the error creating the server connection failed with, or 0 */
     int hs_cl, hs_sv;
     qp_closed closed_cl, closed_sv;
     uint8_t *cert, *key;
@@ -65,16 +71,22 @@ typedef struct quic_pair {
     int paths;
     l4_quic_path cl_path, last_to;
     uint64_t to_other, to_other_bytes, to_cl_bytes;
+    /* A layer above: the client's / server's connection callbacks and their
+     * user pointer (NULL: `cb` and the pair), and a hook before a side's
+     * output (0 client, 1 server) is drained. Each may be NULL. */
+    const l4_quic_callbacks *cl_cb, *sv_cb;
+    void *cl_user, *sv_user;
+    void (*before_output)(struct quic_pair *p, int side);
 } quic_pair;
 
-static void qp_keylog(void *user, const char *line)
+static inline void qp_keylog(void *user, const char *line)
 {
     quic_pair *p = user;
     (void)line;
     p->keylog_lines++;
 }
 
-static void qp_hs_done(l4_quic_conn *c, void *user)
+static inline void qp_hs_done(l4_quic_conn *c, void *user)
 {
     quic_pair *p = user;
     if (c == p->cl)
@@ -83,8 +95,8 @@ static void qp_hs_done(l4_quic_conn *c, void *user)
         p->hs_sv = 1;
 }
 
-static void qp_on_closed(l4_quic_conn *c, int by_peer, int app, uint64_t err, const char *r,
-                         size_t rl, void *user)
+static inline void qp_on_closed(l4_quic_conn *c, int by_peer, int app, uint64_t err, const char *r,
+                                size_t rl, void *user)
 {
     quic_pair *p = user;
     (void)r;
@@ -98,7 +110,7 @@ static void qp_on_closed(l4_quic_conn *c, int by_peer, int app, uint64_t err, co
     x->err = err;
 }
 
-static void qp_init(quic_pair *p, uint64_t seed)
+static inline void qp_init(quic_pair *p, uint64_t seed)
 {
     memset(p, 0, sizeof *p);
     l4_quic_settings_default(&p->cs);
@@ -118,7 +130,7 @@ static void qp_init(quic_pair *p, uint64_t seed)
     }
 }
 
-static int qp_start(quic_pair *p)
+static inline int qp_start(quic_pair *p)
 {
     l4_quic_tls *tls;
     l4_quic_tls_config cfg;
@@ -133,10 +145,11 @@ static int qp_start(quic_pair *p)
     int rc = l4_quic_tls_gnutls_new(&tls, &cfg);
     if (rc < 0)
         return rc;
-    return l4_quic_conn_new_client(&p->cl, &p->cs, &p->cb, p, tls, p->now);
+    return l4_quic_conn_new_client(&p->cl, &p->cs, p->cl_cb ? p->cl_cb : &p->cb,
+                                   p->cl_user ? p->cl_user : p, tls, p->now);
 }
 
-static int qp_new_server(quic_pair *p, const uint8_t *d, size_t len)
+static inline int qp_new_server(quic_pair *p, const uint8_t *d, size_t len)
 {
     l4_quic_tls *tls;
     l4_quic_tls_config cfg;
@@ -150,10 +163,11 @@ static int qp_new_server(quic_pair *p, const uint8_t *d, size_t len)
     int rc = l4_quic_tls_gnutls_new(&tls, &cfg);
     if (rc < 0)
         return rc;
-    return l4_quic_conn_new_server(&p->sv, &p->ss, &p->cb, p, tls, d, len, p->now);
+    return l4_quic_conn_new_server(&p->sv, &p->ss, p->sv_cb ? p->sv_cb : &p->cb,
+                                   p->sv_user ? p->sv_user : p, tls, d, len, p->now);
 }
 
-static void qp_free(quic_pair *p)
+static inline void qp_free(quic_pair *p)
 {
     l4_quic_conn_free(p->cl);
     l4_quic_conn_free(p->sv);
@@ -164,13 +178,15 @@ static void qp_free(quic_pair *p)
 }
 
 /* Drains both endpoints' output into the queue. */
-static void qp_flush(quic_pair *p)
+static inline void qp_flush(quic_pair *p)
 {
     uint8_t buf[1500];
     for (int side = 0; side < 2; side++) {
         l4_quic_conn *c = side ? p->sv : p->cl;
         if (!c)
             continue;
+        if (p->before_output)
+            p->before_output(p, side);
         for (;;) {
             l4_ssize n;
             if (side && p->paths) {
@@ -198,6 +214,7 @@ static void qp_flush(quic_pair *p)
                 continue;
             }
             if (l4_rng_chance(&p->rng, p->loss) || p->nq == QP_MAXQ) {
+                p->overflow += p->nq == QP_MAXQ;
                 p->dropped++;
                 continue;
             }
@@ -214,7 +231,7 @@ static void qp_flush(quic_pair *p)
 
 /* Runs one event (arrival or timer); returns 0 when nothing is left or
  * time passed `until`. */
-static int qp_step(quic_pair *p, l4_time until)
+static inline int qp_step(quic_pair *p, l4_time until)
 {
     qp_flush(p);
     l4_time t = L4_TIME_NONE;
@@ -246,7 +263,9 @@ static int qp_step(quic_pair *p, l4_time until)
     p->delivered++;
     if (d.to_server) {
         if (!p->sv) {
-            if (qp_new_server(p, d.data, d.len) < 0) {
+            int rc = qp_new_server(p, d.data, d.len);
+            if (rc < 0) {
+                p->sv_new_err = rc;
                 free(d.data);
                 return 1;
             }
@@ -265,7 +284,7 @@ static int qp_step(quic_pair *p, l4_time until)
 }
 
 /* Runs until `done(p)` is true or `until`; returns whether done. */
-static int qp_run(quic_pair *p, int (*done)(quic_pair *), l4_time until)
+static inline int qp_run(quic_pair *p, int (*done)(quic_pair *), l4_time until)
 {
     while (!done(p)) {
         if (!qp_step(p, until))
@@ -274,7 +293,7 @@ static int qp_run(quic_pair *p, int (*done)(quic_pair *), l4_time until)
     return 1;
 }
 
-static int qp_handshaken(quic_pair *p)
+static inline int qp_handshaken(quic_pair *p)
 {
     return p->hs_cl && p->hs_sv && p->cl && p->sv &&
            /* the client confirmed: HANDSHAKE_DONE arrived */

@@ -11,16 +11,7 @@
 #  - per-flow congestion control (--cc reno,bbr) on a lossy link;
 #  - Jain's index over time with a staggered second flow (JSON = CSV);
 #  - `l4kit plot` and bad usage.
-set -u
-L4KIT=${L4KIT:?set by ctest}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-cd "$tmp" || exit 1
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-PY=python3
-[ -x /usr/bin/python3 ] && PY=/usr/bin/python3
-python3() { "$PY" "$@"; }
+. "$(dirname "$0")/lib.sh"
 
 # ---- experiment 1: the congestion-window picture, losses placed on the link ---------
 E1_LINK="rate 10mbit delay 50ms drop-at 600ms,6s blackout 11s+300ms"
@@ -202,25 +193,13 @@ badp "'abc' is not a number" 2 -o x.svg --ymax abc g.csv:loss_pct:reno
 badp "'middle' is not tr, tl, bl or br" 2 -o x.svg --legend middle g.csv:loss_pct:reno
 
 # ---- bad usage of the new sim options -------------------------------------------------
-bad() {
-  local want=$1
-  shift
-  "$L4KIT" sim "$@" >o 2>e
-  local rc=$?
-  [ "$rc" -eq 2 ] || fail "sim $* exit $rc (want 2)"
-  [ "$(wc -l <e)" -eq 1 ] || fail "sim $*: one line wanted, got: $(cat e)"
-  grep -q -- "$want" e || fail "sim $*: message '$(cat e)' lacks '$want'"
-}
-bad "unknown congestion control 'vegas'" --proto tcp --cc bbr,vegas
-bad "comma-separated list" --proto tcp --cc bbr,,cubic
-bad "comma-separated list" --proto tcp --cc cubic,
-bad "bad drop-at '2'" --proto tcp --link "drop-at 2"
-bad "bad blackout '3s'" --proto tcp --link "blackout 3s"
-bad "'0'" --proto tcp --interval 0
-bad "'soon'" --proto tcp --stagger soon
-bad "for TCP" --proto udp --stagger 1s
+sim_bad "unknown congestion control 'vegas'" --proto tcp --cc bbr,vegas
+sim_bad "comma-separated list" --proto tcp --cc bbr,,cubic
+sim_bad "comma-separated list" --proto tcp --cc cubic,
+sim_bad "bad drop-at '2'" --proto tcp --link "drop-at 2"
+sim_bad "bad blackout '3s'" --proto tcp --link "blackout 3s"
+sim_bad "'0'" --proto tcp --interval 0
+sim_bad "'soon'" --proto tcp --stagger soon
+sim_bad "for TCP" --proto udp --stagger 1s
 
-[ "$fails" -eq 0 ] && echo "cc_experiments_test: all passed" || {
-  echo "cc_experiments_test: $fails failed"
-  exit 1
-}
+simcli_done cc_experiments_test

@@ -5,16 +5,7 @@
 # retransmission and cause, the congestion window, the four-way close
 # (FIN, ACK, FIN, ACK) and TIME_WAIT -> CLOSED; every byte verified; a cwnd
 # plot next to the pcap; --json agrees with the text; same seed, same bytes.
-set -u
-L4KIT=${L4KIT:?set by ctest}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-cd "$tmp" || exit 1
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-PY=python3
-[ -x /usr/bin/python3 ] && PY=/usr/bin/python3
-python3() { "$PY" "$@"; }
+. "$(dirname "$0")/lib.sh"
 
 mkdir a b
 "$L4KIT" demo --out a >text.out 2>text.err || fail "demo exit: $(cat text.err)"
@@ -121,4 +112,4 @@ PY
 "$L4KIT" demo --tcp-bytes 0 >o 2>e
 [ $? -eq 2 ] && [ "$(wc -l <e)" -eq 1 ] || fail "bad --tcp-bytes: $(cat e)"
 
-[ "$fails" -eq 0 ] && echo "demo_tcp_test: all passed" || { echo "demo_tcp_test: $fails failed"; exit 1; }
+simcli_done demo_tcp_test

@@ -7,17 +7,7 @@
 # SVG (parses, has its axes, ticks, lines and legend), reproducibility from
 # the seed, several flows, time-limited flows, UDP, and bad usage (exit 2,
 # one line naming the bad token).
-set -u
-L4KIT=${L4KIT:?set by ctest}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-cd "$tmp" || exit 1
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-# the system interpreter starts in a tenth of the time a version-manager shim takes
-PY=python3
-[ -x /usr/bin/python3 ] && PY=/usr/bin/python3
-python3() { "$PY" "$@"; }
+. "$(dirname "$0")/lib.sh"
 
 LINK="rate 20mbit delay 10ms loss 2% reorder 1% duplicate 0.5%"
 
@@ -265,15 +255,9 @@ assert r["rate_bps"] == 8000000 and r["verified"]
 PY
 
 # ---- bad usage: exit 2, one line naming the problem ---------------------------------
-bad() {
-  local want=$1
-  shift
-  "$L4KIT" sim "$@" >o 2>e
-  local rc=$?
-  [ "$rc" -eq 2 ] || fail "sim $* exit $rc (want 2)"
-  [ "$(wc -l <e)" -eq 1 ] || fail "sim $*: one line wanted, got: $(cat e)"
-  [ -s o ] && fail "sim $*: nothing on stdout wanted"
-  grep -q -- "$want" e || fail "sim $*: message '$(cat e)' lacks '$want'"
+bad() { # and nothing on stdout
+  sim_bad "$@"
+  [ -s o ] && fail "sim ${*:2}: nothing on stdout wanted"
 }
 bad "'los'" --proto tcp --link "rate 10mbit los 2%"
 bad "'10mbps'" --proto tcp --link-back "rate 10mbps"
@@ -293,4 +277,4 @@ grep -q "^l4kit sim: cannot write" e || fail "unwritable --pcap message: $(cat e
 "$L4KIT" sim --help >o || fail "--help exit"
 grep -q "1024-based" o || fail "--help must say sizes are 1024-based"
 
-[ "$fails" -eq 0 ] && echo "sim_test: all passed" || { echo "sim_test: $fails failed"; exit 1; }
+simcli_done sim_test

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/resource.h>
 
+#include "args.h"
 #include "cmd.h"
 #include "iperf3_proto.h"
 #include "json.h"
@@ -49,8 +50,7 @@ typedef struct ip3_conn {
 typedef struct ip3 {
     stack st;
     int lsd, json, one_off;
-    ip3_conn **conns; /* by descriptor */
-    size_t nconns;
+    stack_table conns; /* ip3_conn by descriptor */
     /* the test in progress */
     int busy, ctrl, phase, nstreams, failed;
     uint8_t cookie[IPERF3_COOKIE_LEN];
@@ -68,16 +68,11 @@ typedef struct ip3 {
 
 static uint8_t ip3_scratch[128 * 1024];
 
-static ip3_conn *ip3_get(ip3 *t, int sd)
-{
-    return (sd >= 0 && (size_t)sd < t->nconns) ? t->conns[sd] : NULL;
-}
-
 static void ip3_drop(ip3 *t, int sd)
 {
-    ip3_conn *c = ip3_get(t, sd);
+    ip3_conn *c = stack_table_get(&t->conns, sd);
     if (c) {
-        t->conns[sd] = NULL;
+        t->conns.v[sd] = NULL;
         free(c);
     }
     l4_socket_close(t->st.h, sd, stack_now(&t->st));
@@ -374,7 +369,7 @@ static void ip3_classify(ip3 *t, ip3_conn *c)
 
 static void ip3_pump(ip3 *t, int sd)
 {
-    ip3_conn *c = ip3_get(t, sd);
+    ip3_conn *c = stack_table_get(&t->conns, sd);
     if (!c)
         return;
     if (c->role == R_NEW) {
@@ -416,27 +411,14 @@ static void ip3_accept_all(ip3 *t)
         int sd = l4_socket_accept(h, t->lsd, &peer, &pport);
         if (sd < 0)
             return;
-        if ((size_t)sd >= t->nconns) {
-            size_t n = t->nconns ? t->nconns : 64;
-            while (n <= (size_t)sd)
-                n *= 2;
-            ip3_conn **nc = realloc(t->conns, n * sizeof *nc);
-            if (!nc) {
-                l4_socket_close(h, sd, stack_now(&t->st));
-                continue;
-            }
-            memset(nc + t->nconns, 0, (n - t->nconns) * sizeof *nc);
-            t->conns = nc;
-            t->nconns = n;
-        }
-        ip3_conn *c = calloc(1, sizeof *c);
+        ip3_conn *c = stack_table_fit(&t->conns, sd) < 0 ? NULL : calloc(1, sizeof *c);
         if (!c) {
             l4_socket_close(h, sd, stack_now(&t->st));
             continue;
         }
         c->sd = sd;
         stack_addr_port(c->peer, sizeof c->peer, &peer, pport);
-        t->conns[sd] = c;
+        t->conns.v[sd] = c;
         l4_socket_set_callbacks(h, sd, &ip3_cbs, t);
         ip3_pump(t, sd);
     }
@@ -464,29 +446,25 @@ int cmd_iperf3_server(int argc, char **argv)
     int rc = 2;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
-        int r = stack_opt(cmd, &o, argc, argv, &i);
-        if (r == 2)
-            goto out;
-        if (r == 1)
+        int r = stack_opt(cmd, ip3_help, &o, argc, argv, &i);
+        if (r == ARGS_TAKEN)
             continue;
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            printf(ip3_help, stack_opts_help);
-            rc = 0;
+        if (r != ARGS_OTHER) {
+            rc = r;
             goto out;
-        } else if (!strcmp(a, "--json")) {
+        }
+        if (!strcmp(a, "--json")) {
             t->json = 1;
         } else if (!strcmp(a, "--one-off")) {
             t->one_off = 1;
         } else if (!strcmp(a, "--port")) {
-            char *end = NULL;
-            if (i + 1 >= argc || (port = strtol(argv[i + 1], &end, 10)) < 1 || port > 65535 ||
-                *end) {
+            if (i + 1 >= argc || args_long(argv[i + 1], 1, 65535, &port) != 0) {
                 fprintf(stderr, "l4kit %s: --port needs a port number (1-65535)\n", cmd);
                 goto out;
             }
             i++;
         } else {
-            fprintf(stderr, "l4kit %s: unknown option '%s' (see --help)\n", cmd, a);
+            args_unknown(cmd, a);
             goto out;
         }
     }
@@ -496,32 +474,21 @@ int cmd_iperf3_server(int argc, char **argv)
         rc = 1;
         goto out;
     }
-    l4_host *h = t->st.h;
-    t->lsd = l4_socket_open(h, o.addr.family, L4_SOCK_STREAM);
-    int e = t->lsd < 0 ? t->lsd : l4_socket_set_reuseaddr(h, t->lsd, 1);
-    if (e == 0)
-        e = l4_socket_bind(h, t->lsd, &o.addr, (uint16_t)port);
-    if (e == 0)
-        e = l4_socket_set_callbacks(h, t->lsd, &ip3_cbs, t);
-    if (e == 0)
-        e = l4_socket_listen(h, t->lsd, 128);
-    if (e < 0) {
-        fprintf(stderr, "l4kit %s: listen on port %ld: %s\n", cmd, port, l4_host_strerror(e));
+    t->lsd = stack_listen(&t->st, cmd, &o.addr, (uint16_t)port, 128, &ip3_cbs, t);
+    if (t->lsd < 0) {
         stack_close(&t->st);
         rc = 1;
         goto out;
     }
-    char where[64];
-    stack_addr_port(where, sizeof where, &o.addr, (unsigned)port);
-    fprintf(stderr, "l4kit %s: listening on %s (device %s)\n", cmd, where, o.tun);
+    stack_say_listening(cmd, &o, (unsigned)port, NULL);
     rc = l4_loop_run(t->st.loop) == 0 ? 0 : 1;
     ip3_end_why(t, "aborted", "stopped");
-    for (size_t i = 0; i < t->nconns; i++)
-        free(t->conns[i]);
+    for (size_t i = 0; i < t->conns.n; i++)
+        free(t->conns.v[i]);
     stack_close(&t->st);
 out:
     free(t->jbuf);
-    free(t->conns);
+    stack_table_free(&t->conns);
     free(t);
     return rc;
 }

@@ -8,7 +8,6 @@
 #include <gnutls/gnutls.h>
 #include <inttypes.h>
 #include <netdb.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "args.h"
 #include "cmd.h"
 #include "h3/h3.h"
 #include "h3/path.h"
@@ -84,14 +84,6 @@ typedef struct qg {
     char move_error[128];  /* why the move did not happen */
     uint16_t port0, port1; /* local port before and after the move */
 } qg;
-
-static volatile sig_atomic_t qg_stop;
-
-static void qg_on_signal(int sig)
-{
-    (void)sig;
-    qg_stop = 1;
-}
 
 static void qg_submit(qg *g)
 {
@@ -349,10 +341,8 @@ static int qg_run(qg *g, const qg_cfg *k, const struct addrinfo *ai, char *why, 
     char where[80];
     l4_io_udp_addr_format(&peer, where, sizeof where);
     l4_io_quic_ep_config ec;
-    memset(&ec, 0, sizeof ec);
+    qt_ep_config(&k->o, &ec);
     ec.addr = ai->ai_family == AF_INET6 ? "::" : "0.0.0.0";
-    ec.offload = k->o.no_offload ? 0 : L4_IO_UDP_GSO | L4_IO_UDP_GRO;
-    ec.max_datagram = k->o.max_udp_payload ? k->o.max_udp_payload : 1452;
     ec.ops.pump = qg_pump;
     ec.ops.closed = qg_ep_closed;
     ec.user = g;
@@ -428,14 +418,14 @@ static int qg_run(qg *g, const qg_cfg *k, const struct addrinfo *ai, char *why, 
         if (k->move && !g->moved && g->ready && g->c && !g->closed &&
             (k->move_bytes ? g->body_bytes >= k->move_bytes : now - g->t_hs >= k->move_time))
             qg_move(g, k, now);
-        if (g->c && !g->closed && (g->ndone == g->n || qg_stop)) {
-            l4_quic_conn_close(g->c, L4_H3_NO_ERROR, qg_stop ? "interrupted" : "", now);
+        if (g->c && !g->closed && (g->ndone == g->n || qt_interrupted())) {
+            l4_quic_conn_close(g->c, L4_H3_NO_ERROR, qt_interrupted() ? "interrupted" : "", now);
             closing_at = now;
         }
     }
     if (g->c)
         l4_quic_conn_get_stats(g->c, &g->qst), g->have_qst = 1;
-    if (g->closed && g->ndone < g->n && !qg_stop) {
+    if (g->closed && g->ndone < g->n && !qt_interrupted()) {
         qg_conn_problem(g, where, why, wcap);
         return -1;
     }
@@ -551,26 +541,22 @@ int cmd_quic_get(int argc, char **argv)
         return 1;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
-        int r = qt_opt(cmd, &k.o, argc, argv, &i);
-        if (r == 2)
-            goto out;
-        if (r == 1)
+        int r = qt_opt(cmd, qg_help, &k.o, argc, argv, &i);
+        if (r == ARGS_TAKEN)
             continue;
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            printf(qg_help, qt_opts_help);
-            rc = 0;
+        if (r != ARGS_OTHER) {
+            rc = r;
             goto out;
-        } else if (!strcmp(a, "--json")) {
+        }
+        if (!strcmp(a, "--json")) {
             k.json = 1;
         } else if (!strcmp(a, "--insecure") || !strcmp(a, "-k")) {
             k.insecure = 1;
         } else if (!strcmp(a, "--migrate-after") || !strcmp(a, "--rebind-after") ||
                    !strcmp(a, "--migrate-to")) {
-            if (i + 1 >= argc) {
-                fprintf(stderr, "l4kit %s: %s needs a value\n", cmd, a);
+            const char *v = args_value(cmd, argc, argv, &i);
+            if (!v)
                 goto out;
-            }
-            const char *v = argv[++i];
             if (!strcmp(a, "--migrate-to")) {
                 l4_io_udp_addr probe;
                 if (l4_io_udp_addr_parse(&probe, v, 0) < 0) {
@@ -596,11 +582,9 @@ int cmd_quic_get(int argc, char **argv)
             }
         } else if (!strcmp(a, "-o") || !strcmp(a, "--output") || !strcmp(a, "--cacert") ||
                    !strcmp(a, "--connect-timeout")) {
-            if (i + 1 >= argc) {
-                fprintf(stderr, "l4kit %s: %s needs a value\n", cmd, a);
+            const char *v = args_value(cmd, argc, argv, &i);
+            if (!v)
                 goto out;
-            }
-            const char *v = argv[++i];
             if (!strcmp(a, "--cacert")) {
                 k.cacert_file = v;
             } else if (!strcmp(a, "--connect-timeout")) {
@@ -615,7 +599,7 @@ int cmd_quic_get(int argc, char **argv)
                 k.outdir = v;
             }
         } else if (a[0] == '-' && a[1]) {
-            fprintf(stderr, "l4kit %s: unknown option '%s' (see --help)\n", cmd, a);
+            args_unknown(cmd, a);
             goto out;
         } else {
             qg_item *it = &g.it[g.n];
@@ -685,11 +669,7 @@ int cmd_quic_get(int argc, char **argv)
                 gai_strerror(gai));
         goto out;
     }
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = qg_on_signal;
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
+    qt_catch_signals();
     char why[512] = "";
     int r = 1;
     for (const struct addrinfo *ai = res; ai && r == 1; ai = ai->ai_next) {

@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "args.h"
 #include "cmd.h"
 #include "h3/h3.h"
 #include "h3/path.h"
@@ -66,14 +67,6 @@ typedef struct qs {
     /* paths (RFC 9000 §9), summed over the connections when they end */
     uint64_t migrations, paths_validated, paths_failed, path_challenges;
 } qs;
-
-static volatile sig_atomic_t qs_stop;
-
-static void qs_on_signal(int sig)
-{
-    (void)sig;
-    qs_stop = 1;
-}
 
 /* ---- bodies ------------------------------------------------------------- */
 
@@ -322,15 +315,6 @@ static void qs_closed(void *user, l4_quic_conn *c, void *app)
 
 /* ---- the command ------------------------------------------------------------ */
 
-static int qs_need(const char *a, int i, int argc)
-{
-    if (i + 1 >= argc) {
-        fprintf(stderr, "l4kit quic-server: %s needs a value\n", a);
-        return 0;
-    }
-    return 1;
-}
-
 int cmd_quic_server(int argc, char **argv)
 {
     const char *cmd = "quic-server";
@@ -342,25 +326,23 @@ int cmd_quic_server(int argc, char **argv)
     long max_conns = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
-        int r = qt_opt(cmd, &S.o, argc, argv, &i);
-        if (r == 2)
-            goto out;
-        if (r == 1)
+        int r = qt_opt(cmd, qs_help, &S.o, argc, argv, &i);
+        if (r == ARGS_TAKEN)
             continue;
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            printf(qs_help, qt_opts_help);
-            rc = 0;
+        if (r != ARGS_OTHER) {
+            rc = r;
             goto out;
-        } else if (!strcmp(a, "--json")) {
+        }
+        if (!strcmp(a, "--json")) {
             json = 1;
         } else if (!strcmp(a, "--quiet")) {
             S.verbose = 0;
         } else if (!strcmp(a, "--verbose")) {
             S.verbose = 1;
         } else if (!strcmp(a, "--root") || !strcmp(a, "--cert") || !strcmp(a, "--key")) {
-            if (!qs_need(a, i, argc))
+            const char *v = args_value(cmd, argc, argv, &i);
+            if (!v)
                 goto out;
-            const char *v = argv[++i];
             if (!strcmp(a, "--root"))
                 S.root = v;
             else if (!strcmp(a, "--cert"))
@@ -368,21 +350,14 @@ int cmd_quic_server(int argc, char **argv)
             else
                 keyf = v;
         } else if (!strcmp(a, "--max-conns")) {
-            if (!qs_need(a, i, argc))
+            const char *v = args_value(cmd, argc, argv, &i);
+            if (!v)
                 goto out;
-            char *end;
-            max_conns = strtol(argv[++i], &end, 10);
-            if (*end || max_conns < 1 || max_conns > 1000000) {
-                fprintf(stderr, "l4kit %s: bad --max-conns '%s' (1-1000000)\n", cmd, argv[i]);
+            if (args_long(v, 1, 1000000, &max_conns) != 0) {
+                fprintf(stderr, "l4kit %s: bad --max-conns '%s' (1-1000000)\n", cmd, v);
                 goto out;
             }
-        } else if (a[0] == '-' && a[1]) {
-            fprintf(stderr, "l4kit %s: unknown option '%s' (see --help)\n", cmd, a);
-            goto out;
-        } else if (npos < 2) {
-            pos[npos++] = a;
-        } else {
-            fprintf(stderr, "l4kit %s: unexpected argument '%s' (ADDR PORT)\n", cmd, a);
+        } else if (args_positional(cmd, a, pos, &npos, 2, "ADDR PORT") != 0) {
             goto out;
         }
     }
@@ -390,9 +365,8 @@ int cmd_quic_server(int argc, char **argv)
         fprintf(stderr, "l4kit %s: needs ADDR PORT (see --help)\n", cmd);
         goto out;
     }
-    char *end;
-    long port = strtol(pos[1], &end, 10);
-    if (*end || end == pos[1] || port < 0 || port > 65535) {
+    long port;
+    if (args_long(pos[1], 0, 65535, &port) != 0) {
         fprintf(stderr, "l4kit %s: '%s' is not a port number (0-65535)\n", cmd, pos[1]);
         goto out;
     }
@@ -446,12 +420,10 @@ int cmd_quic_server(int argc, char **argv)
     l4_h3_gen_fill(S.gen, 0, L4_H3_GEN_PERIOD + QS_GEN_SPAN);
     S.keylog = qt_keylog();
     l4_io_quic_ep_config ec;
-    memset(&ec, 0, sizeof ec);
+    qt_ep_config(&S.o, &ec);
     ec.addr = pos[0];
     ec.port = (uint16_t)port;
     ec.is_server = 1;
-    ec.offload = S.o.no_offload ? 0 : L4_IO_UDP_GSO | L4_IO_UDP_GRO;
-    ec.max_datagram = S.o.max_udp_payload ? S.o.max_udp_payload : 1452;
     ec.max_conns = (size_t)max_conns;
     ec.ops.accept = qs_accept;
     ec.ops.pump = qs_pump;
@@ -463,11 +435,7 @@ int cmd_quic_server(int argc, char **argv)
                 e == L4_ERR_IO ? strerror(errno) : l4_strerror(e));
         goto out;
     }
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = qs_on_signal;
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
+    qt_catch_signals();
     signal(SIGPIPE, SIG_IGN);
     l4_io_udp_addr bound = probe;
     if (bound.u.sa.sa_family == AF_INET)
@@ -485,7 +453,7 @@ int cmd_quic_server(int argc, char **argv)
                        : "");
     l4_time t0 = l4_io_now(), c0 = l4_io_cpu_time();
     rc = 0;
-    while (!qs_stop) {
+    while (!qt_interrupted()) {
         if (l4_io_quic_ep_step(S.ep, 200 * L4_MS) < 0 && errno != ECONNREFUSED && errno != EINTR) {
             fprintf(stderr, "l4kit %s: socket: %s\n", cmd, strerror(errno));
             rc = 1;

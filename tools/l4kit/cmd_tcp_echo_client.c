@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "args.h"
 #include "cmd.h"
 #include "units.h"
 #include "json.h"
@@ -200,16 +201,14 @@ int cmd_tcp_echo_client(int argc, char **argv)
     c->pattern_seed = 1;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
-        int r = stack_opt(cmd, &o, argc, argv, &i);
-        if (r == 2)
-            goto out;
-        if (r == 1)
+        int r = stack_opt(cmd, tec_help, &o, argc, argv, &i);
+        if (r == ARGS_TAKEN)
             continue;
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            printf(tec_help, stack_opts_help);
-            rc = 0;
+        if (r != ARGS_OTHER) {
+            rc = r;
             goto out;
-        } else if (!strcmp(a, "--json")) {
+        }
+        if (!strcmp(a, "--json")) {
             json = 1;
         } else if (!strcmp(a, "--source")) {
             c->mode = 1;
@@ -217,11 +216,9 @@ int cmd_tcp_echo_client(int argc, char **argv)
             c->mode = 2;
         } else if (!strcmp(a, "--bytes") || !strcmp(a, "--message") || !strcmp(a, "--timeout") ||
                    !strcmp(a, "--pattern-seed")) {
-            if (i + 1 >= argc) {
-                fprintf(stderr, "l4kit %s: %s needs a value\n", cmd, a);
+            const char *v = args_value(cmd, argc, argv, &i);
+            if (!v)
                 goto out;
-            }
-            const char *v = argv[++i];
             int bad = 0;
             if (!strcmp(a, "--bytes")) {
                 bad = units_parse_size(v, &c->total) != 0;
@@ -240,13 +237,7 @@ int cmd_tcp_echo_client(int argc, char **argv)
                 fprintf(stderr, "l4kit %s: bad value '%s' for %s\n", cmd, v, a);
                 goto out;
             }
-        } else if (a[0] == '-' && a[1]) {
-            fprintf(stderr, "l4kit %s: unknown option '%s' (see --help)\n", cmd, a);
-            goto out;
-        } else if (npos < 2) {
-            pos[npos++] = a;
-        } else {
-            fprintf(stderr, "l4kit %s: unexpected argument '%s'\n", cmd, a);
+        } else if (args_positional(cmd, a, pos, &npos, 2, NULL) != 0) {
             goto out;
         }
     }

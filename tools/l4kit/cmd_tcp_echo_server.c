@@ -5,10 +5,12 @@
  * arrives, --source BYTES sends a seeded pattern to every client.
  */
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "args.h"
 #include "cmd.h"
 #include "units.h"
 #include "json.h"
@@ -61,8 +63,7 @@ typedef struct tes {
     uint64_t source_bytes, pattern_seed;
     long max_conns, exit_after, backlog;
     long active, completed;
-    tes_conn **conns; /* by descriptor */
-    size_t nconns;
+    stack_table conns; /* tes_conn by descriptor */
 } tes;
 
 static const char *const tes_mode_name[] = {"echo", "sink", "source"};
@@ -95,8 +96,8 @@ static void tes_finish(tes *t, tes_conn *c, const char *how)
     }
     fflush(stdout);
     l4_socket_close(t->st.h, c->sd, now);
-    if ((size_t)c->sd < t->nconns)
-        t->conns[c->sd] = NULL;
+    if ((size_t)c->sd < t->conns.n)
+        t->conns.v[c->sd] = NULL;
     free(c);
     t->active--;
     t->completed++;
@@ -180,18 +181,13 @@ static void tes_pump(tes *t, tes_conn *c)
     }
 }
 
-static tes_conn *tes_get(tes *t, int sd)
-{
-    return (sd >= 0 && (size_t)sd < t->nconns) ? t->conns[sd] : NULL;
-}
-
 static void tes_on_readable(l4_host *h, int sd, void *user);
 
 static void tes_on_conn_event(l4_host *h, int sd, void *user)
 {
     (void)h;
     tes *t = user;
-    tes_conn *c = tes_get(t, sd);
+    tes_conn *c = stack_table_get(&t->conns, sd);
     if (c)
         tes_pump(t, c);
 }
@@ -200,7 +196,7 @@ static void tes_on_closed(l4_host *h, int sd, void *user)
 {
     (void)h;
     tes *t = user;
-    tes_conn *c = tes_get(t, sd);
+    tes_conn *c = stack_table_get(&t->conns, sd);
     if (c)
         tes_finish(t, c, c->eof ? "eof" : "closed");
 }
@@ -209,7 +205,7 @@ static void tes_on_error(l4_host *h, int sd, int err, void *user)
 {
     (void)h;
     tes *t = user;
-    tes_conn *c = tes_get(t, sd);
+    tes_conn *c = stack_table_get(&t->conns, sd);
     if (c)
         tes_finish(t, c, tes_errname(err));
 }
@@ -230,18 +226,9 @@ static void tes_accept_all(tes *t)
         int sd = l4_socket_accept(h, t->lsd, &peer, &pport);
         if (sd < 0)
             return;
-        if ((size_t)sd >= t->nconns) {
-            size_t n = t->nconns ? t->nconns : 64;
-            while (n <= (size_t)sd)
-                n *= 2;
-            tes_conn **nc = realloc(t->conns, n * sizeof *nc);
-            if (!nc) {
-                l4_socket_close(h, sd, stack_now(&t->st));
-                return;
-            }
-            memset(nc + t->nconns, 0, (n - t->nconns) * sizeof *nc);
-            t->conns = nc;
-            t->nconns = n;
+        if (stack_table_fit(&t->conns, sd) < 0) {
+            l4_socket_close(h, sd, stack_now(&t->st));
+            return;
         }
         tes_conn *c = calloc(1, sizeof *c);
         if (!c || stack_sha_init(&c->sha_in) < 0) {
@@ -254,7 +241,7 @@ static void tes_accept_all(tes *t)
         c->start = stack_now(&t->st);
         c->source_left = t->mode == 2 ? t->source_bytes : 0;
         stack_addr_port(c->peer, sizeof c->peer, &peer, pport);
-        t->conns[sd] = c;
+        t->conns.v[sd] = c;
         t->active++;
         l4_socket_set_callbacks(h, sd, &tes_cbs, t);
         if (t->json) {
@@ -279,16 +266,6 @@ static void tes_on_readable(l4_host *h, int sd, void *user)
         tes_on_conn_event(h, sd, user);
 }
 
-static int tes_num(const char *v, long lo, long *out)
-{
-    char *end = NULL;
-    long n = strtol(v, &end, 10);
-    if (end == v || *end || n < lo)
-        return -1;
-    *out = n;
-    return 0;
-}
-
 int cmd_tcp_echo_server(int argc, char **argv)
 {
     const char *cmd = "tcp-echo-server";
@@ -303,39 +280,35 @@ int cmd_tcp_echo_server(int argc, char **argv)
     int rc = 2;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
-        int r = stack_opt(cmd, &o, argc, argv, &i);
-        if (r == 2)
-            goto out;
-        if (r == 1)
+        int r = stack_opt(cmd, tes_help, &o, argc, argv, &i);
+        if (r == ARGS_TAKEN)
             continue;
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            printf(tes_help, stack_opts_help);
-            rc = 0;
+        if (r != ARGS_OTHER) {
+            rc = r;
             goto out;
-        } else if (!strcmp(a, "--json")) {
+        }
+        if (!strcmp(a, "--json")) {
             t->json = 1;
         } else if (!strcmp(a, "--sink")) {
             t->mode = 1;
         } else if (!strcmp(a, "--port") || !strcmp(a, "--max-conns") ||
                    !strcmp(a, "--exit-after") || !strcmp(a, "--backlog") ||
                    !strcmp(a, "--source") || !strcmp(a, "--pattern-seed")) {
-            if (i + 1 >= argc) {
-                fprintf(stderr, "l4kit %s: %s needs a value\n", cmd, a);
+            const char *v = args_value(cmd, argc, argv, &i);
+            if (!v)
                 goto out;
-            }
-            const char *v = argv[++i];
             int bad = 0;
             if (!strcmp(a, "--port"))
-                bad = tes_num(v, 1, &port) || port > 65535;
+                bad = args_long(v, 1, 65535, &port);
             else if (!strcmp(a, "--max-conns"))
-                bad = tes_num(v, 1, &t->max_conns);
+                bad = args_long(v, 1, LONG_MAX, &t->max_conns);
             else if (!strcmp(a, "--exit-after"))
-                bad = tes_num(v, 1, &t->exit_after);
+                bad = args_long(v, 1, LONG_MAX, &t->exit_after);
             else if (!strcmp(a, "--backlog"))
-                bad = tes_num(v, 1, &t->backlog) || t->backlog > 65535;
+                bad = args_long(v, 1, 65535, &t->backlog);
             else if (!strcmp(a, "--pattern-seed")) {
                 long s = 0;
-                bad = tes_num(v, 0, &s);
+                bad = args_long(v, 0, LONG_MAX, &s);
                 t->pattern_seed = (uint64_t)s;
             } else {
                 bad = units_parse_size(v, &t->source_bytes) != 0;
@@ -346,7 +319,7 @@ int cmd_tcp_echo_server(int argc, char **argv)
                 goto out;
             }
         } else {
-            fprintf(stderr, "l4kit %s: unknown option '%s' (see --help)\n", cmd, a);
+            args_unknown(cmd, a);
             goto out;
         }
     }
@@ -361,35 +334,23 @@ int cmd_tcp_echo_server(int argc, char **argv)
         rc = 1;
         goto out;
     }
-    l4_host *h = t->st.h;
-    l4_time now = stack_now(&t->st);
-    t->lsd = l4_socket_open(h, o.addr.family, L4_SOCK_STREAM);
-    int e = t->lsd < 0 ? t->lsd : l4_socket_set_reuseaddr(h, t->lsd, 1);
-    if (e == 0)
-        e = l4_socket_bind(h, t->lsd, &o.addr, (uint16_t)port);
-    if (e == 0)
-        e = l4_socket_set_callbacks(h, t->lsd, &tes_cbs, t);
-    if (e == 0)
-        e = l4_socket_listen(h, t->lsd, (int)t->backlog);
-    if (e < 0) {
-        fprintf(stderr, "l4kit %s: listen on port %ld: %s\n", cmd, port, l4_host_strerror(e));
+    t->lsd = stack_listen(&t->st, cmd, &o.addr, (uint16_t)port, (int)t->backlog, &tes_cbs, t);
+    if (t->lsd < 0) {
         stack_close(&t->st);
         rc = 1;
         goto out;
     }
-    (void)now;
-    char where[64];
-    stack_addr_port(where, sizeof where, &o.addr, (unsigned)port);
-    fprintf(stderr, "l4kit %s: listening on %s (%s, device %s)\n", cmd, where,
-            tes_mode_name[t->mode], o.tun);
+    stack_say_listening(cmd, &o, (unsigned)port, tes_mode_name[t->mode]);
     rc = l4_loop_run(t->st.loop) == 0 ? 0 : 1;
-    for (size_t i = 0; i < t->nconns; i++)
-        if (t->conns[i]) {
+    for (size_t i = 0; i < t->conns.n; i++) {
+        tes_conn *c = t->conns.v[i];
+        if (c) {
             char hx[65];
-            stack_sha_final(&t->conns[i]->sha_in, hx);
-            stack_sha_final(&t->conns[i]->sha_out, hx);
-            free(t->conns[i]);
+            stack_sha_final(&c->sha_in, hx);
+            stack_sha_final(&c->sha_out, hx);
+            free(c);
         }
+    }
     const l4_host_stats *hs = l4_host_stats_get(t->st.h);
     if (t->json) {
         printf("{\"event\":\"exit\",\"completed\":%ld,\"active\":%ld,\"syn_queue_full\":%" PRIu64
@@ -407,7 +368,7 @@ int cmd_tcp_echo_server(int argc, char **argv)
     }
     stack_close(&t->st);
 out:
-    free(t->conns);
+    stack_table_free(&t->conns);
     free(t);
     return rc;
 }

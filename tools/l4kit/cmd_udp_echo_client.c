@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "args.h"
 #include "cmd.h"
 #include "units.h"
 #include "json.h"
@@ -137,16 +138,6 @@ static void uec_on_timer(void *user, l4_time now)
     uec_finish(u); /* the last wait is over */
 }
 
-static int uec_num(const char *v, long lo, long hi, long *out)
-{
-    char *end = NULL;
-    long n = strtol(v, &end, 10);
-    if (end == v || *end || n < lo || n > hi)
-        return -1;
-    *out = n;
-    return 0;
-}
-
 int cmd_udp_echo_client(int argc, char **argv)
 {
     const char *cmd = "udp-echo-client";
@@ -163,29 +154,25 @@ int cmd_udp_echo_client(int argc, char **argv)
     u->timeout = 1000000000ull;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
-        int r = stack_opt(cmd, &o, argc, argv, &i);
-        if (r == 2)
-            goto out;
-        if (r == 1)
+        int r = stack_opt(cmd, uec_help, &o, argc, argv, &i);
+        if (r == ARGS_TAKEN)
             continue;
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            printf(uec_help, stack_opts_help);
-            rc = 0;
+        if (r != ARGS_OTHER) {
+            rc = r;
             goto out;
-        } else if (!strcmp(a, "--json")) {
+        }
+        if (!strcmp(a, "--json")) {
             u->json = 1;
         } else if (!strcmp(a, "--count") || !strcmp(a, "--size") || !strcmp(a, "--message") ||
                    !strcmp(a, "--interval") || !strcmp(a, "--timeout")) {
-            if (i + 1 >= argc) {
-                fprintf(stderr, "l4kit %s: %s needs a value\n", cmd, a);
+            const char *v = args_value(cmd, argc, argv, &i);
+            if (!v)
                 goto out;
-            }
-            const char *v = argv[++i];
             int bad;
             if (!strcmp(a, "--count"))
-                bad = uec_num(v, 1, 1000000, &u->count);
+                bad = args_long(v, 1, 1000000, &u->count);
             else if (!strcmp(a, "--size")) {
-                bad = uec_num(v, 4, UEC_MAX, &u->size);
+                bad = args_long(v, 4, UEC_MAX, &u->size);
                 has_size = 1;
             } else if (!strcmp(a, "--message")) {
                 u->message = v;
@@ -198,13 +185,7 @@ int cmd_udp_echo_client(int argc, char **argv)
                 fprintf(stderr, "l4kit %s: bad value '%s' for %s\n", cmd, v, a);
                 goto out;
             }
-        } else if (a[0] == '-' && a[1]) {
-            fprintf(stderr, "l4kit %s: unknown option '%s' (see --help)\n", cmd, a);
-            goto out;
-        } else if (npos < 2) {
-            pos[npos++] = a;
-        } else {
-            fprintf(stderr, "l4kit %s: unexpected argument '%s'\n", cmd, a);
+        } else if (args_positional(cmd, a, pos, &npos, 2, NULL) != 0) {
             goto out;
         }
     }

@@ -4,10 +4,12 @@
  * through TUN.
  */
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "args.h"
 #include "cmd.h"
 #include "json.h"
 #include "stack_run.h"
@@ -87,28 +89,23 @@ int cmd_udp_echo_server(int argc, char **argv)
     int rc = 2;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
-        int r = stack_opt(cmd, &o, argc, argv, &i);
-        if (r == 2)
-            goto out;
-        if (r == 1)
+        int r = stack_opt(cmd, ues_help, &o, argc, argv, &i);
+        if (r == ARGS_TAKEN)
             continue;
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            printf(ues_help, stack_opts_help);
-            rc = 0;
+        if (r != ARGS_OTHER) {
+            rc = r;
             goto out;
-        } else if (!strcmp(a, "--json")) {
+        }
+        if (!strcmp(a, "--json")) {
             u->json = 1;
         } else if (!strcmp(a, "--verbose")) {
             u->verbose = 1;
         } else if (!strcmp(a, "--port") || !strcmp(a, "--exit-after")) {
-            if (i + 1 >= argc) {
-                fprintf(stderr, "l4kit %s: %s needs a value\n", cmd, a);
+            const char *v = args_value(cmd, argc, argv, &i);
+            if (!v)
                 goto out;
-            }
-            const char *v = argv[++i];
-            char *end = NULL;
-            long n = strtol(v, &end, 10);
-            if (end == v || *end || n < 1 || (!strcmp(a, "--port") && n > 65535)) {
+            long n;
+            if (args_long(v, 1, !strcmp(a, "--port") ? 65535 : LONG_MAX, &n) != 0) {
                 fprintf(stderr, "l4kit %s: bad value '%s' for %s\n", cmd, v, a);
                 goto out;
             }
@@ -117,7 +114,7 @@ int cmd_udp_echo_server(int argc, char **argv)
             else
                 u->exit_after = n;
         } else {
-            fprintf(stderr, "l4kit %s: unknown option '%s' (see --help)\n", cmd, a);
+            args_unknown(cmd, a);
             goto out;
         }
     }
@@ -144,9 +141,7 @@ int cmd_udp_echo_server(int argc, char **argv)
         rc = 1;
         goto out;
     }
-    char where[64];
-    stack_addr_port(where, sizeof where, &o.addr, (unsigned)port);
-    fprintf(stderr, "l4kit %s: listening on %s (device %s)\n", cmd, where, o.tun);
+    stack_say_listening(cmd, &o, (unsigned)port, NULL);
     rc = l4_loop_run(u->st.loop) == 0 ? 0 : 1;
     l4_tun_host_flush(u->st.th);
     if (u->json)

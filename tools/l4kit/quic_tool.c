@@ -2,34 +2,35 @@
 #include "quic_tool.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 
+#include "args.h"
 #include "cc/cc.h"
 #include "units.h"
 
-const char qt_opts_help[] =
+/* The help lines for these options, in every usage text at its "%s". */
+static const char qt_opts_help[] =
     "  --cc NAME              congestion control: reno, cubic (default cubic)\n"
     "  --max-udp-payload N    largest UDP payload sent, 1200-16384 (default 1452)\n"
     "  --idle-timeout TIME    close a silent connection after TIME (default 30s)\n"
     "  --no-offload           do not use UDP GSO/GRO even where the kernel has them\n";
 
-int qt_opt(const char *cmd, qt_opts *o, int argc, char **argv, int *i)
+int qt_opt(const char *cmd, const char *usage, qt_opts *o, int argc, char **argv, int *i)
 {
     const char *a = argv[*i];
     if (!strcmp(a, "--no-offload")) {
         o->no_offload = 1;
-        return 1;
+        return ARGS_TAKEN;
     }
     if (strcmp(a, "--cc") && strcmp(a, "--max-udp-payload") && strcmp(a, "--idle-timeout"))
-        return 0;
-    if (*i + 1 >= argc) {
-        fprintf(stderr, "l4kit %s: %s needs a value\n", cmd, a);
+        return args_help(a, usage, qt_opts_help);
+    const char *v = args_value(cmd, argc, argv, i);
+    if (!v)
         return 2;
-    }
-    const char *v = argv[++*i];
     if (!strcmp(a, "--cc")) {
         if (strcmp(v, "reno") && strcmp(v, "cubic")) {
             fprintf(stderr, "l4kit %s: unknown congestion control '%s' (reno, cubic)\n", cmd, v);
@@ -51,7 +52,7 @@ int qt_opt(const char *cmd, qt_opts *o, int argc, char **argv, int *i)
         }
         o->idle_timeout = t;
     }
-    return 1;
+    return ARGS_TAKEN;
 }
 
 void qt_settings(const qt_opts *o, l4_quic_settings *s)
@@ -71,6 +72,35 @@ void qt_settings(const qt_opts *o, l4_quic_settings *s)
     if (getrandom(&seed, sizeof seed, 0) != (ssize_t)sizeof seed)
         seed = (uint64_t)(uintptr_t)s ^ 0x6c346b6974ull;
     s->seed = seed;
+}
+
+void qt_ep_config(const qt_opts *o, l4_io_quic_ep_config *ec)
+{
+    memset(ec, 0, sizeof *ec);
+    ec->offload = o->no_offload ? 0 : L4_IO_UDP_GSO | L4_IO_UDP_GRO;
+    ec->max_datagram = o->max_udp_payload ? o->max_udp_payload : 1452;
+}
+
+static volatile sig_atomic_t qt_stop;
+
+static void qt_on_signal(int sig)
+{
+    (void)sig;
+    qt_stop = 1;
+}
+
+void qt_catch_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = qt_on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
+int qt_interrupted(void)
+{
+    return qt_stop;
 }
 
 static FILE *qt_keylog_file;

@@ -1,7 +1,8 @@
 /*
  * tools/l4kit/quic_tool.h — what quic-server and quic-get share: their
- * transport options, the connection settings they build from them, the
- * SSLKEYLOGFILE writer and reading PEM files.
+ * transport options, the connection and endpoint settings they build from
+ * them, stopping on SIGINT/SIGTERM, the SSLKEYLOGFILE writer and reading
+ * PEM files.
  */
 #ifndef L4_TOOLS_QUIC_TOOL_H
 #define L4_TOOLS_QUIC_TOOL_H
@@ -9,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "io/quic_ep.h"
 #include "quic/conn.h"
 
 /** Transport options on both commands. */
@@ -19,18 +21,32 @@ typedef struct qt_opts {
     l4_time idle_timeout;   /* QUIC idle timeout (default 30 s) */
 } qt_opts;
 
-/** The help lines for these options. */
-extern const char qt_opts_help[];
-
 /**
- * Takes argv[*i] (and its value, advancing *i) when it is one of these
- * options. Returns 1 taken, 0 not one of them, 2 bad value (reason printed
- * as "l4kit CMD: ...").
+ * Takes argv[*i] when it is one of these options or --help / -h (args.h):
+ * returns ARGS_TAKEN (*i advanced past its value), ARGS_OTHER when it is
+ * neither, 0 after printing `usage` with these options' help for --help, or
+ * 2 after printing a one-line reason "l4kit CMD: ..." (bad value).
  */
-int qt_opt(const char *cmd, qt_opts *o, int argc, char **argv, int *i);
+int qt_opt(const char *cmd, const char *usage, qt_opts *o, int argc, char **argv, int *i);
 
 /** Connection settings for these options: flow-control windows sized for fast transfers. */
 void qt_settings(const qt_opts *o, l4_quic_settings *s);
+
+/**
+ * Zeroes `ec` and fills in what these options decide: the UDP offloads (GSO
+ * and GRO, none with --no-offload) and the largest datagram (--max-udp-payload,
+ * default 1452). The caller adds the address, port, ops and user.
+ */
+void qt_ep_config(const qt_opts *o, l4_io_quic_ep_config *ec);
+
+/**
+ * From now on SIGINT and SIGTERM only set the flag qt_interrupted() reads,
+ * so the command's loop can close its connections and report before it ends.
+ */
+void qt_catch_signals(void);
+
+/** 1 once SIGINT or SIGTERM arrived after qt_catch_signals(), else 0. */
+int qt_interrupted(void);
 
 /** The keylog callback for l4_quic_tls_config when SSLKEYLOGFILE is set, else NULL. */
 void (*qt_keylog(void))(void *user, const char *line);

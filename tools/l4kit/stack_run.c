@@ -8,10 +8,12 @@
 #include <sys/random.h>
 #include <unistd.h>
 
+#include "args.h"
 #include "io/clock.h"
 #include "io/tun.h"
 
-const char stack_opts_help[] =
+/* The help lines for these options, in every usage text at its "%s". */
+static const char stack_opts_help[] =
     "  --tun NAME        TUN device to create (or attach) in the current network\n"
     "                    namespace and bring up (required)\n"
     "  --tun-addr A/P    the kernel's address on the device, e.g. 10.232.1.1/24 (required)\n"
@@ -33,20 +35,20 @@ static int stack_bad(const char *cmd, const char *what, const char *val)
     return 2;
 }
 
-int stack_opt(const char *cmd, stack_opts *o, int argc, char **argv, int *i)
+int stack_opt(const char *cmd, const char *usage, stack_opts *o, int argc, char **argv, int *i)
 {
     const char *a = argv[*i];
     if (!strcmp(a, "--syn-recycle")) {
         o->syn_recycle = 1;
-        return 1;
+        return ARGS_TAKEN;
     }
     if (!strcmp(a, "--no-syncookies")) {
         o->no_syncookies = 1;
-        return 1;
+        return ARGS_TAKEN;
     }
     if (!strcmp(a, "--no-offload")) {
         o->no_offload = 1;
-        return 1;
+        return ARGS_TAKEN;
     }
     static const char *const names[] = {"--tun", "--tun-addr", "--addr", "--mtu", "--cc", "--seed"};
     int which = -1;
@@ -54,12 +56,10 @@ int stack_opt(const char *cmd, stack_opts *o, int argc, char **argv, int *i)
         if (!strcmp(a, names[k]))
             which = k;
     if (which < 0)
-        return 0;
-    if (*i + 1 >= argc) {
-        fprintf(stderr, "l4kit %s: %s needs a value\n", cmd, a);
+        return args_help(a, usage, stack_opts_help);
+    const char *v = args_value(cmd, argc, argv, i);
+    if (!v)
         return 2;
-    }
-    const char *v = argv[++*i];
     char *end = NULL;
     switch (which) {
     case 0:
@@ -78,8 +78,8 @@ int stack_opt(const char *cmd, stack_opts *o, int argc, char **argv, int *i)
         o->has_addr = 1;
         break;
     case 3: {
-        long m = strtol(v, &end, 10);
-        if (end == v || *end || m < 1280 || m > 65535)
+        long m;
+        if (args_long(v, 1280, 65535, &m) != 0)
             return stack_bad(cmd, "--mtu: expected 1280..65535, got", v);
         o->mtu = (int)m;
         break;
@@ -95,7 +95,7 @@ int stack_opt(const char *cmd, stack_opts *o, int argc, char **argv, int *i)
         o->has_seed = 1;
         break;
     }
-    return 1;
+    return ARGS_TAKEN;
 }
 
 int stack_opts_check(const char *cmd, const stack_opts *o)
@@ -181,6 +181,65 @@ void stack_close(stack *s)
     memset(s, 0, sizeof *s);
 }
 
+int stack_listen(stack *s, const char *cmd, const l4_addr *addr, uint16_t port, int backlog,
+                 const l4_socket_callbacks *cbs, void *user)
+{
+    int sd = l4_socket_open(s->h, addr->family, L4_SOCK_STREAM);
+    int e = sd < 0 ? sd : l4_socket_set_reuseaddr(s->h, sd, 1);
+    if (e == 0)
+        e = l4_socket_bind(s->h, sd, addr, port);
+    if (e == 0)
+        e = l4_socket_set_callbacks(s->h, sd, cbs, user);
+    if (e == 0)
+        e = l4_socket_listen(s->h, sd, backlog);
+    if (e < 0) {
+        fprintf(stderr, "l4kit %s: listen on port %u: %s\n", cmd, (unsigned)port,
+                l4_host_strerror(e));
+        if (sd >= 0)
+            l4_socket_close(s->h, sd, stack_now(s));
+        return e;
+    }
+    return sd;
+}
+
+void stack_say_listening(const char *cmd, const stack_opts *o, unsigned port, const char *note)
+{
+    char where[64];
+    stack_addr_port(where, sizeof where, &o->addr, port);
+    fprintf(stderr, "l4kit %s: listening on %s (%s%sdevice %s)\n", cmd, where, note ? note : "",
+            note ? ", " : "", o->tun);
+}
+
+void *stack_table_get(const stack_table *t, int sd)
+{
+    return sd >= 0 && (size_t)sd < t->n ? t->v[sd] : NULL;
+}
+
+int stack_table_fit(stack_table *t, int sd)
+{
+    if (sd < 0)
+        return -1;
+    if ((size_t)sd < t->n)
+        return 0;
+    size_t n = t->n ? t->n : 64;
+    while (n <= (size_t)sd)
+        n *= 2;
+    void **v = realloc(t->v, n * sizeof *v);
+    if (!v)
+        return -1;
+    memset(v + t->n, 0, (n - t->n) * sizeof *v);
+    t->v = v;
+    t->n = n;
+    return 0;
+}
+
+void stack_table_free(stack_table *t)
+{
+    free(t->v);
+    t->v = NULL;
+    t->n = 0;
+}
+
 l4_time stack_now(const stack *s)
 {
     return l4_tun_host_now(s->th);
@@ -197,10 +256,8 @@ int stack_peer(const char *cmd, const stack_opts *o, const char *const *pos, int
         fprintf(stderr, "l4kit %s: '%s' is not an address of the --addr family\n", cmd, pos[0]);
         return 2;
     }
-    char *end = NULL;
-    errno = 0;
-    long p = strtol(pos[1], &end, 10);
-    if (errno || end == pos[1] || *end || p < 1 || p > 65535) {
+    long p;
+    if (args_long(pos[1], 1, 65535, &p) != 0) {
         fprintf(stderr, "l4kit %s: '%s' is not a port (1-65535)\n", cmd, pos[1]);
         return 2;
     }

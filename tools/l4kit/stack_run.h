@@ -2,8 +2,8 @@
  * tools/l4kit/stack_run.h — what the subcommands that run on the l4kit stack
  * through TUN share: the --tun / --tun-addr / --addr options (DESIGN.md),
  * setting up the loop, the TUN-driven host and the control socket `l4kit ss`
- * reads, sizes and times on the command line, SHA-256 and the seeded byte
- * pattern used by --source.
+ * reads, the servers' listening socket and per-connection table, SHA-256
+ * and the seeded byte pattern used by --source.
  */
 #ifndef L4_TOOLS_STACK_H
 #define L4_TOOLS_STACK_H
@@ -36,15 +36,13 @@ typedef struct stack_opts {
     int no_offload;
 } stack_opts;
 
-/** The help lines for the stack options. */
-extern const char stack_opts_help[];
-
 /**
- * Consumes argv[*i] (and its value) when it is a stack option: returns 1
- * and advances *i past the value; 0 when it is not one; 2 after printing a
- * one-line reason "l4kit CMD: ..." (bad value).
+ * Takes argv[*i] when it is a stack option or --help / -h (args.h):
+ * returns ARGS_TAKEN (*i advanced past its value), ARGS_OTHER when it is
+ * neither, 0 after printing `usage` with the stack options' help for --help,
+ * or 2 after printing a one-line reason "l4kit CMD: ..." (bad value).
  */
-int stack_opt(const char *cmd, stack_opts *o, int argc, char **argv, int *i);
+int stack_opt(const char *cmd, const char *usage, stack_opts *o, int argc, char **argv, int *i);
 
 /** Checks the required options are there; 0, or 2 after printing the reason. */
 int stack_opts_check(const char *cmd, const stack_opts *o);
@@ -77,6 +75,40 @@ void stack_close(stack *s);
  * `f`, for the end of a JSON object.
  */
 void stack_json_device(const stack *s, FILE *f);
+
+/**
+ * Opens a TCP socket listening on `addr` port `port` (SO_REUSEADDR; SYN and
+ * accept queues of `backlog`) whose events go to `cbs` with `user`. Returns
+ * its descriptor, or a negative L4_ERR_* after printing
+ * "l4kit CMD: listen on port N: reason" (nothing is left open).
+ */
+int stack_listen(stack *s, const char *cmd, const l4_addr *addr, uint16_t port, int backlog,
+                 const l4_socket_callbacks *cbs, void *user);
+
+/**
+ * Prints "l4kit CMD: listening on ADDR:PORT (NOTE, device TUN)" on stderr,
+ * the line scripts wait for; without a `note` "(device TUN)".
+ */
+void stack_say_listening(const char *cmd, const stack_opts *o, unsigned port, const char *note);
+
+/**
+ * A server's per-connection state by socket descriptor (the host hands out
+ * small descriptors): v[sd] is the entry of descriptor sd, NULL when none.
+ * The table owns only its array; zeroed is empty.
+ */
+typedef struct stack_table {
+    void **v;
+    size_t n;
+} stack_table;
+
+/** The entry of descriptor sd, or NULL (also for sd outside the table). */
+void *stack_table_get(const stack_table *t, int sd);
+
+/** Makes room for descriptor sd (new slots NULL): 0, or -1 when out of memory. */
+int stack_table_fit(stack_table *t, int sd);
+
+/** Frees the array (not the entries) and empties the table. */
+void stack_table_free(stack_table *t);
 
 /** The time on the stack's clock. */
 l4_time stack_now(const stack *s);
