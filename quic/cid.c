@@ -285,6 +285,21 @@ size_t l4_quic_conn_local_cids(const l4_quic_conn *c, l4_quic_cid *out, size_t c
     return n;
 }
 
+int qc_cid_spare(l4_quic_conn *c, l4_quic_cid *out)
+{
+    qc_pcid *best = NULL;
+    for (int i = 0; i < QC_MAX_PCIDS; i++) {
+        qc_pcid *p = &c->pcid[i];
+        if (p->used && p->seq != c->dcid_seq && (!best || p->seq < best->seq))
+            best = p;
+    }
+    if (!best)
+        return -1;
+    best->sent_to = 1;
+    *out = best->cid;
+    return 0;
+}
+
 int qc_cid_switch_retire(l4_quic_conn *c)
 {
     uint64_t old = c->dcid_seq;

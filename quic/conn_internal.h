@@ -233,6 +233,8 @@ struct l4_quic_conn {
     uint64_t path_recv, path_sent; /* bytes on the unvalidated path (§9.3: 3x) */
     const l4_quic_path *rx_path;   /* where the datagram being processed came from */
     l4_quic_path resp_path;
+    l4_quic_cid resp_dcid; /* ... sent to this peer ID (§9.5: a new one for a new path) */
+    int resp_dcid_set;
     int resp_on_path;    /* the PATH_RESPONSE goes to resp_path, not the current path */
     int rx_probing_only; /* the packet being processed had only probing frames */
     uint8_t path_response[8];
@@ -345,6 +347,8 @@ int qc_cid_is_reset(const l4_quic_conn *c, const uint8_t *token);
 /* Moves to another of the peer's IDs and retires the current one (§5.1.2); -1 when none is spare.
  */
 int qc_cid_switch_retire(l4_quic_conn *c);
+/* The peer ID qc_cid_switch_retire would move to, now marked as sent to; -1 when none. */
+int qc_cid_spare(l4_quic_conn *c, l4_quic_cid *out);
 
 /* paths (path.c) */
 int qc_path_eq(const l4_quic_path *a, const l4_quic_path *b);

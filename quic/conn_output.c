@@ -724,7 +724,12 @@ l4_ssize qc_output_path_response(l4_quic_conn *c, uint8_t *buf, size_t cap, l4_t
         return 0;
     size_t limit = cap < c->set.max_datagram ? cap : c->set.max_datagram;
     ob_pkt o;
-    if (ob_begin(c, &o, L4_QUIC_LEVEL_APP, buf, limit) < 0)
+    l4_quic_cid dcid = c->dcid;
+    if (c->resp_dcid_set)
+        c->dcid = c->resp_dcid; /* the probed path's own ID (path.c) */
+    int rc = ob_begin(c, &o, L4_QUIC_LEVEL_APP, buf, limit);
+    c->dcid = dcid;
+    if (rc < 0)
         return 0;
     l4_quic_frame f;
     memset(&f, 0, sizeof f);
@@ -747,8 +752,9 @@ l4_ssize qc_output_path_response(l4_quic_conn *c, uint8_t *buf, size_t cap, l4_t
     size_t total = o.hdr_len + o.len + L4_QUIC_TAG_LEN;
     if (total < L4_QUIC_MIN_INITIAL_LEN && limit >= L4_QUIC_MIN_INITIAL_LEN)
         ob_pad(&o, o.len + (L4_QUIC_MIN_INITIAL_LEN - total));
+    const l4_quic_cid *to = c->resp_dcid_set ? &c->resp_dcid : &c->dcid;
     qc_ev_packet(c, L4_QUIC_EV_PACKET_SENT, o.type, o.pn, o.hdr_len + o.len + L4_QUIC_TAG_LEN,
-                 o.p + o.hdr_len, o.len, c->dcid.data, c->dcid.len, NULL, 0, now);
+                 o.p + o.hdr_len, o.len, to->data, to->len, NULL, 0, now);
     l4_ssize n = ob_seal(c, &o);
     if (n < 0) {
         free(o.rec);

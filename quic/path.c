@@ -121,6 +121,13 @@ void qc_path_on_challenge(l4_quic_conn *c, const uint8_t data[8])
     c->resp_on_path = c->rx_path && c->has_path && !qc_path_eq(c->rx_path, &c->path);
     if (c->resp_on_path) {
         c->resp_path = *c->rx_path;
+        /* §9.5: a peer that probes with an ID it did not use on the current
+         * path gets the answer on a fresh ID of its own (the one a move
+         * there would switch to: qc_cid_switch_retire picks the same) */
+        c->resp_dcid_set = c->rx_dcid &&
+                           (c->rx_dcid_len != c->path_dcid.len ||
+                            memcmp(c->rx_dcid, c->path_dcid.data, c->rx_dcid_len)) &&
+                           qc_cid_spare(c, &c->resp_dcid) == 0;
         /* a server challenges a path its peer probes, in the same datagram
          * as the answer (§8.2.1: either end may validate a path; the
          * first packet it sends on a new path then carries a challenge) */

@@ -17,21 +17,12 @@ for b in "$GTLSCLIENT" /usr/bin/dumpcap /usr/bin/tshark; do
   [ -x "$b" ] || { echo "FAIL: $b missing (scripts/deps.sh installs ngtcp2-client, tshark)"; exit 1; }
 done
 [ "$(id -u)" = 0 ] || { echo "FAIL: needs root (a loopback capture)"; exit 1; }
-tmp=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
+. "$(dirname "$0")/h3_lib.sh"
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
 mkdir -p "$tmp/www"
 head -c $((8 << 20)) /dev/urandom >"$tmp/www/f8M"
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
-  -subj /CN=localhost -addext "subjectAltName=DNS:localhost" \
-  -keyout "$tmp/key.pem" -out "$tmp/cert.pem" 2>/dev/null || fail "openssl could not make a certificate"
+h3_cert || fail "openssl could not make a certificate"
 same() { # same FILE_A FILE_B
   [ -f "$2" ] || fail "$2 was not downloaded"
   [ "$(sha256sum <"$1")" = "$(sha256sum <"$2")" ] || fail "$2: SHA-256 differs from $1"
@@ -188,7 +179,7 @@ moved qnat6 rebind
 server_paths qnat6
 first_packets qnat6
 # and an active migration against ngtcp2's server, certificate verified
-GP=$(python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+GP=$(h3_free_udp_port)
 /usr/sbin/gtlsserver -q -d "$tmp/www" 127.0.0.1 "$GP" "$tmp/key.pem" "$tmp/cert.pem" >/dev/null 2>"$tmp/gs.err" &
 pids+=($!)
 sleep 0.3
