@@ -343,8 +343,7 @@ static void in_record_pn(l4_quic_conn *c, int s, uint64_t pn, int ack_eliciting,
     qc_space *sp = &c->sp[s];
     int in_order = sp->largest_rx == L4_QUIC_PN_NONE || pn == sp->largest_rx + 1;
     int gap_before = sp->recvd.n > 1;
-    l4_quic_ranges_add(&sp->recvd, pn, pn + 1);
-    l4_quic_ranges_trim(&sp->recvd, QC_MAX_ACK_RANGES);
+    (void)qc_ack_record(c, s, pn);
     if (sp->largest_rx == L4_QUIC_PN_NONE || pn > sp->largest_rx) {
         sp->largest_rx = pn;
         sp->largest_rx_time = now;
@@ -552,7 +551,7 @@ int qc_input(l4_quic_conn *c, const uint8_t *dgram_c, size_t len, l4_time now)
             qc_fail(c, L4_QUIC_ERR_PROTOCOL_VIOLATION, 0, "reserved bits", now);
             break;
         }
-        if (l4_quic_ranges_contains(&sp->recvd, pn, pn + 1)) {
+        if (qc_ack_seen(c, s, pn)) {
             c->st.pkts_dropped++; /* duplicate */
             qc_ev_dropped(c, h.type, h.pkt_len, "duplicate", now);
             continue;

@@ -119,7 +119,9 @@ typedef struct qc_space {
     l4_time last_ack_eliciting; /* time the last ack-eliciting packet was sent */
     unsigned ack_eliciting_in_flight;
     /* receive side */
-    l4_quic_ranges recvd;
+    l4_quic_ranges recvd;    /* bounded (acks.c): at most QC_MAX_ACK_RANGES */
+    uint64_t rx_min;         /* packets below it are refused (§13.2.3) */
+    uint64_t ranges_dropped; /* times the oldest ranges were given up */
     uint64_t largest_rx;
     l4_time largest_rx_time;
     unsigned ack_pending; /* ack-eliciting packets not yet acknowledged */
@@ -349,6 +351,14 @@ int qc_cid_is_reset(const l4_quic_conn *c, const uint8_t *token);
 int qc_cid_switch_retire(l4_quic_conn *c);
 /* The peer ID qc_cid_switch_retire would move to, now marked as sent to; -1 when none. */
 int qc_cid_spare(l4_quic_conn *c, l4_quic_cid *out);
+
+/* acknowledgement tracking (acks.c) */
+/* 1 when packet `pn` of space `s` was processed already, or is too old to tell. */
+int qc_ack_seen(const l4_quic_conn *c, int s, uint64_t pn);
+/* Notes packet `pn` as received. Errors: L4_ERR_NOMEM. */
+int qc_ack_record(l4_quic_conn *c, int s, uint64_t pn);
+/* An ACK frame of ours whose Largest Acknowledged was `largest` was acknowledged. */
+void qc_ack_acked(l4_quic_conn *c, int s, uint64_t largest);
 
 /* paths (path.c) */
 int qc_path_eq(const l4_quic_path *a, const l4_quic_path *b);

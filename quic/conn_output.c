@@ -22,6 +22,7 @@ typedef struct ob_pkt {
     size_t hdr_len, pn_offset, len;
     int s, type, ack_eliciting, padded;
     int probe_pad; /* carries PATH_CHALLENGE / PATH_RESPONSE: pad the datagram (§8.2.1, §8.2.2) */
+    int has_ack;   /* carries an ACK frame */
     uint64_t pn;
     qc_sent *rec;
 } ob_pkt;
@@ -85,6 +86,7 @@ static void ob_ack(l4_quic_conn *c, ob_pkt *o, l4_time now)
     qc_frec *rec = ob_rec(o, QF_ACK);
     if (rec)
         rec->sid = r[0].largest;
+    o->has_ack = 1;
     sp->ack_pending = 0;
     sp->ack_now = 0;
     sp->ack_deadline = L4_TIME_NONE;
@@ -535,6 +537,19 @@ static void ob_fill(l4_quic_conn *c, ob_pkt *o, int cc_ok, l4_time now)
     }
     if (sp->probe && o->ack_eliciting)
         sp->probe--;
+    /* RFC 9000 §13.2.4: a receiver that only sends ACKs never learns they
+     * arrived; with many ranges tracked it asks for an acknowledgment (a
+     * PING, one in flight at a time), so the ACK of this ACK lets it stop
+     * tracking them (acks.c) */
+    if (o->s == L4_QUIC_LEVEL_APP && o->has_ack && !o->ack_eliciting &&
+        sp->recvd.n >= QC_MAX_ACK_RANGES / 4 && sp->ack_eliciting_in_flight == 0 &&
+        ob_left(o) > 1 && !ob_full(o)) {
+        l4_quic_frame f;
+        memset(&f, 0, sizeof f);
+        f.type = L4_QUIC_FRAME_PING;
+        if (ob_frame(o, &f) == 0)
+            ob_rec(o, QF_PING);
+    }
 }
 
 /* Pads (PADDING frames) so the payload reaches `min` bytes. */

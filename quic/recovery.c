@@ -134,6 +134,9 @@ static void recovery_acked_frames(l4_quic_conn *c, int s, const qc_sent *p)
         case QF_CRYPTO:
             qc_sbuf_ack(&c->sp[s].ctx, f->off, f->len);
             break;
+        case QF_ACK: /* §13.2.4: the peer saw that ACK frame */
+            qc_ack_acked(c, s, f->sid);
+            break;
         case QF_RESET:
             st = qc_stream_find(c, f->sid);
             if (st) {
