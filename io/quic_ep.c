@@ -231,6 +231,8 @@ int l4_io_quic_ep_open(l4_io_quic_ep **out, const l4_io_quic_ep_config *cfg)
         return rc;
     }
     l4_io_udp_offload(&ep->sock, cfg->offload, ep_bufsize(cfg));
+    if (cfg->ecn)
+        l4_io_udp_enable_ecn(&ep->sock);
     /* GRO gives up to 64 KiB per message; without it one datagram each. */
     size_t per = ep->sock.gro ? 65536 : 16384;
     ep->nrx = EP_RX_BYTES / per;
@@ -279,6 +281,8 @@ int l4_io_quic_ep_rebind(l4_io_quic_ep *ep, const char *addr, uint16_t port)
     }
     /* the same offloads (the receive buffers are sized for GRO or not) */
     l4_io_udp_offload(&ns, l4_io_quic_ep_offload(ep), ep_bufsize(&ep->cfg));
+    if (ep->sock.ecn)
+        l4_io_udp_enable_ecn(&ns);
     /* what is queued was written for the old path: it leaves from there
        (what does not fit now is dropped, as a loss) */
     if (ep->nmsg > ep->head)
@@ -336,6 +340,8 @@ static int ep_flush(l4_io_quic_ep *ep)
             const l4_io_udp_dgram *m = &ep->tx[i];
             size_t k = m->seg && m->seg < m->len ? (m->len + m->seg - 1) / m->seg : 1;
             ep->st.dgrams_out += k;
+            if (m->ecn)
+                ep->st.ecn_out += k;
             ep->st.bytes_out += m->len;
             if (k > 1)
                 ep->st.gso_sends++;
@@ -355,6 +361,7 @@ static int ep_drain(l4_io_quic_ep *ep, ep_conn *e, l4_time now)
     const size_t md = ep->cfg.max_datagram;
     l4_io_udp_dgram *m = NULL;
     l4_quic_path run_to, to;
+    unsigned ecn = 0;
     size_t segs = 0;
     ep_sync_cids(ep, e); /* IDs issued since: routable before the peer hears of them */
     for (int k = 0; k < EP_CONN_BURST; k++) {
@@ -367,12 +374,15 @@ static int ep_drain(l4_io_quic_ep *ep, ep_conn *e, l4_time now)
                 return 1;
         }
         uint8_t *p = ep->arena + ep->used;
-        l4_ssize n = l4_quic_conn_output_path(e->c, p, md, &to, now);
+        l4_ssize n = l4_quic_conn_output_dgram(e->c, p, md, &to, &ecn, now);
         if (n <= 0)
             return 0;
         ep->used += (size_t)n;
-        /* a connected socket (a client) has one destination */
-        int same_to = ep->sock.connected || (m && ep_path_eq(&to, &run_to));
+        if (!ep->cfg.ecn)
+            ecn = 0;
+        /* a connected socket (a client) has one destination; a GSO run has
+           one destination and one ECN codepoint */
+        int same_to = (ep->sock.connected || (m && ep_path_eq(&to, &run_to))) && m && m->ecn == ecn;
         if (m && same_to && (size_t)n <= m->seg && segs < L4_IO_UDP_GSO_MAX_SEGS &&
             m->len + (size_t)n <= L4_IO_UDP_GSO_MAX_BYTES) {
             m->len += (size_t)n;
@@ -385,6 +395,7 @@ static int ep_drain(l4_io_quic_ep *ep, ep_conn *e, l4_time now)
         m->buf = p;
         m->len = (size_t)n;
         m->seg = (size_t)n;
+        m->ecn = (uint8_t)ecn;
         if (ep->sock.connected)
             m->peer.len = 0;
         else
@@ -418,7 +429,7 @@ static ep_conn *ep_unknown(l4_io_quic_ep *ep, const uint8_t *d, size_t len,
         grease = 0x1a2a3a4a;
     l4_ssize vl = l4_quic_version_negotiation(vn, sizeof vn, d, len, grease);
     if (vl > 0) { /* RFC 9000 §6: an unknown version; answer and forget */
-        l4_io_udp_dgram m = {vn, (size_t)vl, 0, 0, *from};
+        l4_io_udp_dgram m = {vn, (size_t)vl, 0, 0, *from, 0};
         (void)l4_io_udp_sendv(&ep->sock, &m, 1);
         ep->st.refused++;
         return NULL;
@@ -494,7 +505,9 @@ static l4_ssize ep_feed(l4_io_quic_ep *ep, int r)
                 if (!e)
                     continue;
             }
-            l4_quic_conn_input_path(e->c, d, len, &from, now);
+            l4_quic_conn_input_dgram(e->c, d, len, &from, m->ecn, now);
+            if (m->ecn)
+                ep->st.ecn_in[m->ecn & 3]++;
         }
     }
     return fed;

@@ -55,6 +55,9 @@ typedef struct l4_io_quic_ep_config {
     int sockbuf;         /* socket buffer bytes each way; 0: 4 MiB; < 0: leave */
     size_t max_datagram; /* largest datagram any connection sends (≥ 1200; 0: 1452) */
     size_t max_conns;    /* server: most connections at once (0: 4096) */
+    int ecn;             /* ECN (RFC 9000 §13.4): read each datagram's ECN bits and send
+                            with the codepoint each connection asks for (its
+                            settings.ecn says whether it marks) */
     size_t cid_len;      /* length of the connection IDs every connection here issues
                             (l4_quic_settings.cid_len; 0: 8): short headers carry no length */
     l4_io_quic_ep_ops ops;
@@ -71,6 +74,9 @@ typedef struct l4_io_quic_ep_stats {
     uint64_t accepted, refused;      /* server: connections created / datagrams dropped */
     uint64_t send_blocked;           /* times the socket buffer was full */
     uint64_t rebinds;                /* client: l4_io_quic_ep_rebind calls that moved it */
+    uint64_t ecn_out;                /* datagrams sent with an ECN codepoint (cfg.ecn) */
+    uint64_t ecn_in[4];              /* datagrams received per ECN codepoint ([1] ECT(1),
+                                        [2] ECT(0), [3] CE; [0] unused) */
 } l4_io_quic_ep_stats;
 
 /**

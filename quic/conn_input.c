@@ -219,6 +219,7 @@ static int in_frame(l4_quic_conn *c, int s, const l4_quic_frame *f, l4_time now)
         return 0;
     case L4_QUIC_FRAME_ACK:
     case L4_QUIC_FRAME_ACK_ECN: {
+        c->rx_ack_has_ecn = f->type == L4_QUIC_FRAME_ACK_ECN;
         int err = qc_on_ack(c, s, &f->u.ack, now);
         if (err) {
             qc_fail(c, (uint64_t)err, f->type, "ack of unsent packet", now);
@@ -344,6 +345,7 @@ static void in_record_pn(l4_quic_conn *c, int s, uint64_t pn, int ack_eliciting,
     int in_order = sp->largest_rx == L4_QUIC_PN_NONE || pn == sp->largest_rx + 1;
     int gap_before = sp->recvd.n > 1;
     (void)qc_ack_record(c, s, pn);
+    qc_ecn_on_rx(c, s);
     if (sp->largest_rx == L4_QUIC_PN_NONE || pn > sp->largest_rx) {
         sp->largest_rx = pn;
         sp->largest_rx_time = now;

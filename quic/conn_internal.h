@@ -46,6 +46,9 @@ typedef struct qc_pcid {
 
 enum { QC_HANDSHAKING, QC_ESTABLISHED, QC_CLOSING, QC_DRAINING, QC_CLOSED };
 
+/* ECN validation (ecn.c; RFC 9000 Appendix A.4) */
+enum { QC_ECN_INIT, QC_ECN_OFF, QC_ECN_TESTING, QC_ECN_UNKNOWN, QC_ECN_CAPABLE, QC_ECN_FAILED };
+
 /* What a sent packet carried that must be resent (or noted) on loss / ack. */
 enum {
     QF_STREAM = 1,
@@ -78,6 +81,7 @@ typedef struct qc_sent {
     uint32_t size;
     uint8_t ack_eliciting, in_flight;
     uint8_t app_limited; /* sent while the sender was application-limited */
+    uint8_t ecn;         /* the ECN codepoint it was sent with (ecn.c) */
     uint16_t nf;
     /* delivery-rate state when sent (draft-cheng-iccrg-delivery-rate-estimation §3.2) */
     uint64_t delivered;
@@ -121,6 +125,8 @@ typedef struct qc_space {
     /* receive side */
     l4_quic_ranges recvd;    /* bounded (acks.c): at most QC_MAX_ACK_RANGES */
     uint64_t rx_min;         /* packets below it are refused (§13.2.3) */
+    uint64_t ecn_rx[4];      /* packets received per ECN codepoint (ecn.c, §13.4.1) */
+    uint64_t ecn_peer[4];    /* the peer's last ACK_ECN counts (§13.4.2) */
     uint64_t ranges_dropped; /* times the oldest ranges were given up */
     uint64_t largest_rx;
     l4_time largest_rx_time;
@@ -228,6 +234,12 @@ struct l4_quic_conn {
        the validation under way, the path a PATH_RESPONSE goes to */
     l4_quic_path path, old_path;
     l4_quic_cid path_dcid; /* the ID of ours the peer's packets on `path` carry (§9.5) */
+    /* ECN (ecn.c): the codepoint of the datagram being processed / the one
+       just written; validation state; the ACK being processed had counts */
+    unsigned rx_ecn, tx_ecn;
+    int ecn_state;
+    unsigned ecn_test_sent, ecn_test_lost;
+    int rx_ack_has_ecn;
     int has_path, has_old_path, path_validated;
     uint8_t chal_data[8];
     int chal_pending, chal_outstanding;
@@ -359,6 +371,19 @@ int qc_ack_seen(const l4_quic_conn *c, int s, uint64_t pn);
 int qc_ack_record(l4_quic_conn *c, int s, uint64_t pn);
 /* An ACK frame of ours whose Largest Acknowledged was `largest` was acknowledged. */
 void qc_ack_acked(l4_quic_conn *c, int s, uint64_t largest);
+
+/* ECN (ecn.c) */
+void qc_ecn_on_rx(l4_quic_conn *c, int s);
+/* The counts for an ACK_ECN frame in space s; 0 when nothing marked arrived. */
+int qc_ecn_ack_counts(const l4_quic_conn *c, int s, uint64_t *ect0, uint64_t *ect1, uint64_t *ce);
+/* The codepoint for the datagram about to be sent (counts the test). */
+unsigned qc_ecn_mark(l4_quic_conn *c);
+void qc_ecn_on_lost(l4_quic_conn *c, const qc_sent *p);
+void qc_ecn_restart(l4_quic_conn *c);
+/* Validates an ACK's counts against the newly acknowledged packets and acts
+ * on CE increases; returns the CE bytes for an L4_CC_F_ECN_BYTES algorithm. */
+uint64_t qc_ecn_on_ack(l4_quic_conn *c, int s, const l4_quic_frame_ack *ack, int has_counts,
+                       const qc_sent *acked, int largest_new, l4_time largest_sent, l4_time now);
 
 /* paths (path.c) */
 int qc_path_eq(const l4_quic_path *a, const l4_quic_path *b);

@@ -76,6 +76,9 @@ static void ob_ack(l4_quic_conn *c, ob_pkt *o, l4_time now)
     l4_quic_frame f;
     memset(&f, 0, sizeof f);
     f.type = L4_QUIC_FRAME_ACK;
+    /* §13.4.1: the ECN counts once anything marked arrived in this space */
+    if (qc_ecn_ack_counts(c, o->s, &f.u.ack.ect0, &f.u.ack.ect1, &f.u.ack.ce))
+        f.type = L4_QUIC_FRAME_ACK_ECN;
     uint8_t rbuf[QC_MAX_ACK_RANGES * 16];
     if (l4_quic_ack_write_ranges(&f.u.ack, rbuf, sizeof rbuf, r, n) < 0)
         return;
@@ -680,8 +683,14 @@ l4_ssize qc_output(l4_quic_conn *c, uint8_t *buf, size_t cap, l4_time now)
             ob_pad(last, last->len + (target - total));
     }
     size_t total = 0;
+    /* one datagram, one IP header: one ECN codepoint for all its packets */
+    unsigned mark = qc_ecn_mark(c);
+    c->tx_ecn = mark;
+    if (mark)
+        c->st.ecn_marked++;
     for (int i = 0; i < np; i++) {
         ob_pkt *o = &pk[i];
+        o->rec->ecn = (uint8_t)mark;
         /* the observer sees the frames before protection hides them */
         qc_ev_packet(c, L4_QUIC_EV_PACKET_SENT, o->type, o->pn,
                      o->hdr_len + o->len + L4_QUIC_TAG_LEN, o->p + o->hdr_len, o->len, c->dcid.data,
@@ -776,6 +785,7 @@ l4_ssize qc_output_path_response(l4_quic_conn *c, uint8_t *buf, size_t cap, l4_t
         return n;
     }
     sp->next_pn++;
+    c->tx_ecn = 0; /* another path: not ECN-tested */
     o.rec->t = now;
     o.rec->size = (uint32_t)n;
     o.rec->ack_eliciting = 1;

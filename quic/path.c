@@ -77,6 +77,7 @@ void qc_path_on_packet(l4_quic_conn *c, int pkt_type, uint64_t pn, size_t pkt_le
         pn != c->sp[L4_QUIC_LEVEL_APP].largest_rx || c->state >= QC_CLOSING)
         return;
     c->st.migrations++;
+    qc_ecn_restart(c);       /* §13.4.2: each path is tested */
     if (c->path_validated) { /* §9.3.2: the last validated path to fall back to */
         c->old_path = c->path;
         c->has_old_path = 1;
@@ -204,13 +205,31 @@ void qc_path_sent(l4_quic_conn *c, size_t bytes)
         c->path_sent += bytes;
 }
 
+int l4_quic_conn_input_dgram(l4_quic_conn *c, const uint8_t *dgram, size_t len,
+                             const l4_quic_path *from, unsigned ecn, l4_time now)
+{
+    c->rx_path = from;
+    c->rx_ecn = ecn & 3;
+    int rc = l4_quic_conn_input(c, dgram, len, now);
+    c->rx_path = NULL;
+    c->rx_ecn = 0;
+    return rc;
+}
+
 int l4_quic_conn_input_path(l4_quic_conn *c, const uint8_t *dgram, size_t len,
                             const l4_quic_path *from, l4_time now)
 {
-    c->rx_path = from;
-    int rc = l4_quic_conn_input(c, dgram, len, now);
-    c->rx_path = NULL;
-    return rc;
+    return l4_quic_conn_input_dgram(c, dgram, len, from, L4_QUIC_ECN_NOT_ECT, now);
+}
+
+l4_ssize l4_quic_conn_output_dgram(l4_quic_conn *c, uint8_t *buf, size_t cap, l4_quic_path *to,
+                                   unsigned *ecn, l4_time now)
+{
+    c->tx_ecn = 0;
+    l4_ssize n = l4_quic_conn_output_path(c, buf, cap, to, now);
+    if (ecn)
+        *ecn = n > 0 ? c->tx_ecn : 0;
+    return n;
 }
 
 l4_ssize l4_quic_conn_output_path(l4_quic_conn *c, uint8_t *buf, size_t cap, l4_quic_path *to,
@@ -239,6 +258,7 @@ int l4_quic_conn_migrate(l4_quic_conn *c, int new_addr, l4_time now)
     if (qc_cid_switch_retire(c) < 0) /* §9.5: never the old ID on the new path */
         return L4_ERR_NOT_FOUND;
     c->st.local_migrations++;
+    qc_ecn_restart(c);
     path_challenge(c, now); /* §9.2: the server's reachability from here */
     if (new_addr)
         path_reset_cc(c, now); /* §9.4 */

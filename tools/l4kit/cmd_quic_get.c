@@ -83,6 +83,7 @@ typedef struct qg {
     int moved;             /* --migrate-after / --rebind-after done */
     char move_error[128];  /* why the move did not happen */
     uint16_t port0, port1; /* local port before and after the move */
+    const char *ecn;       /* the ECN validation state at the end (RFC 9000 §13.4.2) */
 } qg;
 
 static void qg_submit(qg *g)
@@ -199,6 +200,7 @@ static void qg_ep_closed(void *user, l4_quic_conn *c, void *app)
     (void)app;
     qg *g = user;
     l4_quic_conn_get_stats(c, &g->qst);
+    g->ecn = l4_quic_conn_ecn_state(c);
     g->have_qst = 1;
     l4_h3_free(g->h);
     g->h = NULL;
@@ -423,8 +425,10 @@ static int qg_run(qg *g, const qg_cfg *k, const struct addrinfo *ai, char *why, 
             closing_at = now;
         }
     }
-    if (g->c)
+    if (g->c) {
         l4_quic_conn_get_stats(g->c, &g->qst), g->have_qst = 1;
+        g->ecn = l4_quic_conn_ecn_state(g->c);
+    }
     if (g->closed && g->ndone < g->n && !qt_interrupted()) {
         qg_conn_problem(g, where, why, wcap);
         return -1;
@@ -477,6 +481,11 @@ static void qg_report(const qg *g, const qg_cfg *k, const char *host, int ok, co
         printf("],\"bytes\":%" PRIu64 ",\"seconds\":%.6f,\"mbps\":%.2f,\"packets_sent\":%" PRIu64
                ",\"packets_recv\":%" PRIu64 ",\"packets_lost\":%" PRIu64,
                total, secs, mbps, g->qst.pkts_sent, g->qst.pkts_recv, g->qst.pkts_lost);
+        printf(",\"ecn\":{\"state\":");
+        json_str(stdout, g->ecn);
+        printf(",\"marked\":%" PRIu64 ",\"ect0_recv\":%" PRIu64 ",\"ce_recv\":%" PRIu64
+               ",\"ce_reported\":%" PRIu64 "}",
+               g->qst.ecn_marked, g->qst.ecn_ect0_recv, g->qst.ecn_ce_recv, g->qst.ecn_ce_reported);
         if (k->move) {
             printf(",\"move\":{\"kind\":\"%s\",\"done\":%s,\"from_port\":%u,\"to_port\":%u,"
                    "\"paths_validated\":%" PRIu64 ",\"paths_failed\":%" PRIu64 ",\"error\":",

@@ -66,6 +66,9 @@ typedef struct qs {
     uint64_t conns, requests, responses_ok, bytes_body, errors4xx;
     /* paths (RFC 9000 §9), summed over the connections when they end */
     uint64_t migrations, paths_validated, paths_failed, path_challenges;
+    /* ECN (RFC 9000 §13.4): connections that validated it / gave it up; CE
+       marks the clients reported */
+    uint64_t ecn_capable, ecn_failed, ecn_ce_reported;
 } qs;
 
 /* ---- bodies ------------------------------------------------------------- */
@@ -310,6 +313,10 @@ static void qs_closed(void *user, l4_quic_conn *c, void *app)
     S->paths_validated += st.paths_validated;
     S->paths_failed += st.paths_failed;
     S->path_challenges += st.path_challenges_sent;
+    const char *ecn = l4_quic_conn_ecn_state(c);
+    S->ecn_capable += !strcmp(ecn, "capable");
+    S->ecn_failed += !strcmp(ecn, "failed");
+    S->ecn_ce_reported += st.ecn_ce_reported;
     l4_h3_free(app);
 }
 
@@ -471,10 +478,14 @@ int cmd_quic_server(int argc, char **argv)
                ",\"datagrams_out\":%" PRIu64 ",\"gso_sends\":%" PRIu64 ",\"gro_msgs\":%" PRIu64
                ",\"migrations\":%" PRIu64 ",\"paths_validated\":%" PRIu64
                ",\"paths_failed\":%" PRIu64 ",\"path_challenges\":%" PRIu64
+               ",\"ecn_capable\":%" PRIu64 ",\"ecn_failed\":%" PRIu64
+               ",\"ecn_ce_reported\":%" PRIu64 ",\"datagrams_out_ect\":%" PRIu64
+               ",\"datagrams_in_ect0\":%" PRIu64 ",\"datagrams_in_ce\":%" PRIu64
                ",\"seconds\":%.3f,\"cpu_seconds\":%.3f}\n",
                S.conns, S.requests, S.responses_ok, S.errors4xx, S.bytes_body, st.dgrams_in,
                st.dgrams_out, st.gso_sends, st.gro_msgs, S.migrations, S.paths_validated,
-               S.paths_failed, S.path_challenges, wall, cpu);
+               S.paths_failed, S.path_challenges, S.ecn_capable, S.ecn_failed, S.ecn_ce_reported,
+               st.ecn_out, st.ecn_in[2], st.ecn_in[3], wall, cpu);
     else
         fprintf(stderr,
                 "l4kit %s: %" PRIu64 " connections, %" PRIu64 " requests (%" PRIu64
