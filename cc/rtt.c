@@ -46,7 +46,11 @@ l4_time l4_rtt_base_rto(const l4_rtt *r)
     if (!r->has_sample)
         return rtt_clamp(r, r->initial);
     l4_time var = 4 * r->rttvar;
-    return rtt_clamp(r, r->srtt + (var > r->granularity ? var : r->granularity));
+    if (var < r->granularity)
+        var = r->granularity;
+    if (var < r->min_rto)
+        var = r->min_rto; /* Linux: the variance term is at least rto_min */
+    return rtt_clamp(r, r->srtt + var);
 }
 
 l4_time l4_rtt_rto(const l4_rtt *r)

@@ -115,6 +115,9 @@ void l4_tcp_conn_del(l4_tcp_conn *c)
     free(c->rcv.buf);
     l4_cc_del(c->cc);
     l4_tcp_rate_free(&c->rate);
+    l4_tcp_ranges_free(&c->sacked);
+    l4_tcp_ranges_free(&c->rcv.ooo);
+    l4_tcp_rexmits_free(&c->rexmits);
     free(c);
 }
 
@@ -214,7 +217,7 @@ int l4_tcp_challenge_ack(l4_tcp_conn *c, l4_time now)
 
 uint64_t l4_tcp_in_flight(const l4_tcp_conn *c)
 {
-    if (c->in_recovery && c->sack_ok)
+    if ((c->in_recovery || c->rto_recovery) && c->sack_ok)
         return l4_tcp_sack_pipe(c);
     return (uint32_t)(c->snd_max - c->snd_una);
 }
@@ -466,7 +469,9 @@ size_t l4_tcp_conn_recv_ready(const l4_tcp_conn *c)
 size_t l4_tcp_conn_footprint(const l4_tcp_conn *c)
 {
     return sizeof *c + (c->snd.buf ? c->snd.cap : 0) + (c->rcv.buf ? c->rcv.cap : 0) +
-           sizeof(l4_cc) + c->cc->ops->state_size;
+           sizeof(l4_cc) + c->cc->ops->state_size + l4_tcp_ranges_footprint(&c->sacked) +
+           l4_tcp_ranges_footprint(&c->rcv.ooo) + (size_t)c->rexmits.cap * sizeof(l4_tcp_rexmit) +
+           (size_t)c->rate.cap * sizeof(l4_tcp_rate_rec);
 }
 
 const char *l4_tcp_timer_name(l4_tcp_timer t)

@@ -60,18 +60,18 @@ typedef enum l4_tcp_close_reason {
 
 /** Tunables; start from l4_tcp_settings_default(). */
 typedef struct l4_tcp_settings {
-    uint16_t mss;                 /* MSS we advertise (bytes of payload); default 1460 */
-    uint32_t sndbuf;              /* send buffer bytes; default 256 KiB */
-    uint32_t rcvbuf;              /* receive buffer bytes (max 1 GiB); default 256 KiB */
-    int8_t wscale;                /* -1: smallest shift that covers rcvbuf; else 0..14 */
-    uint8_t window_scale;         /* offer RFC 7323 window scaling; default 1 */
-    uint8_t timestamps;           /* offer RFC 7323 timestamps; default 1 */
-    uint8_t sack;                 /* offer SACK-permitted (RFC 2018); default 1 */
-    uint8_t nodelay;              /* 1 disables Nagle's algorithm; default 0 */
-    l4_time delack;               /* delayed-ACK time; default 40 ms */
-    l4_time initial_rto;          /* default 1 s (RFC 6298 §2.1) */
-    l4_time min_rto;              /* default 200 ms */
-    l4_time max_rto;              /* default 120 s */
+    uint16_t mss;         /* MSS we advertise (bytes of payload); default 1460 */
+    uint32_t sndbuf;      /* send buffer bytes; default 256 KiB */
+    uint32_t rcvbuf;      /* receive buffer bytes (max 1 GiB); default 256 KiB */
+    int8_t wscale;        /* -1: smallest shift that covers rcvbuf; else 0..14 */
+    uint8_t window_scale; /* offer RFC 7323 window scaling; default 1 */
+    uint8_t timestamps;   /* offer RFC 7323 timestamps; default 1 */
+    uint8_t sack;         /* offer SACK-permitted (RFC 2018); default 1 */
+    uint8_t nodelay;      /* 1 disables Nagle's algorithm; default 0 */
+    l4_time delack;       /* delayed-ACK time; default 40 ms */
+    l4_time initial_rto;  /* default 1 s (RFC 6298 §2.1) */
+    l4_time min_rto;      /* default 200 ms; bounds 4 RTTVAR (RTO >= SRTT + min_rto, cc/rtt.h) */
+    l4_time max_rto;      /* default 120 s */
     l4_time clock_granularity;    /* G of RFC 6298; default 1 ms */
     l4_time msl;                  /* TIME_WAIT lasts 2*msl; default msl 30 s */
     l4_time fin_wait2_timeout;    /* after close(), FIN_WAIT_2 ends after this; default 60 s */

@@ -16,6 +16,7 @@
 #include "tcp/conn.h"
 #include "tcp/ranges.h"
 #include "tcp/rate.h"
+#include "tcp/rexmit.h"
 #include "tcp/seq.h"
 
 /* Option bytes a timestamp takes in every segment (NOP NOP TS). */
@@ -110,16 +111,20 @@ struct l4_tcp_conn {
     uint8_t in_recovery;
     uint8_t rto_recovery; /* go-back-N after a timeout until SND.UNA reaches recover */
     uint32_t recover;     /* RFC 6582 "recover" / RFC 6675 RecoveryPoint */
-    uint32_t high_rxt;    /* RFC 6675 HighRxt */
     uint64_t inflate;     /* NewReno window inflation (RFC 6582 §3.2) */
     l4_tcp_ranges sacked; /* scoreboard: SACKed ranges above snd_una */
-    /* Lost retransmission of the segment at SND.UNA (SACK only): when it was
-       last resent, SND.MAX was rtx_una_mark; SACKs for data first sent after
-       that mark show the copy was lost too (see input.c). Valid while
-       rtx_una_valid and SND.UNA == rtx_una_seq. */
-    uint8_t rtx_una_valid;
-    uint32_t rtx_una_seq, rtx_una_mark;
-    uint32_t rtx_mark; /* SND.MAX when the latest retransmission (any) went out */
+    /* SACK only: the retransmissions in flight (RFC 6675's retransmitted
+       bytes, one record per copy; tcp/rexmit.h, sack.c), and RACK.xmit_ts
+       (RFC 8985): when the latest-sent retransmission known delivered left. */
+    l4_tcp_rexmits rexmits;
+    l4_time rack_xmit;
+    uint8_t rack_valid;
+    uint8_t rexmit_nomem; /* a copy could not be recorded: NextSeg waits for the timer */
+    /* Karn's rule for cumulative ACKs: an ACK that covers retransmitted
+       data gives no RTT sample (rtx_high: end of the highest retransmission
+       while SND.UNA is below it). */
+    uint8_t rtx_high_valid;
+    uint32_t rtx_high;
 
     /* Timers (L4_TIME_NONE when off). */
     l4_time rto_at, persist_at, delack_at, keep_at, tw_at, fw2_at;
@@ -165,8 +170,17 @@ l4_time l4_tcp_timers_next(const l4_tcp_conn *c);
 /* sack.c — RFC 6675 scoreboard queries. */
 int l4_tcp_sack_is_lost(const l4_tcp_conn *c, uint32_t seq);
 uint64_t l4_tcp_sack_pipe(const l4_tcp_conn *c);
-/* Next sequence to retransmit under RFC 6675 NextSeg rule 1, with *len; 0 if none. */
+/* Next sequence to retransmit under RFC 6675 NextSeg rule 1 (lost, no copy in
+   flight), with *len; 0 if none. */
 int l4_tcp_sack_next_lost(const l4_tcp_conn *c, uint32_t *seq, uint32_t *len);
+/* A retransmission of [seq, seq + len) left at `now` (SACK only): recorded
+   (when even that allocation fails, NextSeg resends nothing until the next
+   timeout, rather than the same bytes again and again). */
+void l4_tcp_sack_sent_rexmit(l4_tcp_conn *c, uint32_t seq, uint32_t len, l4_time now);
+/* After an ACK updated SND.UNA and the SACKed ranges: drops delivered
+   retransmissions, finds lost ones (they become NextSeg's again); returns
+   how many were lost (counted in lost_retransmits). */
+int l4_tcp_sack_update_rexmits(l4_tcp_conn *c, l4_time now);
 
 /* ECN wanted: by the settings or by the congestion-control algorithm. */
 static inline int l4_tcp_ecn_wanted(const l4_tcp_conn *c)

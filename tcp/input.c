@@ -111,12 +111,34 @@ static int in_listen(l4_tcp_conn *c, const l4_addr *remote, const l4_tcp_hdr *se
     return 0;
 }
 
-/* Returns the RTT sample this ACK completed, or 0. */
-static l4_time rtt_sample_on_ack(l4_tcp_conn *c, uint32_t ack, l4_time now)
+/*
+ * RTT samples for the RFC 6298 estimator: one timed segment at a time, new
+ * data only. Karn's rule (RFC 6298 §3, RFC 6298 §5 note on backing off):
+ * the timing stops when that segment is retransmitted (output.c) or at a
+ * timeout, and a cumulative ACK that also covers retransmitted data gives
+ * no sample (its delay may be the retransmission's). A SACK that covers the
+ * timed segment gives an exact one (Linux takes RTT from SACKs the same
+ * way): during long recoveries, where every cumulative ACK covers a
+ * retransmission, the samples keep coming, and a sample ends the backoff.
+ * Returns the sample, or 0.
+ */
+static l4_time rtt_sample_on_ack(l4_tcp_conn *c, uint32_t ack, int acked_rtx, l4_time now)
 {
     if (c->rtt_timing && l4_seq_gt(ack, c->rtt_seq)) {
-        l4_rtt_sample(&c->rtt, now - c->rtt_start);
         c->rtt_timing = 0;
+        if (acked_rtx)
+            return 0;
+        l4_rtt_sample(&c->rtt, now - c->rtt_start);
+        return c->rtt.latest;
+    }
+    return 0;
+}
+
+static l4_time rtt_sample_on_sack(l4_tcp_conn *c, l4_time now)
+{
+    if (c->rtt_timing && l4_tcp_ranges_find(&c->sacked, c->rtt_seq) >= 0) {
+        c->rtt_timing = 0;
+        l4_rtt_sample(&c->rtt, now - c->rtt_start);
         return c->rtt.latest;
     }
     return 0;
@@ -159,7 +181,7 @@ static int in_syn_sent(l4_tcp_conn *c, const l4_tcp_hdr *seg, l4_time now)
         c->last_ack_sent = c->rcv_nxt;
     if (ack_ok) {
         c->snd_wl2 = seg->ack;
-        rtt_sample_on_ack(c, seg->ack, now);
+        rtt_sample_on_ack(c, seg->ack, 0, now);
         c->snd_una = seg->ack;
         if (l4_seq_lt(c->snd_nxt, c->snd_una))
             c->snd_nxt = c->snd_una;
@@ -189,6 +211,7 @@ static void back_to_listen(l4_tcp_conn *c)
     c->rcv.len = c->rcv.head = 0;
     l4_tcp_ranges_clear(&c->rcv.ooo);
     l4_tcp_ranges_clear(&c->sacked);
+    l4_tcp_rexmits_clear(&c->rexmits);
     c->fin_queued = c->fin_sent = 0;
     c->retries = 0;
     c->rtt_timing = 0;
@@ -220,53 +243,11 @@ static void enter_recovery(l4_tcp_conn *c, l4_time now)
     uint64_t flight = (uint32_t)(c->snd_max - c->snd_una);
     c->in_recovery = 1;
     c->recover = c->snd_max;
-    c->high_rxt = c->snd_una;
     l4_cc_on_congestion_event(c->cc, flight, now);
     c->inflate = c->sack_ok ? 0 : (uint64_t)L4_TCP_DUPTHRESH * c->smss; /* RFC 6582 §3.2 step 2 */
     c->rtx_one = 1;
     c->rtt_timing = 0;
     c->st.fast_retransmits++;
-}
-
-/*
- * A lost retransmission of the segment at SND.UNA (SACK only). Neither a
- * recovery (RFC 6675 NextSeg resends a hole once) nor the go-back-N after a
- * timeout (RFC 6675 §5.1: no new recovery until SND.UNA reaches `recover`)
- * resends a hole twice, so a lost copy would wait for the next timeout, with
- * its backoff, while everything behind it waits too. The copy is lost by
- * RFC 6675 IsLost applied to what was first sent after it: DupThresh SACKed
- * ranges, or more than (DupThresh - 1) * SMSS SACKed bytes, beyond the SND.MAX
- * of its sending (as Linux's tcp_mark_lost_retrans did before RACK; RACK-TLP,
- * RFC 8985, generalizes it). It is sent again at once; the loss episode
- * already had its congestion response, so there is no second one.
- *
- * A hole that SND.UNA reaches was resent earlier: in the go-back-N pass
- * after a timeout (below SND.NXT), where no new data goes out before the
- * pass reaches the old SND.MAX (= recover), so that is its mark; during a
- * recovery (below HighRxt), where its mark is at most that of the latest
- * retransmission (rtx_mark; a later mark only asks for more evidence).
- */
-static void lost_retransmission(l4_tcp_conn *c)
-{
-    if (!c->sack_ok || c->snd_una == c->snd_max)
-        return;
-    if (!c->rtx_una_valid || c->rtx_una_seq != c->snd_una) {
-        int gbn = c->rto_recovery && l4_seq_lt(c->snd_una, c->snd_nxt);
-        int rec = c->in_recovery && l4_seq_lt(c->snd_una, c->high_rxt);
-        if (gbn || rec) {
-            c->rtx_una_valid = 1;
-            c->rtx_una_seq = c->snd_una;
-            c->rtx_una_mark = gbn ? c->recover : c->rtx_mark;
-        }
-    }
-    if (!c->rtx_una_valid || c->rtx_una_seq != c->snd_una ||
-        !l4_seq_gt(c->snd_max, c->rtx_una_mark))
-        return;
-    if (l4_tcp_sack_is_lost(c, c->rtx_una_mark - 1)) {
-        c->rtx_una_valid = 0;
-        c->rtx_one = 1;
-        c->st.lost_retransmits++;
-    }
 }
 
 /* The delivery-rate sample of this ACK into `a` (L4_CC_F_RATE only). */
@@ -314,6 +295,7 @@ static int process_ack(l4_tcp_conn *c, const l4_tcp_hdr *seg, l4_time now)
     int same_wnd = seg_wnd == c->snd_wnd;
 
     int sack_new = 0;
+    l4_time sack_rtt = 0;
     if (c->sack_ok && (seg->opts.present & L4_TCP_HAS_SACK)) {
         for (int i = 0; i < seg->opts.sack_count && i < L4_TCP_MAX_SACK; i++) {
             uint32_t l = seg->opts.sack[i].left, r = seg->opts.sack[i].right;
@@ -323,6 +305,8 @@ static int process_ack(l4_tcp_conn *c, const l4_tcp_hdr *seg, l4_time now)
             if (l4_tcp_ranges_add(&c->sacked, l, r) == 1)
                 sack_new = 1;
         }
+        if (sack_new)
+            sack_rtt = rtt_sample_on_sack(c, now);
     }
 
     /* Window update (RFC 9293 §3.10.7.4, fifth step): only from an ACK in
@@ -351,11 +335,18 @@ static int process_ack(l4_tcp_conn *c, const l4_tcp_hdr *seg, l4_time now)
             c->buf_seq += data_acked;
         }
         /* cc sees an RTT only on the ACK that produced it (not a stale one). */
-        l4_time sample = rtt_sample_on_ack(c, ack, now);
+        int acked_rtx = c->rtx_high_valid && l4_seq_lt(c->snd_una, c->rtx_high);
+        l4_time sample = rtt_sample_on_ack(c, ack, acked_rtx, now);
+        if (!sample)
+            sample = sack_rtt;
+        if (c->rtx_high_valid && l4_seq_ge(ack, c->rtx_high))
+            c->rtx_high_valid = 0;
         c->snd_una = ack;
         if (l4_seq_lt(c->snd_nxt, ack))
             c->snd_nxt = ack;
         l4_tcp_ranges_trim_below(&c->sacked, ack);
+        if (c->sack_ok)
+            l4_tcp_sack_update_rexmits(c, now);
         c->retries = 0;
         c->rto_at = L4_TIME_NONE; /* restarted by the timer update (RFC 6298 §5.3) */
         c->st.bytes_acked += data_acked;
@@ -399,9 +390,12 @@ static int process_ack(l4_tcp_conn *c, const l4_tcp_hdr *seg, l4_time now)
         /* Duplicate ACK (RFC 5681 §2; RFC 6675 §2 counts new SACK information). */
         c->dupacks++;
         c->st.dup_acks++;
+        if (sack_new)
+            l4_tcp_sack_update_rexmits(c, now);
         if (sack_new && (l4_cc_flags(c->cc) & L4_CC_F_ACK_IN_RECOVERY)) {
             /* SACKed data was delivered: a rate sample for model-based cc. */
-            l4_cc_ack a = {.in_flight = (uint32_t)(c->snd_max - c->snd_una), .now = now};
+            l4_cc_ack a = {
+                .rtt = sack_rtt, .in_flight = (uint32_t)(c->snd_max - c->snd_una), .now = now};
             rate_sample(c, &a, now);
             l4_cc_on_ack(c->cc, &a);
         }
@@ -419,8 +413,9 @@ static int process_ack(l4_tcp_conn *c, const l4_tcp_hdr *seg, l4_time now)
         } else if (!c->sack_ok) {
             c->inflate += c->smss; /* RFC 6582 §3.2 step 3 */
         }
+    } else if (sack_new) {
+        l4_tcp_sack_update_rexmits(c, now); /* SACKs on a data segment or a window update */
     }
-    lost_retransmission(c);
     return 0;
 }
 

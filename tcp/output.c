@@ -41,14 +41,16 @@ static uint16_t adv_window(l4_tcp_conn *c, int syn)
 static void add_sack_blocks(const l4_tcp_conn *c, l4_tcp_opts *o, int max)
 {
     const l4_tcp_ranges *s = &c->rcv.ooo;
-    uint8_t used[L4_TCP_MAX_RANGES] = {0};
     int k = 0;
+    uint32_t below = UINT32_MAX; /* stamps are unique: take them in decreasing order */
     while (k < max && k < s->n) {
         int best = -1;
         for (int i = 0; i < s->n; i++)
-            if (!used[i] && (best < 0 || s->r[i].stamp > s->r[best].stamp))
+            if (s->r[i].stamp < below && (best < 0 || s->r[i].stamp > s->r[best].stamp))
                 best = i;
-        used[best] = 1;
+        if (best < 0)
+            break;
+        below = s->r[best].stamp;
         o->sack[k].left = s->r[best].left;
         o->sack[k].right = s->r[best].right;
         k++;
@@ -273,10 +275,12 @@ static l4_ssize out_data(l4_tcp_conn *c, uint8_t *buf, size_t cap, uint8_t *ecn,
         rtx = 1;
         advance_nxt = 0;
         c->rtx_one = 0;
-        if (c->in_recovery && c->sack_ok && l4_seq_gt(seq + len, c->high_rxt))
-            c->high_rxt = seq + len;
-    } else if (can && c->in_recovery && c->sack_ok) {
-        /* RFC 6675 §5 step (C): send while cwnd - pipe >= 1 SMSS. */
+    } else if (can && c->sack_ok && (c->in_recovery || c->rto_recovery)) {
+        /* RFC 6675 §5 step (C): send while cwnd - pipe >= 1 SMSS: the first
+           lost hole with no copy in flight (NextSeg rule 1), else new data
+           (rule 2). After a timeout every hole below `recover` is lost
+           (sack.c), so this is also the resend after a timeout: the holes
+           once each, SACKed data skipped, lost copies found and resent. */
         uint64_t pipe = l4_tcp_sack_pipe(c), cwnd = l4_cc_cwnd(c->cc);
         if (cwnd >= pipe + c->smss) {
             uint32_t s, l;
@@ -287,7 +291,6 @@ static l4_ssize out_data(l4_tcp_conn *c, uint8_t *buf, size_t cap, uint8_t *ecn,
                 len = min_u32(len, l4_seq_lt(seq, data_end) ? data_end - seq : 0);
                 rtx = 1;
                 advance_nxt = 0;
-                c->high_rxt = seq + len;
             } else {
                 seq = c->snd_max;
                 uint32_t wnd_edge = c->snd_una + (uint32_t)c->snd_wnd;
@@ -414,14 +417,15 @@ static l4_ssize out_data(l4_tcp_conn *c, uint8_t *buf, size_t cap, uint8_t *ecn,
         if (rtx || l4_seq_lt(seq, c->snd_max)) {
             c->st.retransmits++;
             c->st.bytes_retrans += len;
-            c->rtt_timing = 0; /* Karn's rule (RFC 6298 §3) */
-            c->rtx_mark = c->snd_max;
-            if (seq == c->snd_una && len) {
-                /* What was sent after this copy tells whether it is lost (input.c). */
-                c->rtx_una_valid = 1;
-                c->rtx_una_seq = seq;
-                c->rtx_una_mark = c->snd_max;
-            }
+            /* Karn's rule (RFC 6298 §3): the timed segment sent again gives
+               no sample; an ACK covering any retransmission neither (input.c). */
+            if (c->rtt_timing && l4_seq_in(c->rtt_seq, seq, end))
+                c->rtt_timing = 0;
+            if (!c->rtx_high_valid || l4_seq_gt(end, c->rtx_high))
+                c->rtx_high = end;
+            c->rtx_high_valid = 1;
+            /* SACK: the copy is in flight until delivered or found lost (sack.c). */
+            l4_tcp_sack_sent_rexmit(c, seq, end - seq, now);
         } else if (!c->rtt_timing) {
             c->rtt_timing = 1;
             c->rtt_seq = seq;

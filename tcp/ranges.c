@@ -1,6 +1,7 @@
 /* tcp/ranges.c — sorted, disjoint sequence ranges; see ranges.h. */
 #include "tcp/ranges.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "tcp/seq.h"
@@ -11,21 +12,59 @@ void l4_tcp_ranges_clear(l4_tcp_ranges *s)
     s->n = 0;
 }
 
+void l4_tcp_ranges_free(l4_tcp_ranges *s)
+{
+    free(s->r);
+    s->r = NULL;
+    s->n = s->cap = 0;
+}
+
+static int grow(l4_tcp_ranges *s)
+{
+    if (s->cap >= L4_TCP_MAX_RANGES)
+        return L4_ERR_LIMIT;
+    int cap = s->cap ? s->cap * 2 : 8;
+    if (cap > L4_TCP_MAX_RANGES)
+        cap = L4_TCP_MAX_RANGES;
+    l4_tcp_range *r = realloc(s->r, (size_t)cap * sizeof *r);
+    if (!r)
+        return L4_ERR_NOMEM;
+    s->r = r;
+    s->cap = cap;
+    return 0;
+}
+
+int l4_tcp_ranges_first_after(const l4_tcp_ranges *s, uint32_t seq)
+{
+    /* Binary search: ranges are sorted and disjoint, so their right edges
+       increase. */
+    int lo = 0, hi = s->n;
+    while (lo < hi) {
+        int mid = (lo + hi) / 2;
+        if (l4_seq_gt(s->r[mid].right, seq))
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return lo;
+}
+
 int l4_tcp_ranges_add(l4_tcp_ranges *s, uint32_t left, uint32_t right)
 {
     if (!l4_seq_lt(left, right))
         return 0;
     /* First range that ends at or after `left` (could merge or follow). */
-    int i = 0;
-    while (i < s->n && l4_seq_lt(s->r[i].right, left))
-        i++;
+    int i = l4_tcp_ranges_first_after(s, left - 1);
     /* Ranges i..j-1 overlap or touch [left, right). */
     int j = i;
     while (j < s->n && l4_seq_le(s->r[j].left, right))
         j++;
     if (j == i) {
-        if (s->n == L4_TCP_MAX_RANGES)
-            return L4_ERR_LIMIT;
+        if (s->n == s->cap) {
+            int e = grow(s);
+            if (e)
+                return e;
+        }
         memmove(&s->r[i + 1], &s->r[i], (size_t)(s->n - i) * sizeof s->r[0]);
         s->r[i].left = left;
         s->r[i].right = right;
@@ -47,9 +86,7 @@ int l4_tcp_ranges_add(l4_tcp_ranges *s, uint32_t left, uint32_t right)
 
 void l4_tcp_ranges_trim_below(l4_tcp_ranges *s, uint32_t seq)
 {
-    int k = 0;
-    while (k < s->n && l4_seq_le(s->r[k].right, seq))
-        k++;
+    int k = l4_tcp_ranges_first_after(s, seq);
     if (k) {
         memmove(&s->r[0], &s->r[k], (size_t)(s->n - k) * sizeof s->r[0]);
         s->n -= k;
@@ -72,8 +109,8 @@ uint64_t l4_tcp_ranges_bytes_above(const l4_tcp_ranges *s, uint32_t seq)
 
 int l4_tcp_ranges_find(const l4_tcp_ranges *s, uint32_t seq)
 {
-    for (int i = 0; i < s->n; i++)
-        if (l4_seq_in(seq, s->r[i].left, s->r[i].right))
-            return i;
+    int i = l4_tcp_ranges_first_after(s, seq);
+    if (i < s->n && l4_seq_le(s->r[i].left, seq))
+        return i;
     return -1;
 }

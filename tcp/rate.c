@@ -10,21 +10,34 @@ void l4_tcp_rate_free(l4_tcp_rate *r)
 {
     free(r->rec);
     r->rec = NULL;
-    r->n = r->head = 0;
+    r->n = r->head = r->cap = 0;
+}
+
+/* Doubles the ring (records keep their order, from index 0). */
+static int rate_grow(l4_tcp_rate *r)
+{
+    uint32_t cap = r->cap ? 2 * r->cap : L4_TCP_RATE_RECS_MIN;
+    l4_tcp_rate_rec *x = malloc((size_t)cap * sizeof *x);
+    if (!x)
+        return L4_ERR_NOMEM;
+    for (uint32_t i = 0; i < r->n; i++)
+        x[i] = r->rec[(r->head + i) % r->cap];
+    free(r->rec);
+    r->rec = x;
+    r->head = 0;
+    r->cap = cap;
+    return 0;
 }
 
 int l4_tcp_rate_on_send(l4_tcp_rate *r, uint32_t end, int idle, l4_time now)
 {
-    if (!r->rec) {
-        r->rec = calloc(L4_TCP_RATE_RECS, sizeof *r->rec);
-        if (!r->rec)
-            return L4_ERR_NOMEM;
-    }
+    if (!r->rec && rate_grow(r))
+        return L4_ERR_NOMEM;
     if (idle) /* §3.2: the first packet of a flight starts the clocks */
         r->first_sent_time = r->delivered_time = now;
-    if (r->n == L4_TCP_RATE_RECS)
+    if (r->n == r->cap && (r->cap >= L4_TCP_RATE_RECS || rate_grow(r)))
         return 0; /* full: this segment goes unrecorded (its ACK uses an older P) */
-    l4_tcp_rate_rec *x = &r->rec[(r->head + r->n) % L4_TCP_RATE_RECS];
+    l4_tcp_rate_rec *x = &r->rec[(r->head + r->n) % r->cap];
     r->n++;
     x->end = end;
     x->sent_time = now;
@@ -52,7 +65,7 @@ void l4_tcp_rate_on_ack(l4_tcp_rate *r, uint64_t delivered, uint32_t high, uint3
     /* P: the newest record at or below `high` (records are in sequence order). */
     const l4_tcp_rate_rec *p = NULL;
     for (uint32_t i = r->n; i-- > 0;) {
-        const l4_tcp_rate_rec *x = &r->rec[(r->head + i) % L4_TCP_RATE_RECS];
+        const l4_tcp_rate_rec *x = &r->rec[(r->head + i) % r->cap];
         if (l4_seq_le(x->end, high)) {
             p = x;
             break;
@@ -81,7 +94,7 @@ void l4_tcp_rate_on_ack(l4_tcp_rate *r, uint64_t delivered, uint32_t high, uint3
         }
     }
     while (r->n && l4_seq_le(r->rec[r->head].end, una)) {
-        r->head = (r->head + 1) % L4_TCP_RATE_RECS;
+        r->head = (r->head + 1) % r->cap;
         r->n--;
     }
 }

@@ -12,7 +12,12 @@
  *                     C.delivered_time - P.delivered_time)
  *   rate        = delivered / interval   (no sample if interval < min_rtt)
  *
- * At most L4_TCP_RATE_RECS segments are recorded at a time; beyond that new
+ * The ring starts at L4_TCP_RATE_RECS_MIN records and doubles when full up
+ * to L4_TCP_RATE_RECS (a record per segment in flight: BBR keeps 2 BDP out,
+ * 1700 segments at 100 Mbit/s and 100 ms, and with loss the records below
+ * a hole stay until it is filled; a ring of 512 left most segments
+ * unrecorded, samples came from stale records and BBR's bandwidth estimate
+ * sagged: 75 instead of 82 Mbit/s at 5 % loss). Beyond the maximum new
  * segments go unrecorded until ACKs free records (their samples then come
  * from the newest recorded segment below them).
  *
@@ -36,11 +41,12 @@ typedef struct l4_tcp_rate_rec {
     uint64_t delivered;
 } l4_tcp_rate_rec;
 
-#define L4_TCP_RATE_RECS 512
+#define L4_TCP_RATE_RECS_MIN 64
+#define L4_TCP_RATE_RECS     16384
 
 typedef struct l4_tcp_rate {
     l4_tcp_rate_rec *rec; /* ring, allocated at the first send; NULL: no sampling */
-    uint32_t head, n;
+    uint32_t head, n, cap;
     uint64_t delivered;
     l4_time delivered_time, first_sent_time;
     uint64_t app_limited; /* 0, or C.delivered value that ends app-limited */

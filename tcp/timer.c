@@ -88,27 +88,20 @@ l4_time l4_tcp_timers_next(const l4_tcp_conn *c)
 }
 
 /* FlightSize for the timeout's ssthresh = max(FlightSize / 2, 2 * SMSS)
-   (RFC 5681 §3.1 eq. (4)): the data in the network when the timer fires,
-   taken before SND.NXT goes back. That is what was sent up to SND.NXT (after
-   an earlier timeout, what was sent again since; the first copies beyond
-   SND.NXT went out before that timeout and were given up then), less what
-   the peer SACKed (it has left the network). During SACK recovery it is
-   RFC 6675's pipe, which also leaves out holes deemed lost and not resent.
-   SND.MAX - SND.UNA would count SACKed bytes and lost segments: after a
-   recovery with many SACKed bytes it could set ssthresh above the cwnd that
-   recovery had just cut. RFC 5681 asks for "no more than" eq. (4); these
-   counts are never above SND.MAX - SND.UNA. */
+   (RFC 5681 §3.1 eq. (4)): the data in the network when the timer fires.
+   With SACK that is RFC 6675's pipe: un-SACKed data not deemed lost plus the
+   copies in flight. Without, what was sent up to SND.NXT (after an earlier
+   timeout, what was sent again since; the first copies beyond SND.NXT went
+   out before that timeout and were given up then). SND.MAX - SND.UNA would
+   count SACKed bytes and lost segments: after a recovery with many SACKed
+   bytes it could set ssthresh above the cwnd that recovery had just cut.
+   RFC 5681 asks for "no more than" eq. (4); these counts are never above
+   SND.MAX - SND.UNA. */
 static uint64_t rto_flight_size(const l4_tcp_conn *c)
 {
-    if (c->sack_ok && c->in_recovery)
+    if (c->sack_ok)
         return l4_tcp_sack_pipe(c);
-    uint64_t f = (uint32_t)(c->snd_nxt - c->snd_una);
-    if (c->sack_ok && c->sacked.n) {
-        uint64_t s = l4_tcp_ranges_bytes_above(&c->sacked, c->snd_una) -
-                     l4_tcp_ranges_bytes_above(&c->sacked, c->snd_nxt);
-        f = f > s ? f - s : 0;
-    }
-    return f;
+    return (uint32_t)(c->snd_nxt - c->snd_una);
 }
 
 static void on_rto(l4_tcp_conn *c, l4_time now)
@@ -134,14 +127,18 @@ static void on_rto(l4_tcp_conn *c, l4_time now)
        highest sent (RFC 6582 §4; RFC 6675 §5.1 RecoveryPoint = HighData):
        duplicate ACKs for data sent before the timeout start no recovery
        until the cumulative ACK covers it (input.c). */
-    c->snd_nxt = c->snd_una;
+    if (!c->sack_ok)
+        c->snd_nxt = c->snd_una;
     c->in_recovery = 0;
     c->inflate = 0;
     c->dupacks = 0;
     c->rtx_one = 0;
     c->recover = c->snd_max;
-    c->high_rxt = c->snd_una;
     c->rto_recovery = 1;
+    /* SACK: every hole below `recover` is lost now, the copies in flight
+       too; output resends them by NextSeg under cwnd - pipe (sack.c). */
+    l4_tcp_rexmits_clear(&c->rexmits);
+    c->rexmit_nomem = 0;
 }
 
 void l4_tcp_timers_run(l4_tcp_conn *c, l4_time now)

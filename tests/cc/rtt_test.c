@@ -25,6 +25,12 @@ static void test_first_and_second_sample(void)
     CHECK_EQU(l4_rtt_rto(&r), 340 * L4_MS);
     CHECK_EQU(r.min_rtt, 100 * L4_MS);
     CHECK_EQU(r.latest, 180 * L4_MS);
+    /* Steady samples: 4 RTTVAR falls below min_rto, which then bounds the
+       variance term (Linux), not the whole RTO: SRTT + 200 ms. */
+    for (int i = 0; i < 30; i++)
+        l4_rtt_sample(&r, 110 * L4_MS);
+    CHECK(4 * r.rttvar < 10 * L4_MS);
+    CHECK_EQU(l4_rtt_rto(&r), r.srtt + 200 * L4_MS);
 }
 
 static void test_min_max_granularity(void)
@@ -32,7 +38,7 @@ static void test_min_max_granularity(void)
     l4_rtt r;
     l4_rtt_init(&r, L4_S, L4_S, 60 * L4_S, 10 * L4_MS);
     l4_rtt_sample(&r, 10 * L4_MS);
-    CHECK_EQU(l4_rtt_rto(&r), L4_S); /* 10 + 20 ms clamped up to min 1 s */
+    CHECK_EQU(l4_rtt_rto(&r), L4_S + 10 * L4_MS); /* 10 ms + max(20 ms, min 1 s) */
     l4_rtt_init(&r, L4_S, L4_MS, 60 * L4_S, 10 * L4_MS);
     for (int i = 0; i < 40; i++)
         l4_rtt_sample(&r, 4 * L4_MS); /* RTTVAR decays to ~0: G dominates */

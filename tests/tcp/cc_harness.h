@@ -41,6 +41,9 @@ typedef struct cch_run {
 
 static uint8_t cch_zero[65536];
 
+/* Send and receive buffer of every connection cch_setup_n creates. */
+static uint32_t cch_bufsize = 4u << 20;
+
 static void cch_fill(cch_node *n, l4_time now)
 {
     for (int k = 0; k < n->n; k++) {
@@ -180,7 +183,7 @@ static int cch_setup_n(cch_run *r, int n, int started, const char *cc, int ecn, 
             s.isn_secret[1] = (uint8_t)side;
             s.cc = cc;
             s.ecn = (uint8_t)ecn;
-            s.sndbuf = s.rcvbuf = 4u << 20;
+            s.sndbuf = s.rcvbuf = cch_bufsize;
             s.nodelay = 1;
             cch_node *nd = side ? &r->sv : &r->cl;
             if (l4_tcp_conn_new(&nd->c[k], &s, NULL, NULL) != 0)

@@ -59,7 +59,28 @@ static void test_app_limited_marks_until_delivered(void)
     l4_tcp_rate_free(&r);
 }
 
+/* Every segment of a large flight has its record (the ring grows): the ACK
+   of segment 3000 of 3000 samples segment 3000 itself, not an older one. */
+static void test_ring_grows_with_the_flight(void)
+{
+    l4_tcp_rate r = {0};
+    for (uint32_t i = 0; i < 3000; i++)
+        CHECK_EQ(l4_tcp_rate_on_send(&r, 1000 * (i + 1), i == 0, i * 10 * L4_US), 0);
+    CHECK_EQU(r.n, 3000);
+    CHECK(r.cap >= 3000 && r.cap <= L4_TCP_RATE_RECS);
+    l4_tcp_rate_sample s;
+    /* SACK of the last segment (SND.UNA still 0). */
+    l4_tcp_rate_on_ack(&r, 1000, 3000000, 0, 0, MS(100), &s);
+    CHECK_EQU(s.rtt, MS(100) - 2999 * 10 * L4_US);
+    CHECK_EQU(s.prior_delivered, 0);
+    /* All acknowledged: every record is freed. */
+    l4_tcp_rate_on_ack(&r, 3000000, 3000000, 3000000, 0, MS(101), &s);
+    CHECK_EQU(r.n, 0);
+    l4_tcp_rate_free(&r);
+}
+
 static const l4_test TESTS[] = {
+    TEST(test_ring_grows_with_the_flight),
     TEST(test_rate_from_ack_and_send_intervals),
     TEST(test_app_limited_marks_until_delivered),
     TEST_END,

@@ -682,7 +682,7 @@ static void test_karn_no_sample_from_retransmission(void)
     l4_tcp_conn_get_info(c, &i);
     CHECK_EQU(i.srtt, MS(100));
     CHECK_EQU(i.rttvar, MS(37) + 500 * L4_US); /* 3/4 * 50 + 1/4 * 0 */
-    CHECK_EQU(i.rto, MS(250));
+    CHECK_EQU(i.rto, MS(300));                 /* 100 + max(4 * 37.5, min_rto 200) */
     l4_tcp_conn_del(c);
 }
 
@@ -745,11 +745,11 @@ static void test_zero_window_probe_backoff(void)
     l4_tcp_hdr h;
     l4_tcp_conn_send(c, "abcdef", 6, MS(200));
     RECV(c, MS(200), h);
-    /* The peer takes it all and closes its window (RTT 100 ms: RTO 250 ms). */
+    /* The peer takes it all and closes its window (RTT 100 ms: RTO 300 ms). */
     SEND(c, A, REMOTE_ISS + 1, LOCAL_ISS + 7, 0, NULL, 0, MS(300));
     l4_tcp_conn_send(c, "ghij", 4, MS(300));
     RECV_NONE(c, MS(300));
-    CHECK_EQU(l4_tcp_conn_next_timeout(c), MS(550)); /* persist timer = RTO */
+    CHECK_EQU(l4_tcp_conn_next_timeout(c), MS(600)); /* persist timer = RTO */
     /* Probe after probe, each one byte ('g'), at growing intervals; the
        peer keeps answering with a zero window, so the connection lives on
        well past max_retries. */
@@ -773,7 +773,7 @@ static void test_zero_window_probe_backoff(void)
         last = t;
         SEND(c, A, REMOTE_ISS + 1, LOCAL_ISS + 7, 0, NULL, 0, t + MS(1));
     }
-    CHECK(gap >= 8 * MS(250));
+    CHECK(gap >= 8 * MS(300));
     STATE(c, L4_TCP_ESTABLISHED);
     /* The window opens: the probe byte goes again, then the rest (a
        retransmission never carries new data). */
@@ -1462,13 +1462,13 @@ static void test_sender_sws_override_timer(void)
     SEND(c, A, REMOTE_ISS + 1, LOCAL_ISS + 1001, 300, NULL, 0, MS(300));
     l4_tcp_conn_send(c, d, 2000, MS(300));
     RECV_NONE(c, MS(300));
-    /* ...until the override timeout (the persist timer, one RTO = 250 ms). */
-    CHECK_EQU(l4_tcp_conn_next_timeout(c), MS(550));
-    l4_tcp_conn_handle_timeout(c, MS(550));
-    RECV(c, MS(550), h);
+    /* ...until the override timeout (the persist timer, one RTO = 300 ms). */
+    CHECK_EQU(l4_tcp_conn_next_timeout(c), MS(600));
+    l4_tcp_conn_handle_timeout(c, MS(600));
+    RECV(c, MS(600), h);
     EXPECT(h, A, LOCAL_ISS + 1001, REMOTE_ISS + 1);
     CHECK_EQ(h.payload_len, 300);
-    RECV_NONE(c, MS(550));
+    RECV_NONE(c, MS(600));
     l4_tcp_conn_del(c);
 }
 
