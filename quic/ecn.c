@@ -96,8 +96,7 @@ uint64_t qc_ecn_on_ack(l4_quic_conn *c, int s, const l4_quic_frame_ack *ack, int
             marked++;
             marked_bytes += p->size;
         }
-    if (c->ecn_state == QC_ECN_INIT || c->ecn_state == QC_ECN_OFF ||
-        c->ecn_state == QC_ECN_FAILED)
+    if (c->ecn_state == QC_ECN_INIT || c->ecn_state == QC_ECN_OFF || c->ecn_state == QC_ECN_FAILED)
         return 0;
     /* §13.4.2.1: only an ACK that raises the largest acknowledged counts
        (a reordered one may carry older counts) */

@@ -263,6 +263,44 @@ assert chal >= 1 and resp >= 1, (chal, resp)
 PY
 fi
 
+# ---- a client's active migration mid-transfer (RFC 9000 §9.2) ---------------------
+# At 300 ms the client moves to a server connection ID it never used and a
+# new port at once; B follows on its first packet there, answers from a new
+# client ID too, and both ends validate the path; every byte arrives.
+"$L4KIT" sim --proto quic --bytes 2M --link "rate 20mbit delay 10ms loss 1%" --migrate 300ms \
+  --pcap g.pcap --keylog g.keys --json >g.json 2>g.err || fail "migrate run: $(cat g.err)"
+python3 - g.json <<'PY' || fail "migrate JSON"
+import json, sys
+r = json.load(open(sys.argv[1]))
+f = r["flows"][0]
+assert r["verified"] and r["completed"], r
+assert f["migrated"] is True and f["dcid_seq"] >= 1 and f["sport_rebound"] not in (0, f["sport"]), f
+assert f["server_migrations"] == 1 and f["paths_validated"] == 1 and f["client_paths_validated"] == 1, f
+PY
+if command -v tshark >/dev/null; then
+  tshark -n -r g.pcap -o tls.keylog_file:g.keys -T fields -e ip.src -e udp.srcport -e udp.dstport \
+    -e quic.dcid -e quic.short >g.fields 2>/dev/null || fail "tshark on the migrate capture"
+  python3 - g.fields g.json <<'PY' || fail "the capture shows a new ID on the new port, both ways"
+import json, sys
+f = json.load(open(sys.argv[2]))["flows"][0]
+old, new = f["sport"], f["sport_rebound"]
+cl = {old: [], new: []}
+sv = {old: [], new: []}
+for line in open(sys.argv[1]):
+    src, sp, dp, dcid, short = (line.rstrip("\n").split("\t") + [""] * 5)[:5]
+    if not short:
+        continue
+    d = dcid.split(",")[0]
+    if src == "10.0.0.1" and int(sp) in cl:
+        cl[int(sp)].append(d)
+    elif src != "10.0.0.1" and int(dp) in sv:
+        sv[int(dp)].append(d)
+assert cl[new] and sv[new], (len(cl[new]), len(sv[new]))
+assert cl[new][0] not in cl[old], "the client's first packet on the new port reuses an old ID"
+assert sv[new][0] not in sv[old], "B sent to the new path with its old ID"
+PY
+fi
+
 # ---- same seed, same run; exit 1 when the time limit cuts a transfer ---------------
 "$L4KIT" sim --proto quic --streams 2 --bytes 200K --link "$LINK" --seed 9 --json >s1.json
 "$L4KIT" sim --proto quic --streams 2 --bytes 200K --link "$LINK" --seed 9 --json >s2.json
@@ -295,6 +333,7 @@ bad "--keylog is for QUIC" --proto udp --keylog k.txt
 bad "--qlog is for QUIC" --proto tcp --qlog q
 bad "--cid-switch is for QUIC" --proto tcp --cid-switch 1s
 bad "--rebind '0'" --proto quic --rebind 0
+bad "--migrate is for QUIC" --proto tcp --migrate 1s
 bad "cannot create directory" --proto quic --qlog /nonexistent/dir
 bad "unknown congestion control 'vegas'" --proto quic --cc vegas
 bad "--ecn is for TCP" --proto quic --ecn

@@ -75,6 +75,8 @@ static const char sim_usage[] =
     "                      connection IDs (RFC 9000 §5.1.2); B routes by connection ID\n"
     "  --rebind TIME       QUIC: at TIME each client's datagrams leave from a new port (a NAT\n"
     "                      rebinding); B follows and validates the new path (RFC 9000 §9)\n"
+    "  --migrate TIME      QUIC: at TIME each client migrates actively: a new port and a server\n"
+    "                      connection ID it never used; both ends validate the path (§9.2)\n"
     "  --qlog DIR          QUIC: one qlog file per endpoint (JSON-SEQ, qlog 0.3, for qvis),\n"
     "                      DIR/<ODCID>_client.sqlog and _server.sqlog (DIR is created)\n"
     "  --json              one JSON object instead of the text summary; TCP adds \"jain\",\n"
@@ -151,7 +153,7 @@ int cmd_sim(int argc, char **argv)
             "--proto",  "--cc",   "--link",       "--link-back", "--bytes",        "--duration",
             "--flows",  "--seed", "--rate",       "--payload",   "--buf",          "--pcap",
             "--csv",    "--plot", "--stagger",    "--interval",  "--interval-csv", "--streams",
-            "--keylog", "--qlog", "--cid-switch", "--rebind",
+            "--keylog", "--qlog", "--cid-switch", "--rebind",    "--migrate",
         };
         int known = 0;
         for (size_t k = 0; k < sizeof with_value / sizeof with_value[0]; k++)
@@ -216,8 +218,11 @@ int cmd_sim(int argc, char **argv)
             o.keylog = v;
         } else if (!strcmp(a, "--qlog")) {
             o.qlog = v;
-        } else if (!strcmp(a, "--cid-switch") || !strcmp(a, "--rebind")) {
-            l4_time *at = !strcmp(a, "--rebind") ? &o.rebind_at : &o.cid_switch_at;
+        } else if (!strcmp(a, "--cid-switch") || !strcmp(a, "--rebind") ||
+                   !strcmp(a, "--migrate")) {
+            l4_time *at = !strcmp(a, "--rebind")    ? &o.rebind_at
+                          : !strcmp(a, "--migrate") ? &o.migrate_at
+                                                    : &o.cid_switch_at;
             if (units_parse_time(v, at) || *at == 0)
                 return sim_bad("%s '%s' is not a time (e.g. 200ms)", a, v);
         }
@@ -233,12 +238,13 @@ int cmd_sim(int argc, char **argv)
     else
         return sim_bad("--proto '%s' is not tcp, udp or quic", proto);
     if (o.proto != SIMRUN_QUIC &&
-        (o.streams || o.keylog || o.qlog || o.cid_switch_at || o.rebind_at))
+        (o.streams || o.keylog || o.qlog || o.cid_switch_at || o.rebind_at || o.migrate_at))
         return sim_bad("%s is for QUIC", o.streams         ? "--streams"
                                          : o.keylog        ? "--keylog"
                                          : o.qlog          ? "--qlog"
                                          : o.cid_switch_at ? "--cid-switch"
-                                                           : "--rebind");
+                                         : o.rebind_at     ? "--rebind"
+                                                           : "--migrate");
     if (o.qlog && mkdir(o.qlog, 0777) != 0 && errno != EEXIST)
         return sim_bad("--qlog: cannot create directory '%s': %s", o.qlog, strerror(errno));
     if (!o.streams)

@@ -93,10 +93,10 @@ struct qs_run {
     l4_quic_settings cs, ss;
     l4_quic_callbacks cb;
     uint64_t send_errors;
-    uint64_t resets_sent;  /* Stateless Resets B answered unknown IDs with */
-    int switched, rebound; /* --cid-switch / --rebind done */
-    l4_rng rng;            /* the Stateless Resets' unpredictable bytes */
-    int qlog_err;          /* a qlog file could not be created */
+    uint64_t resets_sent;            /* Stateless Resets B answered unknown IDs with */
+    int switched, rebound, migrated; /* --cid-switch / --rebind / --migrate done */
+    l4_rng rng;                      /* the Stateless Resets' unpredictable bytes */
+    int qlog_err;                    /* a qlog file could not be created */
     uint8_t buf[65536];
     uint8_t pat[SIMRUN_PATTERN_PERIOD + QS_CHUNK];
 };
@@ -640,7 +640,6 @@ static void qs_switch(qs_run *t)
  * when a NAT maps the flow anew; the connection does not know. */
 static void qs_rebind(qs_run *t, const l4_addr *addr_b)
 {
-    t->rebound = 1;
     for (int i = 0; i < t->r->nflows; i++) {
         qs_flow *f = &t->qf[i];
         int sd = l4_socket_open(t->a.h, L4_AF_INET4, L4_SOCK_DGRAM);
@@ -658,6 +657,18 @@ static void qs_rebind(qs_run *t, const l4_addr *addr_b)
         t->r->flows[i].sport_rebound = port;
         qs_drain(t, i, 0);
     }
+}
+
+/* --migrate: every client moves to a server ID it never used and validates
+ * the path (l4_quic_conn_migrate), then its datagrams leave from a new port. */
+static void qs_migrate(qs_run *t, const l4_addr *addr_b)
+{
+    t->migrated = 1;
+    for (int i = 0; i < t->r->nflows; i++)
+        if (t->qf[i].cl)
+            t->r->flows[i].migrated =
+                l4_quic_conn_migrate(t->qf[i].cl, 0, l4_host_now(t->a.h)) == 0;
+    qs_rebind(t, addr_b);
 }
 
 /* Duration mode: the sending time is over; every stream ends where it is. */
@@ -844,12 +855,18 @@ int simrun_quic(const simrun_opts *o, const simrun_hooks *hooks, simrun_result *
             at = o->cid_switch_at;
         if (o->rebind_at && !t->rebound)
             at = l4_time_min(at, o->rebind_at);
+        if (o->migrate_at && !t->migrated)
+            at = l4_time_min(at, o->migrate_at);
         if (at != L4_TIME_NONE && nx != L4_TIME_NONE && nx >= at) {
             l4_sim_run_until(t->sim, at);
             if (o->cid_switch_at == at && !t->switched)
                 qs_switch(t);
-            if (o->rebind_at == at && !t->rebound)
+            if (o->rebind_at == at && !t->rebound) {
+                t->rebound = 1;
                 qs_rebind(t, &addr_b);
+            }
+            if (o->migrate_at == at && !t->migrated)
+                qs_migrate(t, &addr_b);
             l4_sim_wake(t->sim, t->a.node);
             continue;
         }
