@@ -301,6 +301,34 @@ assert sv[new][0] not in sv[old], "B sent to the new path with its old ID"
 PY
 fi
 
+# ---- ECN (RFC 9000 §13.4): a marking queue instead of a dropping one ----------------
+# With --ecn the client marks ECT(0) and validates it; the link's queue marks
+# CE above 20 packets instead of dropping at 100; B counts the marks and
+# reports them in ACK_ECN; the client reacts (Reno: a congestion event per
+# round trip; DCTCP: CE bytes) and loses nothing. Without --ecn the same
+# link must drop to slow the sender.
+for cc in reno dctcp; do
+  "$L4KIT" sim --proto quic --ecn --cc "$cc" --bytes 3M --link "rate 20mbit delay 10ms queue 100 ecn-threshold 20" \
+    --json >"ecn_$cc.json" 2>ecn.err || fail "--ecn $cc run: $(cat ecn.err)"
+done
+"$L4KIT" sim --proto quic --cc reno --bytes 3M --link "rate 20mbit delay 10ms queue 100 ecn-threshold 20" \
+  --json >noecn.json || fail "no-ecn run"
+python3 - ecn_reno.json ecn_dctcp.json noecn.json <<'PY' || fail "ECN runs"
+import json, sys
+for path in sys.argv[1:3]:
+    r = json.load(open(path))
+    f, fw = r["flows"][0], r["link"]["forward"]
+    assert r["verified"] and f["ecn"] == "capable", (path, f["ecn"])
+    assert fw["marked"] > 0 and fw["dropped"] == 0 and f["packets_lost"] == 0, (path, fw)
+    # B counted every mark; the client heard of all but what arrived after B's last ACK
+    assert f["ecn_ce_received"] == fw["marked"], (path, f)
+    assert fw["marked"] - 3 <= f["ecn_ce_reported"] <= fw["marked"], (path, f)
+    assert f["ecn_marked"] >= fw["sent"] - 1, (path, f["ecn_marked"], fw["sent"])
+r = json.load(open(sys.argv[3]))
+f, fw = r["flows"][0], r["link"]["forward"]
+assert r["verified"] and f["ecn"] == "off" and fw["marked"] == 0 and fw["dropped"] > 0, (f["ecn"], fw)
+PY
+
 # ---- same seed, same run; exit 1 when the time limit cuts a transfer ---------------
 "$L4KIT" sim --proto quic --streams 2 --bytes 200K --link "$LINK" --seed 9 --json >s1.json
 "$L4KIT" sim --proto quic --streams 2 --bytes 200K --link "$LINK" --seed 9 --json >s2.json
@@ -336,7 +364,7 @@ bad "--rebind '0'" --proto quic --rebind 0
 bad "--migrate is for QUIC" --proto tcp --migrate 1s
 bad "cannot create directory" --proto quic --qlog /nonexistent/dir
 bad "unknown congestion control 'vegas'" --proto quic --cc vegas
-bad "--ecn is for TCP" --proto quic --ecn
+bad "--ecn is for TCP and QUIC" --proto udp --ecn
 bad "not tcp, udp or quic" --proto sctp
 
 [ "$fails" -eq 0 ] && echo "sim_quic_test: all passed"

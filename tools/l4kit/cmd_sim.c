@@ -53,8 +53,9 @@ static const char sim_usage[] =
     "  --rate RATE         UDP, per flow, e.g. 8mbit (default 80% of the link rate shared\n"
     "                      by the flows; 100mbit total on an unlimited link)\n"
     "  --payload N         UDP datagram payload bytes, 13..1472 (default 1200)\n"
-    "  --ecn               TCP: negotiate ECN (RFC 3168); with the link's ecn-threshold,\n"
-    "                      queues mark CE instead of dropping\n"
+    "  --ecn               TCP: negotiate ECN (RFC 3168); QUIC: mark ECT(0) and validate it\n"
+    "                      (RFC 9000 §13.4); with the link's ecn-threshold, queues mark CE\n"
+    "                      instead of dropping\n"
     "  --buf SIZE          TCP send and receive buffer per connection (default: twice the\n"
     "                      bandwidth-delay product of the link, at least 256K)\n"
     "  --pcap FILE         capture at host A: what A sends (also what the link then loses;\n"
@@ -249,8 +250,6 @@ int cmd_sim(int argc, char **argv)
         return sim_bad("--qlog: cannot create directory '%s': %s", o.qlog, strerror(errno));
     if (!o.streams)
         o.streams = 1;
-    if (o.proto == SIMRUN_QUIC && o.ecn)
-        return sim_bad("--ecn is for TCP (QUIC here does not negotiate ECN yet)");
     if (o.proto == SIMRUN_QUIC && !l4_cc_find(o.cc)) {
         char names[256];
         sim_cc_list(names, sizeof names);
@@ -281,7 +280,7 @@ int cmd_sim(int argc, char **argv)
     if (o.proto != SIMRUN_TCP && (o.stagger || o.interval_csv))
         return sim_bad("%s is for TCP", o.stagger ? "--stagger" : "--interval-csv");
     if (o.proto == SIMRUN_UDP && o.ecn)
-        return sim_bad("--ecn is for TCP");
+        return sim_bad("--ecn is for TCP and QUIC");
     if (o.proto == SIMRUN_UDP && (o.csv || o.plot))
         return sim_bad("%s is for TCP and QUIC (the congestion window series)",
                        o.csv ? "--csv" : "--plot");

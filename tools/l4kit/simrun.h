@@ -74,7 +74,7 @@ typedef struct simrun_opts {
     uint32_t payload;    /* UDP: datagram payload bytes */
     uint32_t bufsize;    /* TCP send and receive buffers per connection */
     l4_time close_delay; /* TCP: B shuts down this long after reading the end of stream */
-    int ecn;             /* TCP: negotiate ECN (RFC 3168) on every connection */
+    int ecn;             /* TCP: negotiate ECN (RFC 3168); QUIC: mark ECT(0) (RFC 9000 §13.4) */
     int nccs;            /* TCP: > 1 when the flows mix algorithms (ccs[k % nccs]) */
     const char *ccs[SIMRUN_MAX_CC];
     l4_time stagger;  /* TCP: flow k connects at k * stagger */
@@ -191,6 +191,7 @@ typedef struct simrun_flow {
     int nstreams;
     simrun_stream *streams;
     const char *snd_qstate, *rcv_qstate;
+    const char *snd_ecn; /* QUIC: the client's ECN validation state (RFC 9000 §13.4.2) */
     const char *snd_qclose, *rcv_qclose;
     l4_quic_conn_stats snd_quic, rcv_quic;
     l4_quic_cid odcid;      /* the client's first Destination CID (names the qlog files) */

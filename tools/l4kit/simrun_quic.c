@@ -142,10 +142,12 @@ static void qs_drain(qs_run *t, int flow, int server)
     l4_time now = l4_host_now(h);
     for (;;) {
         l4_quic_path to;
-        l4_ssize n = l4_quic_conn_output_path(c, t->buf, QS_DGRAM, &to, now);
+        unsigned ecn = 0;
+        l4_ssize n = l4_quic_conn_output_dgram(c, t->buf, QS_DGRAM, &to, &ecn, now);
         if (n <= 0)
             break;
         l4_ssize k;
+        l4_socket_set_ecn(h, server ? t->sd_b : f->sd_a, ecn); /* this datagram's IP ECN bits */
         if (server) {
             l4_addr a;
             uint16_t port;
@@ -320,7 +322,8 @@ static void qs_a_readable(l4_host *h, int sd, void *user)
         if (n < 0)
             break;
         if (flow >= 0 && t->qf[flow].cl)
-            l4_quic_conn_input(t->qf[flow].cl, t->buf, (size_t)n, l4_host_now(h));
+            l4_quic_conn_input_dgram(t->qf[flow].cl, t->buf, (size_t)n, NULL,
+                                     (unsigned)l4_socket_last_ecn(h, sd), l4_host_now(h));
     }
     if (flow >= 0)
         qs_drain(t, flow, 0);
@@ -424,7 +427,8 @@ static void qs_b_unknown(qs_run *t, const l4_addr *src, uint16_t sport, size_t n
     for (size_t i = 0; i < k && i < 16; i++)
         l4_socket_quic_cid_add(t->b.h, t->sd_b, &ids[i], &f->ref_sv);
     l4_quic_path from = qs_path(src, sport);
-    l4_quic_conn_input_path(f->sv, t->buf, n, &from, now);
+    l4_quic_conn_input_dgram(f->sv, t->buf, n, &from, (unsigned)l4_socket_last_ecn(t->b.h, t->sd_b),
+                             now);
     qs_drain(t, flow, 1);
 }
 
@@ -447,7 +451,8 @@ static void qs_b_readable(l4_host *h, int sd, void *user)
         qs_ref *ref = conn;
         qs_flow *f = &t->qf[ref->flow];
         l4_quic_path from = qs_path(&src, sport);
-        l4_quic_conn_input_path(f->sv, t->buf, (size_t)n, &from, l4_host_now(h));
+        l4_quic_conn_input_dgram(f->sv, t->buf, (size_t)n, &from,
+                                 (unsigned)l4_socket_last_ecn(h, sd), l4_host_now(h));
         qs_drain(t, ref->flow, 1);
     }
 }
@@ -581,6 +586,7 @@ static void qs_settings(const simrun_opts *o, l4_quic_settings *s)
     s->tp.initial_max_stream_data_bidi_remote = win;
     s->tp.initial_max_stream_data_uni = win;
     s->tp.initial_max_streams_bidi = (uint64_t)o->streams;
+    s->ecn = o->ecn; /* RFC 9000 §13.4: mark ECT(0), validate, react to CE */
 }
 
 /* Each stream's share of the flow's bytes (the first ones take the remainder). */
@@ -708,6 +714,7 @@ static void qs_final(qs_run *t)
         qs_flow *f = &t->qf[i];
         simrun_flow *rf = &t->r->flows[i];
         rf->snd_qstate = f->cl ? l4_quic_conn_state_name(f->cl) : "none";
+        rf->snd_ecn = f->cl ? l4_quic_conn_ecn_state(f->cl) : "off";
         rf->rcv_qstate = f->sv ? l4_quic_conn_state_name(f->sv) : "none";
         if (f->cl) {
             l4_quic_conn_get_stats(f->cl, &rf->snd_quic);

@@ -179,6 +179,12 @@ static void json_quic_flow(FILE *f, const simrun_flow *fl)
             fl->dcid_seq, fl->cid_switched ? "true" : "false", fl->sport_rebound,
             fl->migrated ? "true" : "false", s->paths_validated, v->migrations, v->paths_validated,
             v->path_challenges_sent, s->stateless_resets);
+    fputs(",\"ecn\":", f);
+    json_str(f, fl->snd_ecn ? fl->snd_ecn : "off");
+    fprintf(f,
+            ",\"ecn_marked\":%" PRIu64 ",\"ecn_ce_received\":%" PRIu64
+            ",\"ecn_ce_reported\":%" PRIu64,
+            s->ecn_marked, v->ecn_ce_recv, s->ecn_ce_reported);
     fputs(",\"streams\":[", f);
     for (int i = 0; i < fl->nstreams; i++) {
         const simrun_stream *st = &fl->streams[i];
