@@ -7,12 +7,15 @@
  * the server holds. A stub TLS provider completes the "handshake" with fixed
  * secrets when it sees CRYPTO bytes, so the 1-RTT frame handlers are reached.
  * Bits 2-3 of the kind byte pick one of four peer paths the datagram comes
- * from (l4_quic_conn_input_path: migration, path validation); bit 4 sends a
- * 1-RTT payload as a 0-RTT packet instead (the stub accepts early data, so
- * the server takes them until its handshake completes: quic/early.h).
+ * from (l4_quic_conn_input_path: migration, path validation), bits 4-5 its
+ * ECN codepoint (l4_quic_conn_input_dgram; the server marks, settings.ecn,
+ * so ACK_ECN validation runs on whatever the input acknowledges); bit 6
+ * sends a 1-RTT payload as a 0-RTT packet instead (the stub accepts early
+ * data, so the server takes them until its handshake completes:
+ * quic/early.h).
  * Invariants: nothing crashes or leaks; every output is a datagram within
- * the buffer going to one of those paths; bytes in flight never exceed what
- * was sent.
+ * the buffer going to one of those paths with Not-ECT or ECT(0); bytes in
+ * flight never exceed what was sent.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -156,8 +159,10 @@ static void fz_drain(l4_quic_conn *c, l4_time now)
     static uint8_t buf[1500];
     for (int i = 0; i < 64; i++) {
         l4_quic_path to;
-        l4_ssize n = l4_quic_conn_output_path(c, buf, sizeof buf, &to, now);
+        unsigned ecn = 9;
+        l4_ssize n = l4_quic_conn_output_dgram(c, buf, sizeof buf, &to, &ecn, now);
         FUZZ_CHECK(n >= 0 && (size_t)n <= sizeof buf);
+        FUZZ_CHECK(ecn == L4_QUIC_ECN_NOT_ECT || ecn == L4_QUIC_ECN_ECT0);
         if (n == 0)
             break;
         int known = 0;
@@ -196,6 +201,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         l4_quic_settings set;
         l4_quic_settings_default(&set);
         set.seed = 1;
+        set.ecn = 1;
         if (l4_quic_conn_new_server(&c, &set, NULL, NULL, &t->base, pkt, (size_t)n, 0) < 0)
             c = NULL;
     } else {
@@ -217,8 +223,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         size_t off = 0;
         while (off + 2 <= size) {
             uint8_t kind = data[off] & 3;
-            int zero_rtt = kind == 3 && (data[off] & 0x10);
+            int zero_rtt = kind == 3 && (data[off] & 0x40);
             const l4_quic_path *from = &fz_paths[(data[off] >> 2) & 3];
+            unsigned ecn = (data[off] >> 4) & 3;
             size_t len = data[off + 1];
             off += 2;
             if (len > size - off)
@@ -227,13 +234,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             off += len;
             now += 5 * L4_MS;
             if (kind == 0) {
-                l4_quic_conn_input_path(c, p, len, from, now);
+                l4_quic_conn_input_dgram(c, p, len, from, ecn, now);
             } else {
                 int lv = kind - 1;
                 n = fz_packet(pkt, sizeof pkt, zero_rtt ? 3 : lv, c, &ck.k[zero_rtt ? 3 : lv],
                               pn[lv]++, p, len, 0);
                 if (n > 0)
-                    l4_quic_conn_input_path(c, pkt, (size_t)n, from, now);
+                    l4_quic_conn_input_dgram(c, pkt, (size_t)n, from, ecn, now);
             }
             fz_drain(c, now);
             l4_time t2 = l4_quic_conn_next_timeout(c);

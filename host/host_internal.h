@@ -60,6 +60,8 @@ struct l4_hsock {
     l4_tcp_conn *tcp;
     const char *cc; /* TCP: congestion control (a registered name), NULL = the host's */
     l4_udp_queue rq;
+    uint8_t udp_tx_ecn; /* UDP: the ECN codepoint of datagrams sent (l4_socket_set_ecn) */
+    uint8_t udp_rx_ecn; /* UDP: the ECN codepoint of the datagram last received */
     l4_time deadline;
     size_t heap_idx;  /* SIZE_MAX when not in the timer heap */
     l4_time born;     /* when a listener's child was created */

@@ -15,8 +15,9 @@
  *   // conn NULL: no connection has that CID (a new client's Initial, or a
  *   // packet for a connection this host forgot: answer with a Stateless Reset)
  *
- * The table is per socket, hashed with SipHash-2-4 under the host's key (a
- * sender cannot aim CIDs at one chain), and freed with the socket. `conn`
+ * The table (quic/cid_table.h, shared with io/quic_ep.h) is per socket,
+ * hashed with SipHash-2-4 under the host's key (a sender cannot aim CIDs at
+ * one chain), and freed with the socket. `conn`
  * is the caller's pointer, never dereferenced here.
  */
 #ifndef L4_HOST_QUIC_CID_H

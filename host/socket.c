@@ -390,9 +390,11 @@ l4_ssize l4_socket_recvfrom(l4_host *h, int sd, void *buf, size_t cap, l4_addr *
     if (s->err)
         return socket_take_err(s);
     int f = 0;
+    uint8_t ecn = s->rq.head ? s->rq.head->ecn : 0;
     l4_ssize n = l4_udp_queue_pop(&s->rq, buf, cap, src, sport, &f);
     if (n < 0)
         return L4_EAGAIN;
+    s->udp_rx_ecn = ecn;
     if (flags && (f & L4_UDP_TRUNC))
         *flags |= L4_MSG_TRUNC;
     return n;
@@ -474,6 +476,29 @@ int l4_socket_error(l4_host *h, int sd)
     if (!s)
         return L4_EBADF;
     return socket_take_err(s);
+}
+
+int l4_socket_set_ecn(l4_host *h, int sd, unsigned ecn)
+{
+    l4_hsock *s = sock_get(h, sd);
+    if (!s)
+        return L4_EBADF;
+    if (s->type != L4_SOCK_DGRAM)
+        return L4_EOPNOTSUPP;
+    if (ecn > 3)
+        return L4_EINVAL;
+    s->udp_tx_ecn = (uint8_t)ecn;
+    return 0;
+}
+
+int l4_socket_last_ecn(l4_host *h, int sd)
+{
+    l4_hsock *s = sock_get(h, sd);
+    if (!s)
+        return L4_EBADF;
+    if (s->type != L4_SOCK_DGRAM)
+        return L4_EOPNOTSUPP;
+    return s->udp_rx_ecn;
 }
 
 int l4_socket_local(l4_host *h, int sd, l4_addr *addr, uint16_t *port)

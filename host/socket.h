@@ -206,6 +206,21 @@ l4_ssize l4_socket_sendto(l4_host *h, int sd, const void *buf, size_t len, const
                           uint16_t port, l4_time now);
 
 /**
+ * UDP: the ECN codepoint (RFC 3168, 0-3: the IP header's two ECN bits) of
+ * the datagrams this socket sends from now on, as IP_TOS sets it on a
+ * kernel socket (QUIC marks per datagram: set it before each send).
+ * Errors: L4_EBADF, L4_EOPNOTSUPP (TCP), L4_EINVAL (over 3).
+ */
+int l4_socket_set_ecn(l4_host *h, int sd, unsigned ecn);
+
+/**
+ * UDP: the ECN codepoint (0-3) of the datagram the last l4_socket_recvfrom
+ * (or l4_socket_quic_recv) took, as the network delivered it (a link may
+ * have marked it CE). Errors: L4_EBADF, L4_EOPNOTSUPP (TCP).
+ */
+int l4_socket_last_ecn(l4_host *h, int sd);
+
+/**
  * UDP: takes one datagram (message boundaries kept); a longer one than `cap`
  * is cut and L4_MSG_TRUNC set in `*flags`. `src`, `sport`, `flags` may be
  * NULL. Returns the bytes copied. Errors: L4_EBADF, L4_EOPNOTSUPP (TCP),

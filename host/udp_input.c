@@ -68,7 +68,8 @@ l4_ssize host_udp_send(l4_host *h, l4_hsock *s, const void *buf, size_t len, con
     uh.payload_len = len;
     int csum = s->family == L4_AF_INET6 || h->cfg.udp_checksum_v4;
     l4_ssize n = l4_udp_write(d + hl, L4_UDP_HDR + len, &uh, csum ? &src : NULL, dst);
-    if (n < 0 || host_ip_header(h, d, hl, &src, dst, L4_IPPROTO_UDP, 0, (size_t)n) < 0) {
+    if (n < 0 ||
+        host_ip_header(h, d, hl, &src, dst, L4_IPPROTO_UDP, s->udp_tx_ecn, (size_t)n) < 0) {
         free(p);
         return L4_EINVAL;
     }

@@ -1,7 +1,8 @@
 /*
  * io/quic_ep.c — one UDP socket, many QUIC connections: receive batches
- * (GRO-split), demultiplex by peer address, timers, and a send arena the
- * engine writes datagrams into, grouped into GSO runs for sendmmsg.
+ * (GRO-split), demultiplex by Destination Connection ID
+ * (quic/cid_table.h), timers, and a send arena the engine writes datagrams
+ * into, grouped into GSO runs (one destination each) for sendmmsg.
  */
 #include "io/quic_ep.h"
 
@@ -11,31 +12,34 @@
 #include <sys/random.h>
 
 #include "io/clock.h"
-#include "util/siphash.h"
+#include "quic/cid_table.h"
 #include "wire/quic_pkt.h"
 
 #define EP_ARENA      (2u << 20) /* send arena bytes */
 #define EP_RX_BYTES   (1u << 20) /* receive buffers, all messages */
 #define EP_CONN_BURST 768        /* datagrams one connection may add per round */
 #define EP_RX_ROUNDS  4          /* recvmmsg calls per round before sending */
+#define EP_MAX_CIDS   16         /* connection IDs one connection routes (it holds at most 9) */
 
 typedef struct ep_conn {
     l4_quic_conn *c;
     void *app;
-    l4_io_udp_addr peer;
-    struct ep_conn *hnext;
+    l4_io_udp_addr peer; /* where it was added / accepted from */
     size_t idx;
+    /* the IDs registered in the table for it, as of cids_version cid_ver */
+    uint64_t cid_ver;
+    size_t ncids;
+    l4_quic_cid cids[EP_MAX_CIDS];
     int token_sent; /* the NEW_TOKEN token went to the connection */
 } ep_conn;
 
 struct l4_io_quic_ep {
     l4_io_quic_ep_config cfg;
     l4_io_udp_sock sock;
-    uint8_t hkey[16];
-    ep_conn **v; /* live connections */
+    l4_io_udp_sock old; /* a client's socket before l4_io_quic_ep_rebind: still read */
+    ep_conn **v;        /* live connections */
     size_t n, cap;
-    ep_conn **ht; /* by peer address */
-    size_t hcap;
+    l4_quic_cid_table *cids; /* Destination Connection ID -> ep_conn */
     /* send arena: messages [head, nmsg) wait to be sent */
     uint8_t *arena;
     size_t used;
@@ -52,28 +56,79 @@ struct l4_io_quic_ep {
     l4_rng rng;
 };
 
-static size_t ep_hash(const l4_io_quic_ep *ep, const l4_io_udp_addr *a)
+/* A datagram's network path as the engine sees it (quic/conn.h): the
+ * address bytes, then the port (and an IPv6 scope). */
+static void ep_path_of(const l4_io_udp_addr *a, l4_quic_path *p)
 {
-    uint8_t k[20];
-    size_t n = 0;
     if (a->u.sa.sa_family == AF_INET) {
-        memcpy(k, &a->u.in.sin_port, 2);
-        memcpy(k + 2, &a->u.in.sin_addr, 4);
-        n = 6;
+        p->addr_len = 4;
+        memcpy(p->id, &a->u.in.sin_addr, 4);
+        memcpy(p->id + 4, &a->u.in.sin_port, 2);
+        p->len = 6;
     } else {
-        memcpy(k, &a->u.in6.sin6_port, 2);
-        memcpy(k + 2, &a->u.in6.sin6_addr, 16);
-        n = 18;
+        p->addr_len = 16;
+        memcpy(p->id, &a->u.in6.sin6_addr, 16);
+        memcpy(p->id + 16, &a->u.in6.sin6_port, 2);
+        memcpy(p->id + 18, &a->u.in6.sin6_scope_id, 4);
+        p->len = 22;
     }
-    return (size_t)l4_siphash24(ep->hkey, k, n) & (ep->hcap - 1);
 }
 
-static ep_conn *ep_find(const l4_io_quic_ep *ep, const l4_io_udp_addr *a)
+static void ep_addr_of(const l4_quic_path *p, l4_io_udp_addr *a)
 {
-    for (ep_conn *e = ep->ht[ep_hash(ep, a)]; e; e = e->hnext)
-        if (l4_io_udp_addr_eq(&e->peer, a))
-            return e;
-    return NULL;
+    memset(a, 0, sizeof *a);
+    if (p->addr_len == 4) {
+        a->u.in.sin_family = AF_INET;
+        memcpy(&a->u.in.sin_addr, p->id, 4);
+        memcpy(&a->u.in.sin_port, p->id + 4, 2);
+        a->len = sizeof a->u.in;
+    } else {
+        a->u.in6.sin6_family = AF_INET6;
+        memcpy(&a->u.in6.sin6_addr, p->id, 16);
+        memcpy(&a->u.in6.sin6_port, p->id + 16, 2);
+        memcpy(&a->u.in6.sin6_scope_id, p->id + 18, 4);
+        a->len = sizeof a->u.in6;
+    }
+}
+
+static int ep_path_eq(const l4_quic_path *a, const l4_quic_path *b)
+{
+    return a->len == b->len && memcmp(a->id, b->id, a->len) == 0;
+}
+
+static int ep_cid_in(const l4_quic_cid *v, size_t n, const l4_quic_cid *x)
+{
+    for (size_t i = 0; i < n; i++)
+        if (v[i].len == x->len && memcmp(v[i].data, x->data, x->len) == 0)
+            return 1;
+    return 0;
+}
+
+/* Brings the table up to date with the IDs that name `e` now (issued,
+ * retired: RFC 9000 §5.1); cheap when nothing changed. */
+static void ep_sync_cids(l4_io_quic_ep *ep, ep_conn *e)
+{
+    uint64_t ver = l4_quic_conn_cids_version(e->c);
+    if (ver == e->cid_ver)
+        return;
+    l4_quic_cid now[EP_MAX_CIDS];
+    size_t n = l4_quic_conn_local_cids(e->c, now, EP_MAX_CIDS);
+    if (n > EP_MAX_CIDS)
+        n = EP_MAX_CIDS;
+    for (size_t i = 0; i < e->ncids; i++)
+        if (!ep_cid_in(now, n, &e->cids[i]))
+            (void)l4_quic_cid_table_del(ep->cids, &e->cids[i]);
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        /* an ID another connection holds (a collision of random IDs, or a
+           client's original DCID used twice) routes to the first only */
+        if (ep_cid_in(e->cids, e->ncids, &now[i]) ||
+            l4_quic_cid_table_add(ep->cids, &now[i], e) == 0)
+            now[k++] = now[i];
+    }
+    memcpy(e->cids, now, k * sizeof now[0]);
+    e->ncids = k;
+    e->cid_ver = ver;
 }
 
 static int ep_grow(l4_io_quic_ep *ep)
@@ -86,25 +141,20 @@ static int ep_grow(l4_io_quic_ep *ep)
         return L4_ERR_NOMEM;
     ep->v = v;
     ep->cap = cap;
-    if (cap > ep->hcap) { /* rehash at load 1 */
-        ep_conn **ht = calloc(cap, sizeof *ht);
-        if (!ht)
-            return L4_ERR_NOMEM;
-        free(ep->ht);
-        ep->ht = ht;
-        ep->hcap = cap;
-        for (size_t i = 0; i < ep->n; i++) {
-            size_t h = ep_hash(ep, &ep->v[i]->peer);
-            ep->v[i]->hnext = ep->ht[h];
-            ep->ht[h] = ep->v[i];
-        }
-    }
     return 0;
 }
 
+/* Adds `c`; L4_ERR_STATE when one of its IDs already routes elsewhere (or
+ * it is here already), L4_ERR_INVALID_ARGUMENT when its IDs are not of
+ * the endpoint's length (short headers could not be routed). */
 static int ep_insert(l4_io_quic_ep *ep, l4_quic_conn *c, void *app, const l4_io_udp_addr *peer,
                      ep_conn **out)
 {
+    l4_quic_cid first;
+    if (l4_quic_conn_local_cids(c, &first, 1) == 0 || first.len != ep->cfg.cid_len)
+        return L4_ERR_INVALID_ARGUMENT;
+    if (l4_quic_cid_table_find(ep->cids, first.data, first.len))
+        return L4_ERR_STATE;
     if (ep_grow(ep) < 0)
         return L4_ERR_NOMEM;
     ep_conn *e = calloc(1, sizeof *e);
@@ -113,11 +163,14 @@ static int ep_insert(l4_io_quic_ep *ep, l4_quic_conn *c, void *app, const l4_io_
     e->c = c;
     e->app = app;
     e->peer = *peer;
+    e->cid_ver = l4_quic_conn_cids_version(c) - 1; /* sync now */
+    ep_sync_cids(ep, e);
+    if (e->ncids == 0) {
+        free(e);
+        return L4_ERR_NOMEM;
+    }
     e->idx = ep->n;
     ep->v[ep->n++] = e;
-    size_t h = ep_hash(ep, peer);
-    e->hnext = ep->ht[h];
-    ep->ht[h] = e;
     if (out)
         *out = e;
     return 0;
@@ -125,10 +178,8 @@ static int ep_insert(l4_io_quic_ep *ep, l4_quic_conn *c, void *app, const l4_io_
 
 static void ep_remove(l4_io_quic_ep *ep, ep_conn *e)
 {
-    ep_conn **pp = &ep->ht[ep_hash(ep, &e->peer)];
-    while (*pp != e)
-        pp = &(*pp)->hnext;
-    *pp = e->hnext;
+    for (size_t i = 0; i < e->ncids; i++)
+        (void)l4_quic_cid_table_del(ep->cids, &e->cids[i]);
     ep->v[e->idx] = ep->v[--ep->n];
     ep->v[e->idx]->idx = e->idx;
     if (ep->cfg.ops.closed)
@@ -137,7 +188,13 @@ static void ep_remove(l4_io_quic_ep *ep, ep_conn *e)
     free(e);
 }
 
+static int ep_flush(l4_io_quic_ep *ep);
 static int ep_validator_init(l4_io_quic_ep *ep, const l4_quic_validator *v);
+
+static int ep_bufsize(const l4_io_quic_ep_config *cfg)
+{
+    return cfg->sockbuf == 0 ? 4 << 20 : (cfg->sockbuf < 0 ? 0 : cfg->sockbuf);
+}
 
 int l4_io_quic_ep_open(l4_io_quic_ep **out, const l4_io_quic_ep_config *cfg)
 {
@@ -155,16 +212,22 @@ int l4_io_quic_ep_open(l4_io_quic_ep **out, const l4_io_quic_ep_config *cfg)
     if (!ep->cfg.max_conns)
         ep->cfg.max_conns = 4096;
     ep->sock.fd = -1;
+    ep->old.fd = -1;
+    if (!ep->cfg.cid_len)
+        ep->cfg.cid_len = 8;
+    if (ep->cfg.cid_len > L4_QUIC_MAX_CID_LEN) {
+        free(ep);
+        return L4_ERR_INVALID_ARGUMENT;
+    }
+    uint8_t hkey[16];
+    if (getrandom(hkey, sizeof hkey, 0) != (ssize_t)sizeof hkey)
+        memset(hkey, 0x5a, sizeof hkey); /* still correct, only predictable */
     ep->arena = malloc(EP_ARENA);
     ep->rxmem = malloc(EP_RX_BYTES);
-    ep->hcap = 16;
-    ep->ht = calloc(ep->hcap, sizeof *ep->ht);
-    if (!ep->arena || !ep->rxmem || !ep->ht) {
+    if (!ep->arena || !ep->rxmem || l4_quic_cid_table_new(&ep->cids, hkey, ep->cfg.cid_len) < 0) {
         l4_io_quic_ep_free(ep);
         return L4_ERR_NOMEM;
     }
-    if (getrandom(ep->hkey, sizeof ep->hkey, 0) != (ssize_t)sizeof ep->hkey)
-        memset(ep->hkey, 0x5a, sizeof ep->hkey); /* still correct, only predictable */
     if (cfg->validator && ep_validator_init(ep, cfg->validator) < 0) {
         l4_io_quic_ep_free(ep);
         return L4_ERR_IO; /* no randomness for the token key */
@@ -176,8 +239,9 @@ int l4_io_quic_ep_open(l4_io_quic_ep **out, const l4_io_quic_ep_config *cfg)
         errno = e;
         return rc;
     }
-    l4_io_udp_offload(&ep->sock, cfg->offload,
-                      cfg->sockbuf == 0 ? 4 << 20 : (cfg->sockbuf < 0 ? 0 : cfg->sockbuf));
+    l4_io_udp_offload(&ep->sock, cfg->offload, ep_bufsize(cfg));
+    if (cfg->ecn)
+        l4_io_udp_enable_ecn(&ep->sock);
     /* GRO gives up to 64 KiB per message; without it one datagram each. */
     size_t per = ep->sock.gro ? 65536 : 16384;
     ep->nrx = EP_RX_BYTES / per;
@@ -195,11 +259,50 @@ int l4_io_quic_ep_add(l4_io_quic_ep *ep, l4_quic_conn *c, void *app, const l4_io
 {
     if (!ep || !c || !peer || peer->len == 0 || peer->u.sa.sa_family != ep->sock.family)
         return L4_ERR_INVALID_ARGUMENT;
-    if (ep_find(ep, peer))
+    l4_quic_cid first;
+    if (l4_quic_conn_local_cids(c, &first, 1) == 0 || first.len != ep->cfg.cid_len)
+        return L4_ERR_INVALID_ARGUMENT;
+    if (l4_quic_cid_table_find(ep->cids, first.data, first.len))
         return L4_ERR_STATE;
     if (!ep->cfg.is_server && ep->n == 0 && l4_io_udp_connect_addr(&ep->sock, peer) < 0)
         return L4_ERR_IO;
     return ep_insert(ep, c, app, peer, NULL);
+}
+
+int l4_io_quic_ep_rebind(l4_io_quic_ep *ep, const char *addr, uint16_t port)
+{
+    if (!ep || ep->cfg.is_server || ep->n == 0)
+        return L4_ERR_STATE;
+    const char *a = addr ? addr : (ep->sock.family == AF_INET6 ? "::" : "0.0.0.0");
+    l4_io_udp_sock ns;
+    int rc = l4_io_udp_open(&ns, a, port);
+    if (rc < 0)
+        return rc;
+    if (ns.family != ep->sock.family) {
+        l4_io_udp_close(&ns);
+        return L4_ERR_INVALID_ARGUMENT;
+    }
+    if (l4_io_udp_connect_addr(&ns, &ep->v[0]->peer) < 0) {
+        int e = errno;
+        l4_io_udp_close(&ns);
+        errno = e;
+        return L4_ERR_IO;
+    }
+    /* the same offloads (the receive buffers are sized for GRO or not) */
+    l4_io_udp_offload(&ns, l4_io_quic_ep_offload(ep), ep_bufsize(&ep->cfg));
+    if (ep->sock.ecn)
+        l4_io_udp_enable_ecn(&ns);
+    /* what is queued was written for the old path: it leaves from there
+       (what does not fit now is dropped, as a loss) */
+    if (ep->nmsg > ep->head)
+        (void)ep_flush(ep);
+    ep->head = ep->nmsg = ep->used = 0;
+    ep->blocked = 0;
+    l4_io_udp_close(&ep->old);
+    ep->old = ep->sock;
+    ep->sock = ns;
+    ep->st.rebinds++;
+    return 0;
 }
 
 size_t l4_io_quic_ep_count(const l4_io_quic_ep *ep)
@@ -246,6 +349,8 @@ static int ep_flush(l4_io_quic_ep *ep)
             const l4_io_udp_dgram *m = &ep->tx[i];
             size_t k = m->seg && m->seg < m->len ? (m->len + m->seg - 1) / m->seg : 1;
             ep->st.dgrams_out += k;
+            if (m->ecn)
+                ep->st.ecn_out += k;
             ep->st.bytes_out += m->len;
             if (k > 1)
                 ep->st.gso_sends++;
@@ -257,13 +362,17 @@ static int ep_flush(l4_io_quic_ep *ep)
 }
 
 /* Drains up to EP_CONN_BURST datagrams of one connection into the arena,
- * each run of equal-sized datagrams one message. Returns 1 when the
- * connection may have more, 0 when it is drained, or L4_ERR_IO. */
+ * each run of equal-sized datagrams to one destination one message.
+ * Returns 1 when the connection may have more, 0 when it is drained, or
+ * L4_ERR_IO. */
 static int ep_drain(l4_io_quic_ep *ep, ep_conn *e, l4_time now)
 {
     const size_t md = ep->cfg.max_datagram;
     l4_io_udp_dgram *m = NULL;
+    l4_quic_path run_to, to;
+    unsigned ecn = 0;
     size_t segs = 0;
+    ep_sync_cids(ep, e); /* IDs issued since: routable before the peer hears of them */
     for (int k = 0; k < EP_CONN_BURST; k++) {
         if (ep->used + md > EP_ARENA || ep->nmsg == L4_IO_UDP_BATCH_MAX) {
             m = NULL;
@@ -274,11 +383,16 @@ static int ep_drain(l4_io_quic_ep *ep, ep_conn *e, l4_time now)
                 return 1;
         }
         uint8_t *p = ep->arena + ep->used;
-        l4_ssize n = l4_quic_conn_output(e->c, p, md, now);
+        l4_ssize n = l4_quic_conn_output_dgram(e->c, p, md, &to, &ecn, now);
         if (n <= 0)
             return 0;
         ep->used += (size_t)n;
-        if (m && (size_t)n <= m->seg && segs < L4_IO_UDP_GSO_MAX_SEGS &&
+        if (!ep->cfg.ecn)
+            ecn = 0;
+        /* a connected socket (a client) has one destination; a GSO run has
+           one destination and one ECN codepoint */
+        int same_to = (ep->sock.connected || (m && ep_path_eq(&to, &run_to))) && m && m->ecn == ecn;
+        if (m && same_to && (size_t)n <= m->seg && segs < L4_IO_UDP_GSO_MAX_SEGS &&
             m->len + (size_t)n <= L4_IO_UDP_GSO_MAX_BYTES) {
             m->len += (size_t)n;
             segs++;
@@ -290,7 +404,12 @@ static int ep_drain(l4_io_quic_ep *ep, ep_conn *e, l4_time now)
         m->buf = p;
         m->len = (size_t)n;
         m->seg = (size_t)n;
-        m->peer = ep->sock.connected ? (l4_io_udp_addr){.len = 0} : e->peer;
+        m->ecn = (uint8_t)ecn;
+        if (ep->sock.connected)
+            m->peer.len = 0;
+        else
+            ep_addr_of(&to, &m->peer);
+        run_to = to;
         segs = 1;
     }
     return 1;
@@ -313,29 +432,13 @@ static int ep_validator_init(l4_io_quic_ep *ep, const l4_quic_validator *v)
     return 0;
 }
 
-/* The client's address as a token binds it: address bytes, then the port. */
-static void ep_path(const l4_io_udp_addr *a, l4_quic_path *p)
-{
-    memset(p, 0, sizeof *p);
-    if (a->u.sa.sa_family == AF_INET) {
-        memcpy(p->id, &a->u.in.sin_addr, 4);
-        memcpy(p->id + 4, &a->u.in.sin_port, 2);
-        p->addr_len = 4;
-    } else {
-        memcpy(p->id, &a->u.in6.sin6_addr, 16);
-        memcpy(p->id + 16, &a->u.in6.sin6_port, 2);
-        p->addr_len = 16;
-    }
-    p->len = (uint8_t)(p->addr_len + 2);
-}
-
 /* Screens a client Initial; returns 1 to go on and accept it (*scr says
  * how), 0 when it was answered (Retry, INVALID_TOKEN) or dropped. */
 static int ep_screen(l4_io_quic_ep *ep, const uint8_t *d, size_t len, const l4_io_udp_addr *from,
                      l4_time now, l4_quic_screen *scr)
 {
     l4_quic_path path;
-    ep_path(from, &path);
+    ep_path_of(from, &path);
     uint8_t reply[256];
     int v =
         l4_quic_screen_initial(&ep->val, d, len, &path, now, &ep->rng, reply, sizeof reply, scr);
@@ -344,7 +447,11 @@ static int ep_screen(l4_io_quic_ep *ep, const uint8_t *d, size_t len, const l4_i
     if (v == L4_QUIC_SCREEN_ACCEPT)
         return 1;
     if (v == L4_QUIC_SCREEN_REPLY) {
-        l4_io_udp_dgram m = {reply, scr->reply_len, 0, 0, *from};
+        l4_io_udp_dgram m;
+        memset(&m, 0, sizeof m);
+        m.buf = reply;
+        m.len = scr->reply_len;
+        m.peer = *from;
         (void)l4_io_udp_sendv(&ep->sock, &m, 1);
         if (scr->retry_sent)
             ep->st.retries++;
@@ -354,12 +461,13 @@ static int ep_screen(l4_io_quic_ep *ep, const uint8_t *d, size_t len, const l4_i
     return 0;
 }
 
-/* §8.1.3: once the handshake is done, a token for the client's next visit. */
+/* §8.1.3: once the handshake is done, a token for the client's next visit,
+ * bound to the address the connection was accepted from. */
 static void ep_give_token(l4_io_quic_ep *ep, ep_conn *e, l4_time now)
 {
     e->token_sent = 1;
     l4_quic_path path;
-    ep_path(&e->peer, &path);
+    ep_path_of(&e->peer, &path);
     uint8_t tok[L4_QUIC_TOKEN_MAX];
     l4_ssize n = l4_quic_token_seal(tok, sizeof tok, ep->val.key, L4_QUIC_TOKEN_NEW, &path, NULL,
                                     NULL, now, &ep->rng);
@@ -390,7 +498,7 @@ static ep_conn *ep_unknown(l4_io_quic_ep *ep, const uint8_t *d, size_t len,
         grease = 0x1a2a3a4a;
     l4_ssize vl = l4_quic_version_negotiation(vn, sizeof vn, d, len, grease);
     if (vl > 0) { /* RFC 9000 §6: an unknown version; answer and forget */
-        l4_io_udp_dgram m = {vn, (size_t)vl, 0, 0, *from};
+        l4_io_udp_dgram m = {vn, (size_t)vl, 0, 0, *from, 0};
         (void)l4_io_udp_sendv(&ep->sock, &m, 1);
         ep->st.refused++;
         return NULL;
@@ -425,53 +533,94 @@ static ep_conn *ep_unknown(l4_io_quic_ep *ep, const uint8_t *d, size_t len,
     return e;
 }
 
-/* Receives up to EP_RX_ROUNDS batches; returns the datagrams fed, or L4_ERR_IO. */
-static l4_ssize ep_receive(l4_io_quic_ep *ep)
+/* The connection datagram `d` belongs to: by its Destination Connection
+ * ID (RFC 9000 §5.2), whatever address it came from; a client endpoint
+ * with its one connection takes everything. */
+static ep_conn *ep_route(l4_io_quic_ep *ep, const uint8_t *d, size_t len)
+{
+    if (!ep->cfg.is_server && ep->n == 1)
+        return ep->v[0];
+    void *conn = NULL;
+    (void)l4_quic_cid_table_route(ep->cids, d, len, &conn);
+    return conn;
+}
+
+/* Feeds the datagrams of `r` received messages. */
+static l4_ssize ep_feed(l4_io_quic_ep *ep, int r)
+{
+    l4_ssize fed = 0;
+    l4_time now = l4_io_now();
+    for (int i = 0; i < r; i++) {
+        l4_io_udp_dgram *m = &ep->rx[i];
+        size_t seg = m->seg && m->seg < m->len ? m->seg : m->len;
+        if (seg < m->len)
+            ep->st.gro_msgs++;
+        ep->st.bytes_in += m->len;
+        l4_quic_path from;
+        ep_path_of(&m->peer, &from);
+        /* GRO coalesces one sender's datagrams: most carry the same DCID */
+        const uint8_t *last = NULL;
+        size_t last_n = 0;
+        ep_conn *e = NULL;
+        for (size_t off = 0; off < m->len; off += seg) {
+            const uint8_t *d = m->buf + off;
+            size_t len = m->len - off < seg ? m->len - off : seg;
+            ep->st.dgrams_in++;
+            fed++;
+            /* a short header's DCID follows byte 0 (whose low bits vary) */
+            size_t key = (d[0] & 0x80) ? 0 : 1 + ep->cfg.cid_len;
+            if (!(last && key && len >= key && last_n == key &&
+                  !memcmp(last + 1, d + 1, key - 1))) {
+                e = ep_route(ep, d, len);
+                last = d;
+                last_n = key;
+            }
+            if (!e) {
+                e = ep_unknown(ep, d, len, &m->peer, now);
+                last = NULL;
+                if (!e)
+                    continue;
+            }
+            l4_quic_conn_input_dgram(e->c, d, len, &from, m->ecn, now);
+            if (m->ecn)
+                ep->st.ecn_in[m->ecn & 3]++;
+        }
+    }
+    return fed;
+}
+
+/* Receives up to EP_RX_ROUNDS batches from `s`; returns the datagrams fed,
+ * or L4_ERR_IO. */
+static l4_ssize ep_receive_sock(l4_io_quic_ep *ep, l4_io_udp_sock *s)
 {
     l4_ssize fed = 0;
     for (int round = 0; round < EP_RX_ROUNDS; round++) {
-        int r = l4_io_udp_recvv(&ep->sock, ep->rx, ep->nrx);
+        int r = l4_io_udp_recvv(s, ep->rx, ep->nrx);
         if (r < 0)
             return r;
         if (r == 0)
             break;
         ep->st.recv_calls++;
-        l4_time now = l4_io_now();
-        for (int i = 0; i < r; i++) {
-            l4_io_udp_dgram *m = &ep->rx[i];
-            ep_conn *e = NULL;
-            if (ep->sock.connected && ep->n == 1)
-                e = ep->v[0];
-            else
-                e = ep_find(ep, &m->peer);
-            size_t seg = m->seg && m->seg < m->len ? m->seg : m->len;
-            if (seg < m->len)
-                ep->st.gro_msgs++;
-            ep->st.bytes_in += m->len;
-            for (size_t off = 0; off < m->len; off += seg) {
-                size_t len = m->len - off < seg ? m->len - off : seg;
-                ep->st.dgrams_in++;
-                fed++;
-                if (e && ep->cfg.is_server && ep_is_initial(m->buf + off, len) &&
-                    l4_quic_conn_is_closing(e->c)) {
-                    /* The address of a connection that is over sends a new
-                     * Initial: the client (or a new one with a reused port)
-                     * starts again; the old state has nothing left to say. */
-                    ep_remove(ep, e);
-                    e = NULL;
-                }
-                if (!e) {
-                    e = ep_unknown(ep, m->buf + off, len, &m->peer, now);
-                    if (!e)
-                        continue;
-                }
-                l4_quic_conn_input(e->c, m->buf + off, len, now);
-            }
-        }
+        fed += ep_feed(ep, r);
         if ((size_t)r < ep->nrx)
             break;
     }
     return fed;
+}
+
+static l4_ssize ep_receive(l4_io_quic_ep *ep)
+{
+    l4_ssize fed = 0;
+    if (ep->old.fd >= 0) {
+        /* datagrams still on their way to the socket before a rebind */
+        fed = ep_receive_sock(ep, &ep->old);
+        if (fed < 0) { /* e.g. an ICMP error for it: it has done its job */
+            l4_io_udp_close(&ep->old);
+            fed = 0;
+        }
+    }
+    l4_ssize n = ep_receive_sock(ep, &ep->sock);
+    return n < 0 ? n : fed + n;
 }
 
 int l4_io_quic_ep_step(l4_io_quic_ep *ep, l4_time max_wait)
@@ -524,7 +673,7 @@ int l4_io_quic_ep_step(l4_io_quic_ep *ep, l4_time max_wait)
     l4_time wait = max_wait;
     if (next != L4_TIME_NONE)
         wait = next > now ? (next - now < wait ? next - now : wait) : 0;
-    if (wait > 0 && l4_io_udp_wait_rw(&ep->sock, ep->blocked, wait) < 0)
+    if (wait > 0 && l4_io_udp_wait_rw2(&ep->sock, &ep->old, ep->blocked, wait) < 0)
         return L4_ERR_IO;
     return 0;
 }
@@ -536,8 +685,9 @@ void l4_io_quic_ep_free(l4_io_quic_ep *ep)
     while (ep->n)
         ep_remove(ep, ep->v[ep->n - 1]);
     l4_io_udp_close(&ep->sock);
+    l4_io_udp_close(&ep->old);
+    l4_quic_cid_table_free(ep->cids);
     free(ep->v);
-    free(ep->ht);
     free(ep->arena);
     free(ep->rxmem);
     free(ep);

@@ -10,9 +10,13 @@
  * are written by the engine straight into the send arena; nothing is
  * allocated or copied per packet here.
  *
- * Connections are found by the peer's address and port (the engine has no
- * connection migration yet, so the 4-tuple is stable for a connection's
- * life). Single-threaded; not reentrant.
+ * Datagrams are routed by their Destination Connection ID
+ * (quic/cid_table.h; RFC 9000 §5.2), whatever address they come from: a
+ * client whose address or port changes (NAT rebinding, migration, §9)
+ * keeps its connection, and the engine validates the new path (it says
+ * where each datagram goes: l4_quic_conn_output_path). A client endpoint
+ * can move to a new local socket (l4_io_quic_ep_rebind). Single-threaded;
+ * not reentrant.
  */
 #ifndef L4_IO_QUIC_EP_H
 #define L4_IO_QUIC_EP_H
@@ -28,7 +32,8 @@ typedef struct l4_io_quic_ep l4_io_quic_ep;
 
 /** What the endpoint asks of the application; any member may be NULL. */
 typedef struct l4_io_quic_ep_ops {
-    /* Server: a datagram (`len` bytes) from `from`, which has no connection.
+    /* Server: a datagram (`len` bytes) from `from` whose Destination
+     * Connection ID names no connection (a client's first Initial).
      * Return a server connection created for it (l4_quic_conn_new_server)
      * and set *app to the pointer later calls get, or return NULL to drop
      * the datagram. The endpoint owns the connection from then on. */
@@ -51,6 +56,11 @@ typedef struct l4_io_quic_ep_config {
     int sockbuf;         /* socket buffer bytes each way; 0: 4 MiB; < 0: leave */
     size_t max_datagram; /* largest datagram any connection sends (≥ 1200; 0: 1452) */
     size_t max_conns;    /* server: most connections at once (0: 4096) */
+    int ecn;             /* ECN (RFC 9000 §13.4): read each datagram's ECN bits and send
+                            with the codepoint each connection asks for (its
+                            settings.ecn says whether it marks) */
+    size_t cid_len;      /* length of the connection IDs every connection here issues
+                            (l4_quic_settings.cid_len; 0: 8): short headers carry no length */
     l4_io_quic_ep_ops ops;
     void *user;
     /* Server, optional: address validation (RFC 9000 §8.1, quic/token.h).
@@ -72,6 +82,10 @@ typedef struct l4_io_quic_ep_stats {
     uint64_t gro_msgs;               /* messages received holding more than one datagram */
     uint64_t accepted, refused;      /* server: connections created / datagrams dropped */
     uint64_t send_blocked;           /* times the socket buffer was full */
+    uint64_t rebinds;                /* client: l4_io_quic_ep_rebind calls that moved it */
+    uint64_t ecn_out;                /* datagrams sent with an ECN codepoint (cfg.ecn) */
+    uint64_t ecn_in[4];              /* datagrams received per ECN codepoint ([1] ECT(1),
+                                        [2] ECT(0), [3] CE; [0] unused) */
     /* server with a validator: Retry packets sent, Initials whose token
      * validated the address, INVALID_TOKEN closes sent, NEW_TOKEN tokens given */
     uint64_t retries, tokens_valid, invalid_tokens, tokens_sent;
@@ -90,11 +104,25 @@ int l4_io_quic_ep_open(l4_io_quic_ep **out, const l4_io_quic_ep_config *cfg);
  * closed op, or by l4_io_quic_ep_free). A client endpoint connect(2)s its
  * socket to the peer, so that an ICMP port unreachable is reported as
  * ECONNREFUSED by l4_io_quic_ep_step.
- * Errors: L4_ERR_INVALID_ARGUMENT (NULL, family differs from the socket's;
- * `c` is not taken), L4_ERR_STATE (a connection to `peer` exists; not
+ * Errors: L4_ERR_INVALID_ARGUMENT (NULL, family differs from the socket's,
+ * connection IDs of another length than cfg.cid_len; `c` is not taken),
+ * L4_ERR_STATE (`c`, or a connection with its ID, is here already; not
  * taken), L4_ERR_NOMEM (not taken), L4_ERR_IO (connect failed; not taken).
  */
 int l4_io_quic_ep_add(l4_io_quic_ep *ep, l4_quic_conn *c, void *app, const l4_io_udp_addr *peer);
+
+/**
+ * Client: moves to a new socket bound to the numeric address `addr` (NULL:
+ * any address of the family) and `port` (0: a free one), connected to the
+ * peer, with the same offloads; datagrams queued for the old socket leave
+ * from it first, and it stays open for receiving (what is already on its
+ * way there) until the next rebind or l4_io_quic_ep_free. Alone this is a
+ * NAT rebinding as the server sees it; after l4_quic_conn_migrate it is an
+ * active migration (RFC 9000 §9.2). Errors: L4_ERR_STATE (a server
+ * endpoint, or no connection), L4_ERR_INVALID_ARGUMENT (not a numeric
+ * address of the socket's family), L4_ERR_IO (socket/bind/connect; errno).
+ */
+int l4_io_quic_ep_rebind(l4_io_quic_ep *ep, const char *addr, uint16_t port);
 
 /**
  * One round: receives what is waiting, runs due timers, pumps and drains

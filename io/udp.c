@@ -153,6 +153,27 @@ unsigned l4_io_udp_offload(l4_io_udp_sock *s, unsigned want, int bufsize)
     return (s->gso ? L4_IO_UDP_GSO : 0) | (s->gro ? L4_IO_UDP_GRO : 0);
 }
 
+int l4_io_udp_enable_ecn(l4_io_udp_sock *s)
+{
+    int on = 1, ok = setsockopt(s->fd, IPPROTO_IP, IP_RECVTOS, &on, sizeof on) == 0;
+    if (s->family == AF_INET6) /* IPv6, and IPv4 through a dual-stack socket above */
+        ok = setsockopt(s->fd, IPPROTO_IPV6, IPV6_RECVTCLASS, &on, sizeof on) == 0;
+    s->ecn = ok;
+    return ok;
+}
+
+/* Appends the ECN codepoint as IP_TOS / IPV6_TCLASS to a control buffer
+ * (RFC 3168: the low two bits; the DSCP bits stay 0). */
+static void udp_cmsg_ecn(const l4_io_udp_sock *s, struct msghdr *h, struct cmsghdr *cm, int ecn)
+{
+    int tos = ecn & 3;
+    cm->cmsg_level = s->family == AF_INET6 ? IPPROTO_IPV6 : IPPROTO_IP;
+    cm->cmsg_type = s->family == AF_INET6 ? IPV6_TCLASS : IP_TOS;
+    cm->cmsg_len = CMSG_LEN(sizeof tos);
+    memcpy(CMSG_DATA(cm), &tos, sizeof tos);
+    h->msg_controllen += CMSG_SPACE(sizeof tos);
+}
+
 static int udp_soft_errno(void)
 {
     return errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS || errno == EINTR;
@@ -164,6 +185,10 @@ static int udp_sendv_split(l4_io_udp_sock *s, const l4_io_udp_dgram *m, size_t n
 {
     struct mmsghdr h[L4_IO_UDP_BATCH_MAX];
     struct iovec iov[L4_IO_UDP_BATCH_MAX];
+    union {
+        char buf[CMSG_SPACE(sizeof(int))];
+        struct cmsghdr align;
+    } ctl[L4_IO_UDP_BATCH_MAX];
     uint8_t owner[L4_IO_UDP_BATCH_MAX]; /* message index of each datagram */
     size_t k = 0, whole = 0;
     for (size_t i = 0; i < n; i++) {
@@ -180,6 +205,14 @@ static int udp_sendv_split(l4_io_udp_sock *s, const l4_io_udp_dgram *m, size_t n
             if (m[i].peer.len) {
                 h[k].msg_hdr.msg_name = (void *)&m[i].peer.u;
                 h[k].msg_hdr.msg_namelen = m[i].peer.len;
+            }
+            if (m[i].ecn) {
+                memset(&ctl[k], 0, sizeof ctl[k]);
+                h[k].msg_hdr.msg_control = ctl[k].buf;
+                h[k].msg_hdr.msg_controllen = sizeof ctl[k].buf;
+                struct cmsghdr *cm = CMSG_FIRSTHDR(&h[k].msg_hdr);
+                h[k].msg_hdr.msg_controllen = 0;
+                udp_cmsg_ecn(s, &h[k].msg_hdr, cm, m[i].ecn);
             }
             owner[k] = (uint8_t)i;
             k++;
@@ -210,7 +243,7 @@ int l4_io_udp_sendv(l4_io_udp_sock *s, const l4_io_udp_dgram *m, size_t n)
     struct mmsghdr h[L4_IO_UDP_BATCH_MAX];
     struct iovec iov[L4_IO_UDP_BATCH_MAX];
     union {
-        char buf[CMSG_SPACE(sizeof(uint16_t))];
+        char buf[CMSG_SPACE(sizeof(uint16_t)) + CMSG_SPACE(sizeof(int))];
         struct cmsghdr align;
     } ctl[L4_IO_UDP_BATCH_MAX];
     for (size_t i = 0; i < n; i++) {
@@ -223,17 +256,27 @@ int l4_io_udp_sendv(l4_io_udp_sock *s, const l4_io_udp_dgram *m, size_t n)
             h[i].msg_hdr.msg_name = (void *)&m[i].peer.u;
             h[i].msg_hdr.msg_namelen = m[i].peer.len;
         }
-        if (m[i].seg && m[i].seg < m[i].len) {
-            memset(&ctl[i], 0, sizeof ctl[i]);
-            h[i].msg_hdr.msg_control = ctl[i].buf;
-            h[i].msg_hdr.msg_controllen = sizeof ctl[i].buf;
-            struct cmsghdr *cm = CMSG_FIRSTHDR(&h[i].msg_hdr);
+        int gso = m[i].seg && m[i].seg < m[i].len;
+        if (!gso && !m[i].ecn)
+            continue;
+        /* UDP_SEGMENT and the TOS travel together: every datagram of the
+           run gets the same ECN codepoint */
+        memset(&ctl[i], 0, sizeof ctl[i]);
+        h[i].msg_hdr.msg_control = ctl[i].buf;
+        h[i].msg_hdr.msg_controllen = sizeof ctl[i].buf;
+        struct cmsghdr *cm = CMSG_FIRSTHDR(&h[i].msg_hdr);
+        h[i].msg_hdr.msg_controllen = 0;
+        if (gso) {
             cm->cmsg_level = SOL_UDP;
             cm->cmsg_type = UDP_SEGMENT;
             cm->cmsg_len = CMSG_LEN(sizeof(uint16_t));
             uint16_t seg = (uint16_t)m[i].seg;
             memcpy(CMSG_DATA(cm), &seg, sizeof seg);
+            h[i].msg_hdr.msg_controllen = CMSG_SPACE(sizeof(uint16_t));
+            cm = (struct cmsghdr *)((char *)cm + CMSG_SPACE(sizeof(uint16_t)));
         }
+        if (m[i].ecn)
+            udp_cmsg_ecn(s, &h[i].msg_hdr, cm, m[i].ecn);
     }
     int r = sendmmsg(s->fd, h, (unsigned)n, 0);
     if (r < 0) {
@@ -252,7 +295,7 @@ int l4_io_udp_recvv(l4_io_udp_sock *s, l4_io_udp_dgram *m, size_t n)
     struct mmsghdr h[L4_IO_UDP_BATCH_MAX];
     struct iovec iov[L4_IO_UDP_BATCH_MAX];
     union {
-        char buf[CMSG_SPACE(sizeof(int))];
+        char buf[3 * CMSG_SPACE(sizeof(int))]; /* UDP_GRO, IP_TOS, IPV6_TCLASS */
         struct cmsghdr align;
     } ctl[L4_IO_UDP_BATCH_MAX];
     if (n > L4_IO_UDP_BATCH_MAX)
@@ -265,7 +308,7 @@ int l4_io_udp_recvv(l4_io_udp_sock *s, l4_io_udp_dgram *m, size_t n)
         h[i].msg_hdr.msg_iovlen = 1;
         h[i].msg_hdr.msg_name = &m[i].peer.u;
         h[i].msg_hdr.msg_namelen = sizeof m[i].peer.u;
-        if (s->gro) {
+        if (s->gro || s->ecn) {
             h[i].msg_hdr.msg_control = ctl[i].buf;
             h[i].msg_hdr.msg_controllen = sizeof ctl[i].buf;
         }
@@ -277,7 +320,8 @@ int l4_io_udp_recvv(l4_io_udp_sock *s, l4_io_udp_dgram *m, size_t n)
         m[i].len = h[i].msg_len;
         m[i].seg = m[i].len;
         m[i].peer.len = h[i].msg_hdr.msg_namelen;
-        if (!s->gro)
+        m[i].ecn = 0;
+        if (!s->gro && !s->ecn)
             continue;
         for (struct cmsghdr *cm = CMSG_FIRSTHDR(&h[i].msg_hdr); cm;
              cm = CMSG_NXTHDR(&h[i].msg_hdr, cm)) {
@@ -286,6 +330,12 @@ int l4_io_udp_recvv(l4_io_udp_sock *s, l4_io_udp_dgram *m, size_t n)
                 memcpy(&seg, CMSG_DATA(cm), sizeof seg);
                 if (seg > 0 && (size_t)seg < m[i].len)
                     m[i].seg = (size_t)seg;
+            } else if (cm->cmsg_level == IPPROTO_IP && cm->cmsg_type == IP_TOS) {
+                m[i].ecn = *CMSG_DATA(cm) & 3; /* one byte */
+            } else if (cm->cmsg_level == IPPROTO_IPV6 && cm->cmsg_type == IPV6_TCLASS) {
+                int tc;
+                memcpy(&tc, CMSG_DATA(cm), sizeof tc);
+                m[i].ecn = (uint8_t)(tc & 3);
             }
         }
     }
@@ -348,14 +398,20 @@ l4_ssize l4_io_udp_recv_from(l4_io_udp_sock *s, uint8_t *buf, size_t cap, char *
     return (l4_ssize)r;
 }
 
-int l4_io_udp_wait_rw(l4_io_udp_sock *s, int for_write, l4_time timeout)
+int l4_io_udp_wait_rw2(l4_io_udp_sock *s, l4_io_udp_sock *also, int for_write, l4_time timeout)
 {
-    struct pollfd p = {s->fd, (short)(POLLIN | (for_write ? POLLOUT : 0)), 0};
+    struct pollfd p[2] = {{s->fd, (short)(POLLIN | (for_write ? POLLOUT : 0)), 0},
+                          {also ? also->fd : -1, POLLIN, 0}};
     struct timespec ts = {(time_t)(timeout / L4_S), (long)(timeout % L4_S)};
-    int r = ppoll(&p, 1, timeout == L4_TIME_NONE ? NULL : &ts, NULL);
+    int r = ppoll(p, also && also->fd >= 0 ? 2 : 1, timeout == L4_TIME_NONE ? NULL : &ts, NULL);
     if (r < 0)
         return errno == EINTR ? 0 : L4_ERR_IO;
     return r > 0;
+}
+
+int l4_io_udp_wait_rw(l4_io_udp_sock *s, int for_write, l4_time timeout)
+{
+    return l4_io_udp_wait_rw2(s, NULL, for_write, timeout);
 }
 
 int l4_io_udp_wait(l4_io_udp_sock *s, l4_time timeout)

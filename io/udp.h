@@ -22,6 +22,7 @@ typedef struct l4_io_udp_sock {
     int family;    /* AF_INET or AF_INET6 */
     int gso, gro;  /* offloads in use (l4_io_udp_offload) */
     int connected; /* l4_io_udp_connect* succeeded */
+    int ecn;       /* received datagrams report their ECN bits (l4_io_udp_enable_ecn) */
 } l4_io_udp_sock;
 
 /** One datagram of a batch: `len` bytes at `buf` (`cap` for receiving). */
@@ -44,14 +45,18 @@ typedef struct l4_io_udp_addr {
  * A message of a batch that may hold several datagrams. Sending: `len`
  * bytes at `buf` are datagrams of `seg` bytes each, the last one possibly
  * shorter (`seg` 0 or ≥ len: one datagram), to `peer` (`peer.len` 0: the
- * connected peer). Receiving: `cap` bytes at `buf`; sets `len`, `seg` (the
- * size of every datagram but the last; `len` when not coalesced) and
- * `peer` (the sender).
+ * connected peer), with the ECN codepoint `ecn` (the low two bits of the
+ * IP TOS / traffic class, RFC 3168; 0 Not-ECT leaves the socket's default).
+ * Receiving: `cap` bytes at `buf`; sets `len`, `seg` (the size of every
+ * datagram but the last; `len` when not coalesced: GRO only coalesces
+ * datagrams with the same TOS), `peer` (the sender) and `ecn` (its ECN
+ * bits, when s->ecn; else 0).
  */
 typedef struct l4_io_udp_dgram {
     uint8_t *buf;
     size_t len, cap, seg;
     l4_io_udp_addr peer;
+    uint8_t ecn;
 } l4_io_udp_dgram;
 
 /** Most datagrams one GSO send may carry (Linux UDP_MAX_SEGMENTS). */
@@ -116,6 +121,13 @@ uint16_t l4_io_udp_local_port(const l4_io_udp_sock *s);
 unsigned l4_io_udp_offload(l4_io_udp_sock *s, unsigned want, int bufsize);
 
 /**
+ * Asks the kernel for each received datagram's TOS / traffic class
+ * (IP_RECVTOS, and IPV6_RECVTCLASS on an IPv6 socket) so l4_io_udp_recvv
+ * reports its ECN bits. Returns 1 (s->ecn set), 0 when the kernel refused.
+ */
+int l4_io_udp_enable_ecn(l4_io_udp_sock *s);
+
+/**
  * Sends up to `n` messages (at most L4_IO_UDP_BATCH_MAX) with one
  * sendmmsg(2); a message with several datagrams goes as one GSO send when
  * s->gso, else as separate datagrams. Returns the number of whole messages
@@ -168,6 +180,12 @@ int l4_io_udp_wait(l4_io_udp_sock *s, l4_time timeout);
  * Errors: L4_ERR_IO.
  */
 int l4_io_udp_wait_rw(l4_io_udp_sock *s, int for_write, l4_time timeout);
+
+/**
+ * As l4_io_udp_wait_rw, also waking when `also` (NULL or closed: ignored)
+ * can be read. Returns 1 ready, 0 timed out. Errors: L4_ERR_IO.
+ */
+int l4_io_udp_wait_rw2(l4_io_udp_sock *s, l4_io_udp_sock *also, int for_write, l4_time timeout);
 
 /** Closes the socket (fd becomes -1). Safe on a closed socket. */
 void l4_io_udp_close(l4_io_udp_sock *s);

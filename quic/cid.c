@@ -56,6 +56,7 @@ void qc_cid_init(l4_quic_conn *c)
     l->used = 1;
     cid_token(c, l);
     c->lcid_next_seq = 1;
+    c->lcid_version++;
 }
 
 /* The peer's sequence 0 (its handshake Source CID), once c->dcid holds it;
@@ -107,6 +108,7 @@ void qc_cid_issue(l4_quic_conn *c)
         cid_token(c, l);
         l->used = 1;
         l->ncid_pending = 1;
+        c->lcid_version++;
         if (c->cb.cid_new)
             c->cb.cid_new(c, &l->cid, c->user);
     }
@@ -229,6 +231,7 @@ int qc_cid_on_retire(l4_quic_conn *c, uint64_t seq, uint64_t ftype, l4_time now)
         }
         l->used = 0;
         l->ncid_pending = 0;
+        c->lcid_version++;
         if (c->cb.cid_retired)
             c->cb.cid_retired(c, &l->cid, c->user);
         break;
@@ -288,18 +291,43 @@ size_t l4_quic_conn_local_cids(const l4_quic_conn *c, l4_quic_cid *out, size_t c
     return n;
 }
 
-int l4_quic_conn_switch_dcid(l4_quic_conn *c)
+int qc_cid_spare(l4_quic_conn *c, l4_quic_cid *out)
 {
-    if (!c->hs_confirmed || c->state >= QC_CLOSING)
-        return L4_ERR_STATE;
+    qc_pcid *best = NULL;
+    for (int i = 0; i < QC_MAX_PCIDS; i++) {
+        qc_pcid *p = &c->pcid[i];
+        if (p->used && p->seq != c->dcid_seq && (!best || p->seq < best->seq))
+            best = p;
+    }
+    if (!best)
+        return -1;
+    best->sent_to = 1;
+    *out = best->cid;
+    return 0;
+}
+
+int qc_cid_switch_retire(l4_quic_conn *c)
+{
     uint64_t old = c->dcid_seq;
     if (cid_switch(c, old) < 0)
-        return L4_ERR_NOT_FOUND;
+        return -1;
     for (int i = 0; i < QC_MAX_PCIDS; i++)
         if (c->pcid[i].used && c->pcid[i].seq == old)
             c->pcid[i].used = 0;
     qc_cid_queue_retire(c, old);
     return 0;
+}
+
+int l4_quic_conn_switch_dcid(l4_quic_conn *c)
+{
+    if (!c->hs_confirmed || c->state >= QC_CLOSING)
+        return L4_ERR_STATE;
+    return qc_cid_switch_retire(c) < 0 ? L4_ERR_NOT_FOUND : 0;
+}
+
+uint64_t l4_quic_conn_cids_version(const l4_quic_conn *c)
+{
+    return c->lcid_version;
 }
 
 int l4_quic_conn_renew_cids(l4_quic_conn *c)

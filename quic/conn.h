@@ -39,6 +39,12 @@ typedef struct l4_quic_settings {
        are random and only this connection knows them. */
     uint8_t reset_key[16];
     uint8_t reset_key_set;
+    /* ECN (RFC 9000 §13.4): 1 to mark sent packets ECT(0) while the path is
+       tested and once it is validated. The application then sets on each
+       datagram the codepoint l4_quic_conn_output_dgram gives and reports the
+       codepoint of each received one (l4_quic_conn_input_dgram); received
+       codepoints are counted (ACK_ECN) whatever this says. Default 0. */
+    int ecn;
 } l4_quic_settings;
 
 /** Fills `s` with defaults: 1 MiB connection / 256 KiB stream windows, 100 streams each way, 30 s
@@ -159,6 +165,54 @@ int l4_quic_conn_input_path(l4_quic_conn *c, const uint8_t *dgram, size_t len,
 l4_ssize l4_quic_conn_output_path(l4_quic_conn *c, uint8_t *buf, size_t cap, l4_quic_path *to,
                                   l4_time now);
 
+/**
+ * A client's active migration (RFC 9000 §9.2): the caller is about to send
+ * from a new local address or port (it rebinds its socket right after this
+ * call, before the next l4_quic_conn_output). The connection moves to a
+ * connection ID of the server's it has not used (§9.5) and retires the old
+ * one, and validates the new path with PATH_CHALLENGE (the server follows
+ * on the first packet, §9.3); `new_addr` 1 when the local address changed,
+ * not only the port: the congestion controller and RTT estimate start over
+ * (§9.4). Errors: L4_ERR_STATE (a server, handshake not confirmed, or
+ * closing), L4_ERR_UNSUPPORTED (the server sent disable_active_migration,
+ * §18.2), L4_ERR_NOT_FOUND (the server gave no spare connection ID).
+ */
+int l4_quic_conn_migrate(l4_quic_conn *c, int new_addr, l4_time now);
+
+/** The ECN codepoints (RFC 3168), the low two bits of the IP TOS / traffic class. */
+#define L4_QUIC_ECN_NOT_ECT 0u
+#define L4_QUIC_ECN_ECT1    1u
+#define L4_QUIC_ECN_ECT0    2u
+#define L4_QUIC_ECN_CE      3u
+
+/**
+ * l4_quic_conn_input_path for a datagram that arrived with ECN codepoint
+ * `ecn` (L4_QUIC_ECN_*; the IP header's two ECN bits): its packets are
+ * counted per packet number space and reported in ACK_ECN frames (RFC 9000
+ * §13.4.1); a CE mark is acknowledged at once (§13.2.1). `from` may be
+ * NULL. Errors as l4_quic_conn_input.
+ */
+int l4_quic_conn_input_dgram(l4_quic_conn *c, const uint8_t *dgram, size_t len,
+                             const l4_quic_path *from, unsigned ecn, l4_time now);
+
+/**
+ * l4_quic_conn_output_path that also gives the ECN codepoint to send the
+ * datagram with in *ecn (ECT(0) while ECN is being tested or validated,
+ * settings.ecn; else L4_QUIC_ECN_NOT_ECT). `to` and `ecn` may be NULL.
+ * Returns as l4_quic_conn_output.
+ */
+l4_ssize l4_quic_conn_output_dgram(l4_quic_conn *c, uint8_t *buf, size_t cap, l4_quic_path *to,
+                                   unsigned *ecn, l4_time now);
+
+/**
+ * Where ECN validation stands (RFC 9000 §13.4.2, Appendix A.4): "off"
+ * (settings.ecn 0), "testing" (the first packets on the path are marked),
+ * "unknown" (waiting for their acknowledgments), "capable" (validated:
+ * every packet is marked), "failed" (the peer's counts did not add up, or
+ * the marked packets were lost: no more marking).
+ */
+const char *l4_quic_conn_ecn_state(const l4_quic_conn *c);
+
 /* ---- application API -------------------------------------------------- */
 
 /**
@@ -250,6 +304,13 @@ int l4_quic_conn_switch_dcid(l4_quic_conn *c);
  */
 int l4_quic_conn_renew_cids(l4_quic_conn *c);
 
+/**
+ * A number that changes whenever the set l4_quic_conn_local_cids lists
+ * changes (an ID issued or retired): a demultiplexer that polls instead of
+ * using the cid_new / cid_retired callbacks compares it.
+ */
+uint64_t l4_quic_conn_cids_version(const l4_quic_conn *c);
+
 /** The sequence number of the peer's connection ID we send to. */
 uint64_t l4_quic_conn_dcid_seq(const l4_quic_conn *c);
 
@@ -290,6 +351,10 @@ typedef struct l4_quic_conn_stats {
     uint64_t pkts_retx;        /* lost ack-eliciting packets: their frames were queued again */
     uint64_t stateless_resets; /* Stateless Resets recognised (RFC 9000 §10.3.1) */
     uint64_t migrations;       /* the peer moved to another path (§9.3) */
+    uint64_t local_migrations; /* this end moved (l4_quic_conn_migrate, §9.2) */
+    /* ECN (§13.4): datagrams sent ECT(0); packets received ECT(0) / CE; CE
+       marks the peer reported (increases of its ACK_ECN CE counts) */
+    uint64_t ecn_marked, ecn_ect0_recv, ecn_ce_recv, ecn_ce_reported;
     uint64_t paths_validated, paths_failed; /* path validations that succeeded / timed out */
     uint64_t path_challenges_sent;
     uint64_t bytes_sent, bytes_recv; /* UDP payload bytes */

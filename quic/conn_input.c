@@ -228,6 +228,7 @@ static int in_frame(l4_quic_conn *c, int s, const l4_quic_frame *f, l4_time now)
         return 0;
     case L4_QUIC_FRAME_ACK:
     case L4_QUIC_FRAME_ACK_ECN: {
+        c->rx_ack_has_ecn = f->type == L4_QUIC_FRAME_ACK_ECN;
         int err = qc_on_ack(c, s, &f->u.ack, now);
         if (err) {
             qc_fail(c, (uint64_t)err, f->type, "ack of unsent packet", now);
@@ -352,8 +353,8 @@ static void in_record_pn(l4_quic_conn *c, int s, uint64_t pn, int ack_eliciting,
     qc_space *sp = &c->sp[s];
     int in_order = sp->largest_rx == L4_QUIC_PN_NONE || pn == sp->largest_rx + 1;
     int gap_before = sp->recvd.n > 1;
-    l4_quic_ranges_add(&sp->recvd, pn, pn + 1);
-    l4_quic_ranges_trim(&sp->recvd, QC_MAX_ACK_RANGES);
+    (void)qc_ack_record(c, s, pn);
+    qc_ecn_on_rx(c, s);
     if (sp->largest_rx == L4_QUIC_PN_NONE || pn > sp->largest_rx) {
         sp->largest_rx = pn;
         sp->largest_rx_time = now;
@@ -566,7 +567,7 @@ int qc_input(l4_quic_conn *c, const uint8_t *dgram_c, size_t len, l4_time now)
             qc_fail(c, L4_QUIC_ERR_PROTOCOL_VIOLATION, 0, "reserved bits", now);
             break;
         }
-        if (l4_quic_ranges_contains(&sp->recvd, pn, pn + 1)) {
+        if (qc_ack_seen(c, s, pn)) {
             c->st.pkts_dropped++; /* duplicate */
             qc_ev_dropped(c, h.type, h.pkt_len, "duplicate", now);
             continue;
@@ -600,11 +601,11 @@ int qc_input(l4_quic_conn *c, const uint8_t *dgram_c, size_t len, l4_time now)
         c->rx_early = early;
         int rcp = in_payload(c, s, h.type, pkt + hdr_len, (size_t)plen, &ack_eliciting, now);
         c->rx_early = 0;
-        c->rx_dcid = NULL;
         if (!sp->discarded && c->state < QC_DRAINING) {
             in_record_pn(c, s, pn, ack_eliciting, now);
             qc_path_on_packet(c, h.type, pn, h.pkt_len, now);
         }
+        c->rx_dcid = NULL;
         if (rcp < 0)
             break;
     }

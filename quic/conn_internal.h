@@ -46,6 +46,9 @@ typedef struct qc_pcid {
 
 enum { QC_HANDSHAKING, QC_ESTABLISHED, QC_CLOSING, QC_DRAINING, QC_CLOSED };
 
+/* ECN validation (ecn.c; RFC 9000 Appendix A.4) */
+enum { QC_ECN_INIT, QC_ECN_OFF, QC_ECN_TESTING, QC_ECN_UNKNOWN, QC_ECN_CAPABLE, QC_ECN_FAILED };
+
 /* What a sent packet carried that must be resent (or noted) on loss / ack. */
 enum {
     QF_STREAM = 1,
@@ -79,6 +82,7 @@ typedef struct qc_sent {
     uint32_t size;
     uint8_t ack_eliciting, in_flight;
     uint8_t app_limited; /* sent while the sender was application-limited */
+    uint8_t ecn;         /* the ECN codepoint it was sent with (ecn.c) */
     uint16_t nf;
     /* delivery-rate state when sent (draft-cheng-iccrg-delivery-rate-estimation §3.2) */
     uint64_t delivered;
@@ -120,7 +124,11 @@ typedef struct qc_space {
     l4_time last_ack_eliciting; /* time the last ack-eliciting packet was sent */
     unsigned ack_eliciting_in_flight;
     /* receive side */
-    l4_quic_ranges recvd;
+    l4_quic_ranges recvd;    /* bounded (acks.c): at most QC_MAX_ACK_RANGES */
+    uint64_t rx_min;         /* packets below it are refused (§13.2.3) */
+    uint64_t ecn_rx[4];      /* packets received per ECN codepoint (ecn.c, §13.4.1) */
+    uint64_t ecn_peer[4];    /* the peer's last ACK_ECN counts (§13.4.2) */
+    uint64_t ranges_dropped; /* times the oldest ranges were given up */
     uint64_t largest_rx;
     l4_time largest_rx_time;
     unsigned ack_pending; /* ack-eliciting packets not yet acknowledged */
@@ -222,9 +230,18 @@ struct l4_quic_conn {
     size_t nretire;
     const uint8_t *rx_dcid; /* the DCID of the packet being processed */
     size_t rx_dcid_len;
+    uint64_t
+        lcid_version; /* changes whenever our routable IDs change (l4_quic_conn_cids_version) */
     /* paths (path.c): the peer's current path, the one before a migration,
        the validation under way, the path a PATH_RESPONSE goes to */
     l4_quic_path path, old_path;
+    l4_quic_cid path_dcid; /* the ID of ours the peer's packets on `path` carry (§9.5) */
+    /* ECN (ecn.c): the codepoint of the datagram being processed / the one
+       just written; validation state; the ACK being processed had counts */
+    unsigned rx_ecn, tx_ecn;
+    int ecn_state;
+    unsigned ecn_test_sent, ecn_test_lost;
+    int rx_ack_has_ecn;
     int has_path, has_old_path, path_validated;
     uint8_t chal_data[8];
     int chal_pending, chal_outstanding;
@@ -232,10 +249,18 @@ struct l4_quic_conn {
     uint64_t path_recv, path_sent; /* bytes on the unvalidated path (§9.3: 3x) */
     const l4_quic_path *rx_path;   /* where the datagram being processed came from */
     l4_quic_path resp_path;
+    l4_quic_cid resp_dcid; /* ... sent to this peer ID (§9.5: a new one for a new path) */
+    int resp_dcid_set;
     int resp_on_path;    /* the PATH_RESPONSE goes to resp_path, not the current path */
     int rx_probing_only; /* the packet being processed had only probing frames */
     uint8_t path_response[8];
     int path_response_pending;
+    /* a path the peer probed (a PATH_CHALLENGE from a path that is not the
+       current one): our own challenge rides with the answer, so a later move
+       there finds it validated */
+    l4_quic_path probe_path;
+    uint8_t probe_chal[8];
+    int probe_state; /* 0 none, 1 challenge to send with the response, 2 sent, 3 validated */
     qc_stream *buckets[QC_STREAM_BUCKETS];
     qc_stream *streams; /* all, in creation order */
     qc_stream *rr;      /* where the next packet starts looking for data */
@@ -353,8 +378,35 @@ int qc_cid_on_retire(l4_quic_conn *c, uint64_t seq, uint64_t ftype, l4_time now)
 void qc_cid_queue_retire(l4_quic_conn *c, uint64_t seq);
 int qc_cid_wants(const l4_quic_conn *c);
 int qc_cid_is_reset(const l4_quic_conn *c, const uint8_t *token);
+/* Moves to another of the peer's IDs and retires the current one (§5.1.2); -1 when none is spare.
+ */
+int qc_cid_switch_retire(l4_quic_conn *c);
+/* The peer ID qc_cid_switch_retire would move to, now marked as sent to; -1 when none. */
+int qc_cid_spare(l4_quic_conn *c, l4_quic_cid *out);
+
+/* acknowledgement tracking (acks.c) */
+/* 1 when packet `pn` of space `s` was processed already, or is too old to tell. */
+int qc_ack_seen(const l4_quic_conn *c, int s, uint64_t pn);
+/* Notes packet `pn` as received. Errors: L4_ERR_NOMEM. */
+int qc_ack_record(l4_quic_conn *c, int s, uint64_t pn);
+/* An ACK frame of ours whose Largest Acknowledged was `largest` was acknowledged. */
+void qc_ack_acked(l4_quic_conn *c, int s, uint64_t largest);
+
+/* ECN (ecn.c) */
+void qc_ecn_on_rx(l4_quic_conn *c, int s);
+/* The counts for an ACK_ECN frame in space s; 0 when nothing marked arrived. */
+int qc_ecn_ack_counts(const l4_quic_conn *c, int s, uint64_t *ect0, uint64_t *ect1, uint64_t *ce);
+/* The codepoint for the datagram about to be sent (counts the test). */
+unsigned qc_ecn_mark(l4_quic_conn *c);
+void qc_ecn_on_lost(l4_quic_conn *c, const qc_sent *p);
+void qc_ecn_restart(l4_quic_conn *c);
+/* Validates an ACK's counts against the newly acknowledged packets and acts
+ * on CE increases; returns the CE bytes for an L4_CC_F_ECN_BYTES algorithm. */
+uint64_t qc_ecn_on_ack(l4_quic_conn *c, int s, const l4_quic_frame_ack *ack, int has_counts,
+                       const qc_sent *acked, int largest_new, l4_time largest_sent, l4_time now);
 
 /* paths (path.c) */
+int qc_path_eq(const l4_quic_path *a, const l4_quic_path *b);
 void qc_path_on_packet(l4_quic_conn *c, int pkt_type, uint64_t pn, size_t dgram_len, l4_time now);
 void qc_path_on_challenge(l4_quic_conn *c, const uint8_t data[8]);
 void qc_path_on_response(l4_quic_conn *c, const uint8_t data[8], l4_time now);

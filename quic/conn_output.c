@@ -22,6 +22,7 @@ typedef struct ob_pkt {
     size_t hdr_len, pn_offset, len;
     int s, type, ack_eliciting, padded;
     int probe_pad; /* carries PATH_CHALLENGE / PATH_RESPONSE: pad the datagram (§8.2.1, §8.2.2) */
+    int has_ack;   /* carries an ACK frame */
     uint64_t pn;
     qc_sent *rec;
 } ob_pkt;
@@ -75,6 +76,9 @@ static void ob_ack(l4_quic_conn *c, ob_pkt *o, l4_time now)
     l4_quic_frame f;
     memset(&f, 0, sizeof f);
     f.type = L4_QUIC_FRAME_ACK;
+    /* §13.4.1: the ECN counts once anything marked arrived in this space */
+    if (qc_ecn_ack_counts(c, o->s, &f.u.ack.ect0, &f.u.ack.ect1, &f.u.ack.ce))
+        f.type = L4_QUIC_FRAME_ACK_ECN;
     uint8_t rbuf[QC_MAX_ACK_RANGES * 16];
     if (l4_quic_ack_write_ranges(&f.u.ack, rbuf, sizeof rbuf, r, n) < 0)
         return;
@@ -85,6 +89,7 @@ static void ob_ack(l4_quic_conn *c, ob_pkt *o, l4_time now)
     qc_frec *rec = ob_rec(o, QF_ACK);
     if (rec)
         rec->sid = r[0].largest;
+    o->has_ack = 1;
     sp->ack_pending = 0;
     sp->ack_now = 0;
     sp->ack_deadline = L4_TIME_NONE;
@@ -556,6 +561,19 @@ static void ob_fill(l4_quic_conn *c, ob_pkt *o, int cc_ok, l4_time now)
     }
     if (sp->probe && o->ack_eliciting)
         sp->probe--;
+    /* RFC 9000 §13.2.4: a receiver that only sends ACKs never learns they
+     * arrived; with many ranges tracked it asks for an acknowledgment (a
+     * PING, one in flight at a time), so the ACK of this ACK lets it stop
+     * tracking them (acks.c) */
+    if (o->s == L4_QUIC_LEVEL_APP && o->has_ack && !o->ack_eliciting &&
+        sp->recvd.n >= QC_MAX_ACK_RANGES / 4 && sp->ack_eliciting_in_flight == 0 &&
+        ob_left(o) > 1 && !ob_full(o)) {
+        l4_quic_frame f;
+        memset(&f, 0, sizeof f);
+        f.type = L4_QUIC_FRAME_PING;
+        if (ob_frame(o, &f) == 0)
+            ob_rec(o, QF_PING);
+    }
 }
 
 /* Pads (PADDING frames) so the payload reaches `min` bytes. */
@@ -687,8 +705,14 @@ l4_ssize qc_output(l4_quic_conn *c, uint8_t *buf, size_t cap, l4_time now)
             ob_pad(last, last->len + (target - total));
     }
     size_t total = 0;
+    /* one datagram, one IP header: one ECN codepoint for all its packets */
+    unsigned mark = qc_ecn_mark(c);
+    c->tx_ecn = mark;
+    if (mark)
+        c->st.ecn_marked++;
     for (int i = 0; i < np; i++) {
         ob_pkt *o = &pk[i];
+        o->rec->ecn = (uint8_t)mark;
         /* the observer sees the frames before protection hides them */
         qc_ev_packet(c, L4_QUIC_EV_PACKET_SENT, o->type, o->pn,
                      o->hdr_len + o->len + L4_QUIC_TAG_LEN, o->p + o->hdr_len, o->len, c->dcid.data,
@@ -748,7 +772,12 @@ l4_ssize qc_output_path_response(l4_quic_conn *c, uint8_t *buf, size_t cap, l4_t
         return 0;
     size_t limit = cap < c->set.max_datagram ? cap : c->set.max_datagram;
     ob_pkt o;
-    if (ob_begin(c, &o, L4_QUIC_LEVEL_APP, buf, limit) < 0)
+    l4_quic_cid dcid = c->dcid;
+    if (c->resp_dcid_set)
+        c->dcid = c->resp_dcid; /* the probed path's own ID (path.c) */
+    int rc = ob_begin(c, &o, L4_QUIC_LEVEL_APP, buf, limit);
+    c->dcid = dcid;
+    if (rc < 0)
         return 0;
     l4_quic_frame f;
     memset(&f, 0, sizeof f);
@@ -758,18 +787,29 @@ l4_ssize qc_output_path_response(l4_quic_conn *c, uint8_t *buf, size_t cap, l4_t
         free(o.rec);
         return 0;
     }
+    if (c->probe_state == 1 && qc_path_eq(&c->probe_path, &c->resp_path)) {
+        /* our own challenge of the path the peer probes (path.c) */
+        f.type = L4_QUIC_FRAME_PATH_CHALLENGE;
+        memcpy(f.u.path_data, c->probe_chal, 8);
+        if (ob_frame(&o, &f) == 0) {
+            c->probe_state = 2;
+            c->st.path_challenges_sent++;
+        }
+    }
     /* §8.2.2: padded to 1200 bytes, like the challenge it answers */
     size_t total = o.hdr_len + o.len + L4_QUIC_TAG_LEN;
     if (total < L4_QUIC_MIN_INITIAL_LEN && limit >= L4_QUIC_MIN_INITIAL_LEN)
         ob_pad(&o, o.len + (L4_QUIC_MIN_INITIAL_LEN - total));
+    const l4_quic_cid *to = c->resp_dcid_set ? &c->resp_dcid : &c->dcid;
     qc_ev_packet(c, L4_QUIC_EV_PACKET_SENT, o.type, o.pn, o.hdr_len + o.len + L4_QUIC_TAG_LEN,
-                 o.p + o.hdr_len, o.len, c->dcid.data, c->dcid.len, NULL, 0, now);
+                 o.p + o.hdr_len, o.len, to->data, to->len, NULL, 0, now);
     l4_ssize n = ob_seal(c, &o);
     if (n < 0) {
         free(o.rec);
         return n;
     }
     sp->next_pn++;
+    c->tx_ecn = 0; /* another path: not ECN-tested */
     o.rec->t = now;
     o.rec->size = (uint32_t)n;
     o.rec->ack_eliciting = 1;

@@ -134,6 +134,9 @@ static void recovery_acked_frames(l4_quic_conn *c, int s, const qc_sent *p)
         case QF_CRYPTO:
             qc_sbuf_ack(&c->sp[s].ctx, f->off, f->len);
             break;
+        case QF_ACK: /* §13.2.4: the peer saw that ACK frame */
+            qc_ack_acked(c, s, f->sid);
+            break;
         case QF_RESET:
             st = qc_stream_find(c, f->sid);
             if (st) {
@@ -313,8 +316,11 @@ int qc_on_ack(l4_quic_conn *c, int s, const void *frame, l4_time now)
         return 0;
     if (s == L4_QUIC_LEVEL_HANDSHAKE)
         c->hs_acked = 1;
-    if (sp->largest_acked == L4_QUIC_PN_NONE || ack->largest > sp->largest_acked)
+    int largest_new = sp->largest_acked == L4_QUIC_PN_NONE || ack->largest > sp->largest_acked;
+    if (largest_new)
         sp->largest_acked = ack->largest;
+    uint64_t ce_bytes =
+        qc_ecn_on_ack(c, s, ack, c->rx_ack_has_ecn, acked, largest_new, largest_sent_time, now);
     if (newly_largest_eliciting) {
         l4_time delay = 0;
         if (s == L4_QUIC_LEVEL_APP) {
@@ -348,6 +354,7 @@ int qc_on_ack(l4_quic_conn *c, int s, const void *frame, l4_time now)
         recovery_rate_sample(c, newest, all, now, &a);
     if (bytes) {
         a.bytes_acked = bytes;
+        a.ce_bytes = ce_bytes < bytes ? ce_bytes : bytes;
         a.rtt = newly_largest_eliciting ? c->latest_rtt : 0;
         a.in_flight = in_flight_before;
         a.now = now;
@@ -403,6 +410,7 @@ void qc_detect_loss(l4_quic_conn *c, int s, l4_time now)
                        now);
             recovery_unlink(sp, prev, p);
             recovery_remove_accounting(c, sp, p);
+            qc_ecn_on_lost(c, p);
             c->st.pkts_lost++;
             if (p->ack_eliciting)
                 c->st.pkts_retx++;

@@ -51,9 +51,11 @@ static l4_quic_conn *accept_cb(void *user, const uint8_t *d, size_t len, const l
     l4_quic_tls *tls;
     if (l4_quic_tls_gnutls_new(&tls, &tc) < 0)
         return NULL;
+    static uint64_t seed;
     l4_quic_settings set;
     l4_quic_settings_default(&set);
     set.max_datagram = 1452;
+    set.seed = ++seed; /* distinct connection IDs: the endpoint routes by them */
     l4_quic_conn *c;
     if (l4_quic_conn_new_server(&c, &set, NULL, NULL, tls, d, len, now) < 0)
         return NULL;

@@ -182,11 +182,11 @@ static void test_refused(void)
     CHECK_EQ(l4_io_udp_open(&s, "127.0.0.1", 0), 0);
     CHECK_EQ(l4_io_udp_connect(&s, "127.0.0.1", port), 0);
     uint8_t d[100] = {1};
-    l4_io_udp_dgram m = {d, sizeof d, 0, 0, {.len = 0}};
+    l4_io_udp_dgram m = {d, sizeof d, 0, 0, {.len = 0}, 0};
     CHECK_EQ(l4_io_udp_sendv(&s, &m, 1), 1);
     l4_io_udp_wait(&s, 200 * L4_MS);
     uint8_t in[2048];
-    l4_io_udp_dgram r = {in, 0, sizeof in, 0, {.len = 0}};
+    l4_io_udp_dgram r = {in, 0, sizeof in, 0, {.len = 0}, 0};
     errno = 0;
     CHECK_EQ(l4_io_udp_recvv(&s, &r, 1), L4_ERR_IO);
     CHECK_EQ(errno, ECONNREFUSED);

@@ -4,8 +4,11 @@
  * with PATH_CHALLENGE / PATH_RESPONSE, keeps its window; the transfer
  * completes byte-exact), a new address (window and RTT start over), a
  * probing-only packet (answered on its own path, no move), an older packet
- * from a new path (no move), the 3x limit on an unvalidated path, and a
- * failed validation (back to the old path). */
+ * from a new path (no move), the 3x limit on an unvalidated path, a
+ * failed validation (back to the old path), the server's own challenge of
+ * a probed path, and a client's active migration (§9.2: a new server ID
+ * both ways, §9.5; both ends validate; refused when the server disabled it
+ * or gave no spare ID). */
 #include "check.h"
 #include "quic_inject.h"
 #include "quic_pair.h"
@@ -219,6 +222,144 @@ static void test_probe_answered(void)
     qp_free(&p);
 }
 
+/* The server's datagrams: which frame types its last one carried. */
+typedef struct seen {
+    int chal, resp;
+} seen;
+
+static void sv_observer(l4_quic_conn *c, const l4_quic_event *ev, void *user)
+{
+    (void)c;
+    seen *w = user;
+    if (ev->type != L4_QUIC_EV_PACKET_SENT)
+        return;
+    for (size_t i = 0; i < ev->nframes; i++) {
+        w->chal |= ev->frames[i].type == L4_QUIC_FRAME_PATH_CHALLENGE;
+        w->resp |= ev->frames[i].type == L4_QUIC_FRAME_PATH_RESPONSE;
+    }
+}
+
+/* A probe from a new path is answered there with the server's own
+ * PATH_CHALLENGE in the same datagram (the first packet on a new path
+ * carries a challenge); the path's answer to it marks it validated. */
+static void test_probe_challenged(void)
+{
+    quic_pair p;
+    xfer x;
+    start(&p, &x, 6, 0);
+    CHECK(qp_run(&p, qp_handshaken, 10 * L4_S));
+    while (qp_step(&p, p.now + 300 * L4_MS))
+        ;
+    seen w = {0, 0};
+    l4_quic_conn_set_observer(p.sv, sv_observer, NULL, &w);
+    l4_quic_path probe = mk_path(9, 999);
+    static const uint8_t chal[] = {L4_QUIC_FRAME_PATH_CHALLENGE, 1, 2, 3, 4, 5, 6, 7, 8};
+    uint8_t pkt[1500], out[1500];
+    size_t pn = qi_packet(p.cl, chal, sizeof chal, pkt);
+    l4_quic_conn_input_path(p.sv, pkt, pn, &probe, p.now);
+    l4_quic_path to;
+    l4_ssize n = l4_quic_conn_output_path(p.sv, out, sizeof out, &to, p.now);
+    CHECK(n >= 1200 && path_is(&to, &probe));
+    CHECK(w.resp && w.chal);
+    CHECK_EQ(p.sv->probe_state, 2);
+    /* the probe path answers the server's challenge */
+    uint8_t resp[9] = {L4_QUIC_FRAME_PATH_RESPONSE};
+    memcpy(resp + 1, p.sv->probe_chal, 8);
+    pn = qi_packet(p.cl, resp, sizeof resp, pkt);
+    l4_quic_conn_input_path(p.sv, pkt, pn, &probe, p.now);
+    CHECK_EQ(p.sv->probe_state, 3);
+    /* the client then moves there: validated at once, no new challenge */
+    static const uint8_t ping[] = {L4_QUIC_FRAME_PING};
+    pn = qi_packet(p.cl, ping, sizeof ping, pkt);
+    l4_quic_conn_input_path(p.sv, pkt, pn, &probe, p.now);
+    l4_quic_conn_stats st;
+    l4_quic_conn_get_stats(p.sv, &st);
+    CHECK_EQU(st.migrations, 1);
+    CHECK_EQU(st.paths_validated, 1);
+    CHECK(p.sv->path_validated && !p.sv->chal_pending);
+    l4_quic_conn_set_observer(p.sv, NULL, NULL, NULL);
+    qp_free(&p);
+}
+
+/* A client's active migration mid-transfer (§9.2): it moves to a server ID
+ * it never used and retires the old one (§9.5); its first packet from the
+ * new port challenges the path; the server follows on it, answers from a
+ * fresh client ID, validates the new path; both ends count one validated
+ * path and the transfer completes byte-exact with the RTT kept (port only). */
+static void test_client_migration(void)
+{
+    quic_pair p;
+    xfer x;
+    start(&p, &x, 7, 600000);
+    CHECK(qp_run(&p, got_half, 60 * L4_S));
+    uint64_t cl_seq = l4_quic_conn_dcid_seq(p.cl), sv_seq = l4_quic_conn_dcid_seq(p.sv);
+    l4_quic_cid old_dcid = p.cl->dcid;
+    CHECK_EQ(l4_quic_conn_migrate(p.cl, 0, p.now), 0);
+    CHECK(l4_quic_conn_dcid_seq(p.cl) != cl_seq);
+    CHECK(p.cl->dcid.len != old_dcid.len || memcmp(p.cl->dcid.data, old_dcid.data, old_dcid.len));
+    CHECK(p.cl->chal_pending);
+    p.cl_path = mk_path(1, 6001);
+    CHECK(qp_run(&p, got_all, 60 * L4_S));
+    while (qp_step(&p, p.now + 300 * L4_MS))
+        ;
+    CHECK(!x.bad && x.got == x.size);
+    l4_quic_conn_stats sc, ss;
+    l4_quic_conn_get_stats(p.cl, &sc);
+    l4_quic_conn_get_stats(p.sv, &ss);
+    CHECK_EQU(sc.local_migrations, 1);
+    CHECK_EQU(sc.paths_validated, 1);
+    CHECK_EQU(ss.migrations, 1);
+    CHECK_EQU(ss.paths_validated, 1);
+    CHECK_EQU(ss.paths_failed + sc.paths_failed, 0);
+    CHECK(l4_quic_conn_dcid_seq(p.sv) != sv_seq); /* the server answered from a new ID too */
+    CHECK(path_is(&p.last_to, &p.cl_path));
+    CHECK_MSG(ss.srtt < 40 * L4_MS, "srtt %llu us", (unsigned long long)(ss.srtt / 1000));
+    /* the old ID was retired: the server no longer routes it */
+    l4_quic_cid ids[16];
+    size_t n = l4_quic_conn_local_cids(p.sv, ids, 16);
+    for (size_t i = 0; i < n && i < 16; i++)
+        CHECK(ids[i].len != old_dcid.len || memcmp(ids[i].data, old_dcid.data, old_dcid.len));
+    qp_free(&p);
+}
+
+/* l4_quic_conn_migrate's refusals: at a server, before the handshake is
+ * confirmed, when the server sent disable_active_migration (§18.2), and
+ * when no spare server ID is left (§9.5: never reuse one on a new path). */
+static void test_migration_refused(void)
+{
+    quic_pair p;
+    xfer x;
+    start(&p, &x, 8, 0);
+    CHECK_EQ(l4_quic_conn_migrate(p.cl, 0, p.now), L4_ERR_STATE);
+    CHECK(qp_run(&p, qp_handshaken, 10 * L4_S));
+    while (qp_step(&p, p.now + 300 * L4_MS))
+        ;
+    CHECK_EQ(l4_quic_conn_migrate(p.sv, 0, p.now), L4_ERR_STATE);
+    /* the client's limit is 4 IDs: the server gave 3 spare */
+    for (int i = 0; i < 3; i++)
+        CHECK_EQ(l4_quic_conn_migrate(p.cl, 0, p.now), 0);
+    CHECK_EQ(l4_quic_conn_migrate(p.cl, 0, p.now), L4_ERR_NOT_FOUND);
+    /* once the retirements reach the server, it sends replacements */
+    while (qp_step(&p, p.now + 300 * L4_MS))
+        ;
+    CHECK_EQ(l4_quic_conn_migrate(p.cl, 0, p.now), 0);
+    qp_free(&p);
+
+    start(&p, &x, 9, 0);
+    qp_free(&p);
+    memset(&x, 0, sizeof x);
+    qp_init(&p, 9);
+    p.app = &x;
+    p.cb.handshake_done = on_hs;
+    p.ss.tp.disable_active_migration = 1;
+    CHECK_EQ(qp_start(&p), 0);
+    CHECK(qp_run(&p, qp_handshaken, 10 * L4_S));
+    while (qp_step(&p, p.now + 300 * L4_MS))
+        ;
+    CHECK_EQ(l4_quic_conn_migrate(p.cl, 0, p.now), L4_ERR_UNSUPPORTED);
+    qp_free(&p);
+}
+
 /* On the unvalidated new path the server sends at most 3x what arrived
  * there; if no PATH_RESPONSE comes, it returns to the old path (§9.3.2). */
 static void test_unvalidated_limit_and_failure(void)
@@ -237,12 +378,13 @@ static void test_unvalidated_limit_and_failure(void)
         mig = st.migrations;
     }
     CHECK_EQU(mig, 1);
-    uint64_t recv_new = p.sv->path_recv;
     p.drop_first_n = 1000000; /* nothing gets through any more */
     p.cl_path = home;         /* so whatever the server sends to 7777 counts as "other" */
     p.to_other = p.to_other_bytes = 0;
     while (qp_step(&p, p.now + 5 * L4_S))
         ;
+    /* what arrived from 7777: the datagrams already on their way count too */
+    uint64_t recv_new = p.sv->path_recv;
     l4_quic_conn_stats st;
     l4_quic_conn_get_stats(p.sv, &st);
     CHECK_EQU(st.paths_failed, 1);
@@ -280,9 +422,15 @@ static void test_old_packet_no_move(void)
 }
 
 static const l4_test TESTS[] = {
-    TEST(test_rebinding),          TEST(test_new_address),
-    TEST(test_probe_answered),     TEST(test_unvalidated_limit_and_failure),
-    TEST(test_old_packet_no_move), TEST_END,
+    TEST(test_rebinding),
+    TEST(test_new_address),
+    TEST(test_probe_answered),
+    TEST(test_unvalidated_limit_and_failure),
+    TEST(test_old_packet_no_move),
+    TEST(test_probe_challenged),
+    TEST(test_client_migration),
+    TEST(test_migration_refused),
+    TEST_END,
 };
 
 int main(int argc, char **argv)

@@ -28,6 +28,8 @@ typedef struct qp_dgram {
     int to_server;
     size_t len;
     uint8_t *data;
+    l4_quic_path from; /* to the server: the client's address when it was sent */
+    unsigned ecn;      /* the ECN codepoint it travels with (ecn_on) */
 } qp_dgram;
 
 typedef struct qp_closed {
@@ -63,12 +65,19 @@ typedef struct quic_pair {
     void (*on_server)(struct quic_pair *p);
     /* paths (RFC 9000 §9): with `paths` set the server gets every datagram
        with l4_quic_conn_input_path from `cl_path` (the client's address as
-       the server sees it; change it for a NAT rebinding) and sends with
+       the server sees it when the client sent it; change it for a NAT
+       rebinding: datagrams already on their way keep the old one) and sends with
        l4_quic_conn_output_path; a datagram it sends to any other path is
        counted in `to_other` and does not arrive */
     int paths;
     l4_quic_path cl_path, last_to;
     uint64_t to_other, to_other_bytes, to_cl_bytes;
+    /* ECN (RFC 9000 §13.4): with `ecn_on` each datagram carries the codepoint
+       l4_quic_conn_output_dgram gives, `ecn_rewrite` (may be NULL) changes it
+       on the way (a network that clears or CE-marks), and the receiver gets
+       it through l4_quic_conn_input_dgram */
+    int ecn_on;
+    unsigned (*ecn_rewrite)(struct quic_pair *p, int to_server, unsigned ecn);
     /* A layer above: the client's / server's connection callbacks and their
      * user pointer (NULL: `cb` and the pair), and a hook before a side's
      * output (0 client, 1 server) is drained. Each may be NULL. */
@@ -187,8 +196,9 @@ static inline void qp_flush(quic_pair *p)
             p->before_output(p, side);
         for (;;) {
             l4_ssize n;
+            unsigned ecn = 0;
             if (side && p->paths) {
-                n = l4_quic_conn_output_path(c, buf, sizeof buf, &p->last_to, p->now);
+                n = l4_quic_conn_output_dgram(c, buf, sizeof buf, &p->last_to, &ecn, p->now);
                 if (n > 0 && (p->last_to.len != p->cl_path.len ||
                               memcmp(p->last_to.id, p->cl_path.id, p->cl_path.len))) {
                     p->to_other++;
@@ -198,10 +208,14 @@ static inline void qp_flush(quic_pair *p)
                 if (n > 0)
                     p->to_cl_bytes += (uint64_t)n;
             } else {
-                n = l4_quic_conn_output(c, buf, sizeof buf, p->now);
+                n = l4_quic_conn_output_dgram(c, buf, sizeof buf, NULL, &ecn, p->now);
             }
             if (n <= 0)
                 break;
+            if (!p->ecn_on)
+                ecn = 0;
+            else if (p->ecn_rewrite)
+                ecn = p->ecn_rewrite(p, !side, ecn);
             if (p->filter && p->filter(p, !side, buf, (size_t)n)) {
                 p->dropped++;
                 continue;
@@ -219,6 +233,8 @@ static inline void qp_flush(quic_pair *p)
             qp_dgram *d = &p->q[p->nq++];
             d->at = p->now + p->delay;
             d->to_server = !side;
+            d->from = p->cl_path;
+            d->ecn = ecn;
             d->len = (size_t)n;
             d->data = malloc((size_t)n);
             memcpy(d->data, buf, (size_t)n);
@@ -269,12 +285,9 @@ static inline int qp_step(quic_pair *p, l4_time until)
             if (p->on_server)
                 p->on_server(p);
         }
-        if (p->paths)
-            l4_quic_conn_input_path(p->sv, d.data, d.len, &p->cl_path, p->now);
-        else
-            l4_quic_conn_input(p->sv, d.data, d.len, p->now);
+        l4_quic_conn_input_dgram(p->sv, d.data, d.len, p->paths ? &d.from : NULL, d.ecn, p->now);
     } else {
-        l4_quic_conn_input(p->cl, d.data, d.len, p->now);
+        l4_quic_conn_input_dgram(p->cl, d.data, d.len, NULL, d.ecn, p->now);
     }
     free(d.data);
     return 1;

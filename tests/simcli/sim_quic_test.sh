@@ -263,6 +263,72 @@ assert chal >= 1 and resp >= 1, (chal, resp)
 PY
 fi
 
+# ---- a client's active migration mid-transfer (RFC 9000 §9.2) ---------------------
+# At 300 ms the client moves to a server connection ID it never used and a
+# new port at once; B follows on its first packet there, answers from a new
+# client ID too, and both ends validate the path; every byte arrives.
+"$L4KIT" sim --proto quic --bytes 2M --link "rate 20mbit delay 10ms loss 1%" --migrate 300ms \
+  --pcap g.pcap --keylog g.keys --json >g.json 2>g.err || fail "migrate run: $(cat g.err)"
+python3 - g.json <<'PY' || fail "migrate JSON"
+import json, sys
+r = json.load(open(sys.argv[1]))
+f = r["flows"][0]
+assert r["verified"] and r["completed"], r
+assert f["migrated"] is True and f["dcid_seq"] >= 1 and f["sport_rebound"] not in (0, f["sport"]), f
+assert f["server_migrations"] == 1 and f["paths_validated"] == 1 and f["client_paths_validated"] == 1, f
+PY
+if command -v tshark >/dev/null; then
+  tshark -n -r g.pcap -o tls.keylog_file:g.keys -T fields -e ip.src -e udp.srcport -e udp.dstport \
+    -e quic.dcid -e quic.short >g.fields 2>/dev/null || fail "tshark on the migrate capture"
+  python3 - g.fields g.json <<'PY' || fail "the capture shows a new ID on the new port, both ways"
+import json, sys
+f = json.load(open(sys.argv[2]))["flows"][0]
+old, new = f["sport"], f["sport_rebound"]
+cl = {old: [], new: []}
+sv = {old: [], new: []}
+for line in open(sys.argv[1]):
+    src, sp, dp, dcid, short = (line.rstrip("\n").split("\t") + [""] * 5)[:5]
+    if not short:
+        continue
+    d = dcid.split(",")[0]
+    if src == "10.0.0.1" and int(sp) in cl:
+        cl[int(sp)].append(d)
+    elif src != "10.0.0.1" and int(dp) in sv:
+        sv[int(dp)].append(d)
+assert cl[new] and sv[new], (len(cl[new]), len(sv[new]))
+assert cl[new][0] not in cl[old], "the client's first packet on the new port reuses an old ID"
+assert sv[new][0] not in sv[old], "B sent to the new path with its old ID"
+PY
+fi
+
+# ---- ECN (RFC 9000 §13.4): a marking queue instead of a dropping one ----------------
+# With --ecn the client marks ECT(0) and validates it; the link's queue marks
+# CE above 20 packets instead of dropping at 100; B counts the marks and
+# reports them in ACK_ECN; the client reacts (Reno: a congestion event per
+# round trip; DCTCP: CE bytes) and loses nothing. Without --ecn the same
+# link must drop to slow the sender.
+for cc in reno dctcp; do
+  "$L4KIT" sim --proto quic --ecn --cc "$cc" --bytes 3M --link "rate 20mbit delay 10ms queue 100 ecn-threshold 20" \
+    --json >"ecn_$cc.json" 2>ecn.err || fail "--ecn $cc run: $(cat ecn.err)"
+done
+"$L4KIT" sim --proto quic --cc reno --bytes 3M --link "rate 20mbit delay 10ms queue 100 ecn-threshold 20" \
+  --json >noecn.json || fail "no-ecn run"
+python3 - ecn_reno.json ecn_dctcp.json noecn.json <<'PY' || fail "ECN runs"
+import json, sys
+for path in sys.argv[1:3]:
+    r = json.load(open(path))
+    f, fw = r["flows"][0], r["link"]["forward"]
+    assert r["verified"] and f["ecn"] == "capable", (path, f["ecn"])
+    assert fw["marked"] > 0 and fw["dropped"] == 0 and f["packets_lost"] == 0, (path, fw)
+    # B counted every mark; the client heard of all but what arrived after B's last ACK
+    assert f["ecn_ce_received"] == fw["marked"], (path, f)
+    assert fw["marked"] - 3 <= f["ecn_ce_reported"] <= fw["marked"], (path, f)
+    assert f["ecn_marked"] >= fw["sent"] - 1, (path, f["ecn_marked"], fw["sent"])
+r = json.load(open(sys.argv[3]))
+f, fw = r["flows"][0], r["link"]["forward"]
+assert r["verified"] and f["ecn"] == "off" and fw["marked"] == 0 and fw["dropped"] > 0, (f["ecn"], fw)
+PY
+
 # ---- same seed, same run; exit 1 when the time limit cuts a transfer ---------------
 "$L4KIT" sim --proto quic --streams 2 --bytes 200K --link "$LINK" --seed 9 --json >s1.json
 "$L4KIT" sim --proto quic --streams 2 --bytes 200K --link "$LINK" --seed 9 --json >s2.json
@@ -295,9 +361,10 @@ bad "--keylog is for QUIC" --proto udp --keylog k.txt
 bad "--qlog is for QUIC" --proto tcp --qlog q
 bad "--cid-switch is for QUIC" --proto tcp --cid-switch 1s
 bad "--rebind '0'" --proto quic --rebind 0
+bad "--migrate is for QUIC" --proto tcp --migrate 1s
 bad "cannot create directory" --proto quic --qlog /nonexistent/dir
 bad "unknown congestion control 'vegas'" --proto quic --cc vegas
-bad "--ecn is for TCP" --proto quic --ecn
+bad "--ecn is for TCP and QUIC" --proto udp --ecn
 bad "not tcp, udp or quic" --proto sctp
 
 [ "$fails" -eq 0 ] && echo "sim_quic_test: all passed"

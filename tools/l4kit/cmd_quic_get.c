@@ -48,6 +48,12 @@ static const char qg_help[] =
     "                         NEW_TOKEN token, transport parameters): the requests go in\n"
     "                         0-RTT; the new ticket is written back (created when missing)\n"
     "  --no-0rtt              with --session: resume, but send nothing before the handshake\n"
+    "  --migrate-after WHEN   move to a new local port (and a new server connection ID,\n"
+    "                         validating the path: RFC 9000 §9.2) WHEN after the handshake:\n"
+    "                         a time (300ms) or once that many body bytes arrived (1M)\n"
+    "  --migrate-to ADDR      ... and to local address ADDR (numeric, e.g. 127.0.0.2)\n"
+    "  --rebind-after WHEN    as --migrate-after, but without telling QUIC: what a NAT\n"
+    "                         rebinding looks like to the server (same connection ID)\n"
     "  --json                 print the report as one JSON object\n"
     "%s"
     "\n"
@@ -86,6 +92,11 @@ typedef struct qg {
     qt_session sess, out;
     int sess_used, got_ticket, got_token;
     l4_quic_early_info early;
+    uint64_t body_bytes;   /* every body byte so far (--migrate-after BYTES) */
+    int moved;             /* --migrate-after / --rebind-after done */
+    char move_error[128];  /* why the move did not happen */
+    uint16_t port0, port1; /* local port before and after the move */
+    const char *ecn;       /* the ECN validation state at the end (RFC 9000 §13.4.2) */
 } qg;
 
 static void qg_submit(qg *g)
@@ -140,6 +151,7 @@ static void qg_data(l4_h3 *h, int64_t sid, const uint8_t *d, size_t n, void *su,
     (void)user;
     qg_item *it = su;
     it->bytes += n;
+    ((qg *)user)->body_bytes += n;
     if (it->f && fwrite(d, 1, n, it->f) != n && !it->write_error)
         it->write_error = errno ? errno : EIO;
 }
@@ -233,6 +245,7 @@ static void qg_ep_closed(void *user, l4_quic_conn *c, void *app)
     (void)app;
     qg *g = user;
     qg_capture(g, c);
+    g->ecn = l4_quic_conn_ecn_state(c);
     l4_h3_free(g->h);
     g->h = NULL;
     g->c = NULL;
@@ -316,10 +329,52 @@ typedef struct qg_cfg {
     const char *outdir, *cacert_file, *session_file;
     int insecure, json, no_0rtt;
     l4_time timeout;
+    /* --migrate-after / --rebind-after: when (one of the two), where, how */
+    l4_time move_time;
+    uint64_t move_bytes;
+    int move, move_nat;
+    const char *move_to;
     qt_opts o;
     uint8_t *ca;
     size_t ca_len;
 } qg_cfg;
+
+/* --migrate-after: the connection moves to a new server connection ID and
+ * validates the path (RFC 9000 §9.2), then the socket moves; with
+ * --rebind-after only the socket moves (the server sees a NAT rebinding). */
+static void qg_move(qg *g, const qg_cfg *k, l4_time now)
+{
+    g->port0 = l4_io_quic_ep_port(g->ep);
+    if (!k->move_nat) {
+        int e = l4_quic_conn_migrate(g->c, k->move_to != NULL, now);
+        if (e == L4_ERR_STATE || e == L4_ERR_NOT_FOUND) {
+            /* not yet: the handshake is not confirmed, or the server's
+               NEW_CONNECTION_ID frames are still on their way */
+            snprintf(g->move_error, sizeof g->move_error, "%s",
+                     e == L4_ERR_STATE ? "the handshake was never confirmed"
+                                       : "the server gave no spare connection ID");
+            return;
+        }
+        g->moved = 1;
+        g->move_error[0] = 0;
+        if (e < 0) {
+            snprintf(g->move_error, sizeof g->move_error, "%s",
+                     e == L4_ERR_UNSUPPORTED
+                         ? "the server disabled active migration (RFC 9000 §18.2)"
+                         : l4_strerror(e));
+            return;
+        }
+    }
+    g->moved = 1;
+    int e = l4_io_quic_ep_rebind(g->ep, k->move_to, 0);
+    if (e < 0) {
+        snprintf(g->move_error, sizeof g->move_error, "cannot bind a new socket%s%s: %s",
+                 k->move_to ? " on " : "", k->move_to ? k->move_to : "",
+                 e == L4_ERR_IO ? strerror(errno) : l4_strerror(e));
+        return;
+    }
+    g->port1 = l4_io_quic_ep_port(g->ep);
+}
 
 /* One connection attempt to `ai`. Returns 0 done (whatever the items
  * say), 1 refused (try the next address), -1 failed (reason in buf). */
@@ -419,6 +474,9 @@ static int qg_run(qg *g, const qg_cfg *k, const struct addrinfo *ai, char *why, 
                 break; /* CONNECTION_CLOSE went out in the step above */
             continue;
         }
+        if (k->move && !g->moved && g->hs && g->c && !g->closed &&
+            (k->move_bytes ? g->body_bytes >= k->move_bytes : now - g->t_hs >= k->move_time))
+            qg_move(g, k, now);
         /* with --session, a little longer for the ticket when none came yet
          * (the server sends it once our Finished arrives) */
         if (g->ndone == g->n && !done_at)
@@ -430,8 +488,10 @@ static int qg_run(qg *g, const qg_cfg *k, const struct addrinfo *ai, char *why, 
             closing_at = now;
         }
     }
-    if (g->c)
+    if (g->c) {
         qg_capture(g, g->c);
+        g->ecn = l4_quic_conn_ecn_state(g->c);
+    }
     if (g->closed && g->ndone < g->n && !qt_interrupted()) {
         qg_conn_problem(g, where, why, wcap);
         return -1;
@@ -494,8 +554,23 @@ static void qg_report(const qg *g, const qg_cfg *k, const char *host, int ok, co
             printf("}");
         }
         printf("],\"bytes\":%" PRIu64 ",\"seconds\":%.6f,\"mbps\":%.2f,\"packets_sent\":%" PRIu64
-               ",\"packets_recv\":%" PRIu64 ",\"packets_lost\":%" PRIu64 "}\n",
+               ",\"packets_recv\":%" PRIu64 ",\"packets_lost\":%" PRIu64,
                total, secs, mbps, g->qst.pkts_sent, g->qst.pkts_recv, g->qst.pkts_lost);
+        printf(",\"ecn\":{\"state\":");
+        json_str(stdout, g->ecn);
+        printf(",\"marked\":%" PRIu64 ",\"ect0_recv\":%" PRIu64 ",\"ce_recv\":%" PRIu64
+               ",\"ce_reported\":%" PRIu64 "}",
+               g->qst.ecn_marked, g->qst.ecn_ect0_recv, g->qst.ecn_ce_recv, g->qst.ecn_ce_reported);
+        if (k->move) {
+            printf(",\"move\":{\"kind\":\"%s\",\"done\":%s,\"from_port\":%u,\"to_port\":%u,"
+                   "\"paths_validated\":%" PRIu64 ",\"paths_failed\":%" PRIu64 ",\"error\":",
+                   k->move_nat ? "rebind" : "migrate",
+                   g->moved && !g->move_error[0] ? "true" : "false", g->port0, g->port1,
+                   g->qst.paths_validated, g->qst.paths_failed);
+            json_str(stdout, g->move_error[0] ? g->move_error : NULL);
+            printf("}");
+        }
+        printf("}\n");
         return;
     }
     for (size_t i = 0; g->ready && i < g->n; i++) { /* else stderr says why */
@@ -514,6 +589,18 @@ static void qg_report(const qg *g, const qg_cfg *k, const char *host, int ok, co
         printf("%s: %s%s%s, first byte after %.1f RTT\n", host,
                g->early.resumed ? "resumed the TLS session" : "full handshake",
                g->early.state ? ", 0-RTT " : "", g->early.state ? zr : "", ttfb_rtts);
+    }
+    if (k->move && g->ready) {
+        if (!g->moved)
+            printf("did not %s: %s\n", k->move_nat ? "rebind" : "migrate",
+                   g->move_error[0] ? g->move_error : "the transfer ended first");
+        else if (g->move_error[0])
+            printf("did not %s: %s\n", k->move_nat ? "rebind" : "migrate", g->move_error);
+        else
+            printf("%s from port %u to %u%s%s; paths validated %" PRIu64 ", failed %" PRIu64 "\n",
+                   k->move_nat ? "rebound (as a NAT would)" : "migrated", g->port0, g->port1,
+                   k->move_to ? " on " : "", k->move_to ? k->move_to : "", g->qst.paths_validated,
+                   g->qst.paths_failed);
     }
     if (g->ready) {
         char sz[32];
@@ -556,6 +643,34 @@ int cmd_quic_get(int argc, char **argv)
             k.insecure = 1;
         } else if (!strcmp(a, "--no-0rtt")) {
             k.no_0rtt = 1;
+        } else if (!strcmp(a, "--migrate-after") || !strcmp(a, "--rebind-after") ||
+                   !strcmp(a, "--migrate-to")) {
+            const char *v = args_value(cmd, argc, argv, &i);
+            if (!v)
+                goto out;
+            if (!strcmp(a, "--migrate-to")) {
+                l4_io_udp_addr probe;
+                if (l4_io_udp_addr_parse(&probe, v, 0) < 0) {
+                    fprintf(stderr, "l4kit %s: --migrate-to '%s' is not a numeric address\n", cmd,
+                            v);
+                    goto out;
+                }
+                k.move_to = v;
+                continue;
+            }
+            if (k.move) {
+                fprintf(stderr, "l4kit %s: one --migrate-after or --rebind-after\n", cmd);
+                goto out;
+            }
+            k.move = 1;
+            k.move_nat = !strcmp(a, "--rebind-after");
+            /* a size when it reads as one ("1M", "500k"), else a time ("300ms", "2s") */
+            if ((units_parse_size(v, &k.move_bytes) != 0 || k.move_bytes == 0) &&
+                (k.move_bytes = 0, units_parse_time(v, &k.move_time) != 0)) {
+                fprintf(stderr, "l4kit %s: bad %s '%s' (a time: 300ms, or a size: 1M)\n", cmd, a,
+                        v);
+                goto out;
+            }
         } else if (!strcmp(a, "-o") || !strcmp(a, "--output") || !strcmp(a, "--cacert") ||
                    !strcmp(a, "--connect-timeout") || !strcmp(a, "--session")) {
             const char *v = args_value(cmd, argc, argv, &i);
@@ -599,6 +714,11 @@ int cmd_quic_get(int argc, char **argv)
     }
     if (g.n == 0) {
         fprintf(stderr, "l4kit %s: needs at least one URL (see --help)\n", cmd);
+        goto out;
+    }
+    if (k.move_to && !k.move) {
+        fprintf(stderr, "l4kit %s: --migrate-to goes with --migrate-after or --rebind-after\n",
+                cmd);
         goto out;
     }
     if (k.insecure && k.cacert_file) {

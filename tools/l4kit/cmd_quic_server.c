@@ -74,6 +74,11 @@ typedef struct qs {
     uint64_t conns, requests, responses_ok, bytes_body, errors4xx;
     int no_0rtt;
     uint64_t resumed, zero_rtt, early_requests; /* connections resumed / with 0-RTT taken */
+    /* paths (RFC 9000 §9), summed over the connections when they end */
+    uint64_t migrations, paths_validated, paths_failed, path_challenges;
+    /* ECN (RFC 9000 §13.4): connections that validated it / gave it up; CE
+       marks the clients reported */
+    uint64_t ecn_capable, ecn_failed, ecn_ce_reported;
 } qs;
 
 /* ---- bodies ------------------------------------------------------------- */
@@ -319,6 +324,16 @@ static void qs_closed(void *user, l4_quic_conn *c, void *app)
     l4_quic_conn_early_info(c, &ei);
     S->resumed += ei.resumed != 0;
     S->zero_rtt += ei.state == L4_QUIC_EARLY_ACCEPTED;
+    l4_quic_conn_stats st;
+    l4_quic_conn_get_stats(c, &st);
+    S->migrations += st.migrations;
+    S->paths_validated += st.paths_validated;
+    S->paths_failed += st.paths_failed;
+    S->path_challenges += st.path_challenges_sent;
+    const char *ecn = l4_quic_conn_ecn_state(c);
+    S->ecn_capable += !strcmp(ecn, "capable");
+    S->ecn_failed += !strcmp(ecn, "failed");
+    S->ecn_ce_reported += st.ecn_ce_reported;
     l4_h3_free(app);
 }
 
@@ -480,26 +495,33 @@ int cmd_quic_server(int argc, char **argv)
     double wall = (double)(l4_io_now() - t0) / 1e9, cpu = (double)(l4_io_cpu_time() - c0) / 1e9;
     l4_io_quic_ep_stats st;
     l4_io_quic_ep_get_stats(S.ep, &st);
-    l4_io_quic_ep_free(S.ep); /* the connections still open are counted as they go */
+    l4_io_quic_ep_free(S.ep); /* the connections left end: their numbers count */
     S.ep = NULL;
     if (json)
-        printf("{\"connections\":%" PRIu64 ",\"requests\":%" PRIu64 ",\"ok\":%" PRIu64
-               ",\"client_errors\":%" PRIu64 ",\"body_bytes\":%" PRIu64 ",\"datagrams_in\":%" PRIu64
-               ",\"datagrams_out\":%" PRIu64 ",\"gso_sends\":%" PRIu64 ",\"gro_msgs\":%" PRIu64
-               ",\"retries\":%" PRIu64 ",\"tokens_valid\":%" PRIu64 ",\"invalid_tokens\":%" PRIu64
-               ",\"tokens_sent\":%" PRIu64 ",\"resumed\":%" PRIu64 ",\"zero_rtt\":%" PRIu64
-               ",\"early_requests\":%" PRIu64 ",\"seconds\":%.3f,\"cpu_seconds\":%.3f}\n",
-               S.conns, S.requests, S.responses_ok, S.errors4xx, S.bytes_body, st.dgrams_in,
-               st.dgrams_out, st.gso_sends, st.gro_msgs, st.retries, st.tokens_valid,
-               st.invalid_tokens, st.tokens_sent, S.resumed, S.zero_rtt, S.early_requests, wall,
-               cpu);
+        printf(
+            "{\"connections\":%" PRIu64 ",\"requests\":%" PRIu64 ",\"ok\":%" PRIu64
+            ",\"client_errors\":%" PRIu64 ",\"body_bytes\":%" PRIu64 ",\"datagrams_in\":%" PRIu64
+            ",\"datagrams_out\":%" PRIu64 ",\"gso_sends\":%" PRIu64 ",\"gro_msgs\":%" PRIu64
+            ",\"migrations\":%" PRIu64 ",\"paths_validated\":%" PRIu64 ",\"paths_failed\":%" PRIu64
+            ",\"path_challenges\":%" PRIu64 ",\"ecn_capable\":%" PRIu64 ",\"ecn_failed\":%" PRIu64
+            ",\"ecn_ce_reported\":%" PRIu64 ",\"datagrams_out_ect\":%" PRIu64
+            ",\"datagrams_in_ect0\":%" PRIu64 ",\"datagrams_in_ce\":%" PRIu64
+            ",\"retries\":%" PRIu64 ",\"tokens_valid\":%" PRIu64 ",\"invalid_tokens\":%" PRIu64
+            ",\"tokens_sent\":%" PRIu64 ",\"resumed\":%" PRIu64 ",\"zero_rtt\":%" PRIu64
+            ",\"early_requests\":%" PRIu64 ",\"seconds\":%.3f,\"cpu_seconds\":%.3f}\n",
+            S.conns, S.requests, S.responses_ok, S.errors4xx, S.bytes_body, st.dgrams_in,
+            st.dgrams_out, st.gso_sends, st.gro_msgs, S.migrations, S.paths_validated,
+            S.paths_failed, S.path_challenges, S.ecn_capable, S.ecn_failed, S.ecn_ce_reported,
+            st.ecn_out, st.ecn_in[2], st.ecn_in[3], st.retries, st.tokens_valid, st.invalid_tokens,
+            st.tokens_sent, S.resumed, S.zero_rtt, S.early_requests, wall, cpu);
     else
         fprintf(stderr,
                 "l4kit %s: %" PRIu64 " connections, %" PRIu64 " requests (%" PRIu64
                 " answered 200, %" PRIu64 " 4xx), %" PRIu64 " datagrams out, %" PRIu64
-                " in, %.1f s, %.2f CPU s\n",
+                " in, %" PRIu64 " client path changes (%" PRIu64
+                " validated), %.1f s, %.2f CPU s\n",
                 cmd, S.conns, S.requests, S.responses_ok, S.errors4xx, st.dgrams_out, st.dgrams_in,
-                wall, cpu);
+                S.migrations, S.paths_validated, wall, cpu);
 out:
     l4_io_quic_ep_free(S.ep);
     l4_quic_tls_creds_free(S.creds);

@@ -53,8 +53,9 @@ static const char sim_usage[] =
     "  --rate RATE         UDP, per flow, e.g. 8mbit (default 80% of the link rate shared\n"
     "                      by the flows; 100mbit total on an unlimited link)\n"
     "  --payload N         UDP datagram payload bytes, 13..1472 (default 1200)\n"
-    "  --ecn               TCP: negotiate ECN (RFC 3168); with the link's ecn-threshold,\n"
-    "                      queues mark CE instead of dropping\n"
+    "  --ecn               TCP: negotiate ECN (RFC 3168); QUIC: mark ECT(0) and validate it\n"
+    "                      (RFC 9000 §13.4); with the link's ecn-threshold, queues mark CE\n"
+    "                      instead of dropping\n"
     "  --buf SIZE          TCP send and receive buffer per connection (default: twice the\n"
     "                      bandwidth-delay product of the link, at least 256K)\n"
     "  --pcap FILE         capture at host A: what A sends (also what the link then loses;\n"
@@ -75,6 +76,8 @@ static const char sim_usage[] =
     "                      connection IDs (RFC 9000 §5.1.2); B routes by connection ID\n"
     "  --rebind TIME       QUIC: at TIME each client's datagrams leave from a new port (a NAT\n"
     "                      rebinding); B follows and validates the new path (RFC 9000 §9)\n"
+    "  --migrate TIME      QUIC: at TIME each client migrates actively: a new port and a server\n"
+    "                      connection ID it never used; both ends validate the path (§9.2)\n"
     "  --qlog DIR          QUIC: one qlog file per endpoint (JSON-SEQ, qlog 0.3, for qvis),\n"
     "                      DIR/<ODCID>_client.sqlog and _server.sqlog (DIR is created)\n"
     "  --json              one JSON object instead of the text summary; TCP adds \"jain\",\n"
@@ -151,7 +154,7 @@ int cmd_sim(int argc, char **argv)
             "--proto",  "--cc",   "--link",       "--link-back", "--bytes",        "--duration",
             "--flows",  "--seed", "--rate",       "--payload",   "--buf",          "--pcap",
             "--csv",    "--plot", "--stagger",    "--interval",  "--interval-csv", "--streams",
-            "--keylog", "--qlog", "--cid-switch", "--rebind",
+            "--keylog", "--qlog", "--cid-switch", "--rebind",    "--migrate",
         };
         int known = 0;
         for (size_t k = 0; k < sizeof with_value / sizeof with_value[0]; k++)
@@ -216,8 +219,11 @@ int cmd_sim(int argc, char **argv)
             o.keylog = v;
         } else if (!strcmp(a, "--qlog")) {
             o.qlog = v;
-        } else if (!strcmp(a, "--cid-switch") || !strcmp(a, "--rebind")) {
-            l4_time *at = !strcmp(a, "--rebind") ? &o.rebind_at : &o.cid_switch_at;
+        } else if (!strcmp(a, "--cid-switch") || !strcmp(a, "--rebind") ||
+                   !strcmp(a, "--migrate")) {
+            l4_time *at = !strcmp(a, "--rebind")    ? &o.rebind_at
+                          : !strcmp(a, "--migrate") ? &o.migrate_at
+                                                    : &o.cid_switch_at;
             if (units_parse_time(v, at) || *at == 0)
                 return sim_bad("%s '%s' is not a time (e.g. 200ms)", a, v);
         }
@@ -233,18 +239,17 @@ int cmd_sim(int argc, char **argv)
     else
         return sim_bad("--proto '%s' is not tcp, udp or quic", proto);
     if (o.proto != SIMRUN_QUIC &&
-        (o.streams || o.keylog || o.qlog || o.cid_switch_at || o.rebind_at))
+        (o.streams || o.keylog || o.qlog || o.cid_switch_at || o.rebind_at || o.migrate_at))
         return sim_bad("%s is for QUIC", o.streams         ? "--streams"
                                          : o.keylog        ? "--keylog"
                                          : o.qlog          ? "--qlog"
                                          : o.cid_switch_at ? "--cid-switch"
-                                                           : "--rebind");
+                                         : o.rebind_at     ? "--rebind"
+                                                           : "--migrate");
     if (o.qlog && mkdir(o.qlog, 0777) != 0 && errno != EEXIST)
         return sim_bad("--qlog: cannot create directory '%s': %s", o.qlog, strerror(errno));
     if (!o.streams)
         o.streams = 1;
-    if (o.proto == SIMRUN_QUIC && o.ecn)
-        return sim_bad("--ecn is for TCP (QUIC here does not negotiate ECN yet)");
     if (o.proto == SIMRUN_QUIC && !l4_cc_find(o.cc)) {
         char names[256];
         sim_cc_list(names, sizeof names);
@@ -275,7 +280,7 @@ int cmd_sim(int argc, char **argv)
     if (o.proto != SIMRUN_TCP && (o.stagger || o.interval_csv))
         return sim_bad("%s is for TCP", o.stagger ? "--stagger" : "--interval-csv");
     if (o.proto == SIMRUN_UDP && o.ecn)
-        return sim_bad("--ecn is for TCP");
+        return sim_bad("--ecn is for TCP and QUIC");
     if (o.proto == SIMRUN_UDP && (o.csv || o.plot))
         return sim_bad("%s is for TCP and QUIC (the congestion window series)",
                        o.csv ? "--csv" : "--plot");

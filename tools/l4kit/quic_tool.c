@@ -21,6 +21,7 @@ static const char qt_opts_help[] =
     "  --max-udp-payload N    largest UDP payload sent, 1200-16384 (default 1452)\n"
     "  --idle-timeout TIME    close a silent connection after TIME (default 30s)\n"
     "  --no-offload           do not use UDP GSO/GRO even where the kernel has them\n"
+    "  --no-ecn               do not mark packets ECT(0) nor report ECN counts (RFC 9000 §13.4)\n"
     "  --qlog DIR             write a qlog file (JSON-SEQ, .sqlog) per connection into DIR\n";
 
 int qt_opt(const char *cmd, const char *usage, qt_opts *o, int argc, char **argv, int *i)
@@ -28,6 +29,10 @@ int qt_opt(const char *cmd, const char *usage, qt_opts *o, int argc, char **argv
     const char *a = argv[*i];
     if (!strcmp(a, "--no-offload")) {
         o->no_offload = 1;
+        return ARGS_TAKEN;
+    }
+    if (!strcmp(a, "--no-ecn")) {
+        o->no_ecn = 1;
         return ARGS_TAKEN;
     }
     if (strcmp(a, "--cc") && strcmp(a, "--max-udp-payload") && strcmp(a, "--idle-timeout") &&
@@ -80,6 +85,7 @@ void qt_settings(const qt_opts *o, l4_quic_settings *s)
     s->tp.initial_max_stream_data_uni = 1u << 20;
     s->tp.max_udp_payload_size = 16384; /* what our receive buffers take */
     s->tp.max_idle_timeout = (o->idle_timeout ? o->idle_timeout : 30 * L4_S) / L4_MS;
+    s->ecn = !o->no_ecn;
     uint64_t seed;
     if (getrandom(&seed, sizeof seed, 0) != (ssize_t)sizeof seed)
         seed = (uint64_t)(uintptr_t)s ^ 0x6c346b6974ull;
@@ -108,6 +114,7 @@ void qt_ep_config(const qt_opts *o, l4_io_quic_ep_config *ec)
     memset(ec, 0, sizeof *ec);
     ec->offload = o->no_offload ? 0 : L4_IO_UDP_GSO | L4_IO_UDP_GRO;
     ec->max_datagram = o->max_udp_payload ? o->max_udp_payload : 1452;
+    ec->ecn = !o->no_ecn;
 }
 
 static volatile sig_atomic_t qt_stop;

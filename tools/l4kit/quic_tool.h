@@ -18,6 +18,7 @@ typedef struct qt_opts {
     const char *cc;         /* congestion control (default cubic) */
     size_t max_udp_payload; /* largest datagram sent (default 1452) */
     int no_offload;         /* do not use UDP GSO/GRO */
+    int no_ecn;             /* do not use ECN (RFC 9000 §13.4) */
     l4_time idle_timeout;   /* QUIC idle timeout (default 30 s) */
     const char *qlog_dir;   /* --qlog DIR: one qlog file per connection there */
 } qt_opts;

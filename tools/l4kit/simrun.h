@@ -74,7 +74,7 @@ typedef struct simrun_opts {
     uint32_t payload;    /* UDP: datagram payload bytes */
     uint32_t bufsize;    /* TCP send and receive buffers per connection */
     l4_time close_delay; /* TCP: B shuts down this long after reading the end of stream */
-    int ecn;             /* TCP: negotiate ECN (RFC 3168) on every connection */
+    int ecn;             /* TCP: negotiate ECN (RFC 3168); QUIC: mark ECT(0) (RFC 9000 §13.4) */
     int nccs;            /* TCP: > 1 when the flows mix algorithms (ccs[k % nccs]) */
     const char *ccs[SIMRUN_MAX_CC];
     l4_time stagger;  /* TCP: flow k connects at k * stagger */
@@ -86,6 +86,7 @@ typedef struct simrun_opts {
     const char *qlog;         /* QUIC: a directory for one qlog file per endpoint */
     l4_time cid_switch_at;    /* QUIC: clients move to another server connection ID (0: never) */
     l4_time rebind_at;        /* QUIC: clients send from a new port, as after a NAT rebinding */
+    l4_time migrate_at;       /* QUIC: clients migrate actively (new port, new server ID) */
 } simrun_opts;
 
 /** The congestion control of flow `k`. */
@@ -190,12 +191,14 @@ typedef struct simrun_flow {
     int nstreams;
     simrun_stream *streams;
     const char *snd_qstate, *rcv_qstate;
+    const char *snd_ecn; /* QUIC: the client's ECN validation state (RFC 9000 §13.4.2) */
     const char *snd_qclose, *rcv_qclose;
     l4_quic_conn_stats snd_quic, rcv_quic;
     l4_quic_cid odcid;      /* the client's first Destination CID (names the qlog files) */
     uint64_t dcid_seq;      /* the server connection ID the client ended with */
     int cid_switched;       /* --cid-switch: the client moved to another server ID */
-    uint16_t sport_rebound; /* --rebind: the client's new port (0: none) */
+    uint16_t sport_rebound; /* --rebind / --migrate: the client's new port (0: none) */
+    int migrated;           /* --migrate: l4_quic_conn_migrate took (RFC 9000 §9.2) */
     int quic_close_by;      /* who closed: 0 A, 1 B, 2 the idle timeout, -1 nobody */
     uint64_t close_err;     /* the code in that CONNECTION_CLOSE (0: no error) */
     int close_app;          /* 1: an application code (0x1d), 0: a transport error (0x1c) */

@@ -93,10 +93,10 @@ struct qs_run {
     l4_quic_settings cs, ss;
     l4_quic_callbacks cb;
     uint64_t send_errors;
-    uint64_t resets_sent;  /* Stateless Resets B answered unknown IDs with */
-    int switched, rebound; /* --cid-switch / --rebind done */
-    l4_rng rng;            /* the Stateless Resets' unpredictable bytes */
-    int qlog_err;          /* a qlog file could not be created */
+    uint64_t resets_sent;            /* Stateless Resets B answered unknown IDs with */
+    int switched, rebound, migrated; /* --cid-switch / --rebind / --migrate done */
+    l4_rng rng;                      /* the Stateless Resets' unpredictable bytes */
+    int qlog_err;                    /* a qlog file could not be created */
     uint8_t buf[65536];
     uint8_t pat[SIMRUN_PATTERN_PERIOD + QS_CHUNK];
 };
@@ -142,10 +142,12 @@ static void qs_drain(qs_run *t, int flow, int server)
     l4_time now = l4_host_now(h);
     for (;;) {
         l4_quic_path to;
-        l4_ssize n = l4_quic_conn_output_path(c, t->buf, QS_DGRAM, &to, now);
+        unsigned ecn = 0;
+        l4_ssize n = l4_quic_conn_output_dgram(c, t->buf, QS_DGRAM, &to, &ecn, now);
         if (n <= 0)
             break;
         l4_ssize k;
+        l4_socket_set_ecn(h, server ? t->sd_b : f->sd_a, ecn); /* this datagram's IP ECN bits */
         if (server) {
             l4_addr a;
             uint16_t port;
@@ -320,7 +322,8 @@ static void qs_a_readable(l4_host *h, int sd, void *user)
         if (n < 0)
             break;
         if (flow >= 0 && t->qf[flow].cl)
-            l4_quic_conn_input(t->qf[flow].cl, t->buf, (size_t)n, l4_host_now(h));
+            l4_quic_conn_input_dgram(t->qf[flow].cl, t->buf, (size_t)n, NULL,
+                                     (unsigned)l4_socket_last_ecn(h, sd), l4_host_now(h));
     }
     if (flow >= 0)
         qs_drain(t, flow, 0);
@@ -424,7 +427,8 @@ static void qs_b_unknown(qs_run *t, const l4_addr *src, uint16_t sport, size_t n
     for (size_t i = 0; i < k && i < 16; i++)
         l4_socket_quic_cid_add(t->b.h, t->sd_b, &ids[i], &f->ref_sv);
     l4_quic_path from = qs_path(src, sport);
-    l4_quic_conn_input_path(f->sv, t->buf, n, &from, now);
+    l4_quic_conn_input_dgram(f->sv, t->buf, n, &from, (unsigned)l4_socket_last_ecn(t->b.h, t->sd_b),
+                             now);
     qs_drain(t, flow, 1);
 }
 
@@ -447,7 +451,8 @@ static void qs_b_readable(l4_host *h, int sd, void *user)
         qs_ref *ref = conn;
         qs_flow *f = &t->qf[ref->flow];
         l4_quic_path from = qs_path(&src, sport);
-        l4_quic_conn_input_path(f->sv, t->buf, (size_t)n, &from, l4_host_now(h));
+        l4_quic_conn_input_dgram(f->sv, t->buf, (size_t)n, &from,
+                                 (unsigned)l4_socket_last_ecn(h, sd), l4_host_now(h));
         qs_drain(t, ref->flow, 1);
     }
 }
@@ -581,6 +586,7 @@ static void qs_settings(const simrun_opts *o, l4_quic_settings *s)
     s->tp.initial_max_stream_data_bidi_remote = win;
     s->tp.initial_max_stream_data_uni = win;
     s->tp.initial_max_streams_bidi = (uint64_t)o->streams;
+    s->ecn = o->ecn; /* RFC 9000 §13.4: mark ECT(0), validate, react to CE */
 }
 
 /* Each stream's share of the flow's bytes (the first ones take the remainder). */
@@ -640,7 +646,6 @@ static void qs_switch(qs_run *t)
  * when a NAT maps the flow anew; the connection does not know. */
 static void qs_rebind(qs_run *t, const l4_addr *addr_b)
 {
-    t->rebound = 1;
     for (int i = 0; i < t->r->nflows; i++) {
         qs_flow *f = &t->qf[i];
         int sd = l4_socket_open(t->a.h, L4_AF_INET4, L4_SOCK_DGRAM);
@@ -658,6 +663,18 @@ static void qs_rebind(qs_run *t, const l4_addr *addr_b)
         t->r->flows[i].sport_rebound = port;
         qs_drain(t, i, 0);
     }
+}
+
+/* --migrate: every client moves to a server ID it never used and validates
+ * the path (l4_quic_conn_migrate), then its datagrams leave from a new port. */
+static void qs_migrate(qs_run *t, const l4_addr *addr_b)
+{
+    t->migrated = 1;
+    for (int i = 0; i < t->r->nflows; i++)
+        if (t->qf[i].cl)
+            t->r->flows[i].migrated =
+                l4_quic_conn_migrate(t->qf[i].cl, 0, l4_host_now(t->a.h)) == 0;
+    qs_rebind(t, addr_b);
 }
 
 /* Duration mode: the sending time is over; every stream ends where it is. */
@@ -697,6 +714,7 @@ static void qs_final(qs_run *t)
         qs_flow *f = &t->qf[i];
         simrun_flow *rf = &t->r->flows[i];
         rf->snd_qstate = f->cl ? l4_quic_conn_state_name(f->cl) : "none";
+        rf->snd_ecn = f->cl ? l4_quic_conn_ecn_state(f->cl) : "off";
         rf->rcv_qstate = f->sv ? l4_quic_conn_state_name(f->sv) : "none";
         if (f->cl) {
             l4_quic_conn_get_stats(f->cl, &rf->snd_quic);
@@ -844,12 +862,18 @@ int simrun_quic(const simrun_opts *o, const simrun_hooks *hooks, simrun_result *
             at = o->cid_switch_at;
         if (o->rebind_at && !t->rebound)
             at = l4_time_min(at, o->rebind_at);
+        if (o->migrate_at && !t->migrated)
+            at = l4_time_min(at, o->migrate_at);
         if (at != L4_TIME_NONE && nx != L4_TIME_NONE && nx >= at) {
             l4_sim_run_until(t->sim, at);
             if (o->cid_switch_at == at && !t->switched)
                 qs_switch(t);
-            if (o->rebind_at == at && !t->rebound)
+            if (o->rebind_at == at && !t->rebound) {
+                t->rebound = 1;
                 qs_rebind(t, &addr_b);
+            }
+            if (o->migrate_at == at && !t->migrated)
+                qs_migrate(t, &addr_b);
             l4_sim_wake(t->sim, t->a.node);
             continue;
         }

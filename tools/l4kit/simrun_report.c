@@ -173,10 +173,18 @@ static void json_quic_flow(FILE *f, const simrun_flow *fl)
             (double)s->delivery_rate * 8 / 1e6, v->pkts_sent, v->pkts_lost);
     fprintf(f,
             ",\"dcid_seq\":%" PRIu64 ",\"cid_switched\":%s,\"sport_rebound\":%u"
-            ",\"server_migrations\":%" PRIu64 ",\"paths_validated\":%" PRIu64
-            ",\"path_challenges_sent\":%" PRIu64 ",\"stateless_resets\":%" PRIu64,
-            fl->dcid_seq, fl->cid_switched ? "true" : "false", fl->sport_rebound, v->migrations,
-            v->paths_validated, v->path_challenges_sent, s->stateless_resets);
+            ",\"migrated\":%s,\"client_paths_validated\":%" PRIu64 ",\"server_migrations\":%" PRIu64
+            ",\"paths_validated\":%" PRIu64 ",\"path_challenges_sent\":%" PRIu64
+            ",\"stateless_resets\":%" PRIu64,
+            fl->dcid_seq, fl->cid_switched ? "true" : "false", fl->sport_rebound,
+            fl->migrated ? "true" : "false", s->paths_validated, v->migrations, v->paths_validated,
+            v->path_challenges_sent, s->stateless_resets);
+    fputs(",\"ecn\":", f);
+    json_str(f, fl->snd_ecn ? fl->snd_ecn : "off");
+    fprintf(f,
+            ",\"ecn_marked\":%" PRIu64 ",\"ecn_ce_received\":%" PRIu64
+            ",\"ecn_ce_reported\":%" PRIu64,
+            s->ecn_marked, v->ecn_ce_recv, s->ecn_ce_reported);
     fputs(",\"streams\":[", f);
     for (int i = 0; i < fl->nstreams; i++) {
         const simrun_stream *st = &fl->streams[i];
@@ -472,7 +480,9 @@ void simrun_report_text(FILE *f, const simrun_opts *o, const simrun_result *r)
                     "\n    connection IDs: the client ended on the server's ID #%" PRIu64
                     "%s; path: %s, %" PRIu64 " migration(s) seen by B, %" PRIu64 " validated",
                     fl->dcid_seq, fl->cid_switched ? " (switched)" : "",
-                    fl->sport_rebound ? "the client's port changed (NAT rebinding)" : "unchanged",
+                    fl->migrated        ? "the client migrated to a new port (and ID)"
+                    : fl->sport_rebound ? "the client's port changed (NAT rebinding)"
+                                        : "unchanged",
                     fl->rcv_quic.migrations, fl->rcv_quic.paths_validated);
         fprintf(f, "%s%s%s\n", simrun_flow_verified(o, fl) ? ", verified" : ", NOT verified",
                 fl->snd_err ? ", sender error: " : "",
