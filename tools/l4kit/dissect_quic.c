@@ -1,0 +1,616 @@
+/*
+ * tools/l4kit/dissect_quic.c — the QUIC packets of one UDP datagram: which
+ * datagrams are QUIC, header parsing (wire/quic_pkt.h), packet protection
+ * removed with quic/protect.h (Initial keys from the client's first DCID,
+ * RFC 9001 §5.2; the others from a key log, §5.1; key updates, §6), and
+ * the frames (wire/quic_frame.h).
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dissect_quic_internal.h"
+#include "quic/protect.h"
+#include "util/bytes.h"
+
+#define QUIC_V2 UINT32_C(0x6b3343cf) /* RFC 9369 */
+
+const char *dis_quic_version_name(uint32_t v)
+{
+    if (v == L4_QUIC_VERSION_1)
+        return "v1";
+    if (v == L4_QUIC_VERSION_NEG)
+        return "Version Negotiation";
+    if (v == QUIC_V2)
+        return "v2";
+    if ((v & 0xffffff00u) == 0xff000000u)
+        return "draft";
+    if ((v & 0x0f0f0f0fu) == 0x0a0a0a0au)
+        return "reserved (greasing, RFC 9000 §15)";
+    if ((v >> 24) == 'Q' || (v >> 24) == 'T')
+        return "Google QUIC";
+    if ((v & 0xfffffff0u) == 0xfaceb000u)
+        return "mvfst";
+    return NULL;
+}
+
+const char *dis_quic_aead_name(int aead)
+{
+    switch (aead) {
+    case L4_QUIC_AEAD_AES_128_GCM:
+        return "AES-128-GCM";
+    case L4_QUIC_AEAD_AES_256_GCM:
+        return "AES-256-GCM";
+    case L4_QUIC_AEAD_CHACHA20_POLY1305:
+        return "ChaCha20-Poly1305";
+    default:
+        return "?";
+    }
+}
+
+const char *dis_quic_error_name(uint64_t code)
+{
+    static const char *const names[] = {
+        "NO_ERROR",           "INTERNAL_ERROR",           "CONNECTION_REFUSED",
+        "FLOW_CONTROL_ERROR", "STREAM_LIMIT_ERROR",       "STREAM_STATE_ERROR",
+        "FINAL_SIZE_ERROR",   "FRAME_ENCODING_ERROR",     "TRANSPORT_PARAMETER_ERROR",
+        "CONNECTION_ID_LIMIT_ERROR", "PROTOCOL_VIOLATION", "INVALID_TOKEN",
+        "APPLICATION_ERROR",  "CRYPTO_BUFFER_EXCEEDED",   "KEY_UPDATE_ERROR",
+        "AEAD_LIMIT_REACHED", "NO_VIABLE_PATH"}; /* RFC 9000 §20.1 */
+    if (code < sizeof names / sizeof names[0])
+        return names[code];
+    if (code >= 0x100 && code <= 0x1ff)
+        return "CRYPTO_ERROR";
+    return NULL;
+}
+
+/* ---------------------------------------------------------------- detection */
+
+/* Whether a long header with this version is QUIC's (not DNS or another
+ * protocol that happens to set the first bit). */
+static int dq_version_plausible(uint32_t v)
+{
+    return v != L4_QUIC_VERSION_NEG && dis_quic_version_name(v) != NULL;
+}
+
+/* A long header starts the datagram: is it QUIC? */
+static int dq_long_is_quic(dis_quic *q, const uint8_t *data, size_t len, const l4_addr *src,
+                           uint16_t sport, const l4_addr *dst, uint16_t dport)
+{
+    if (len < 7)
+        return 0;
+    uint32_t v = l4_get_u32(data + 1);
+    int side;
+    if (dq_tuple_find(q, src, sport, dst, dport, &side))
+        return 1;
+    l4_quic_hdr h;
+    int rc = l4_quic_hdr_parse(&h, data, len, 0);
+    if (v == L4_QUIC_VERSION_1)
+        return (data[0] & L4_QUIC_HDR_FIXED_BIT) && data[5] <= L4_QUIC_MAX_CID_LEN;
+    if (v == L4_QUIC_VERSION_NEG) {
+        if (rc != 0 || h.n_versions == 0)
+            return 0;
+        for (size_t i = 0; i < h.n_versions; i++)
+            if (dq_version_plausible(l4_get_u32(h.versions + 4 * i)))
+                return 1;
+        return 0;
+    }
+    return rc == L4_ERR_UNSUPPORTED && dq_version_plausible(v);
+}
+
+/* ---------------------------------------------------------------- unprotection */
+
+__attribute__((format(printf, 3, 4))) static void dq_why(disq_pkt *p, int dec, const char *fmt,
+                                                         ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    p->dec = dec;
+    vsnprintf(p->why, sizeof p->why, fmt, ap);
+    va_end(ap);
+}
+
+static const char *dq_level_name(int type)
+{
+    return type == L4_QUIC_PKT_INITIAL     ? "Initial"
+           : type == L4_QUIC_PKT_HANDSHAKE ? "Handshake"
+           : type == L4_QUIC_PKT_0RTT      ? "0-RTT"
+                                           : "1-RTT";
+}
+
+/*
+ * Tries the candidates of `s` on packet p (a fresh copy each time, since a
+ * failed attempt leaves the bytes after the packet number unspecified).
+ * Returns 0 and fills p, L4_ERR_CHECKSUM when none authenticates, or
+ * another error of l4_quic_unprotect().
+ */
+static int dq_try(dis_quic *q, dq_conn *c, disq_pkt *p, const uint8_t *data, dq_slot *s,
+                  uint64_t largest)
+{
+    int rc = L4_ERR_CHECKSUM;
+    for (int i = 0; i < s->n; i++) {
+        uint8_t *w = q->work + p->off;
+        memcpy(w, data + p->off, p->len);
+        uint64_t pn;
+        size_t hlen;
+        l4_ssize n = l4_quic_unprotect(&s->k[i], w, p->len, p->h.pn_offset, largest, &pn, &hlen);
+        if (n < 0) {
+            rc = (int)n;
+            if (rc != L4_ERR_CHECKSUM)
+                break;
+            continue;
+        }
+        if (s->n > 1) { /* this AEAD it is */
+            l4_quic_keys keep = s->k[i];
+            s->k[i] = s->k[0];
+            s->k[0] = keep;
+            for (int j = 1; j < s->n; j++)
+                l4_quic_keys_free(&s->k[j]);
+            s->n = 1;
+            if (c->aead < 0)
+                c->aead = (int)s->k[0].aead;
+        }
+        p->first = w[0];
+        p->pn = pn;
+        p->pn_len = hlen - p->h.pn_offset;
+        p->payload = w + hlen;
+        p->payload_len = (size_t)n;
+        p->aead = dis_quic_aead_name((int)s->k[0].aead);
+        p->dec = DISQ_DEC_OK;
+        return 0;
+    }
+    memcpy(q->work + p->off, data + p->off, p->len);
+    return rc;
+}
+
+/* The key log secret `which` for c, set up in slot s (tried on p when c's
+ * entry is not known yet). Returns 1 when p was decrypted by the search,
+ * 0 when s is ready, -1 when there are no keys (p->why says why). */
+static int dq_secret_slot(dis_quic *q, dq_conn *c, disq_pkt *p, const uint8_t *data, dq_slot *s,
+                          int which, uint64_t largest)
+{
+    if (s->ready)
+        return 0;
+    const dis_keylog *kl = q->kl;
+    const char *label = dis_keylog_label(which);
+    if (!kl || kl->n == 0) {
+        dq_why(p, DISQ_DEC_NO_KEYS, "no key log (--keylog FILE gives the TLS secrets)");
+        return -1;
+    }
+    if (!c->kl && c->have_random) {
+        char r[24];
+        snprintf(r, sizeof r, "%02x%02x%02x%02x%02x%02x...", c->random[0], c->random[1],
+                 c->random[2], c->random[3], c->random[4], c->random[5]);
+        dq_why(p, DISQ_DEC_NO_KEYS, "the key log has no secrets for this connection (client random %s)", r);
+        return -1;
+    }
+    if (!c->kl) {
+        /* No ClientHello seen: find the entry whose secret authenticates this packet. */
+        if (c->trials >= DQ_TRIALS) {
+            dq_why(p, DISQ_DEC_NO_KEYS,
+                   "no %s in the key log authenticates this connection's packets (its ClientHello was not seen)",
+                   label);
+            return -1;
+        }
+        c->trials++;
+        for (size_t i = 0; i < kl->n; i++) {
+            const dis_kl_entry *e = &kl->e[i];
+            if (!e->len[which] || dq_slot_init(s, c->aead, e->secret[which], e->len[which]) < 0)
+                continue;
+            if (dq_try(q, c, p, data, s, largest) == 0) {
+                c->kl = e;
+                return 1;
+            }
+            dq_slot_free(s);
+        }
+        dq_why(p, DISQ_DEC_NO_KEYS,
+               "no %s in the key log authenticates it (the connection's ClientHello was not seen)",
+               label);
+        return -1;
+    }
+    if (!c->kl->len[which]) {
+        dq_why(p, DISQ_DEC_NO_KEYS, "the key log has no %s for this connection", label);
+        return -1;
+    }
+    int rc = dq_slot_init(s, c->aead, c->kl->secret[which], c->kl->len[which]);
+    if (rc < 0) {
+        dq_why(p, DISQ_DEC_NO_KEYS, "cannot set up the keys of %s: %s", label, l4_strerror(rc));
+        return -1;
+    }
+    return 0;
+}
+
+/* The next 1-RTT generation's keys from the current one's (RFC 9001 §6.1). */
+static int dq_next_gen(dq_side *d)
+{
+    if (d->next.ready)
+        return 0;
+    dq_slot *cur = &d->cur, *nx = &d->next;
+    uint8_t secret[L4_QUIC_MAX_SECRET_LEN];
+    int rc = l4_quic_secret_update(cur->k[0].aead, secret, cur->secret, cur->secret_len);
+    if (rc < 0)
+        return rc;
+    for (int i = 0; i < cur->n; i++)
+        if ((rc = l4_quic_keys_init_update(&nx->k[i], &cur->k[i], secret, cur->secret_len)) < 0) {
+            dq_slot_free(nx);
+            return rc;
+        }
+    nx->n = cur->n;
+    memcpy(nx->secret, secret, cur->secret_len);
+    nx->secret_len = cur->secret_len;
+    nx->ready = 1;
+    return 0;
+}
+
+/* A 1-RTT packet: the current keys, or on a key phase flip the next
+ * generation (then it becomes current) or the previous one. */
+static int dq_app(dis_quic *q, dq_conn *c, disq_pkt *p, const uint8_t *data, dq_side *d)
+{
+    uint64_t largest = d->largest[DQ_SP_APP];
+    int which = d == &c->side[DQ_CLIENT] ? DIS_KL_CLIENT_APP : DIS_KL_SERVER_APP;
+    int rc = dq_secret_slot(q, c, p, data, &d->cur, which, largest), old = 0;
+    if (rc < 0)
+        return rc;
+    if (rc == 0) {
+        int phase = (int)(d->gen & 1);
+        if (d->cur.n == 1 && p->len >= p->h.pn_offset + 4 + L4_QUIC_HP_SAMPLE_LEN) {
+            /* The key phase bit is under header protection (RFC 9001 §5.4.1). */
+            uint8_t mask[L4_QUIC_HP_MASK_LEN];
+            if (l4_quic_hp_mask(&d->cur.k[0], data + p->off + p->h.pn_offset + 4, mask) == 0)
+                phase = ((data[p->off] ^ mask[0]) & L4_QUIC_HDR_KEY_PHASE) ? 1 : 0;
+        }
+        rc = L4_ERR_CHECKSUM;
+        if (phase == (int)(d->gen & 1)) {
+            rc = dq_try(q, c, p, data, &d->cur, largest);
+        } else {
+            if (dq_next_gen(d) == 0 && (rc = dq_try(q, c, p, data, &d->next, largest)) == 0) {
+                dq_slot_free(&d->prev);
+                d->prev = d->cur;
+                d->cur = d->next;
+                memset(&d->next, 0, sizeof d->next);
+                d->gen++;
+            } else if (d->prev.ready && (rc = dq_try(q, c, p, data, &d->prev, largest)) == 0) {
+                p->key_gen = d->gen - 1;
+                old = 1;
+            }
+        }
+        if (rc < 0)
+            return rc;
+    }
+    if (!old)
+        p->key_gen = d->gen;
+    p->key_phase = (p->first & L4_QUIC_HDR_KEY_PHASE) ? 1 : 0;
+    return 0;
+}
+
+/* Removes the protection of a long- or short-header packet of c sent by `sender`. */
+static void dq_unprotect(dis_quic *q, dq_conn *c, int sender, disq_pkt *p, const uint8_t *data)
+{
+    dq_side *d = &c->side[sender];
+    int type = p->h.type, sp, rc, which = -1;
+    dq_slot *s;
+    if (p->len < p->h.pn_offset + 4 + L4_QUIC_HP_SAMPLE_LEN) {
+        dq_why(p, DISQ_DEC_SHORT,
+               "too short for header protection: %zu bytes from the packet number on, 20 needed",
+               p->len - p->h.pn_offset);
+        return;
+    }
+    switch (type) {
+    case L4_QUIC_PKT_INITIAL:
+        sp = DQ_SP_INITIAL;
+        s = &d->initial;
+        if (!s->ready) {
+            l4_quic_keys *ck = &c->side[DQ_CLIENT].initial.k[0];
+            l4_quic_keys *sk = &c->side[DQ_SERVER].initial.k[0];
+            dq_slot_free(&c->side[DQ_CLIENT].initial);
+            dq_slot_free(&c->side[DQ_SERVER].initial);
+            if (l4_quic_keys_init_initial(ck, sk, c->idcid, c->idcid_len) < 0) {
+                dq_why(p, DISQ_DEC_NO_KEYS, "cannot derive the Initial keys");
+                return;
+            }
+            for (int i = 0; i < 2; i++)
+                c->side[i].initial.n = c->side[i].initial.ready = 1;
+        }
+        break;
+    case L4_QUIC_PKT_HANDSHAKE:
+        sp = DQ_SP_HANDSHAKE;
+        s = &d->hs;
+        which = sender == DQ_CLIENT ? DIS_KL_CLIENT_HS : DIS_KL_SERVER_HS;
+        break;
+    case L4_QUIC_PKT_0RTT:
+        sp = DQ_SP_APP;
+        s = &d->early;
+        which = DIS_KL_CLIENT_EARLY;
+        if (sender != DQ_CLIENT) {
+            dq_why(p, DISQ_DEC_FAILED, "a 0-RTT packet from the server (RFC 9000 §17.2.3)");
+            return;
+        }
+        break;
+    default:
+        sp = DQ_SP_APP;
+        rc = dq_app(q, c, p, data, d);
+        if (rc < 0 && p->dec == DISQ_DEC_OK) {
+            dq_why(p, DISQ_DEC_FAILED,
+                   "the 1-RTT keys (generation %llu and its neighbours, from the key log's %s) "
+                   "do not authenticate it",
+                   (unsigned long long)d->gen, dis_keylog_label(sender == DQ_CLIENT ? DIS_KL_CLIENT_APP : DIS_KL_SERVER_APP));
+        }
+        goto done;
+    }
+    if (which >= 0) {
+        rc = dq_secret_slot(q, c, p, data, s, which, d->largest[sp]);
+        if (rc < 0)
+            return;
+        if (rc == 1)
+            goto done;
+    }
+    rc = dq_try(q, c, p, data, s, d->largest[sp]);
+    if (rc < 0) {
+        if (type == L4_QUIC_PKT_INITIAL)
+            dq_why(p, DISQ_DEC_FAILED,
+                   "the Initial keys (from the client's first DCID) do not authenticate it");
+        else
+            dq_why(p, DISQ_DEC_FAILED, "the %s keys (from the key log's %s) do not authenticate it",
+                   dq_level_name(type), dis_keylog_label(which));
+    }
+done:
+    if (p->dec != DISQ_DEC_OK)
+        return;
+    if (d->largest[sp] == L4_QUIC_PN_NONE || p->pn > d->largest[sp])
+        d->largest[sp] = p->pn;
+}
+
+/* ---------------------------------------------------------------- frames */
+
+static disq_frame *dq_frame_push(dis_quic *q)
+{
+    if (q->n_frames == q->cap_frames) {
+        size_t cap = q->cap_frames ? q->cap_frames * 2 : 64;
+        disq_frame *n = realloc(q->frames, cap * sizeof *n);
+        if (!n)
+            return NULL;
+        q->frames = n;
+        q->cap_frames = cap;
+    }
+    disq_frame *f = &q->frames[q->n_frames++];
+    memset(f, 0, sizeof *f);
+    return f;
+}
+
+static int dq_frames(dis_quic *q, dq_conn *c, int sender, disq_pkt *p)
+{
+    int level = p->h.type == L4_QUIC_PKT_INITIAL     ? DQ_SP_INITIAL
+                : p->h.type == L4_QUIC_PKT_HANDSHAKE ? DQ_SP_HANDSHAKE
+                                                     : DQ_SP_APP;
+    p->frame0 = q->n_frames;
+    size_t at = 0;
+    while (at < p->payload_len) {
+        disq_frame *fr = dq_frame_push(q);
+        if (!fr)
+            return L4_ERR_NOMEM;
+        fr->off = at;
+        l4_ssize n = l4_quic_frame_decode(&fr->f, p->payload + at, p->payload_len - at);
+        if (n < 0) {
+            fr->err = (int)n;
+            break;
+        }
+        fr->not_allowed = !l4_quic_frame_allowed(fr->f.type, p->h.type);
+        int rc = 0;
+        if (fr->f.type == L4_QUIC_FRAME_CRYPTO && !fr->not_allowed)
+            rc = dq_crypto_add(q, c, sender, level, &fr->f, fr);
+        else if (fr->f.type == L4_QUIC_FRAME_NEW_CONNECTION_ID) {
+            const l4_quic_frame_new_cid *nc = &fr->f.u.new_cid;
+            if ((rc = dq_cid_add(q, c, sender, nc->cid.data, nc->cid.len)) == 0)
+                rc = dq_token_add(q, c, nc->reset_token);
+        }
+        if (rc < 0)
+            return rc;
+        at += (size_t)n;
+    }
+    p->n_frames = q->n_frames - p->frame0;
+    return 0;
+}
+
+/* ---------------------------------------------------------------- datagrams */
+
+/* Which connection a long header belongs to, and who sent it; makes a new
+ * connection for a client's first Initial (*created). */
+static dq_conn *dq_long_conn(dis_quic *q, const l4_quic_hdr *h, const l4_addr *src,
+                             uint16_t sport, const l4_addr *dst, uint16_t dport, int *sender,
+                             int *created)
+{
+    int to;
+    dq_conn *c = dq_cid_find(q, h->dcid, h->dcid_len, &to);
+    if (c) {
+        *sender = 1 - to;
+        return c;
+    }
+    if (h->type != L4_QUIC_PKT_VN && (c = dq_cid_find(q, h->scid, h->scid_len, &to))) {
+        *sender = to; /* its own ID as source */
+        return c;
+    }
+    if ((c = dq_tuple_find(q, src, sport, dst, dport, &to))) {
+        *sender = 1 - to;
+        return c;
+    }
+    if (h->type != L4_QUIC_PKT_INITIAL || h->version != L4_QUIC_VERSION_1)
+        return NULL;
+    c = dq_conn_new(q, src, sport, dst, dport, h->dcid, h->dcid_len);
+    *sender = DQ_CLIENT;
+    *created = c != NULL;
+    return c;
+}
+
+/* A Retry (RFC 9000 §17.2.5): check its tag; the client's next Initials
+ * go to the server's new ID, and their keys come from it (RFC 9001 §5.2). */
+static int dq_retry(dis_quic *q, dq_conn *c, disq_pkt *p, const uint8_t *data)
+{
+    p->dec = DISQ_DEC_NONE;
+    p->retry_tag = -1;
+    if (!c)
+        return 0;
+    p->retry_tag = l4_quic_retry_verify(c->odcid, c->odcid_len, data + p->off, p->len) == 0;
+    if (!p->retry_tag || p->h.scid_len > L4_QUIC_MAX_CID_LEN)
+        return 0;
+    memcpy(c->idcid, p->h.scid, p->h.scid_len);
+    c->idcid_len = p->h.scid_len;
+    dq_slot_free(&c->side[DQ_CLIENT].initial);
+    dq_slot_free(&c->side[DQ_SERVER].initial);
+    return dq_cid_add(q, c, DQ_SERVER, p->h.scid, p->h.scid_len);
+}
+
+/* One long-header packet at p->off (header parsed). */
+static int dq_long(dis_quic *q, dq_conn **cp, int *sender, disq_pkt *p, const uint8_t *data,
+                   size_t captured, const l4_addr *src, uint16_t sport, const l4_addr *dst,
+                   uint16_t dport)
+{
+    const l4_quic_hdr *h = &p->h;
+    int created = 0;
+    if (!*cp)
+        *cp = dq_long_conn(q, h, src, sport, dst, dport, sender, &created);
+    dq_conn *c = *cp;
+    p->from_client = c ? *sender == DQ_CLIENT : -1;
+    if (p->hdr_err == L4_ERR_UNSUPPORTED) {
+        dq_why(p, DISQ_DEC_VERSION, "version 0x%08x: l4kit removes the packet protection of v1 only",
+               (unsigned)h->version);
+        return 0;
+    }
+    if (h->type == L4_QUIC_PKT_VN) {
+        p->dec = DISQ_DEC_NONE;
+        return 0;
+    }
+    if (h->type == L4_QUIC_PKT_RETRY)
+        return dq_retry(q, c, p, data);
+    if (!c) {
+        dq_why(p, DISQ_DEC_NO_CONN, "its connection's first Initial was not in the capture");
+        return 0;
+    }
+    if (p->off + p->len > captured) {
+        dq_why(p, DISQ_DEC_CUT, "the capture cut it");
+    } else {
+        dq_unprotect(q, c, *sender, p, data);
+    }
+    if (p->dec != DISQ_DEC_OK) {
+        if (created) {
+            dq_conn_drop_last(q);
+            *cp = NULL;
+            p->from_client = -1;
+        }
+        return 0;
+    }
+    int rc = 0;
+    if (created)
+        rc = dq_cid_add(q, c, DQ_SERVER, h->dcid, h->dcid_len);
+    if (!rc)
+        rc = dq_cid_add(q, c, *sender, h->scid, h->scid_len);
+    return rc ? rc : dq_frames(q, c, *sender, p);
+}
+
+/* One short-header packet of c (header parsed). */
+static int dq_short(dis_quic *q, dq_conn *c, int sender, disq_pkt *p, const uint8_t *data,
+                    size_t captured)
+{
+    p->from_client = sender == DQ_CLIENT;
+    if (p->off + p->len > captured) {
+        dq_why(p, DISQ_DEC_CUT, "the capture cut it");
+        return 0;
+    }
+    dq_unprotect(q, c, sender, p, data);
+    if (p->dec == DISQ_DEC_OK)
+        return dq_frames(q, c, sender, p);
+    /* RFC 9000 §10.3: a Stateless Reset ends with a token the peer announced. */
+    if (p->len >= 21 && dq_token_known(q, data + p->off + p->len - L4_QUIC_RESET_TOKEN_LEN)) {
+        p->stateless_reset = 1;
+        p->dec = DISQ_DEC_NONE;
+    }
+    return 0;
+}
+
+static int dq_all_zero(const uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (p[i])
+            return 0;
+    return 1;
+}
+
+int dis_quic_datagram(dis_quic *q, disq_dgram *out, const l4_addr *src, uint16_t sport,
+                      const l4_addr *dst, uint16_t dport, const uint8_t *data, size_t len,
+                      size_t captured)
+{
+    memset(out, 0, sizeof *out);
+    q->n_frames = 0;
+    q->n_tls = 0;
+    if (len == 0 || len > sizeof q->work)
+        return 0;
+    if (captured > len)
+        captured = len;
+    dq_conn *c = NULL;
+    int sender = -1, to;
+    size_t cid_len = 0;
+    if (data[0] & L4_QUIC_HDR_FORM_LONG) {
+        if (!dq_long_is_quic(q, data, len, src, sport, dst, dport))
+            return 0;
+    } else {
+        if (!(data[0] & L4_QUIC_HDR_FIXED_BIT))
+            return 0;
+        if (!(c = dq_short_find(q, data, len, src, sport, dst, dport, &to, &cid_len)))
+            return 0;
+        sender = 1 - to;
+        if (sender == DQ_CLIENT) { /* a client may move (RFC 9000 §9): follow it */
+            c->side[DQ_CLIENT].addr = *src;
+            c->side[DQ_CLIENT].port = sport;
+        }
+    }
+    out->is_quic = 1;
+    memcpy(q->work, data, len);
+    size_t off = 0;
+    int rc = 0;
+    while (off < len && rc == 0) {
+        if (out->n_pkts == DISQ_MAX_PKTS) {
+            out->more_pkts++; /* not decoded: at least one more */
+            out->rest = len - off;
+            break;
+        }
+        disq_pkt *p = &out->pkts[out->n_pkts];
+        memset(p, 0, sizeof *p);
+        p->off = off;
+        p->from_client = -1;
+        if (!(data[off] & L4_QUIC_HDR_FORM_LONG) && c && off > 0)
+            cid_len = c->side[1 - sender].cid_len < 0 ? 0 : (size_t)c->side[1 - sender].cid_len;
+        int hrc = l4_quic_hdr_parse(&p->h, data + off, len - off, cid_len);
+        if (hrc < 0 && hrc != L4_ERR_UNSUPPORTED) {
+            if (off > 0) { /* what follows the last packet */
+                out->rest = len - off;
+                out->rest_err = dq_all_zero(data + off, len - off) ? 0 : hrc;
+                break;
+            }
+            p->hdr_err = hrc;
+            p->len = len;
+            p->first = data[0];
+            dq_why(p, DISQ_DEC_MALFORMED, "%s", l4_strerror(hrc));
+            out->n_pkts++;
+            break;
+        }
+        p->hdr_err = hrc;
+        p->len = hrc == L4_ERR_UNSUPPORTED ? len - off : p->h.pkt_len;
+        if (p->h.type == L4_QUIC_PKT_1RTT) {
+            if (!c) { /* a short header after a long one of an unknown connection */
+                out->rest = len - off;
+                out->rest_err = L4_ERR_MALFORMED;
+                break;
+            }
+            rc = dq_short(q, c, sender, p, data, captured);
+        } else {
+            rc = dq_long(q, &c, &sender, p, data, captured, src, sport, dst, dport);
+        }
+        out->n_pkts++;
+        off += p->len;
+    }
+    out->frames = q->frames;
+    out->n_frames = q->n_frames;
+    out->tls = q->tls;
+    out->n_tls = q->n_tls;
+    return rc;
+}

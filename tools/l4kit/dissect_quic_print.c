@@ -1,0 +1,729 @@
+/* tools/l4kit/dissect_quic_print.c — QUIC packets and frames as text and JSON. */
+#include "dissect_quic_print.h"
+
+#include <inttypes.h>
+#include <string.h>
+
+#include "json.h"
+
+#define ACK_RANGES_SHOWN 8 /* on the one-line summary; -v and JSON show all */
+
+static void hex(FILE *f, const uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        fprintf(f, "%02x", p[i]);
+}
+
+static void cid(FILE *f, const uint8_t *p, size_t n)
+{
+    if (!n)
+        fputs("-", f);
+    else
+        hex(f, p, n);
+}
+
+/* Printable ASCII of untrusted bytes, at most cap - 1 of them, '?' for others. */
+static void text_of(char *dst, size_t cap, const uint8_t *p, size_t n)
+{
+    size_t i = 0;
+    for (; i < n && i + 1 < cap; i++)
+        dst[i] = p[i] >= 0x20 && p[i] < 0x7f ? (char)p[i] : '?';
+    dst[i] = 0;
+}
+
+static void json_hex(FILE *f, const char *key, const uint8_t *p, size_t n)
+{
+    fprintf(f, ",\"%s\":\"", key);
+    hex(f, p, n);
+    fputc('"', f);
+}
+
+static const char *type_name(const disq_pkt *p)
+{
+    if (p->hdr_err && p->hdr_err != L4_ERR_UNSUPPORTED)
+        return p->first & L4_QUIC_HDR_FORM_LONG ? "long header" : "short header";
+    if (p->hdr_err == L4_ERR_UNSUPPORTED)
+        return "long header";
+    if (p->stateless_reset)
+        return "Stateless Reset";
+    return p->h.type == L4_QUIC_PKT_VN ? "Version Negotiation" : l4_quic_pkt_type_name(p->h.type);
+}
+
+static const char *version_name(uint32_t v)
+{
+    const char *n = dis_quic_version_name(v);
+    return n ? n : "unknown";
+}
+
+/* ---------------------------------------------------------------- frames as text */
+
+static void text_tls(FILE *f, const disq_dgram *g, const disq_frame *fr, int verbose)
+{
+    if (!fr->n_tls)
+        return;
+    fputs(verbose ? "" : " (", f);
+    for (size_t i = 0; i < fr->n_tls; i++) {
+        const dis_tls_msg *m = &g->tls[fr->tls0 + i];
+        const char *n = dis_tls_msg_name(m->type);
+        if (verbose)
+            fputs("\n            TLS ", f);
+        else if (i)
+            fputs(", ", f);
+        if (n)
+            fputs(n, f);
+        else
+            fprintf(f, "handshake type %d", m->type);
+        if (verbose)
+            fprintf(f, ": %" PRIu32 " bytes", m->len);
+        if (!m->parsed && (m->type == DIS_TLS_CLIENT_HELLO || m->type == DIS_TLS_SERVER_HELLO ||
+                           m->type == DIS_TLS_HRR || m->type == DIS_TLS_ENCRYPTED_EXTENSIONS)) {
+            fputs(" [malformed]", f);
+            continue;
+        }
+        if (m->type == DIS_TLS_CLIENT_HELLO && verbose) {
+            fputs(", random ", f);
+            hex(f, m->random, sizeof m->random);
+        }
+        if (m->sni[0])
+            fprintf(f, verbose ? ", server name %s" : " sni=%s", m->sni);
+        if (m->alpn[0])
+            fprintf(f, verbose ? ", ALPN %s" : " alpn=%s", m->alpn);
+        if (m->type == DIS_TLS_SERVER_HELLO || m->type == DIS_TLS_HRR) {
+            const char *cn = dis_tls_cipher_name(m->cipher);
+            if (cn)
+                fprintf(f, verbose ? ", cipher suite %s" : " %s", cn);
+            else
+                fprintf(f, verbose ? ", cipher suite 0x%04x" : " cipher=0x%04x", m->cipher);
+        }
+        if (verbose && m->has_tp)
+            fprintf(f, ", transport parameters %zu bytes", m->tp_len);
+    }
+    if (!verbose)
+        fputs(")", f);
+}
+
+static void text_ack(FILE *f, const l4_quic_frame_ack *a, int verbose)
+{
+    l4_quic_ack_range r[ACK_RANGES_SHOWN];
+    size_t n = 0, total = 0;
+    l4_quic_ack_iter it;
+    l4_quic_ack_range x;
+    l4_quic_ack_iter_init(&it, a);
+    if (verbose) {
+        fprintf(f, ": largest %" PRIu64 ", delay %" PRIu64 " (encoded), %" PRIu64
+                   " more ranges, acknowledged",
+                a->largest, a->ack_delay, a->range_count);
+        while (l4_quic_ack_iter_next(&it, &x) == 1) {
+            if (x.smallest == x.largest)
+                fprintf(f, " %" PRIu64, x.largest);
+            else
+                fprintf(f, " %" PRIu64 "-%" PRIu64, x.smallest, x.largest);
+        }
+        return;
+    }
+    /* Ranges come highest first; the line lists them lowest first. */
+    while (l4_quic_ack_iter_next(&it, &x) == 1) {
+        if (n < ACK_RANGES_SHOWN)
+            r[n++] = x;
+        total++;
+    }
+    fputc(' ', f);
+    if (total > n)
+        fprintf(f, "(%zu older ranges) ", total - n);
+    for (size_t i = n; i-- > 0;) {
+        if (r[i].smallest == r[i].largest)
+            fprintf(f, "%" PRIu64, r[i].largest);
+        else
+            fprintf(f, "%" PRIu64 "-%" PRIu64, r[i].smallest, r[i].largest);
+        if (i)
+            fputc(',', f);
+    }
+}
+
+static void text_close(FILE *f, const l4_quic_frame *fr, int verbose)
+{
+    const l4_quic_frame_close *c = &fr->u.close;
+    char reason[128];
+    text_of(reason, sizeof reason, c->reason, c->reason_len);
+    if (fr->type == L4_QUIC_FRAME_CONNECTION_CLOSE) {
+        const char *n = dis_quic_error_name(c->error_code);
+        fprintf(f, verbose ? ": transport error %s (0x%" PRIx64 ")" : " %s (0x%" PRIx64 ")",
+                n ? n : "unknown", c->error_code);
+        if (c->error_code >= 0x100 && c->error_code <= 0x1ff)
+            fprintf(f, verbose ? ", TLS alert %u" : " alert=%u", (unsigned)(c->error_code - 0x100));
+        if (c->frame_type)
+            fprintf(f, verbose ? ", in frame type 0x%" PRIx64 : " frame=0x%" PRIx64,
+                    c->frame_type);
+    } else {
+        fprintf(f, verbose ? ": application error 0x%" PRIx64 : " application 0x%" PRIx64,
+                c->error_code);
+    }
+    if (c->reason_len || verbose)
+        fprintf(f, verbose ? ", reason \"%s\"" : " reason=\"%s\"", reason);
+}
+
+/* One frame: compact (`verbose` 0, for the packet's line) or every field. */
+static void text_frame(FILE *f, const disq_dgram *g, const disq_pkt *p, const disq_frame *fr,
+                       int verbose)
+{
+    const l4_quic_frame *x = &fr->f;
+    uint64_t t = x->type;
+    const char *name = t == L4_QUIC_FRAME_TYPE_NONE ? "?" : l4_quic_frame_name(t);
+    if (verbose)
+        fprintf(f, "\n          frame %s (0x%02" PRIx64 ") at %zu", name, t, fr->off);
+    else
+        fputs(t >= L4_QUIC_FRAME_STREAM && t <= 0x0f ? "STREAM" : name, f);
+    if (fr->err) {
+        fprintf(f, " [bad frame: %s; the rest of the payload, %zu bytes, not decoded]",
+                l4_strerror(fr->err), p->payload_len - fr->off);
+        return;
+    }
+    switch (t) {
+    case L4_QUIC_FRAME_PADDING:
+        fprintf(f, verbose ? ": %zu bytes" : " %zu", x->u.padding_len);
+        break;
+    case L4_QUIC_FRAME_ACK:
+    case L4_QUIC_FRAME_ACK_ECN:
+        text_ack(f, &x->u.ack, verbose);
+        if (t == L4_QUIC_FRAME_ACK_ECN)
+            fprintf(f, verbose ? ", ECT(0) %" PRIu64 ", ECT(1) %" PRIu64 ", CE %" PRIu64
+                               : " ect0=%" PRIu64 " ect1=%" PRIu64 " ce=%" PRIu64,
+                    x->u.ack.ect0, x->u.ack.ect1, x->u.ack.ce);
+        break;
+    case L4_QUIC_FRAME_RESET_STREAM:
+        fprintf(f,
+                verbose ? ": stream %" PRIu64 ", error 0x%" PRIx64 ", final size %" PRIu64
+                        : " %" PRIu64 " code=0x%" PRIx64 " final=%" PRIu64,
+                x->u.reset_stream.stream_id, x->u.reset_stream.error_code,
+                x->u.reset_stream.final_size);
+        break;
+    case L4_QUIC_FRAME_STOP_SENDING:
+        fprintf(f, verbose ? ": stream %" PRIu64 ", error 0x%" PRIx64 : " %" PRIu64 " code=0x%" PRIx64,
+                x->u.stop_sending.stream_id, x->u.stop_sending.error_code);
+        break;
+    case L4_QUIC_FRAME_CRYPTO:
+        fprintf(f, verbose ? ": offset %" PRIu64 ", length %zu" : " off=%" PRIu64 " len=%zu",
+                x->u.crypto.offset, x->u.crypto.len);
+        text_tls(f, g, fr, verbose);
+        break;
+    case L4_QUIC_FRAME_NEW_TOKEN:
+        fprintf(f, verbose ? ": token %zu bytes" : " len=%zu", x->u.new_token.len);
+        break;
+    case L4_QUIC_FRAME_MAX_DATA:
+    case L4_QUIC_FRAME_MAX_STREAMS_BIDI:
+    case L4_QUIC_FRAME_MAX_STREAMS_UNI:
+    case L4_QUIC_FRAME_DATA_BLOCKED:
+    case L4_QUIC_FRAME_STREAMS_BLOCKED_BIDI:
+    case L4_QUIC_FRAME_STREAMS_BLOCKED_UNI:
+        fprintf(f, verbose ? ": %" PRIu64 : " %" PRIu64, x->u.value);
+        break;
+    case L4_QUIC_FRAME_RETIRE_CONNECTION_ID:
+        fprintf(f, verbose ? ": sequence %" PRIu64 : " seq=%" PRIu64, x->u.value);
+        break;
+    case L4_QUIC_FRAME_MAX_STREAM_DATA:
+    case L4_QUIC_FRAME_STREAM_DATA_BLOCKED:
+        fprintf(f, verbose ? ": stream %" PRIu64 ", %" PRIu64 : " %" PRIu64 " %" PRIu64,
+                x->u.stream_value.stream_id, x->u.stream_value.value);
+        break;
+    case L4_QUIC_FRAME_NEW_CONNECTION_ID: {
+        const l4_quic_frame_new_cid *n = &x->u.new_cid;
+        fprintf(f, verbose ? ": sequence %" PRIu64 ", retire prior to %" PRIu64 ", ID "
+                           : " seq=%" PRIu64 " retire<%" PRIu64 " cid=",
+                n->seq, n->retire_prior_to);
+        hex(f, n->cid.data, n->cid.len);
+        if (verbose) {
+            fprintf(f, " (%u bytes), stateless reset token ", n->cid.len);
+            hex(f, n->reset_token, sizeof n->reset_token);
+        }
+        break;
+    }
+    case L4_QUIC_FRAME_PATH_CHALLENGE:
+    case L4_QUIC_FRAME_PATH_RESPONSE:
+        fputs(verbose ? ": data " : " ", f);
+        hex(f, x->u.path_data, sizeof x->u.path_data);
+        break;
+    case L4_QUIC_FRAME_CONNECTION_CLOSE:
+    case L4_QUIC_FRAME_CONNECTION_CLOSE_APP:
+        text_close(f, x, verbose);
+        break;
+    default:
+        if (t >= L4_QUIC_FRAME_STREAM && t <= 0x0f) {
+            const l4_quic_frame_stream *s = &x->u.stream;
+            fprintf(f,
+                    verbose ? ": stream %" PRIu64 ", offset %" PRIu64 ", length %zu%s"
+                            : " %" PRIu64 " off=%" PRIu64 " len=%zu%s",
+                    s->stream_id, s->offset, s->len,
+                    (t & L4_QUIC_STREAM_FIN) ? (verbose ? ", FIN" : " FIN") : "");
+        }
+        break;
+    }
+    if (fr->not_allowed)
+        fprintf(f, " [not allowed in %s packets, RFC 9000 §12.4]", l4_quic_pkt_type_name(p->h.type));
+}
+
+/* ---------------------------------------------------------------- packets as text */
+
+static const char *dec_word(const disq_pkt *p)
+{
+    switch (p->dec) {
+    case DISQ_DEC_NO_KEYS:
+    case DISQ_DEC_FAILED:
+    case DISQ_DEC_NO_CONN:
+        return "cannot decrypt";
+    case DISQ_DEC_SHORT:
+    case DISQ_DEC_CUT:
+        return "not decrypted";
+    case DISQ_DEC_VERSION:
+        return "not decoded";
+    default:
+        return "malformed QUIC packet";
+    }
+}
+
+/* A packet's one-line summary (its header, then its frames). */
+static void text_pkt(FILE *f, const disq_dgram *g, const disq_pkt *p)
+{
+    const l4_quic_hdr *h = &p->h;
+    fputs(type_name(p), f);
+    if (p->hdr_err && p->hdr_err != L4_ERR_UNSUPPORTED) {
+        fprintf(f, " len=%zu [%s: %s]", p->len, dec_word(p), p->why);
+        return;
+    }
+    int is_long = h->type != L4_QUIC_PKT_1RTT;
+    if (p->hdr_err == L4_ERR_UNSUPPORTED)
+        fprintf(f, " version 0x%08" PRIx32 " (%s)", h->version, version_name(h->version));
+    else if (is_long && h->type != L4_QUIC_PKT_VN)
+        fputs(" v1", f);
+    fputs(" DCID=", f);
+    cid(f, h->dcid, h->dcid_len);
+    if (is_long) {
+        fputs(" SCID=", f);
+        cid(f, h->scid, h->scid_len);
+    }
+    if (p->hdr_err == L4_ERR_UNSUPPORTED) {
+        fprintf(f, " len=%zu [%s: %s]", p->len, dec_word(p), p->why);
+        return;
+    }
+    if (h->type == L4_QUIC_PKT_VN) {
+        fputs(" versions", f);
+        for (size_t i = 0; i < h->n_versions; i++) {
+            uint32_t v = (uint32_t)h->versions[4 * i] << 24 | (uint32_t)h->versions[4 * i + 1] << 16 |
+                         (uint32_t)h->versions[4 * i + 2] << 8 | h->versions[4 * i + 3];
+            const char *n = dis_quic_version_name(v);
+            fprintf(f, "%s0x%08" PRIx32 "%s%s%s", i ? "," : " ", v, n ? " (" : "", n ? n : "",
+                    n ? ")" : "");
+        }
+        return;
+    }
+    if (h->type == L4_QUIC_PKT_RETRY) {
+        fprintf(f, " token=%zu tag %s", h->token_len,
+                p->retry_tag == 1   ? "ok"
+                : p->retry_tag == 0 ? "BAD (does not verify with the client's first DCID)"
+                                    : "unverified (the client's Initial was not seen)");
+        return;
+    }
+    if (h->type == L4_QUIC_PKT_INITIAL)
+        fprintf(f, " token=%zu", h->token_len);
+    if (is_long)
+        fprintf(f, " len=%" PRIu64, h->length);
+    else
+        fprintf(f, " spin=%d", (h->first & L4_QUIC_HDR_SPIN_BIT) ? 1 : 0);
+    if (p->stateless_reset) {
+        fprintf(f, " (%zu bytes; its last 16 are a reset token the peer announced)", p->len);
+        return;
+    }
+    if (p->dec != DISQ_DEC_OK) {
+        if (!is_long)
+            fprintf(f, " len=%zu", p->len);
+        fprintf(f, " [%s: %s]", dec_word(p), p->why);
+        return;
+    }
+    if (!is_long)
+        fprintf(f, " kp=%d", p->key_phase);
+    fprintf(f, " pn=%" PRIu64 ":", p->pn);
+    for (size_t i = 0; i < p->n_frames; i++) {
+        fputs(i ? ", " : " ", f);
+        text_frame(f, g, p, &g->frames[p->frame0 + i], 0);
+    }
+    if (!p->n_frames)
+        fputs(" no frames [PROTOCOL_VIOLATION, RFC 9000 §12.4]", f);
+}
+
+static void text_rest(FILE *f, const disq_dgram *g)
+{
+    if (g->more_pkts)
+        fprintf(f, "more packets, %zu bytes, not decoded (at most %d per datagram)", g->rest,
+                DISQ_MAX_PKTS);
+    else if (g->rest_err)
+        fprintf(f, "%zu bytes after the last packet [not a QUIC packet: %s]", g->rest,
+                l4_strerror(g->rest_err));
+    else
+        fprintf(f, "%zu bytes of zeros after the last packet", g->rest);
+}
+
+void disq_text_line(FILE *f, const disq_dgram *g, size_t udp_len)
+{
+    fprintf(f, " len=%zu", udp_len);
+    if (g->n_pkts == 1 && !g->rest) {
+        fputc(' ', f);
+        text_pkt(f, g, &g->pkts[0]);
+    } else {
+        fprintf(f, ", %zu packets", g->n_pkts + g->more_pkts);
+    }
+}
+
+void disq_text_sublines(FILE *f, const disq_dgram *g)
+{
+    if (g->n_pkts == 1 && !g->rest)
+        return;
+    for (size_t i = 0; i < g->n_pkts; i++) {
+        fputs("        ", f);
+        text_pkt(f, g, &g->pkts[i]);
+        fputc('\n', f);
+    }
+    if (g->rest) {
+        fputs("        ", f);
+        text_rest(f, g);
+        fputc('\n', f);
+    }
+}
+
+/* ---------------------------------------------------------------- -v */
+
+static void verbose_first(FILE *f, const disq_pkt *p)
+{
+    const l4_quic_hdr *h = &p->h;
+    uint8_t b = p->dec == DISQ_DEC_OK ? p->first : h->first;
+    int clear = p->dec == DISQ_DEC_OK;
+    fprintf(f, "first byte 0x%02x (%s header, fixed bit %d", b,
+            (b & L4_QUIC_HDR_FORM_LONG) ? "long" : "short", (b & L4_QUIC_HDR_FIXED_BIT) ? 1 : 0);
+    if (b & L4_QUIC_HDR_FORM_LONG) {
+        if (h->type != L4_QUIC_PKT_VN)
+            fprintf(f, ", type %u", (b >> 4) & 3);
+        if (clear)
+            fprintf(f, ", reserved bits %u, packet number length %zu", (b >> 2) & 3, p->pn_len);
+        else if (h->type != L4_QUIC_PKT_VN && h->type != L4_QUIC_PKT_RETRY)
+            fputs(", low 4 bits under header protection", f);
+    } else {
+        fprintf(f, ", spin bit %d", (b & L4_QUIC_HDR_SPIN_BIT) ? 1 : 0);
+        if (clear)
+            fprintf(f, ", reserved bits %u, key phase %d, packet number length %zu", (b >> 3) & 3,
+                    p->key_phase, p->pn_len);
+        else
+            fputs(", low 5 bits under header protection", f);
+    }
+    fputs(")", f);
+    if (clear && (b & L4_QUIC_HDR_FORM_LONG ? (b & 0x0c) : (b & 0x18)))
+        fputs(" [reserved bits not 0: PROTOCOL_VIOLATION, RFC 9000 §17.2]", f);
+}
+
+void disq_text_verbose(FILE *f, const disq_dgram *g)
+{
+    for (size_t i = 0; i < g->n_pkts; i++) {
+        const disq_pkt *p = &g->pkts[i];
+        const l4_quic_hdr *h = &p->h;
+        fprintf(f, "        QUIC packet %zu of %zu: %s, bytes %zu-%zu of the datagram%s\n", i + 1,
+                g->n_pkts + g->more_pkts, type_name(p), p->off, p->off + p->len - 1,
+                p->from_client == 1   ? ", client to server"
+                : p->from_client == 0 ? ", server to client"
+                                      : "");
+        if (p->hdr_err && p->hdr_err != L4_ERR_UNSUPPORTED) {
+            fprintf(f, "          first byte 0x%02x [malformed: %s]\n", p->first, p->why);
+            continue;
+        }
+        fputs("          ", f);
+        verbose_first(f, p);
+        if (h->type != L4_QUIC_PKT_1RTT)
+            fprintf(f, ", version 0x%08" PRIx32 " (%s)", h->version, version_name(h->version));
+        fprintf(f, "\n          DCID ");
+        cid(f, h->dcid, h->dcid_len);
+        fprintf(f, " (%zu bytes)", h->dcid_len);
+        if (h->type != L4_QUIC_PKT_1RTT) {
+            fputs(", SCID ", f);
+            cid(f, h->scid, h->scid_len);
+            fprintf(f, " (%zu bytes)", h->scid_len);
+        }
+        if (h->type == L4_QUIC_PKT_INITIAL || h->type == L4_QUIC_PKT_RETRY) {
+            fprintf(f, ", token %zu bytes", h->token_len);
+            if (h->token_len) {
+                fputs(" ", f);
+                hex(f, h->token, h->token_len > 32 ? 32 : h->token_len);
+                if (h->token_len > 32)
+                    fputs("...", f);
+            }
+        }
+        if (h->type == L4_QUIC_PKT_INITIAL || h->type == L4_QUIC_PKT_0RTT ||
+            h->type == L4_QUIC_PKT_HANDSHAKE)
+            fprintf(f, ", Length %" PRIu64, h->length);
+        if (h->type == L4_QUIC_PKT_RETRY) {
+            fputs(", integrity tag ", f);
+            hex(f, h->retry_tag, L4_QUIC_RETRY_TAG_LEN);
+            fputs(p->retry_tag == 1   ? " (verified)"
+                  : p->retry_tag == 0 ? " (does NOT verify)"
+                                      : " (unverified: no Initial of the client seen)",
+                  f);
+        }
+        if (h->type == L4_QUIC_PKT_VN) {
+            fputs(", supported versions", f);
+            for (size_t k = 0; k < h->n_versions; k++) {
+                const uint8_t *v = h->versions + 4 * k;
+                fprintf(f, " 0x%02x%02x%02x%02x", v[0], v[1], v[2], v[3]);
+            }
+        }
+        fputs("\n", f);
+        if (p->stateless_reset) {
+            fputs("          a Stateless Reset (RFC 9000 §10.3): its last 16 bytes are a token "
+                  "announced in NEW_CONNECTION_ID\n",
+                  f);
+            continue;
+        }
+        if (p->dec == DISQ_DEC_NONE)
+            continue;
+        if (p->dec != DISQ_DEC_OK) {
+            fprintf(f, "          [%s: %s]\n", dec_word(p), p->why);
+            continue;
+        }
+        fprintf(f, "          packet number %" PRIu64 " (%zu bytes), %s", p->pn, p->pn_len, p->aead);
+        if (h->type == L4_QUIC_PKT_1RTT)
+            fprintf(f, ", key generation %" PRIu64, p->key_gen);
+        fprintf(f, ", payload %zu bytes + 16-byte tag, %zu frames", p->payload_len, p->n_frames);
+        for (size_t k = 0; k < p->n_frames; k++)
+            text_frame(f, g, p, &g->frames[p->frame0 + k], 1);
+        fputs("\n", f);
+    }
+    if (g->rest) {
+        fputs("        ", f);
+        text_rest(f, g);
+        fputs("\n", f);
+    }
+}
+
+/* ---------------------------------------------------------------- JSON */
+
+static void json_tls(FILE *f, const disq_dgram *g, const disq_frame *fr)
+{
+    fputs(",\"tls\":[", f);
+    for (size_t i = 0; i < fr->n_tls; i++) {
+        const dis_tls_msg *m = &g->tls[fr->tls0 + i];
+        fprintf(f, "%s{\"type\":%d,\"name\":", i ? "," : "", m->type == DIS_TLS_HRR ? 2 : m->type);
+        json_str(f, dis_tls_msg_name(m->type));
+        fprintf(f, ",\"len\":%" PRIu32, m->len);
+        if (m->type == DIS_TLS_CLIENT_HELLO && m->parsed)
+            json_hex(f, "random", m->random, sizeof m->random);
+        if (m->sni[0]) {
+            fputs(",\"sni\":", f);
+            json_str(f, m->sni);
+        }
+        if (m->alpn[0]) {
+            fputs(",\"alpn\":", f);
+            json_str(f, m->alpn);
+        }
+        if ((m->type == DIS_TLS_SERVER_HELLO || m->type == DIS_TLS_HRR) && m->parsed) {
+            fprintf(f, ",\"cipher_suite\":%u,\"cipher\":", m->cipher);
+            json_str(f, dis_tls_cipher_name(m->cipher));
+        }
+        if (m->has_tp)
+            fprintf(f, ",\"transport_parameters_len\":%zu", m->tp_len);
+        fputs("}", f);
+    }
+    fputs("]", f);
+}
+
+static void json_frame(FILE *f, const disq_dgram *g, const disq_frame *fr)
+{
+    const l4_quic_frame *x = &fr->f;
+    uint64_t t = x->type;
+    if (t == L4_QUIC_FRAME_TYPE_NONE)
+        fputs("{\"type\":null,\"name\":null", f);
+    else {
+        fprintf(f, "{\"type\":%" PRIu64 ",\"name\":", t);
+        json_str(f, t >= L4_QUIC_FRAME_STREAM && t <= 0x0f ? "STREAM" : l4_quic_frame_name(t));
+    }
+    fprintf(f, ",\"offset_in_payload\":%zu", fr->off);
+    if (fr->err) {
+        fputs(",\"error\":", f);
+        json_str(f, l4_strerror(fr->err));
+        fputs("}", f);
+        return;
+    }
+    if (fr->not_allowed)
+        fputs(",\"not_allowed\":true", f);
+    switch (t) {
+    case L4_QUIC_FRAME_PADDING:
+        fprintf(f, ",\"len\":%zu", x->u.padding_len);
+        break;
+    case L4_QUIC_FRAME_ACK:
+    case L4_QUIC_FRAME_ACK_ECN: {
+        const l4_quic_frame_ack *a = &x->u.ack;
+        fprintf(f, ",\"largest\":%" PRIu64 ",\"ack_delay\":%" PRIu64 ",\"first_range\":%" PRIu64
+                   ",\"ranges\":[",
+                a->largest, a->ack_delay, a->first_range);
+        l4_quic_ack_iter it;
+        l4_quic_ack_range r;
+        l4_quic_ack_iter_init(&it, a);
+        for (int k = 0; l4_quic_ack_iter_next(&it, &r) == 1; k++)
+            fprintf(f, "%s[%" PRIu64 ",%" PRIu64 "]", k ? "," : "", r.smallest, r.largest);
+        fputs("]", f);
+        if (t == L4_QUIC_FRAME_ACK_ECN)
+            fprintf(f, ",\"ect0\":%" PRIu64 ",\"ect1\":%" PRIu64 ",\"ce\":%" PRIu64, a->ect0,
+                    a->ect1, a->ce);
+        break;
+    }
+    case L4_QUIC_FRAME_RESET_STREAM:
+        fprintf(f, ",\"stream_id\":%" PRIu64 ",\"error_code\":%" PRIu64 ",\"final_size\":%" PRIu64,
+                x->u.reset_stream.stream_id, x->u.reset_stream.error_code,
+                x->u.reset_stream.final_size);
+        break;
+    case L4_QUIC_FRAME_STOP_SENDING:
+        fprintf(f, ",\"stream_id\":%" PRIu64 ",\"error_code\":%" PRIu64,
+                x->u.stop_sending.stream_id, x->u.stop_sending.error_code);
+        break;
+    case L4_QUIC_FRAME_CRYPTO:
+        fprintf(f, ",\"offset\":%" PRIu64 ",\"len\":%zu", x->u.crypto.offset, x->u.crypto.len);
+        json_tls(f, g, fr);
+        break;
+    case L4_QUIC_FRAME_NEW_TOKEN:
+        fprintf(f, ",\"len\":%zu", x->u.new_token.len);
+        break;
+    case L4_QUIC_FRAME_MAX_DATA:
+    case L4_QUIC_FRAME_MAX_STREAMS_BIDI:
+    case L4_QUIC_FRAME_MAX_STREAMS_UNI:
+    case L4_QUIC_FRAME_DATA_BLOCKED:
+    case L4_QUIC_FRAME_STREAMS_BLOCKED_BIDI:
+    case L4_QUIC_FRAME_STREAMS_BLOCKED_UNI:
+        fprintf(f, ",\"value\":%" PRIu64, x->u.value);
+        break;
+    case L4_QUIC_FRAME_RETIRE_CONNECTION_ID:
+        fprintf(f, ",\"seq\":%" PRIu64, x->u.value);
+        break;
+    case L4_QUIC_FRAME_MAX_STREAM_DATA:
+    case L4_QUIC_FRAME_STREAM_DATA_BLOCKED:
+        fprintf(f, ",\"stream_id\":%" PRIu64 ",\"value\":%" PRIu64, x->u.stream_value.stream_id,
+                x->u.stream_value.value);
+        break;
+    case L4_QUIC_FRAME_NEW_CONNECTION_ID: {
+        const l4_quic_frame_new_cid *n = &x->u.new_cid;
+        fprintf(f, ",\"seq\":%" PRIu64 ",\"retire_prior_to\":%" PRIu64, n->seq,
+                n->retire_prior_to);
+        json_hex(f, "cid", n->cid.data, n->cid.len);
+        json_hex(f, "reset_token", n->reset_token, sizeof n->reset_token);
+        break;
+    }
+    case L4_QUIC_FRAME_PATH_CHALLENGE:
+    case L4_QUIC_FRAME_PATH_RESPONSE:
+        json_hex(f, "data", x->u.path_data, sizeof x->u.path_data);
+        break;
+    case L4_QUIC_FRAME_CONNECTION_CLOSE:
+    case L4_QUIC_FRAME_CONNECTION_CLOSE_APP: {
+        const l4_quic_frame_close *c = &x->u.close;
+        char reason[256];
+        text_of(reason, sizeof reason, c->reason, c->reason_len);
+        fprintf(f, ",\"error_code\":%" PRIu64, c->error_code);
+        if (t == L4_QUIC_FRAME_CONNECTION_CLOSE) {
+            fputs(",\"error_name\":", f);
+            json_str(f, dis_quic_error_name(c->error_code));
+            fprintf(f, ",\"frame_type\":%" PRIu64, c->frame_type);
+        }
+        fputs(",\"reason\":", f);
+        json_str(f, reason);
+        break;
+    }
+    default:
+        if (t >= L4_QUIC_FRAME_STREAM && t <= 0x0f)
+            fprintf(f, ",\"stream_id\":%" PRIu64 ",\"offset\":%" PRIu64 ",\"len\":%zu,\"fin\":%s",
+                    x->u.stream.stream_id, x->u.stream.offset, x->u.stream.len,
+                    (t & L4_QUIC_STREAM_FIN) ? "true" : "false");
+        break;
+    }
+    fputs("}", f);
+}
+
+static void json_pkt(FILE *f, const disq_dgram *g, const disq_pkt *p)
+{
+    const l4_quic_hdr *h = &p->h;
+    fprintf(f, "{\"offset\":%zu,\"size\":%zu", p->off, p->len);
+    if (p->from_client >= 0)
+        fprintf(f, ",\"from\":\"%s\"", p->from_client ? "client" : "server");
+    if (p->hdr_err && p->hdr_err != L4_ERR_UNSUPPORTED) {
+        fprintf(f, ",\"header\":\"%s\",\"first_byte\":%u,\"error\":",
+                (p->first & L4_QUIC_HDR_FORM_LONG) ? "long" : "short", p->first);
+        json_str(f, p->why);
+        fputs("}", f);
+        return;
+    }
+    int is_long = h->type != L4_QUIC_PKT_1RTT;
+    fprintf(f, ",\"header\":\"%s\",\"type\":", is_long ? "long" : "short");
+    json_str(f, p->hdr_err ? "unknown" : type_name(p));
+    fprintf(f, ",\"first_byte\":%u", p->dec == DISQ_DEC_OK ? p->first : h->first);
+    if (is_long) {
+        fprintf(f, ",\"version\":%" PRIu32 ",\"version_name\":", h->version);
+        json_str(f, dis_quic_version_name(h->version));
+    }
+    json_hex(f, "dcid", h->dcid, h->dcid_len);
+    if (is_long)
+        json_hex(f, "scid", h->scid, h->scid_len);
+    else
+        fprintf(f, ",\"spin\":%d", (h->first & L4_QUIC_HDR_SPIN_BIT) ? 1 : 0);
+    if (!p->hdr_err) {
+        if (h->type == L4_QUIC_PKT_INITIAL || h->type == L4_QUIC_PKT_RETRY)
+            fprintf(f, ",\"token_len\":%zu", h->token_len);
+        if (h->type == L4_QUIC_PKT_INITIAL || h->type == L4_QUIC_PKT_0RTT ||
+            h->type == L4_QUIC_PKT_HANDSHAKE)
+            fprintf(f, ",\"length\":%" PRIu64, h->length);
+        if (h->type == L4_QUIC_PKT_RETRY)
+            fprintf(f, ",\"retry_tag\":%s",
+                    p->retry_tag == 1 ? "\"ok\"" : p->retry_tag == 0 ? "\"bad\"" : "null");
+        if (h->type == L4_QUIC_PKT_VN) {
+            fputs(",\"versions\":[", f);
+            for (size_t k = 0; k < h->n_versions; k++) {
+                const uint8_t *v = h->versions + 4 * k;
+                fprintf(f, "%s%" PRIu32, k ? "," : "",
+                        (uint32_t)v[0] << 24 | (uint32_t)v[1] << 16 | (uint32_t)v[2] << 8 | v[3]);
+            }
+            fputs("]", f);
+        }
+    }
+    if (p->stateless_reset)
+        fputs(",\"stateless_reset\":true", f);
+    if (p->dec == DISQ_DEC_NONE) {
+        fputs("}", f);
+        return;
+    }
+    fprintf(f, ",\"decrypted\":%s", p->dec == DISQ_DEC_OK ? "true" : "false");
+    if (p->dec != DISQ_DEC_OK) {
+        fputs(",\"error\":", f);
+        json_str(f, p->why);
+        fputs("}", f);
+        return;
+    }
+    fprintf(f, ",\"pn\":%" PRIu64 ",\"pn_len\":%zu,\"aead\":", p->pn, p->pn_len);
+    json_str(f, p->aead);
+    if (!is_long)
+        fprintf(f, ",\"key_phase\":%d,\"key_generation\":%" PRIu64, p->key_phase, p->key_gen);
+    fprintf(f, ",\"reserved_bits\":%u,\"payload_len\":%zu,\"frames\":[",
+            is_long ? (p->first >> 2) & 3 : (p->first >> 3) & 3, p->payload_len);
+    for (size_t k = 0; k < p->n_frames; k++) {
+        if (k)
+            fputs(",", f);
+        json_frame(f, g, &g->frames[p->frame0 + k]);
+    }
+    fputs("]}", f);
+}
+
+void disq_json(FILE *f, const disq_dgram *g)
+{
+    fputs(",\"quic\":{\"packets\":[", f);
+    for (size_t i = 0; i < g->n_pkts; i++) {
+        if (i)
+            fputs(",", f);
+        json_pkt(f, g, &g->pkts[i]);
+    }
+    fputs("]", f);
+    if (g->more_pkts)
+        fprintf(f, ",\"more_packets\":true");
+    if (g->rest) {
+        fprintf(f, ",\"rest\":%zu,\"rest_error\":", g->rest);
+        json_str(f, g->more_pkts ? "not decoded" : g->rest_err ? l4_strerror(g->rest_err) : NULL);
+    }
+    fputs("}", f);
+}
