@@ -12,9 +12,13 @@ static const char *const kl_labels[DIS_KL_N] = {
     "SERVER_HANDSHAKE_TRAFFIC_SECRET", "CLIENT_TRAFFIC_SECRET_0", "SERVER_TRAFFIC_SECRET_0"};
 
 /* Other labels of the format (NSS's list): valid lines, nothing QUIC needs. */
-static const char *const kl_other[] = {"CLIENT_RANDOM", "EXPORTER_SECRET", "EARLY_EXPORTER_SECRET",
-                                       "CLIENT_TRAFFIC_SECRET_1", "SERVER_TRAFFIC_SECRET_1",
-                                       "ECH_SECRET", "ECH_CONFIG"};
+static const char *const kl_other[] = {"CLIENT_RANDOM",
+                                       "EXPORTER_SECRET",
+                                       "EARLY_EXPORTER_SECRET",
+                                       "CLIENT_TRAFFIC_SECRET_1",
+                                       "SERVER_TRAFFIC_SECRET_1",
+                                       "ECH_SECRET",
+                                       "ECH_CONFIG"};
 
 const char *dis_keylog_label(int which)
 {

@@ -51,13 +51,23 @@ const char *dis_quic_aead_name(int aead)
 
 const char *dis_quic_error_name(uint64_t code)
 {
-    static const char *const names[] = {
-        "NO_ERROR",           "INTERNAL_ERROR",           "CONNECTION_REFUSED",
-        "FLOW_CONTROL_ERROR", "STREAM_LIMIT_ERROR",       "STREAM_STATE_ERROR",
-        "FINAL_SIZE_ERROR",   "FRAME_ENCODING_ERROR",     "TRANSPORT_PARAMETER_ERROR",
-        "CONNECTION_ID_LIMIT_ERROR", "PROTOCOL_VIOLATION", "INVALID_TOKEN",
-        "APPLICATION_ERROR",  "CRYPTO_BUFFER_EXCEEDED",   "KEY_UPDATE_ERROR",
-        "AEAD_LIMIT_REACHED", "NO_VIABLE_PATH"}; /* RFC 9000 §20.1 */
+    static const char *const names[] = {"NO_ERROR",
+                                        "INTERNAL_ERROR",
+                                        "CONNECTION_REFUSED",
+                                        "FLOW_CONTROL_ERROR",
+                                        "STREAM_LIMIT_ERROR",
+                                        "STREAM_STATE_ERROR",
+                                        "FINAL_SIZE_ERROR",
+                                        "FRAME_ENCODING_ERROR",
+                                        "TRANSPORT_PARAMETER_ERROR",
+                                        "CONNECTION_ID_LIMIT_ERROR",
+                                        "PROTOCOL_VIOLATION",
+                                        "INVALID_TOKEN",
+                                        "APPLICATION_ERROR",
+                                        "CRYPTO_BUFFER_EXCEEDED",
+                                        "KEY_UPDATE_ERROR",
+                                        "AEAD_LIMIT_REACHED",
+                                        "NO_VIABLE_PATH"}; /* RFC 9000 §20.1 */
     if (code < sizeof names / sizeof names[0])
         return names[code];
     if (code >= 0x100 && code <= 0x1ff)
@@ -101,8 +111,7 @@ static int dq_long_is_quic(dis_quic *q, const uint8_t *data, size_t len, const l
 
 /* ---------------------------------------------------------------- unprotection */
 
-__attribute__((format(printf, 3, 4))) static void dq_why(disq_pkt *p, int dec, const char *fmt,
-                                                         ...)
+__attribute__((format(printf, 3, 4))) static void dq_why(disq_pkt *p, int dec, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -182,14 +191,16 @@ static int dq_secret_slot(dis_quic *q, dq_conn *c, disq_pkt *p, const uint8_t *d
         char r[24];
         snprintf(r, sizeof r, "%02x%02x%02x%02x%02x%02x...", c->random[0], c->random[1],
                  c->random[2], c->random[3], c->random[4], c->random[5]);
-        dq_why(p, DISQ_DEC_NO_KEYS, "the key log has no secrets for this connection (client random %s)", r);
+        dq_why(p, DISQ_DEC_NO_KEYS,
+               "the key log has no secrets for this connection (client random %s)", r);
         return -1;
     }
     if (!c->kl) {
         /* No ClientHello seen: find the entry whose secret authenticates this packet. */
         if (c->trials >= DQ_TRIALS) {
             dq_why(p, DISQ_DEC_NO_KEYS,
-                   "no %s in the key log authenticates this connection's packets (its ClientHello was not seen)",
+                   "no %s in the key log authenticates this connection's packets (its ClientHello "
+                   "was not seen)",
                    label);
             return -1;
         }
@@ -334,7 +345,8 @@ static void dq_unprotect(dis_quic *q, dq_conn *c, int sender, disq_pkt *p, const
             dq_why(p, DISQ_DEC_FAILED,
                    "the 1-RTT keys (generation %llu and its neighbours, from the key log's %s) "
                    "do not authenticate it",
-                   (unsigned long long)d->gen, dis_keylog_label(sender == DQ_CLIENT ? DIS_KL_CLIENT_APP : DIS_KL_SERVER_APP));
+                   (unsigned long long)d->gen,
+                   dis_keylog_label(sender == DQ_CLIENT ? DIS_KL_CLIENT_APP : DIS_KL_SERVER_APP));
         }
         goto done;
     }
@@ -416,9 +428,8 @@ static int dq_frames(dis_quic *q, dq_conn *c, int sender, disq_pkt *p)
 
 /* Which connection a long header belongs to, and who sent it; makes a new
  * connection for a client's first Initial (*created). */
-static dq_conn *dq_long_conn(dis_quic *q, const l4_quic_hdr *h, const l4_addr *src,
-                             uint16_t sport, const l4_addr *dst, uint16_t dport, int *sender,
-                             int *created)
+static dq_conn *dq_long_conn(dis_quic *q, const l4_quic_hdr *h, const l4_addr *src, uint16_t sport,
+                             const l4_addr *dst, uint16_t dport, int *sender, int *created)
 {
     int to;
     dq_conn *c = dq_cid_find(q, h->dcid, h->dcid_len, &to);
@@ -472,7 +483,8 @@ static int dq_long(dis_quic *q, dq_conn **cp, int *sender, disq_pkt *p, const ui
     dq_conn *c = *cp;
     p->from_client = c ? *sender == DQ_CLIENT : -1;
     if (p->hdr_err == L4_ERR_UNSUPPORTED) {
-        dq_why(p, DISQ_DEC_VERSION, "version 0x%08x: l4kit removes the packet protection of v1 only",
+        dq_why(p, DISQ_DEC_VERSION,
+               "version 0x%08x: l4kit removes the packet protection of v1 only",
                (unsigned)h->version);
         return 0;
     }
@@ -555,10 +567,11 @@ int dis_quic_datagram(dis_quic *q, disq_dgram *out, const l4_addr *src, uint16_t
     } else {
         if (!(data[0] & L4_QUIC_HDR_FIXED_BIT))
             return 0;
-        if (!(c = dq_short_find(q, data, len, src, sport, dst, dport, &to, &cid_len)))
+        int how;
+        if (!(c = dq_short_find(q, data, len, src, sport, dst, dport, &to, &cid_len, &how)))
             return 0;
         sender = 1 - to;
-        if (sender == DQ_CLIENT) { /* a client may move (RFC 9000 §9): follow it */
+        if (sender == DQ_CLIENT && how == DQ_BY_CID) { /* a client may move (RFC 9000 §9) */
             c->side[DQ_CLIENT].addr = *src;
             c->side[DQ_CLIENT].port = sport;
         }

@@ -52,10 +52,10 @@
 
 /** One frame of a decrypted packet. Pointers borrow the dis_quic's plaintext. */
 typedef struct disq_frame {
-    l4_quic_frame f;  /* f.type: the frame type (UINT64_MAX when even that was cut) */
-    int err;          /* 0, or l4_quic_frame_decode's error: the payload's rest is not decoded */
-    size_t off;       /* offset in the packet's payload */
-    int not_allowed;  /* RFC 9000 §12.4 Table 3 forbids it in this packet type */
+    l4_quic_frame f; /* f.type: the frame type (UINT64_MAX when even that was cut) */
+    int err;         /* 0, or l4_quic_frame_decode's error: the payload's rest is not decoded */
+    size_t off;      /* offset in the packet's payload */
+    int not_allowed; /* RFC 9000 §12.4 Table 3 forbids it in this packet type */
     /* CRYPTO: the TLS handshake messages whose last byte this frame brought
      * (in order): dgram.tls[tls0 .. tls0 + n_tls). */
     size_t tls0, n_tls;
@@ -63,36 +63,36 @@ typedef struct disq_frame {
 
 /** One QUIC packet of a datagram. */
 typedef struct disq_pkt {
-    size_t off;    /* where it starts in the datagram */
-    size_t len;    /* its bytes (the header's Length decides for long headers) */
-    int hdr_err;   /* l4_quic_hdr_parse's error (L4_ERR_UNSUPPORTED: unknown version) */
-    l4_quic_hdr h; /* the header as parsed (pointers into the caller's datagram) */
+    size_t off;      /* where it starts in the datagram */
+    size_t len;      /* its bytes (the header's Length decides for long headers) */
+    int hdr_err;     /* l4_quic_hdr_parse's error (L4_ERR_UNSUPPORTED: unknown version) */
+    l4_quic_hdr h;   /* the header as parsed (pointers into the caller's datagram) */
     int from_client; /* 1 client to server, 0 server to client, -1 unknown */
     int dec;         /* DISQ_DEC_* */
     char why[160];   /* when dec is not OK / NONE: the reason, in words */
     /* When decrypted: */
-    uint8_t first;  /* the first byte with header protection removed */
+    uint8_t first; /* the first byte with header protection removed */
     uint64_t pn;
     size_t pn_len;
-    int key_phase;      /* 1-RTT */
-    uint64_t key_gen;   /* 1-RTT: the key generation (0 = the first 1-RTT keys, §6) */
-    const char *aead;   /* "AES-128-GCM", ... */
+    int key_phase;          /* 1-RTT */
+    uint64_t key_gen;       /* 1-RTT: the key generation (0 = the first 1-RTT keys, §6) */
+    const char *aead;       /* "AES-128-GCM", ... */
     const uint8_t *payload; /* plaintext frames (borrowed from the dis_quic) */
     size_t payload_len;
     size_t frame0, n_frames; /* its frames: dgram.frames[frame0 .. frame0 + n_frames) */
     /* Retry: the integrity tag checked against the client's first DCID. */
-    int retry_tag; /* 1 verified, 0 does not verify, -1 unknown (no Initial seen) */
+    int retry_tag;       /* 1 verified, 0 does not verify, -1 unknown (no Initial seen) */
     int stateless_reset; /* a short header that is a Stateless Reset (a token matched, §10.3) */
 } disq_pkt;
 
 /** What one UDP datagram holds. Valid until the next dis_quic_datagram() call. */
 typedef struct disq_dgram {
     int is_quic;
-    size_t n_pkts;     /* listed in pkts[] */
-    size_t more_pkts;  /* packets beyond DISQ_MAX_PKTS (counted, not listed) */
+    size_t n_pkts;    /* listed in pkts[] */
+    size_t more_pkts; /* packets beyond DISQ_MAX_PKTS (counted, not listed) */
     disq_pkt pkts[DISQ_MAX_PKTS];
-    size_t rest;       /* bytes after the last packet that form no packet */
-    int rest_err;      /* why (l4_quic_hdr_parse's error), 0 when they are all zero (padding) */
+    size_t rest;        /* bytes after the last packet that form no packet */
+    int rest_err;       /* why (l4_quic_hdr_parse's error), 0 when they are all zero (padding) */
     disq_frame *frames; /* every listed packet's frames (borrowed from the dis_quic) */
     size_t n_frames;
     dis_tls_msg *tls; /* the TLS messages the CRYPTO frames completed */
@@ -115,11 +115,10 @@ void dis_quic_free(dis_quic *q);
  * Decodes the UDP payload `data` (`len` bytes) sent from src:sport to
  * dst:dport, in capture order; only its first `captured` bytes are real
  * (a capture's snap length cut the rest, which is zero fill): packets that
- * reach past them get their headers decoded, not their payload. Fills `*out`; out->is_quic 0 means it is not
- * QUIC by the rules above. Header pointers borrow `data`; payloads and
- * frames borrow `q` until the next call. Never fails as a whole: whatever
- * does not parse or decrypt is recorded per packet. Returns 0, or
- * L4_ERR_NOMEM (then *out holds what was decoded before).
+ * reach past them get their headers decoded, not their payload. Fills `*out`; out->is_quic 0 means
+ * it is not QUIC by the rules above. Header pointers borrow `data`; payloads and frames borrow `q`
+ * until the next call. Never fails as a whole: whatever does not parse or decrypt is recorded per
+ * packet. Returns 0, or L4_ERR_NOMEM (then *out holds what was decoded before).
  */
 int dis_quic_datagram(dis_quic *q, disq_dgram *out, const l4_addr *src, uint16_t sport,
                       const l4_addr *dst, uint16_t dport, const uint8_t *data, size_t len,
@@ -128,7 +127,8 @@ int dis_quic_datagram(dis_quic *q, disq_dgram *out, const l4_addr *src, uint16_t
 /** "v1", "v2", "draft-29", "Version Negotiation", "greased", ...; NULL when unknown. */
 const char *dis_quic_version_name(uint32_t v);
 
-/** The name of a transport error code (RFC 9000 §20.1: "NO_ERROR", ...; "CRYPTO_ERROR" for 0x1xx). */
+/** The name of a transport error code (RFC 9000 §20.1: "NO_ERROR", ...; "CRYPTO_ERROR" for 0x1xx).
+ */
 const char *dis_quic_error_name(uint64_t code);
 
 /** "AES-128-GCM", "AES-256-GCM", "ChaCha20-Poly1305". */

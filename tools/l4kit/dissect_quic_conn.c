@@ -204,7 +204,7 @@ dq_conn *dq_tuple_find(dis_quic *q, const l4_addr *src, uint16_t sport, const l4
 
 dq_conn *dq_short_find(dis_quic *q, const uint8_t *data, size_t len, const l4_addr *src,
                        uint16_t sport, const l4_addr *dst, uint16_t dport, int *side,
-                       size_t *cid_len)
+                       size_t *cid_len, int *how)
 {
     for (size_t n = L4_QUIC_MAX_CID_LEN; n > 0; n--) {
         if (!(q->cid_lens & (1u << n)) || len < 1 + n)
@@ -212,10 +212,24 @@ dq_conn *dq_short_find(dis_quic *q, const uint8_t *data, size_t len, const l4_ad
         dq_conn *c = dq_cid_find(q, data + 1, n, side);
         if (c) {
             *cid_len = n;
+            *how = DQ_BY_CID;
             return c;
         }
     }
+    *how = DQ_BY_TUPLE;
     dq_conn *c = dq_tuple_find(q, src, sport, dst, dport, side);
+    if (!c) {
+        /* A path or an ID not seen in clear (a client that moved, a switch
+         * announced in an encrypted NEW_CONNECTION_ID): still a server seen. */
+        *how = DQ_BY_SERVER;
+        for (size_t i = q->n_conns; i-- > 0 && !c;) {
+            const dq_side *sv = &q->conns[i]->side[DQ_SERVER];
+            if (sv->port == dport && l4_addr_eq(&sv->addr, dst))
+                c = q->conns[i], *side = DQ_SERVER;
+            else if (sv->port == sport && l4_addr_eq(&sv->addr, src))
+                c = q->conns[i], *side = DQ_CLIENT;
+        }
+    }
     if (!c || c->side[*side].cid_len < 0 || len < 1 + (size_t)c->side[*side].cid_len)
         return NULL;
     *cid_len = (size_t)c->side[*side].cid_len;

@@ -40,10 +40,10 @@ typedef struct dq_slot {
 /* A CRYPTO stream, reassembled for naming the TLS messages in it. */
 typedef struct dq_crypto {
     uint8_t *buf;
-    size_t cap;           /* bytes allocated (grows up to DQ_CRYPTO_MAX) */
-    l4_quic_ranges got;   /* offsets received */
-    uint64_t parsed;      /* offset of the next message to read */
-    int stuck;            /* a message larger than DQ_CRYPTO_MAX: no more naming */
+    size_t cap;         /* bytes allocated (grows up to DQ_CRYPTO_MAX) */
+    l4_quic_ranges got; /* offsets received */
+    uint64_t parsed;    /* offset of the next message to read */
+    int stuck;          /* a message larger than DQ_CRYPTO_MAX: no more naming */
 } dq_crypto;
 
 /* What one end of a connection sends, and how to reach it. */
@@ -65,10 +65,11 @@ typedef struct dq_conn {
     dq_side side[2];
     uint8_t odcid[L4_QUIC_MAX_CID_LEN]; /* the client's first DCID */
     size_t odcid_len;
-    uint8_t idcid[L4_QUIC_MAX_CID_LEN]; /* the DCID the Initial keys come from (a Retry changes it) */
+    uint8_t
+        idcid[L4_QUIC_MAX_CID_LEN]; /* the DCID the Initial keys come from (a Retry changes it) */
     size_t idcid_len;
     int have_random;
-    uint8_t random[32]; /* from the ClientHello */
+    uint8_t random[32];     /* from the ClientHello */
     const dis_kl_entry *kl; /* its secrets, once found */
     int trials;             /* packets tried against every key log entry */
     int aead;               /* l4_quic_aead from the ServerHello; -1 unknown */
@@ -107,7 +108,8 @@ struct dis_quic {
 
 /* ---- dissect_quic_conn.c ---- */
 
-/** A new connection (client src:sport, server dst:dport, first DCID); NULL when out of memory or at the limit. */
+/** A new connection (client src:sport, server dst:dport, first DCID); NULL when out of memory or at
+ * the limit. */
 dq_conn *dq_conn_new(dis_quic *q, const l4_addr *caddr, uint16_t cport, const l4_addr *saddr,
                      uint16_t sport, const uint8_t *odcid, size_t odcid_len);
 
@@ -123,14 +125,21 @@ int dq_cid_add(dis_quic *q, dq_conn *c, int side, const uint8_t *cid, size_t len
 /** The connection a DCID of exactly `len` bytes belongs to (and the side it goes to), or NULL. */
 dq_conn *dq_cid_find(const dis_quic *q, const uint8_t *cid, size_t len, int *side);
 
+/* How a short header found its connection. */
+#define DQ_BY_CID    1 /* its DCID is one the connection's end issued */
+#define DQ_BY_TUPLE  2 /* the connection's addresses and ports */
+#define DQ_BY_SERVER 3 /* to or from a server address and port seen: the newest such connection */
+
 /**
  * The connection of a short header: the longest known connection ID that
- * starts data[1..], else the connection on these addresses and ports.
- * Sets *side (the receiver) and *cid_len.
+ * starts data[1..], else the connection on these addresses and ports, else
+ * the newest connection of the server address and port it is sent to or
+ * from. Sets *side (the receiver), *cid_len (that end's ID length) and *how
+ * (DQ_BY_*).
  */
 dq_conn *dq_short_find(dis_quic *q, const uint8_t *data, size_t len, const l4_addr *src,
                        uint16_t sport, const l4_addr *dst, uint16_t dport, int *side,
-                       size_t *cid_len);
+                       size_t *cid_len, int *how);
 
 /** The connection on these addresses and ports (either direction); *side is the receiver. */
 dq_conn *dq_tuple_find(dis_quic *q, const l4_addr *src, uint16_t sport, const l4_addr *dst,

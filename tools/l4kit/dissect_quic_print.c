@@ -110,8 +110,9 @@ static void text_ack(FILE *f, const l4_quic_frame_ack *a, int verbose)
     l4_quic_ack_range x;
     l4_quic_ack_iter_init(&it, a);
     if (verbose) {
-        fprintf(f, ": largest %" PRIu64 ", delay %" PRIu64 " (encoded), %" PRIu64
-                   " more ranges, acknowledged",
+        fprintf(f,
+                ": largest %" PRIu64 ", delay %" PRIu64 " (encoded), %" PRIu64
+                " more ranges, acknowledged",
                 a->largest, a->ack_delay, a->range_count);
         while (l4_quic_ack_iter_next(&it, &x) == 1) {
             if (x.smallest == x.largest)
@@ -152,8 +153,7 @@ static void text_close(FILE *f, const l4_quic_frame *fr, int verbose)
         if (c->error_code >= 0x100 && c->error_code <= 0x1ff)
             fprintf(f, verbose ? ", TLS alert %u" : " alert=%u", (unsigned)(c->error_code - 0x100));
         if (c->frame_type)
-            fprintf(f, verbose ? ", in frame type 0x%" PRIx64 : " frame=0x%" PRIx64,
-                    c->frame_type);
+            fprintf(f, verbose ? ", in frame type 0x%" PRIx64 : " frame=0x%" PRIx64, c->frame_type);
     } else {
         fprintf(f, verbose ? ": application error 0x%" PRIx64 : " application 0x%" PRIx64,
                 c->error_code);
@@ -186,8 +186,9 @@ static void text_frame(FILE *f, const disq_dgram *g, const disq_pkt *p, const di
     case L4_QUIC_FRAME_ACK_ECN:
         text_ack(f, &x->u.ack, verbose);
         if (t == L4_QUIC_FRAME_ACK_ECN)
-            fprintf(f, verbose ? ", ECT(0) %" PRIu64 ", ECT(1) %" PRIu64 ", CE %" PRIu64
-                               : " ect0=%" PRIu64 " ect1=%" PRIu64 " ce=%" PRIu64,
+            fprintf(f,
+                    verbose ? ", ECT(0) %" PRIu64 ", ECT(1) %" PRIu64 ", CE %" PRIu64
+                            : " ect0=%" PRIu64 " ect1=%" PRIu64 " ce=%" PRIu64,
                     x->u.ack.ect0, x->u.ack.ect1, x->u.ack.ce);
         break;
     case L4_QUIC_FRAME_RESET_STREAM:
@@ -198,7 +199,8 @@ static void text_frame(FILE *f, const disq_dgram *g, const disq_pkt *p, const di
                 x->u.reset_stream.final_size);
         break;
     case L4_QUIC_FRAME_STOP_SENDING:
-        fprintf(f, verbose ? ": stream %" PRIu64 ", error 0x%" PRIx64 : " %" PRIu64 " code=0x%" PRIx64,
+        fprintf(f,
+                verbose ? ": stream %" PRIu64 ", error 0x%" PRIx64 : " %" PRIu64 " code=0x%" PRIx64,
                 x->u.stop_sending.stream_id, x->u.stop_sending.error_code);
         break;
     case L4_QUIC_FRAME_CRYPTO:
@@ -227,8 +229,9 @@ static void text_frame(FILE *f, const disq_dgram *g, const disq_pkt *p, const di
         break;
     case L4_QUIC_FRAME_NEW_CONNECTION_ID: {
         const l4_quic_frame_new_cid *n = &x->u.new_cid;
-        fprintf(f, verbose ? ": sequence %" PRIu64 ", retire prior to %" PRIu64 ", ID "
-                           : " seq=%" PRIu64 " retire<%" PRIu64 " cid=",
+        fprintf(f,
+                verbose ? ": sequence %" PRIu64 ", retire prior to %" PRIu64 ", ID "
+                        : " seq=%" PRIu64 " retire<%" PRIu64 " cid=",
                 n->seq, n->retire_prior_to);
         hex(f, n->cid.data, n->cid.len);
         if (verbose) {
@@ -258,7 +261,8 @@ static void text_frame(FILE *f, const disq_dgram *g, const disq_pkt *p, const di
         break;
     }
     if (fr->not_allowed)
-        fprintf(f, " [not allowed in %s packets, RFC 9000 §12.4]", l4_quic_pkt_type_name(p->h.type));
+        fprintf(f, " [not allowed in %s packets, RFC 9000 §12.4]",
+                l4_quic_pkt_type_name(p->h.type));
 }
 
 /* ---------------------------------------------------------------- packets as text */
@@ -307,7 +311,8 @@ static void text_pkt(FILE *f, const disq_dgram *g, const disq_pkt *p)
     if (h->type == L4_QUIC_PKT_VN) {
         fputs(" versions", f);
         for (size_t i = 0; i < h->n_versions; i++) {
-            uint32_t v = (uint32_t)h->versions[4 * i] << 24 | (uint32_t)h->versions[4 * i + 1] << 16 |
+            uint32_t v = (uint32_t)h->versions[4 * i] << 24 |
+                         (uint32_t)h->versions[4 * i + 1] << 16 |
                          (uint32_t)h->versions[4 * i + 2] << 8 | h->versions[4 * i + 3];
             const char *n = dis_quic_version_name(v);
             fprintf(f, "%s0x%08" PRIx32 "%s%s%s", i ? "," : " ", v, n ? " (" : "", n ? n : "",
@@ -483,7 +488,8 @@ void disq_text_verbose(FILE *f, const disq_dgram *g)
             fprintf(f, "          [%s: %s]\n", dec_word(p), p->why);
             continue;
         }
-        fprintf(f, "          packet number %" PRIu64 " (%zu bytes), %s", p->pn, p->pn_len, p->aead);
+        fprintf(f, "          packet number %" PRIu64 " (%zu bytes), %s", p->pn, p->pn_len,
+                p->aead);
         if (h->type == L4_QUIC_PKT_1RTT)
             fprintf(f, ", key generation %" PRIu64, p->key_gen);
         fprintf(f, ", payload %zu bytes + 16-byte tag, %zu frames", p->payload_len, p->n_frames);
@@ -555,8 +561,9 @@ static void json_frame(FILE *f, const disq_dgram *g, const disq_frame *fr)
     case L4_QUIC_FRAME_ACK:
     case L4_QUIC_FRAME_ACK_ECN: {
         const l4_quic_frame_ack *a = &x->u.ack;
-        fprintf(f, ",\"largest\":%" PRIu64 ",\"ack_delay\":%" PRIu64 ",\"first_range\":%" PRIu64
-                   ",\"ranges\":[",
+        fprintf(f,
+                ",\"largest\":%" PRIu64 ",\"ack_delay\":%" PRIu64 ",\"first_range\":%" PRIu64
+                ",\"ranges\":[",
                 a->largest, a->ack_delay, a->first_range);
         l4_quic_ack_iter it;
         l4_quic_ack_range r;
@@ -603,8 +610,7 @@ static void json_frame(FILE *f, const disq_dgram *g, const disq_frame *fr)
         break;
     case L4_QUIC_FRAME_NEW_CONNECTION_ID: {
         const l4_quic_frame_new_cid *n = &x->u.new_cid;
-        fprintf(f, ",\"seq\":%" PRIu64 ",\"retire_prior_to\":%" PRIu64, n->seq,
-                n->retire_prior_to);
+        fprintf(f, ",\"seq\":%" PRIu64 ",\"retire_prior_to\":%" PRIu64, n->seq, n->retire_prior_to);
         json_hex(f, "cid", n->cid.data, n->cid.len);
         json_hex(f, "reset_token", n->reset_token, sizeof n->reset_token);
         break;
@@ -672,7 +678,9 @@ static void json_pkt(FILE *f, const disq_dgram *g, const disq_pkt *p)
             fprintf(f, ",\"length\":%" PRIu64, h->length);
         if (h->type == L4_QUIC_PKT_RETRY)
             fprintf(f, ",\"retry_tag\":%s",
-                    p->retry_tag == 1 ? "\"ok\"" : p->retry_tag == 0 ? "\"bad\"" : "null");
+                    p->retry_tag == 1   ? "\"ok\""
+                    : p->retry_tag == 0 ? "\"bad\""
+                                        : "null");
         if (h->type == L4_QUIC_PKT_VN) {
             fputs(",\"versions\":[", f);
             for (size_t k = 0; k < h->n_versions; k++) {

@@ -32,9 +32,9 @@
 
 /** What one handshake message says that `l4kit dissect` shows. */
 typedef struct dis_tls_msg {
-    int type;        /* the message type, or DIS_TLS_HRR */
-    uint32_t len;    /* body length */
-    int parsed;      /* the fields below were read (the body is well formed as far as read) */
+    int type;     /* the message type, or DIS_TLS_HRR */
+    uint32_t len; /* body length */
+    int parsed;   /* the fields below were read (the body is well formed as far as read) */
     uint8_t random[32];
     uint16_t cipher; /* ServerHello: the chosen cipher suite */
     char sni[256];   /* ClientHello: host_name, printable ASCII ('?' for other bytes); "" none */
