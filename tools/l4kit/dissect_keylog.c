@@ -54,8 +54,8 @@ static int kl_line(dis_keylog *kl, const char *s, size_t n)
     while (i < n) {
         while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r'))
             i++;
-        if (i == n)
-            break;
+        if (i == n || (nf == 0 && s[i] == '#'))
+            break; /* the end, or a comment */
         if (nf == 4)
             return 1;
         f[nf] = s + i;
@@ -64,7 +64,7 @@ static int kl_line(dis_keylog *kl, const char *s, size_t n)
         fl[nf] = (size_t)(s + i - f[nf]);
         nf++;
     }
-    if (nf == 0 || f[0][0] == '#')
+    if (nf == 0)
         return 0;
     if (nf != 3)
         return 1;

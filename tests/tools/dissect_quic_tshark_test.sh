@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# tests/tools/dissect_quic_test.sh — `l4kit dissect` on QUIC captures made in
+# tests/tools/dissect_quic_tshark_test.sh — `l4kit dissect` on QUIC captures made in
 # the test (`l4kit sim --proto quic --pcap --keylog`: 3 connections, 3
 # streams each, loss, reordering, duplication, ECN, a connection-ID switch
 # and an active migration; and `l4kit demo`'s QUIC capture), against tshark
@@ -218,4 +218,4 @@ cmp -s junk.txt a.txt || fail "junk key log: the good lines were not used"
 [ "$rc" -eq 2 ] && [ "$(wc -l <e)" -eq 1 ] || fail "--keylog without a file: rc $rc $(cat e)"
 "$L4KIT" dissect --help | grep -q -- "--keylog KEYS" || fail "--help lacks --keylog"
 
-[ "$fails" -eq 0 ] && echo "dissect_quic_test: all passed" || { echo "dissect_quic_test: $fails failed"; exit 1; }
+[ "$fails" -eq 0 ] && echo "dissect_quic_tshark_test: all passed" || { echo "dissect_quic_tshark_test: $fails failed"; exit 1; }
