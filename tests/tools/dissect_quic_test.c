@@ -149,8 +149,9 @@ static void test_rfc9001_initials_and_retry(void)
 static const uint8_t ODCID[8] = {0xd0, 1, 2, 3, 4, 5, 6, 7};
 static const uint8_t CCID[5] = {0xc1, 0xc2, 0xc3, 0xc4, 0xc5}; /* the client's SCID */
 static const uint8_t SCID[8] = {0x5e, 0x51, 0x52, 0x53, 0x54, 0x55, 0x56, 0x57};
-static const uint8_t RANDOM[32] = {0xaa, 0xbb, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14,
-                                   15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30};
+static const uint8_t RANDOM[32] = {0xaa, 0xbb, 1,  2,  3,  4,  5,  6,  7,  8,  9,
+                                   10,   11,   12, 13, 14, 15, 16, 17, 18, 19, 20,
+                                   21,   22,   23, 24, 25, 26, 27, 28, 29, 30};
 
 /* A ClientHello (RFC 8446 §4.1.2) with server_name and ALPN "h3". */
 static size_t client_hello(uint8_t *out, const uint8_t *random)
@@ -165,8 +166,8 @@ static size_t client_hello(uint8_t *out, const uint8_t *random)
     *p++ = 1, *p++ = 0;                        /* compression */
     uint8_t *ext = p;
     p += 2;
-    static const uint8_t sni[] = {0, 0, 0, 16, 0, 14, 0, 0, 11, 'q', '.', 'e', 'x', 'a', 'm', 'p',
-                                  'l', 'e', '.', 'o'};
+    static const uint8_t sni[] = {0,   0,   0,   16,  0,   14,  0,   0,   11,  'q',
+                                  '.', 'e', 'x', 'a', 'm', 'p', 'l', 'e', '.', 'o'};
     static const uint8_t alpn[] = {0, 16, 0, 5, 0, 3, 2, 'h', '3'};
     memcpy(p, sni, sizeof sni), p += sizeof sni;
     memcpy(p, alpn, sizeof alpn), p += sizeof alpn;
@@ -303,8 +304,8 @@ static void handshake(dis_quic *q, disq_dgram *g, int aead, uint16_t cipher, siz
     size_t hn = client_hello(hello, RANDOM), n = 0;
     n += no_ch ? crypto_frame(pl, 100, hello, hn) : crypto_frame(pl, 0, hello, hn);
     memset(pl + n, 0, 1100 - n); /* PADDING */
-    size_t len = long_pkt(d, L4_QUIC_PKT_INITIAL, ODCID, sizeof ODCID, CCID, sizeof CCID, 0, pl,
-                          1100, &ci);
+    size_t len =
+        long_pkt(d, L4_QUIC_PKT_INITIAL, ODCID, sizeof ODCID, CCID, sizeof CCID, 0, pl, 1100, &ci);
     dgram(q, g, 1, d, len);
     CHECK(g->is_quic);
     CHECK_EQ(g->pkts[0].dec, DISQ_DEC_OK);
@@ -441,7 +442,8 @@ static void test_key_updates(void)
     for (size_t i = 0; i < sizeof seq / sizeof seq[0]; i++) {
         uint8_t pl[200], d[300];
         size_t n = stream_frame(pl, 1, seq[i].pn * 10, 10, 0);
-        size_t len = short_pkt(d, CCID, sizeof CCID, seq[i].pn, seq[i].gen & 1, pl, n, &k[seq[i].gen]);
+        size_t len =
+            short_pkt(d, CCID, sizeof CCID, seq[i].pn, seq[i].gen & 1, pl, n, &k[seq[i].gen]);
         dgram(q, &g, 0, d, len);
         CHECK(g.is_quic);
         CHECK_EQ(g.n_pkts, 1);
@@ -490,10 +492,11 @@ static void test_0rtt(void)
     uint8_t pl[1300], d[1500], hello[256];
     size_t hn = client_hello(hello, RANDOM);
     size_t n = crypto_frame(pl, 0, hello, hn);
-    size_t len = long_pkt(d, L4_QUIC_PKT_INITIAL, ODCID, sizeof ODCID, CCID, sizeof CCID, 0, pl, n,
-                          &ci);
+    size_t len =
+        long_pkt(d, L4_QUIC_PKT_INITIAL, ODCID, sizeof ODCID, CCID, sizeof CCID, 0, pl, n, &ci);
     n = stream_frame(pl, 0, 0, 200, 1);
-    len += long_pkt(d + len, L4_QUIC_PKT_0RTT, ODCID, sizeof ODCID, CCID, sizeof CCID, 1, pl, n, &e);
+    len +=
+        long_pkt(d + len, L4_QUIC_PKT_0RTT, ODCID, sizeof ODCID, CCID, sizeof CCID, 1, pl, n, &e);
     memset(d + len, 0, 1200 - len); /* zeros after the last packet, as some clients pad */
     dgram(q, &g, 1, d, 1200);
     CHECK_EQ(g.n_pkts, 2);
@@ -507,7 +510,8 @@ static void test_0rtt(void)
     CHECK_EQ(g.rest, 1200 - len);
     CHECK_EQ(g.rest_err, 0);
     char *t = text_of(&g, 1200);
-    CHECK_MSG(strstr(t, "        0-RTT v1 DCID=d001020304050607 SCID=c1c2c3c4c5 len=") != NULL, "%s", t);
+    CHECK_MSG(strstr(t, "        0-RTT v1 DCID=d001020304050607 SCID=c1c2c3c4c5 len=") != NULL,
+              "%s", t);
     CHECK(strstr(t, "STREAM 0 off=0 len=200 FIN\n") != NULL);
     CHECK(strstr(t, "bytes of zeros after the last packet") != NULL);
     l4_quic_keys_free(&ci);
@@ -537,8 +541,8 @@ static void test_missing_and_wrong_keys(void)
         uint8_t pl[1300], d[1500], hello[256];
         size_t hn = client_hello(hello, RANDOM);
         size_t n = crypto_frame(pl, 0, hello, hn);
-        size_t len = long_pkt(d, L4_QUIC_PKT_INITIAL, ODCID, sizeof ODCID, CCID, sizeof CCID, 0,
-                              pl, n, &ci);
+        size_t len =
+            long_pkt(d, L4_QUIC_PKT_INITIAL, ODCID, sizeof ODCID, CCID, sizeof CCID, 0, pl, n, &ci);
         dgram(q, &g, 1, d, len);
         CHECK_EQ(g.pkts[0].dec, DISQ_DEC_OK);
         len = long_pkt(d, L4_QUIC_PKT_HANDSHAKE, ODCID, sizeof ODCID, CCID, sizeof CCID, 0, pl, n,
@@ -569,9 +573,9 @@ static void test_detection(void)
     CHECK_EQ(dis_quic_new(&q, NULL), 0);
     static disq_dgram g;
     /* A DNS query to port 443 whose first byte has the long-header bit. */
-    static const uint8_t dns[] = {0xc5, 0x3a, 0x01, 0x00, 0x00, 0x01, 0, 0, 0, 0, 0, 0,
-                                  7,    'e',  'x',  'a',  'm',  'p',  'l', 'e', 3, 'c', 'o',
-                                  'm',  0,    0,    1,    0,    1};
+    static const uint8_t dns[] = {0xc5, 0x3a, 0x01, 0x00, 0x00, 0x01, 0,   0,   0,   0,
+                                  0,    0,    7,    'e',  'x',  'a',  'm', 'p', 'l', 'e',
+                                  3,    'c',  'o',  'm',  0,    0,    1,   0,   1};
     dgram(q, &g, 1, dns, sizeof dns);
     CHECK(!g.is_quic);
     /* A reply (the QR bit and others set) */
@@ -601,27 +605,28 @@ static void test_detection(void)
     dgram(q, &g, 1, l, 0);
     CHECK(!g.is_quic);
     /* QUIC v2 (RFC 9369): shown with its IDs, not decrypted. */
-    l[1] = 0x6b, l[2] = 0x33, l[3] = 0x43, l[4] = 0xcf, l[5] = 2, l[6] = 0xab, l[7] = 0xcd, l[8] = 1,
-    l[9] = 0xef;
+    l[1] = 0x6b, l[2] = 0x33, l[3] = 0x43, l[4] = 0xcf, l[5] = 2, l[6] = 0xab, l[7] = 0xcd,
+    l[8] = 1, l[9] = 0xef;
     dgram(q, &g, 1, l, sizeof l);
     CHECK(g.is_quic);
     CHECK_EQ(g.pkts[0].hdr_err, L4_ERR_UNSUPPORTED);
     CHECK_EQ(g.pkts[0].dec, DISQ_DEC_VERSION);
     CHECK_EQ(g.pkts[0].h.dcid_len, 2);
     char *t = text_of(&g, sizeof l);
-    CHECK_MSG(strstr(t, "long header version 0x6b3343cf (v2) DCID=abcd SCID=ef len=60 [not decoded:") !=
-                  NULL,
-              "%s", t);
+    CHECK_MSG(
+        strstr(t, "long header version 0x6b3343cf (v2) DCID=abcd SCID=ef len=60 [not decoded:") !=
+            NULL,
+        "%s", t);
     /* Version Negotiation listing v1 and a greased version. */
-    static const uint8_t vn[] = {0x80, 0,    0, 0, 0, 2, 0xc1, 0xc2, 1, 0xd0, 0, 0, 0,
-                                 1,    0x1a, 0x2a, 0x3a, 0x4a};
+    static const uint8_t vn[] = {0x80, 0, 0, 0, 0, 2,    0xc1, 0xc2, 1,
+                                 0xd0, 0, 0, 0, 1, 0x1a, 0x2a, 0x3a, 0x4a};
     dgram(q, &g, 0, vn, sizeof vn);
     CHECK(g.is_quic);
     CHECK_EQ(g.pkts[0].h.type, L4_QUIC_PKT_VN);
     CHECK_EQ(g.pkts[0].h.n_versions, 2);
     t = text_of(&g, sizeof vn);
-    CHECK_MSG(strstr(t, "Version Negotiation DCID=c1c2 SCID=d0 versions 0x00000001 (v1),0x1a2a3a4a (reserved") !=
-                  NULL,
+    CHECK_MSG(strstr(t, "Version Negotiation DCID=c1c2 SCID=d0 versions 0x00000001 (v1),0x1a2a3a4a "
+                        "(reserved") != NULL,
               "%s", t);
     /* ... and one listing nothing QUIC uses is not QUIC. */
     uint8_t vn2[sizeof vn];
@@ -676,7 +681,10 @@ static void test_stateless_reset(void)
     dgram(q, &g, 0, r, sizeof r);
     CHECK(g.is_quic);
     CHECK(g.pkts[0].stateless_reset);
-    CHECK(strstr(text_of(&g, sizeof r), "Stateless Reset DCID=c1c2c3c4c5 spin=0 (40 bytes; its last 16 are a reset token") != NULL);
+    CHECK(
+        strstr(text_of(&g, sizeof r),
+               "Stateless Reset DCID=c1c2c3c4c5 spin=0 (40 bytes; its last 16 are a reset token") !=
+        NULL);
     l4_quic_keys_free(&s1);
     l4_quic_keys_free(&c1);
     dis_quic_free(q);
@@ -707,7 +715,8 @@ static void test_damaged(void)
     pkt[500] ^= 4;
     dgram(q, &g, 1, pkt, n);
     CHECK_EQ(g.pkts[0].dec, DISQ_DEC_FAILED);
-    CHECK(strstr(text_of(&g, n), "[cannot decrypt: the Initial keys (from the client's first DCID) do not authenticate it]") != NULL);
+    CHECK(strstr(text_of(&g, n), "[cannot decrypt: the Initial keys (from the client's first DCID) "
+                                 "do not authenticate it]") != NULL);
     pkt[500] ^= 4;
     /* the good one, then junk after it in the same datagram */
     uint8_t two[1300];
@@ -718,7 +727,8 @@ static void test_damaged(void)
     CHECK_EQ(g.pkts[0].dec, DISQ_DEC_OK);
     CHECK_EQ(g.rest, 40);
     CHECK(g.rest_err != 0);
-    CHECK(strstr(text_of(&g, n + 40), "40 bytes after the last packet [not a QUIC packet:") != NULL);
+    CHECK(strstr(text_of(&g, n + 40), "40 bytes after the last packet [not a QUIC packet:") !=
+          NULL);
     /* a short header on this connection too short to sample */
     uint8_t sh[12] = {0x40, 0x83, 0x94, 0xc8, 0xf0, 0x3e, 0x51, 0x57, 0x08, 1, 2, 3};
     dgram(q, &g, 1, sh, sizeof sh);
@@ -733,15 +743,17 @@ static void test_damaged(void)
     uint8_t pl[1300], d[1500];
     size_t m = stream_frame(pl, 0, 0, 20, 0);
     pl[m++] = 0x06; /* CRYPTO with nothing after the type */
-    size_t len = long_pkt(d, L4_QUIC_PKT_INITIAL, ODCID, sizeof ODCID, CCID, sizeof CCID, 0, pl, m,
-                          &ci);
+    size_t len =
+        long_pkt(d, L4_QUIC_PKT_INITIAL, ODCID, sizeof ODCID, CCID, sizeof CCID, 0, pl, m, &ci);
     dgram(q, &g, 1, d, len);
     CHECK_EQ(g.pkts[0].dec, DISQ_DEC_OK);
     CHECK_EQ(g.pkts[0].n_frames, 2);
     CHECK(frame(&g, &g.pkts[0], 0)->not_allowed);
     CHECK_EQ(frame(&g, &g.pkts[0], 1)->err, L4_ERR_TRUNCATED);
     char *t = text_of(&g, len);
-    CHECK_MSG(strstr(t, "STREAM 0 off=0 len=20 [not allowed in Initial packets, RFC 9000 §12.4], CRYPTO [bad frame: ") != NULL, "%s", t);
+    CHECK_MSG(strstr(t, "STREAM 0 off=0 len=20 [not allowed in Initial packets, RFC 9000 §12.4], "
+                        "CRYPTO [bad frame: ") != NULL,
+              "%s", t);
     l4_quic_keys_free(&ci);
     dis_quic_free(q);
 }
@@ -785,7 +797,8 @@ static void test_every_frame(void)
     }
     memset(&f, 0, sizeof f);
     f.type = L4_QUIC_FRAME_RESET_STREAM;
-    f.u.reset_stream.stream_id = 3, f.u.reset_stream.error_code = 5, f.u.reset_stream.final_size = 9;
+    f.u.reset_stream.stream_id = 3, f.u.reset_stream.error_code = 5,
+    f.u.reset_stream.final_size = 9;
     n += put_frame(pl + n, sizeof pl - n, &f);
     f.type = L4_QUIC_FRAME_STOP_SENDING;
     f.u.stop_sending.stream_id = 7, f.u.stop_sending.error_code = 1;
@@ -824,11 +837,14 @@ static void test_every_frame(void)
         "frame ACK_ECN (0x03) at 0: largest 12, delay 0 (encoded), 1 more ranges, acknowledged "
         "10-12 3-5, ECT(0) 9, ECT(1) 0, CE 0",
         "frame CONNECTION_CLOSE (0x1c) at ",
-        "transport error CRYPTO_ERROR (0x128), TLS alert 40, in frame type 0x6, reason \"bad?hello\"",
+        "transport error CRYPTO_ERROR (0x128), TLS alert 40, in frame type 0x6, reason "
+        "\"bad?hello\"",
         "\"frames\":[{\"type\":3,\"name\":\"ACK_ECN\",\"offset_in_payload\":0,\"largest\":12,"
-        "\"ack_delay\":0,\"first_range\":2,\"ranges\":[[10,12],[3,5]],\"ect0\":9,\"ect1\":0,\"ce\":0}",
+        "\"ack_delay\":0,\"first_range\":2,\"ranges\":[[10,12],[3,5]],\"ect0\":9,\"ect1\":0,\"ce\":"
+        "0}",
         "{\"type\":28,\"name\":\"CONNECTION_CLOSE\",\"offset_in_payload\":",
-        "\"error_code\":296,\"error_name\":\"CRYPTO_ERROR\",\"frame_type\":6,\"reason\":\"bad?hello\"}",
+        "\"error_code\":296,\"error_name\":\"CRYPTO_ERROR\",\"frame_type\":6,\"reason\":\"bad?"
+        "hello\"}",
     };
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
         CHECK_MSG(strstr(t, want[i]) != NULL, "missing %s in\n%s", want[i], t);
@@ -843,21 +859,22 @@ static void test_keylog_parse(void)
 {
     dis_keylog kl;
     memset(&kl, 0, sizeof kl);
-    const char *t = "# SSL/TLS secrets log file\r\n"
-                    "\n"
-                    "CLIENT_RANDOM 0000000000000000000000000000000000000000000000000000000000000000 00\n"
-                    "CLIENT_HANDSHAKE_TRAFFIC_SECRET "
-                    "0101010101010101010101010101010101010101010101010101010101010101 "
-                    "222222222222222222222222222222222222222222222222" /* 48 bytes */
-                    "222222222222222222222222222222222222222222222222\r\n"
-                    "SERVER_TRAFFIC_SECRET_0 0101010101010101010101010101010101010101010101010101010101010101 "
-                    "3333333333333333333333333333333333333333333333333333333333333333\n"
-                    "SERVER_TRAFFIC_SECRET_0 0101 33\n"           /* short random */
-                    "CLIENT_TRAFFIC_SECRET_0 zz 33\n"             /* not hex */
-                    "BOGUS_LABEL 01 02\n"                         /* unknown label */
-                    "CLIENT_EARLY_TRAFFIC_SECRET only-two\n"      /* fields */
-                    "SERVER_HANDSHAKE_TRAFFIC_SECRET "
-                    "0101010101010101010101010101010101010101010101010101010101010101 4444";
+    const char *t =
+        "# SSL/TLS secrets log file\r\n"
+        "\n"
+        "CLIENT_RANDOM 0000000000000000000000000000000000000000000000000000000000000000 00\n"
+        "CLIENT_HANDSHAKE_TRAFFIC_SECRET "
+        "0101010101010101010101010101010101010101010101010101010101010101 "
+        "222222222222222222222222222222222222222222222222" /* 48 bytes */
+        "222222222222222222222222222222222222222222222222\r\n"
+        "SERVER_TRAFFIC_SECRET_0 0101010101010101010101010101010101010101010101010101010101010101 "
+        "3333333333333333333333333333333333333333333333333333333333333333\n"
+        "SERVER_TRAFFIC_SECRET_0 0101 33\n"      /* short random */
+        "CLIENT_TRAFFIC_SECRET_0 zz 33\n"        /* not hex */
+        "BOGUS_LABEL 01 02\n"                    /* unknown label */
+        "CLIENT_EARLY_TRAFFIC_SECRET only-two\n" /* fields */
+        "SERVER_HANDSHAKE_TRAFFIC_SECRET "
+        "0101010101010101010101010101010101010101010101010101010101010101 4444";
     CHECK_EQ(dis_keylog_parse(&kl, t, strlen(t), 0), 0);
     CHECK_EQ(kl.n, 1);
     CHECK_EQ(kl.secrets, 2);

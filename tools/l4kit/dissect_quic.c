@@ -520,7 +520,7 @@ static int dq_long(dis_quic *q, dq_conn **cp, int *sender, disq_pkt *p, const ui
 }
 
 /* One short-header packet of c (header parsed). */
-static int dq_short(dis_quic *q, dq_conn *c, int sender, disq_pkt *p, const uint8_t *data,
+static int dq_short(dis_quic *q, dq_conn *c, int sender, int how, disq_pkt *p, const uint8_t *data,
                     size_t captured)
 {
     p->from_client = sender == DQ_CLIENT;
@@ -535,6 +535,12 @@ static int dq_short(dis_quic *q, dq_conn *c, int sender, disq_pkt *p, const uint
     if (p->len >= 21 && dq_token_known(q, data + p->off + p->len - L4_QUIC_RESET_TOKEN_LEN)) {
         p->stateless_reset = 1;
         p->dec = DISQ_DEC_NONE;
+    } else if (how == DQ_BY_SERVER && p->dec == DISQ_DEC_FAILED) {
+        /* Tried with the keys of the server's newest connection: not its. */
+        p->from_client = -1;
+        dq_why(p, DISQ_DEC_NO_CONN,
+               "no connection seen uses its DCID (a connection whose Initial was not seen, or an "
+               "ID announced in a packet not decrypted)");
     }
     return 0;
 }
@@ -559,7 +565,7 @@ int dis_quic_datagram(dis_quic *q, disq_dgram *out, const l4_addr *src, uint16_t
     if (captured > len)
         captured = len;
     dq_conn *c = NULL;
-    int sender = -1, to;
+    int sender = -1, to, how = DQ_BY_CID;
     size_t cid_len = 0;
     if (data[0] & L4_QUIC_HDR_FORM_LONG) {
         if (!dq_long_is_quic(q, data, len, src, sport, dst, dport))
@@ -567,7 +573,6 @@ int dis_quic_datagram(dis_quic *q, disq_dgram *out, const l4_addr *src, uint16_t
     } else {
         if (!(data[0] & L4_QUIC_HDR_FIXED_BIT))
             return 0;
-        int how;
         if (!(c = dq_short_find(q, data, len, src, sport, dst, dport, &to, &cid_len, &how)))
             return 0;
         sender = 1 - to;
@@ -614,7 +619,7 @@ int dis_quic_datagram(dis_quic *q, disq_dgram *out, const l4_addr *src, uint16_t
                 out->rest_err = L4_ERR_MALFORMED;
                 break;
             }
-            rc = dq_short(q, c, sender, p, data, captured);
+            rc = dq_short(q, c, sender, off ? DQ_BY_CID : how, p, data, captured);
         } else {
             rc = dq_long(q, &c, &sender, p, data, captured, src, sport, dst, dport);
         }
