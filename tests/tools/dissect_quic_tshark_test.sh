@@ -204,7 +204,7 @@ qs = [q for p in pk for q in p.get("quic", {}).get("packets", []) if q["type"] !
 # not decrypt are unknown: those say so)
 assert qs and all(not q["decrypted"] and ("do not authenticate it" in q["error"] or
                   q["error"].startswith("no connection seen uses its DCID")) for q in qs), qs[:2]
-assert sum("do not authenticate it" in q["error"] for q in qs) > len(qs) / 2
+assert sum("do not authenticate it" in q["error"] for q in qs) > 100
 hs = [q for q in qs if q["type"] == "Handshake"]
 assert hs and all("SERVER_HANDSHAKE_TRAFFIC_SECRET" in q["error"] or "CLIENT_HANDSHAKE_TRAFFIC_SECRET" in q["error"] for q in hs)
 PY
