@@ -359,6 +359,27 @@ static void handshake(dis_quic *q, disq_dgram *g, int aead, uint16_t cipher, siz
     l4_quic_keys_free(&c1);
 }
 
+/* Only the two Initials of that handshake (their keys need no key log). */
+static void handshake_initials_only(dis_quic *q, disq_dgram *g)
+{
+    uint8_t pl[1300], d[1500], hello[256];
+    l4_quic_keys ci, si;
+    CHECK_EQ(l4_quic_keys_init_initial(&ci, &si, ODCID, sizeof ODCID), 0);
+    size_t n = crypto_frame(pl, 0, hello, client_hello(hello, RANDOM));
+    memset(pl + n, 0, 1100 - n);
+    size_t len =
+        long_pkt(d, L4_QUIC_PKT_INITIAL, ODCID, sizeof ODCID, CCID, sizeof CCID, 0, pl, 1100, &ci);
+    dgram(q, g, 1, d, len);
+    CHECK_EQ(g->pkts[0].dec, DISQ_DEC_OK);
+    l4_quic_frame ack = {.type = L4_QUIC_FRAME_ACK};
+    n = put_frame(pl, sizeof pl, &ack);
+    len = long_pkt(d, L4_QUIC_PKT_INITIAL, CCID, sizeof CCID, SCID, sizeof SCID, 0, pl, n, &si);
+    dgram(q, g, 0, d, len);
+    CHECK_EQ(g->pkts[0].dec, DISQ_DEC_OK);
+    l4_quic_keys_free(&ci);
+    l4_quic_keys_free(&si);
+}
+
 static void run_aead(int aead, uint16_t cipher, size_t slen, int no_ch)
 {
     addrs();
@@ -853,6 +874,88 @@ static void test_every_frame(void)
     dis_keylog_free(&kl);
 }
 
+/* A capture on a host sending with UDP GSO: one "datagram" of several
+ * segments, each a packet; and RFC 9287's greased fixed bit. */
+static void test_gso_and_greasing(void)
+{
+    addrs();
+    char text[4096];
+    keylog_text(text, sizeof text, RANDOM, 32, 0);
+    dis_keylog kl;
+    memset(&kl, 0, sizeof kl);
+    CHECK_EQ(dis_keylog_parse(&kl, text, strlen(text), 0), 0);
+    for (int keys = 1; keys >= 0; keys--) {
+        dis_quic *q;
+        CHECK_EQ(dis_quic_new(&q, &kl), 0);
+        static disq_dgram g;
+        handshake(q, &g, L4_QUIC_AEAD_AES_128_GCM, 0x1301, 32, 0);
+        if (!keys) { /* the same connection without its secrets: split by the IDs alone */
+            dis_quic_free(q);
+            CHECK_EQ(dis_quic_new(&q, NULL), 0);
+            handshake_initials_only(q, &g);
+        }
+        l4_quic_keys c1;
+        keys_of(&c1, L4_QUIC_AEAD_AES_128_GCM, DIS_KL_CLIENT_APP, 32, 0);
+        uint8_t pl[400], d[2000];
+        size_t len = 0;
+        for (int i = 0; i < 4; i++) { /* segments of 300 bytes, the last 150 */
+            size_t n = stream_frame(pl, 0, 1000 + 200 * (size_t)i, i < 3 ? 200 : 50, i == 3);
+            size_t want = (i < 3 ? 300 : 150) - (1 + sizeof SCID + 2 + L4_QUIC_TAG_LEN);
+            memset(pl + n, 0, want - n);
+            len += short_pkt(d + len, SCID, sizeof SCID, 10 + (uint64_t)i, 0, pl, want, &c1);
+            CHECK_EQ(len, i < 3 ? 300 * (size_t)(i + 1) : 1050);
+        }
+        dgram(q, &g, 1, d, len);
+        CHECK(g.is_quic);
+        CHECK_EQ(g.gso, 300);
+        CHECK_EQ(g.n_pkts, 4);
+        for (int i = 0; i < 4; i++) {
+            CHECK_EQ(g.pkts[i].off, 300 * (size_t)i);
+            CHECK_EQ(g.pkts[i].len, i < 3 ? 300 : 150);
+            CHECK_EQ(g.pkts[i].dec, keys ? DISQ_DEC_OK : DISQ_DEC_NO_KEYS);
+            if (keys)
+                CHECK_EQ(g.pkts[i].pn, 10 + (uint64_t)i);
+        }
+        CHECK(strstr(text_of(&g, len), " len=1050, 4 packets in 4 datagrams of 300 bytes sent with "
+                                       "GSO (captured as one)\n") != NULL);
+        l4_quic_keys_free(&c1);
+        dis_quic_free(q);
+    }
+
+    /* A greased fixed bit: taken on a known connection, the AEAD covers it. */
+    dis_quic *q;
+    CHECK_EQ(dis_quic_new(&q, &kl), 0);
+    static disq_dgram g;
+    handshake(q, &g, L4_QUIC_AEAD_AES_128_GCM, 0x1301, 32, 0);
+    l4_quic_keys c1;
+    keys_of(&c1, L4_QUIC_AEAD_AES_128_GCM, DIS_KL_CLIENT_APP, 32, 0);
+    uint8_t pl[200], d[300];
+    size_t n = stream_frame(pl, 0, 0, 30, 0);
+    l4_quic_hdr h;
+    memset(&h, 0, sizeof h);
+    h.type = L4_QUIC_PKT_1RTT;
+    h.dcid = SCID, h.dcid_len = sizeof SCID, h.pn = 20, h.pn_len = 2;
+    l4_ssize hl = l4_quic_hdr_write(d, sizeof d, &h);
+    CHECK(hl > 0);
+    d[0] &= (uint8_t)~L4_QUIC_HDR_FIXED_BIT;
+    memcpy(d + hl, pl, n);
+    l4_ssize len = l4_quic_protect(&c1, d, sizeof d, (size_t)hl, (size_t)hl - 2, 20, n);
+    CHECK(len > 0);
+    dgram(q, &g, 1, d, (size_t)len);
+    CHECK(g.is_quic);
+    CHECK(g.pkts[0].greased);
+    CHECK_MSG(g.pkts[0].dec == DISQ_DEC_OK, "%s", g.pkts[0].why);
+    CHECK_EQ(g.pkts[0].pn, 20);
+    CHECK(strstr(text_of(&g, (size_t)len), "fixed bit 0 (greased, RFC 9287)") != NULL);
+    /* on an ID nobody uses, a first byte without the fixed bit is not QUIC */
+    d[3] ^= 0xff;
+    dgram(q, &g, 1, d, (size_t)len);
+    CHECK(!g.is_quic);
+    l4_quic_keys_free(&c1);
+    dis_quic_free(q);
+    dis_keylog_free(&kl);
+}
+
 /* ---------------------------------------------------------------- parsers */
 
 static void test_keylog_parse(void)
@@ -935,6 +1038,7 @@ static const l4_test TESTS[] = {
     TEST(test_stateless_reset),
     TEST(test_damaged),
     TEST(test_every_frame),
+    TEST(test_gso_and_greasing),
     TEST(test_keylog_parse),
     TEST(test_tls_parse),
     TEST_END,

@@ -18,6 +18,7 @@
 # tshark missing is a failure.
 set -u
 L4KIT=${L4KIT:?set by ctest}
+SRC=${L4_SRC:?set by ctest}
 command -v tshark >/dev/null || {
   echo "FAIL: tshark is not installed; the cross-check needs it (scripts/deps.sh installs it)"
   exit 1
@@ -52,86 +53,14 @@ tfields() { # tfields PCAP [KEYS] > TSV
   fi
 }
 
-cat >cmp.py <<'PY'
-import json, sys
-tsv, js, name, mode = sys.argv[1:5]
-names = sys.argv[5:]
-rows = [dict(zip(names, l.rstrip("\n").split("\t"))) for l in open(tsv)]
-pk = json.load(open(js))
-assert len(rows) == len(pk), (len(rows), len(pk))
-bad, totals = [], {}
-def L(r, k):
-    return [x for x in r.get(k, "").split(",") if x != ""]
-def eq(i, what, mine, theirs):
-    if [str(x) for x in mine] != [str(x) for x in theirs]:
-        bad.append("%s packet %d: %s: l4kit %s, tshark %s" % (name, i, what, mine, theirs))
-nq = nd = 0
-for r, p in zip(rows, pk):
-    i = p["index"]
-    if r.get("icmp.type"):
-        continue  # tshark also decodes the datagram an ICMP error quotes
-    if p.get("proto") == "UDP":
-        if "quic" not in p:
-            bad.append("%s packet %d: UDP not recognised as QUIC" % (name, i))
-            continue
-    qs = p.get("quic", {}).get("packets", [])
-    nq += len(qs)
-    if mode == "nokeys":
-        # Initial packets decrypt without a key log; nothing else does.
-        for q in qs:
-            if q["type"] == "Initial":
-                if not q.get("decrypted"):
-                    bad.append("%s packet %d: Initial not decrypted: %s" % (name, i, q.get("error")))
-            elif q.get("decrypted") or "no key log" not in q.get("error", ""):
-                bad.append("%s packet %d: %s without a key log: %s" % (name, i, q["type"], q))
-    else:
-        for q in qs:
-            if not q.get("decrypted"):
-                bad.append("%s packet %d: %s not decrypted: %s" % (name, i, q["type"], q.get("error")))
-    dec = [q for q in qs if q.get("decrypted")]
-    nd += len(dec)
-    fr = [f for q in dec for f in q["frames"]]
-    for f in fr:
-        totals[f["name"]] = totals.get(f["name"], 0) + 1
-    eq(i, "frame types", [f["type"] for f in fr], L(r, "quic.frame_type"))
-    eq(i, "packet numbers", [q["pn"] for q in dec], L(r, "quic.packet_number"))
-    LT = {"Initial": 0, "0-RTT": 1, "Handshake": 2, "Retry": 3}
-    eq(i, "long types", [LT[q["type"]] for q in qs if q["header"] == "long"], L(r, "quic.long.packet_type"))
-    if mode == "keys" or L(r, "quic.dcid"):  # tshark alone does not always find short headers' DCIDs
-        eq(i, "DCIDs", [q["dcid"] for q in qs], L(r, "quic.dcid"))
-    st = [f for f in fr if f["name"] == "STREAM"]
-    eq(i, "stream ids", [f["stream_id"] for f in st], L(r, "quic.stream.stream_id"))
-    eq(i, "stream offsets", [f["offset"] for f in st if f["type"] & 4], L(r, "quic.stream.offset"))
-    eq(i, "stream lengths", [f["len"] for f in st if f["type"] & 2], L(r, "quic.stream.length"))
-    eq(i, "stream FIN", [int(f["fin"]) for f in st], L(r, "quic.stream.fin"))
-    cr = [f for f in fr if f["name"] == "CRYPTO"]
-    eq(i, "crypto offsets", [f["offset"] for f in cr], L(r, "quic.crypto.offset"))
-    eq(i, "crypto lengths", [f["len"] for f in cr], L(r, "quic.crypto.length"))
-    eq(i, "ack largest", [f["largest"] for f in fr if f["type"] in (2, 3)], L(r, "quic.ack.largest_acknowledged"))
-    eq(i, "padding", [f["len"] for f in fr if f["type"] == 0], L(r, "quic.padding_length"))
-    tls = [t["type"] for f in cr for t in f["tls"]]
-    if mode == "keys":  # tshark names a message once it has it whole; so do we
-        eq(i, "TLS types", sorted(tls), sorted(int(x) for x in L(r, "tls.handshake.type")))
-if bad:
-    print("\n".join(bad[:30]))
-    print("%s: %d disagreements" % (name, len(bad)))
-    sys.exit(1)
-print("%s (%s): %d QUIC packets, %d decrypted; frames agree with tshark: %s" % (
-    name, mode, nq, nd, " ".join("%s=%d" % kv for kv in sorted(totals.items()))))
-if mode == "keys":
-    assert nq == nd > 100
-    for need in ("CRYPTO", "STREAM", "PADDING", "HANDSHAKE_DONE", "NEW_CONNECTION_ID"):
-        assert totals.get(need, 0) > 0, need
-    assert totals.get("ACK", 0) + totals.get("ACK_ECN", 0) > 0
-PY
 
 for c in a d; do
   tfields $c.pcap $c.keys >$c.tsv 2>$c.terr || fail "tshark on $c: $(head -3 $c.terr)"
   "$L4KIT" dissect --json --keylog $c.keys $c.pcap >$c.json 2>$c.err || fail "dissect --json $c: $(head -3 $c.err)"
-  python3 cmp.py $c.tsv $c.json $c keys "${F[@]}" || fail "$c with its key log"
+  python3 "$SRC/tests/tools/dissect_quic_cmp.py" $c.tsv $c.json $c keys "${F[@]}" || fail "$c with its key log"
   tfields $c.pcap >$c.nk.tsv 2>/dev/null || fail "tshark on $c without keys"
   "$L4KIT" dissect --json $c.pcap >$c.nk.json 2>$c.err || fail "dissect --json $c without keys"
-  python3 cmp.py $c.nk.tsv $c.nk.json $c nokeys "${F[@]}" || fail "$c without a key log"
+  python3 "$SRC/tests/tools/dissect_quic_cmp.py" $c.nk.tsv $c.nk.json $c nokeys "${F[@]}" || fail "$c without a key log"
 done
 # The capture has what the scenario did: ECN counts, new IDs, a path challenge.
 python3 - a.json <<'PY' || fail "sim capture contents"

@@ -96,8 +96,14 @@ static int dq_long_is_quic(dis_quic *q, const uint8_t *data, size_t len, const l
         return 1;
     l4_quic_hdr h;
     int rc = l4_quic_hdr_parse(&h, data, len, 0);
-    if (v == L4_QUIC_VERSION_1)
-        return (data[0] & L4_QUIC_HDR_FIXED_BIT) && data[5] <= L4_QUIC_MAX_CID_LEN;
+    if (v == L4_QUIC_VERSION_1) {
+        if (data[5] > L4_QUIC_MAX_CID_LEN)
+            return 0;
+        if (data[0] & L4_QUIC_HDR_FIXED_BIT)
+            return 1;
+        /* RFC 9287: a greased fixed bit, on a connection whose IDs are known */
+        return len >= 6u + data[5] && dq_cid_find(q, data + 6, data[5], &side) != NULL;
+    }
     if (v == L4_QUIC_VERSION_NEG) {
         if (rc != 0 || h.n_versions == 0)
             return 0;
@@ -520,8 +526,37 @@ static int dq_long(dis_quic *q, dq_conn **cp, int *sender, disq_pkt *p, const ui
 }
 
 /* One short-header packet of c (header parsed). */
+/* Whether a packet of the connection whose DCID is dcid could start at p. */
+static int dq_starts(const uint8_t *p, size_t n, const uint8_t *dcid, size_t dl)
+{
+    if (p[0] & L4_QUIC_HDR_FORM_LONG)
+        return n >= 5 && l4_get_u32(p + 1) == L4_QUIC_VERSION_1;
+    return n > dl && !memcmp(p + 1, dcid, dl);
+}
+
+/*
+ * The segment size of a GSO super-datagram whose first segment holds the
+ * short header at `off`: the smallest k > off such that a packet of the
+ * connection starts at k, 2k, ... (every segment but the last is k bytes,
+ * Linux UDP_SEGMENT). 0 when there is none, or the DCID is too short to tell.
+ */
+static size_t dq_gso_size(const uint8_t *data, size_t len, size_t off, const uint8_t *dcid,
+                          size_t dl)
+{
+    if (dl < 4)
+        return 0;
+    for (size_t k = off + 1 + dl + 4 + L4_QUIC_HP_SAMPLE_LEN; k + 1 + dl < len; k++) {
+        size_t m = k;
+        while (m < len && dq_starts(data + m, len - m, dcid, dl))
+            m += k;
+        if (m >= len)
+            return k;
+    }
+    return 0;
+}
+
 static int dq_short(dis_quic *q, dq_conn *c, int sender, int how, disq_pkt *p, const uint8_t *data,
-                    size_t captured)
+                    size_t len, size_t captured, size_t *gso)
 {
     p->from_client = sender == DQ_CLIENT;
     if (p->off + p->len > captured) {
@@ -529,6 +564,20 @@ static int dq_short(dis_quic *q, dq_conn *c, int sender, int how, disq_pkt *p, c
         return 0;
     }
     dq_unprotect(q, c, sender, p, data);
+    size_t seg;
+    if (p->dec != DISQ_DEC_OK && !*gso &&
+        (seg = dq_gso_size(data, len, p->off, p->h.dcid, p->h.dcid_len))) {
+        /* Not the rest of the datagram: the first of its GSO segments? */
+        disq_pkt whole = *p;
+        p->len = seg - p->off;
+        p->dec = DISQ_DEC_OK;
+        p->why[0] = 0;
+        dq_unprotect(q, c, sender, p, data);
+        if (p->dec == DISQ_DEC_OK || p->dec == DISQ_DEC_NO_KEYS)
+            *gso = seg;
+        else
+            *p = whole;
+    }
     if (p->dec == DISQ_DEC_OK)
         return dq_frames(q, c, sender, p);
     /* RFC 9000 §10.3: a Stateless Reset ends with a token the peer announced. */
@@ -543,6 +592,23 @@ static int dq_short(dis_quic *q, dq_conn *c, int sender, int how, disq_pkt *p, c
                "ID announced in a packet not decrypted)");
     }
     return 0;
+}
+
+/* Parses the header at data[off..end). A greased fixed bit (RFC 9287) is
+ * parsed from a copy with the bit set, as the parser wants it. */
+static int dq_parse(dis_quic *q, disq_pkt *p, const uint8_t *data, size_t off, size_t end,
+                    size_t cid_len)
+{
+    const uint8_t *b = data + off;
+    if (!(b[0] & L4_QUIC_HDR_FIXED_BIT)) {
+        memcpy(q->work + off, b, end - off);
+        q->work[off] |= L4_QUIC_HDR_FIXED_BIT;
+        b = q->work + off;
+        p->greased = 1;
+    }
+    int rc = l4_quic_hdr_parse(&p->h, b, end - off, cid_len);
+    p->h.first = data[off];
+    return rc;
 }
 
 static int dq_all_zero(const uint8_t *p, size_t n)
@@ -571,10 +637,10 @@ int dis_quic_datagram(dis_quic *q, disq_dgram *out, const l4_addr *src, uint16_t
         if (!dq_long_is_quic(q, data, len, src, sport, dst, dport))
             return 0;
     } else {
-        if (!(data[0] & L4_QUIC_HDR_FIXED_BIT))
-            return 0;
         if (!(c = dq_short_find(q, data, len, src, sport, dst, dport, &to, &cid_len, &how)))
             return 0;
+        if (!(data[0] & L4_QUIC_HDR_FIXED_BIT) && how != DQ_BY_CID)
+            return 0; /* a greased fixed bit (RFC 9287) only with a known ID */
         sender = 1 - to;
         if (sender == DQ_CLIENT && how == DQ_BY_CID) { /* a client may move (RFC 9000 §9) */
             c->side[DQ_CLIENT].addr = *src;
@@ -583,9 +649,10 @@ int dis_quic_datagram(dis_quic *q, disq_dgram *out, const l4_addr *src, uint16_t
     }
     out->is_quic = 1;
     memcpy(q->work, data, len);
-    size_t off = 0;
+    size_t off = 0, gso = 0;
     int rc = 0;
     while (off < len && rc == 0) {
+        size_t end = gso && (off / gso + 1) * gso < len ? (off / gso + 1) * gso : len;
         if (out->n_pkts == DISQ_MAX_PKTS) {
             out->more_pkts++; /* not decoded: at least one more */
             out->rest = len - off;
@@ -597,8 +664,17 @@ int dis_quic_datagram(dis_quic *q, disq_dgram *out, const l4_addr *src, uint16_t
         p->from_client = -1;
         if (!(data[off] & L4_QUIC_HDR_FORM_LONG) && c && off > 0)
             cid_len = c->side[1 - sender].cid_len < 0 ? 0 : (size_t)c->side[1 - sender].cid_len;
-        int hrc = l4_quic_hdr_parse(&p->h, data + off, len - off, cid_len);
+        int hrc = dq_parse(q, p, data, off, end, cid_len);
+        int to_side;
+        if (off > 0 && (dq_all_zero(data + off, end - off) ||
+                        (p->greased && p->h.type == L4_QUIC_PKT_1RTT &&
+                         dq_cid_find(q, p->h.dcid, p->h.dcid_len, &to_side) != c)))
+            hrc = L4_ERR_MALFORMED; /* padding, or a greased bit on an unknown ID: no packet */
         if (hrc < 0 && hrc != L4_ERR_UNSUPPORTED) {
+            if (gso && end < len && dq_all_zero(data + off, end - off)) {
+                off = end; /* zeros to the end of a GSO segment */
+                continue;
+            }
             if (off > 0) { /* what follows the last packet */
                 out->rest = len - off;
                 out->rest_err = dq_all_zero(data + off, len - off) ? 0 : hrc;
@@ -612,20 +688,21 @@ int dis_quic_datagram(dis_quic *q, disq_dgram *out, const l4_addr *src, uint16_t
             break;
         }
         p->hdr_err = hrc;
-        p->len = hrc == L4_ERR_UNSUPPORTED ? len - off : p->h.pkt_len;
+        p->len = hrc == L4_ERR_UNSUPPORTED ? end - off : p->h.pkt_len;
         if (p->h.type == L4_QUIC_PKT_1RTT) {
             if (!c) { /* a short header after a long one of an unknown connection */
                 out->rest = len - off;
                 out->rest_err = L4_ERR_MALFORMED;
                 break;
             }
-            rc = dq_short(q, c, sender, off ? DQ_BY_CID : how, p, data, captured);
+            rc = dq_short(q, c, sender, off ? DQ_BY_CID : how, p, data, len, captured, &gso);
         } else {
             rc = dq_long(q, &c, &sender, p, data, captured, src, sport, dst, dport);
         }
         out->n_pkts++;
         off += p->len;
     }
+    out->gso = gso;
     out->frames = q->frames;
     out->n_frames = q->n_frames;
     out->tls = q->tls;

@@ -21,8 +21,12 @@
  *    one a connection seen uses, or that arrives on the addresses and ports
  *    of such a connection (the ID's length is the one that end uses).
  * So a DNS message on port 443 is not QUIC, nor a short header that no long
- * header announced. The packet protection, frames and TLS parsing come from
- * quic/ and wire/ (quic/crypto.h, quic/protect.h, wire/quic_pkt.h,
+ * header announced. A fixed bit of 0 (RFC 9287 greasing) is taken on a
+ * connection seen. A capture taken on a host that sends with UDP GSO holds
+ * "datagrams" of many segments: a short header that does not decrypt as the
+ * rest of the datagram, where the connection's packets start again at every
+ * multiple of some size, is split into those segments. The packet protection, frames and TLS
+ * parsing come from quic/ and wire/ (quic/crypto.h, quic/protect.h, wire/quic_pkt.h,
  * wire/quic_frame.h); nothing here prints or does I/O.
  */
 #ifndef L4_TOOLS_DISSECT_QUIC_H
@@ -37,7 +41,8 @@
 #include "wire/quic_frame.h"
 #include "wire/quic_pkt.h"
 
-#define DISQ_MAX_PKTS 16 /* packets listed per datagram; more are counted */
+#define DISQ_MAX_PKTS                                                                              \
+    64 /* packets listed per datagram (a GSO one holds up to 64); more are counted */
 
 /* Why a packet's payload is not shown (disq_pkt.dec). */
 #define DISQ_DEC_OK        0 /* decrypted: pn, first byte in clear, frames */
@@ -82,6 +87,8 @@ typedef struct disq_pkt {
     size_t frame0, n_frames; /* its frames: dgram.frames[frame0 .. frame0 + n_frames) */
     /* Retry: the integrity tag checked against the client's first DCID. */
     int retry_tag;       /* 1 verified, 0 does not verify, -1 unknown (no Initial seen) */
+    int greased;         /* its fixed bit is 0 (RFC 9287: the peer allowed greasing it); h.dcid,
+                            h.scid and h.token then point into the dis_quic, not the datagram */
     int stateless_reset; /* a short header that is a Stateless Reset (a token matched, §10.3) */
 } disq_pkt;
 
@@ -92,6 +99,8 @@ typedef struct disq_dgram {
     size_t more_pkts; /* packets beyond DISQ_MAX_PKTS (counted, not listed) */
     disq_pkt pkts[DISQ_MAX_PKTS];
     size_t rest;        /* bytes after the last packet that form no packet */
+    size_t gso;         /* a GSO super-datagram (UDP_SEGMENT) as captured on the sending host: the
+                           size of its segments, each a datagram; else 0 */
     int rest_err;       /* why (l4_quic_hdr_parse's error), 0 when they are all zero (padding) */
     disq_frame *frames; /* every listed packet's frames (borrowed from the dis_quic) */
     size_t n_frames;

@@ -374,6 +374,9 @@ void disq_text_line(FILE *f, const disq_dgram *g, size_t udp_len)
         text_pkt(f, g, &g->pkts[0]);
     } else {
         fprintf(f, ", %zu packets", g->n_pkts + g->more_pkts);
+        if (g->gso)
+            fprintf(f, " in %zu datagrams of %zu bytes sent with GSO (captured as one)",
+                    (udp_len + g->gso - 1) / g->gso, g->gso);
     }
 }
 
@@ -400,11 +403,12 @@ static void verbose_first(FILE *f, const disq_pkt *p)
     const l4_quic_hdr *h = &p->h;
     uint8_t b = p->dec == DISQ_DEC_OK ? p->first : h->first;
     int clear = p->dec == DISQ_DEC_OK;
-    fprintf(f, "first byte 0x%02x (%s header, fixed bit %d", b,
-            (b & L4_QUIC_HDR_FORM_LONG) ? "long" : "short", (b & L4_QUIC_HDR_FIXED_BIT) ? 1 : 0);
+    fprintf(f, "first byte 0x%02x (%s header, fixed bit %d%s", b,
+            (b & L4_QUIC_HDR_FORM_LONG) ? "long" : "short", (b & L4_QUIC_HDR_FIXED_BIT) ? 1 : 0,
+            p->greased ? " (greased, RFC 9287)" : "");
     if (b & L4_QUIC_HDR_FORM_LONG) {
         if (h->type != L4_QUIC_PKT_VN)
-            fprintf(f, ", type %u", (b >> 4) & 3);
+            fprintf(f, ", type %u (%s)", (b >> 4) & 3, type_name(p));
         if (clear)
             fprintf(f, ", reserved bits %u, packet number length %zu", (b >> 2) & 3, p->pn_len);
         else if (h->type != L4_QUIC_PKT_VN && h->type != L4_QUIC_PKT_RETRY)
@@ -427,8 +431,11 @@ void disq_text_verbose(FILE *f, const disq_dgram *g)
     for (size_t i = 0; i < g->n_pkts; i++) {
         const disq_pkt *p = &g->pkts[i];
         const l4_quic_hdr *h = &p->h;
-        fprintf(f, "        QUIC packet %zu of %zu: %s, bytes %zu-%zu of the datagram%s\n", i + 1,
-                g->n_pkts + g->more_pkts, type_name(p), p->off, p->off + p->len - 1,
+        fprintf(f, "        QUIC packet %zu of %zu: %s, bytes %zu-%zu of the datagram", i + 1,
+                g->n_pkts + g->more_pkts, type_name(p), p->off, p->off + p->len - 1);
+        if (g->gso)
+            fprintf(f, " (GSO segment %zu)", p->off / g->gso + 1);
+        fprintf(f, "%s\n",
                 p->from_client == 1   ? ", client to server"
                 : p->from_client == 0 ? ", server to client"
                                       : "");
@@ -661,6 +668,8 @@ static void json_pkt(FILE *f, const disq_dgram *g, const disq_pkt *p)
     fprintf(f, ",\"header\":\"%s\",\"type\":", is_long ? "long" : "short");
     json_str(f, p->hdr_err ? "unknown" : type_name(p));
     fprintf(f, ",\"first_byte\":%u", p->dec == DISQ_DEC_OK ? p->first : h->first);
+    if (p->greased)
+        fputs(",\"greased_fixed_bit\":true", f);
     if (is_long) {
         fprintf(f, ",\"version\":%" PRIu32 ",\"version_name\":", h->version);
         json_str(f, dis_quic_version_name(h->version));
@@ -727,6 +736,8 @@ void disq_json(FILE *f, const disq_dgram *g)
         json_pkt(f, g, &g->pkts[i]);
     }
     fputs("]", f);
+    if (g->gso)
+        fprintf(f, ",\"gso_segment_size\":%zu", g->gso);
     if (g->more_pkts)
         fprintf(f, ",\"more_packets\":true");
     if (g->rest) {
