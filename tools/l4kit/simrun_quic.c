@@ -206,6 +206,8 @@ static void qs_handshake_done(l4_quic_conn *c, void *user)
     if (ref->server)
         return;
     simrun_flow *rf = &t->r->flows[ref->flow];
+    rf->setup_done = 1;
+    rf->setup_at = l4_host_now(t->a.h);
     for (int i = 0; i < rf->nstreams; i++) {
         int rc = l4_quic_stream_open(c, 0, &rf->streams[i].id);
         if (rc < 0) {
@@ -257,11 +259,17 @@ static void qs_readable(l4_quic_conn *c, uint64_t sid, void *user)
             if (!st->bad &&
                 memcmp(t->buf, t->pat + simrun_pattern_index(key, st->delivered), (size_t)k))
                 st->bad = rf->bad = 1;
+            if (!rf->got_first_byte) {
+                rf->got_first_byte = 1;
+                rf->first_byte = now;
+            }
             st->delivered += (uint64_t)k;
             rf->delivered += (uint64_t)k;
             rf->last_byte = now;
             if (now > t->r->transfer_end)
                 t->r->transfer_end = now;
+            if (t->hooks && t->hooks->delivered)
+                t->hooks->delivered(t->hooks->user, ref->flow, (uint64_t)k, now);
         }
         if (fin) {
             st->fin = 1;
@@ -906,6 +914,7 @@ int simrun_quic(const simrun_opts *o, const simrun_hooks *hooks, simrun_result *
     r->resets_sent = t->resets_sent;
     r->fwd = *l4_sim_link_stats(t->sim, 0, L4_LINK_DIR_AB);
     r->back = *l4_sim_link_stats(t->sim, 0, L4_LINK_DIR_BA);
+    r->rcv_host = *l4_host_stats_get(t->b.h);
     r->samples = simrun_trace_rows(t->trace);
     rc = 0;
     if (t->qlog_err) {
