@@ -250,6 +250,10 @@ int simrun_tcp(const simrun_opts *o, const simrun_hooks *hooks, simrun_result *r
 int simrun_udp(const simrun_opts *o, const simrun_hooks *hooks, simrun_result *r);
 int simrun_quic(const simrun_opts *o, const simrun_hooks *hooks, simrun_result *r);
 
+/** QUIC: the bytes stream `i` of each flow carries, its share of o->bytes (the first
+ * o->bytes mod o->streams streams carry one more); UINT64_MAX in duration mode. */
+uint64_t simrun_stream_quota(const simrun_opts *o, int i);
+
 /** The one of the three that o->proto names (`hooks` may be NULL). */
 int simrun_run(const simrun_opts *o, const simrun_hooks *hooks, simrun_result *r);
 

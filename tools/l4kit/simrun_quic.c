@@ -597,8 +597,7 @@ static void qs_settings(const simrun_opts *o, l4_quic_settings *s)
     s->ecn = o->ecn; /* RFC 9000 §13.4: mark ECT(0), validate, react to CE */
 }
 
-/* Each stream's share of the flow's bytes (the first ones take the remainder). */
-static uint64_t qs_quota(const simrun_opts *o, int i)
+uint64_t simrun_stream_quota(const simrun_opts *o, int i)
 {
     if (!o->bytes)
         return UINT64_MAX;
@@ -779,7 +778,7 @@ int simrun_quic(const simrun_opts *o, const simrun_hooks *hooks, simrun_result *
             goto out;
         }
         for (int k = 0; k < o->streams; k++)
-            f->quota[k] = qs_quota(o, k);
+            f->quota[k] = simrun_stream_quota(o, k);
     }
     for (uint32_t i = 0; i < sizeof t->pat; i++)
         t->pat[i] = simrun_pattern_base(i % SIMRUN_PATTERN_PERIOD);
