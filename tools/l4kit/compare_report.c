@@ -155,9 +155,9 @@ static void json_proto(FILE *f, const compare *c, int k)
             m.requested, m.delivered, ratio(m.delivered, m.transfer), m.verified ? "true" : "false",
             m.completed ? "true" : "false", p->r.timed_out ? "true" : "false");
     json_num_or_null(f, "setup_ms", m.has_setup, m.setup_ms, 6);
-    json_num_or_null(f, "setup_rtts", m.has_setup && rtt > 0, m.setup_ms / rtt, 4);
+    json_num_or_null(f, "setup_rtts", m.has_setup && rtt > 0, rtt > 0 ? m.setup_ms / rtt : 0, 4);
     json_num_or_null(f, "ttfb_ms", m.has_ttfb, m.ttfb_ms, 6);
-    json_num_or_null(f, "ttfb_rtts", m.has_ttfb && rtt > 0, m.ttfb_ms / rtt, 4);
+    json_num_or_null(f, "ttfb_rtts", m.has_ttfb && rtt > 0, rtt > 0 ? m.ttfb_ms / rtt : 0, 4);
     json_num_or_null(f, "completion_ms", m.has_last, m.completion_ms, 6);
     fprintf(f, ",\"sim_seconds\":%.9f,\"goodput_mbps\":%.4f", (double)p->r.end / 1e9,
             m.goodput_mbps);
@@ -332,9 +332,10 @@ void compare_text(FILE *f, const compare *c, const char *csv, const char *plot)
     for (int k = 0; k < COMPARE_N; k++)
         if (k == COMPARE_UDP)
             snprintf(cells[k], 64, "%s",
-                     m[k].verified ? "yes"
-                     : m[k].bad    ? "NO: bad data"
-                                   : "no: not all");
+                     m[k].verified      ? "yes"
+                     : m[k].bad         ? "NO: bad data"
+                     : m[k].dgrams_lost ? "no: some lost"
+                                        : "no: dup/reordered");
         else
             snprintf(cells[k], 64, "%s", m[k].verified ? "yes" : "NO");
     row(f, "verified", cells);
