@@ -298,8 +298,8 @@ void compare_text(FILE *f, const compare *c, const char *csv, const char *plot)
         fprintf(f, "  RTT %.1f ms: the round trip's propagation delay (times below count in it)\n",
                 rtt);
     fprintf(f,
-            "  TCP %s; UDP paced at %.3g Mbit/s in %u-byte datagrams; QUIC %s with TLS 1.3, %d "
-            "stream%s\n\n",
+            "  TCP: %s, one byte stream; UDP: paced at %.3g Mbit/s in %u-byte datagrams;\n"
+            "  QUIC: %s, TLS 1.3, the bytes split over %d stream%s\n\n",
             c->cc, (double)c->udp_rate_bps / 1e6, c->udp_payload, c->cc, c->streams,
             c->streams == 1 ? "" : "s");
 
@@ -415,11 +415,12 @@ void compare_text(FILE *f, const compare *c, const char *csv, const char *plot)
           "  retransmitted: payload sent again (TCP segments, QUIC stream bytes and packets\n"
           "    declared lost)\n"
           "  wire/payload: IP bytes the sender of each direction put on the link (headers,\n"
-          "    handshake, ACKs, retransmissions) per byte of the transfer\n"
+          "    handshake, ACKs, retransmissions) per byte of the transfer; packets: theirs\n"
           "  srtt: the sender's smoothed round-trip time at the end\n"
           "  HOL wait: head-of-line blocking, measured from arrivals at B: how long a byte\n"
           "    that had arrived waited for an earlier byte of its stream before it could be\n"
-          "    delivered in order (mean over all bytes / longest)\n",
+          "    delivered in order (mean over all bytes / longest); bytes that waited: the\n"
+          "    share of the bytes that waited at all\n",
           f);
     if (csv)
         fprintf(f, "  delivery curves: %s\n", csv);
