@@ -75,6 +75,24 @@ assert len(ch) == 3 and all(t["sni"] == "sim.l4kit.test" and t["alpn"] == "h3" f
 sh = [t for p in pk for q in p.get("quic", {}).get("packets", []) for f in q.get("frames", [])
       for t in f.get("tls", []) if t["name"] == "ServerHello"]
 assert len(sh) == 3 and all(t["cipher"] == "TLS_AES_128_GCM_SHA256" for t in sh), sh
+# RFC 9000 §7.3: each side's initial_source_connection_id is the SCID of its
+# Initial, and the server's original_destination_connection_id the client's
+# first DCID.
+first_dcid = {}
+for p in pk:
+    for q in p.get("quic", {}).get("packets", []):
+        for f in q.get("frames", []):
+            for t in f.get("tls", []):
+                tp = t.get("transport_parameters")
+                if t["name"] in ("ClientHello", "EncryptedExtensions"):
+                    assert tp and "error" not in tp, t
+                if t["name"] == "ClientHello":
+                    assert tp["initial_source_connection_id"] == q["scid"], (tp, q["scid"])
+                    first_dcid[q["scid"]] = q["dcid"]
+                if t["name"] == "EncryptedExtensions":  # sent to the client's SCID
+                    assert tp["original_destination_connection_id"] == first_dcid[q["dcid"]], tp
+                    assert tp["initial_source_connection_id"] == q["scid"], tp
+                    assert len(tp["stateless_reset_token"]) == 32, tp
 # Coalesced datagrams list each packet; short headers carry what they should.
 assert any(len(p.get("quic", {}).get("packets", [])) == 3 for p in pk)
 s = [q for p in pk for q in p.get("quic", {}).get("packets", []) if q["header"] == "short"]
@@ -96,8 +114,10 @@ grep -q "\[cannot decrypt\|\[malformed" a.txt && fail "text: a packet not decode
 "$L4KIT" dissect -v --keylog a.keys a.pcap >a.v.txt 2>a.err || fail "dissect -v"
 grep -q "short header, fixed bit 1, spin bit [01], reserved bits 0, key phase 0, packet number length [1-4])" a.v.txt ||
   fail "-v: short header fields"
-grep -q "TLS ClientHello: [0-9]* bytes, random [0-9a-f]\{64\}, server name sim.l4kit.test, ALPN h3, transport parameters" a.v.txt ||
+grep -q "TLS ClientHello: [0-9]* bytes, random [0-9a-f]\{64\}, server name sim.l4kit.test, ALPN h3$" a.v.txt ||
   fail "-v: ClientHello fields"
+grep -q "^              transport parameters ([0-9]* bytes): initial_max_data [0-9]*, .*, initial_source_connection_id [0-9a-f]\{16\}$" a.v.txt ||
+  fail "-v: transport parameters"
 grep -q "frame STREAM (0x0[89a-f]) at [0-9]*: stream [0-9]*, offset [0-9]*, length [0-9]*" a.v.txt || fail "-v: STREAM fields"
 "$L4KIT" dissect a.pcap >a.nk.txt || fail "dissect a without keys"
 grep -q "1-RTT DCID=[0-9a-f]\{16\} spin=[01] len=[0-9]* \[cannot decrypt: no key log (--keylog FILE gives the TLS secrets)\]$" a.nk.txt ||

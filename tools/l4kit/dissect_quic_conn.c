@@ -306,10 +306,14 @@ static int dq_tls_push(dis_quic *q, const dis_tls_msg *m)
 }
 
 /* What a complete message tells about the connection. */
-static void dq_tls_learn(dis_quic *q, dq_conn *c, const dis_tls_msg *m)
+static int dq_tls_learn(dis_quic *q, dq_conn *c, const dis_tls_msg *m)
 {
     if (!m->parsed)
-        return;
+        return 0;
+    /* The server's stateless_reset_token (RFC 9000 §18.2), for its first ID. */
+    if (m->type == DIS_TLS_ENCRYPTED_EXTENSIONS && m->has_tp && !m->tp_err &&
+        (m->tp.present & L4_QUIC_TP_HAS_RESET_TOKEN))
+        return dq_token_add(q, c, m->tp.reset_token);
     if (m->type == DIS_TLS_CLIENT_HELLO && !c->have_random) {
         c->have_random = 1;
         memcpy(c->random, m->random, sizeof c->random);
@@ -329,6 +333,7 @@ static void dq_tls_learn(dis_quic *q, dq_conn *c, const dis_tls_msg *m)
             break;
         }
     }
+    return 0;
 }
 
 int dq_crypto_add(dis_quic *q, dq_conn *c, int side, int level, const l4_quic_frame *f,
@@ -374,8 +379,9 @@ int dq_crypto_add(dis_quic *q, dq_conn *c, int side, int level, const l4_quic_fr
             break;
         dis_tls_msg m;
         dis_tls_parse(&m, p, DIS_TLS_HDR + body);
-        dq_tls_learn(q, c, &m);
-        int rc = dq_tls_push(q, &m);
+        int rc = dq_tls_learn(q, c, &m);
+        if (rc == 0)
+            rc = dq_tls_push(q, &m);
         if (rc < 0)
             return rc;
         fr->n_tls++;

@@ -57,6 +57,84 @@ static const char *version_name(uint32_t v)
 
 /* ---------------------------------------------------------------- frames as text */
 
+/* The transport parameters a ClientHello or EncryptedExtensions carries (RFC 9000 §18.2). */
+static void text_tp(FILE *f, const dis_tls_msg *m)
+{
+    const l4_quic_tp *t = &m->tp;
+    fprintf(f, "\n              transport parameters (%zu bytes)", m->tp_len);
+    if (m->tp_err) {
+        fprintf(f, " [malformed: %s]", l4_strerror(m->tp_err));
+        return;
+    }
+    fprintf(f,
+            ": initial_max_data %" PRIu64 ", initial_max_stream_data bidi_local %" PRIu64
+            " bidi_remote %" PRIu64 " uni %" PRIu64 ", initial_max_streams bidi %" PRIu64
+            " uni %" PRIu64 ", max_idle_timeout %" PRIu64 " ms, max_udp_payload_size %" PRIu64
+            ", ack_delay_exponent %" PRIu64 ", max_ack_delay %" PRIu64
+            " ms, active_connection_id_limit %" PRIu64 "%s",
+            t->initial_max_data, t->initial_max_stream_data_bidi_local,
+            t->initial_max_stream_data_bidi_remote, t->initial_max_stream_data_uni,
+            t->initial_max_streams_bidi, t->initial_max_streams_uni, t->max_idle_timeout,
+            t->max_udp_payload_size, t->ack_delay_exponent, t->max_ack_delay,
+            t->active_connection_id_limit,
+            t->disable_active_migration ? ", disable_active_migration" : "");
+    if (t->present & L4_QUIC_TP_HAS_INITIAL_SCID) {
+        fputs(", initial_source_connection_id ", f);
+        cid(f, t->initial_scid.data, t->initial_scid.len);
+    }
+    if (t->present & L4_QUIC_TP_HAS_ORIGINAL_DCID) {
+        fputs(", original_destination_connection_id ", f);
+        cid(f, t->original_dcid.data, t->original_dcid.len);
+    }
+    if (t->present & L4_QUIC_TP_HAS_RETRY_SCID) {
+        fputs(", retry_source_connection_id ", f);
+        cid(f, t->retry_scid.data, t->retry_scid.len);
+    }
+    if (t->present & L4_QUIC_TP_HAS_RESET_TOKEN) {
+        fputs(", stateless_reset_token ", f);
+        hex(f, t->reset_token, sizeof t->reset_token);
+    }
+    if (t->present & L4_QUIC_TP_HAS_PREFERRED_ADDR)
+        fputs(", preferred_address", f);
+}
+
+static void json_tp(FILE *f, const dis_tls_msg *m)
+{
+    const l4_quic_tp *t = &m->tp;
+    fprintf(f, ",\"transport_parameters\":{\"len\":%zu", m->tp_len);
+    if (m->tp_err) {
+        fputs(",\"error\":", f);
+        json_str(f, l4_strerror(m->tp_err));
+        fputs("}", f);
+        return;
+    }
+    fprintf(f,
+            ",\"initial_max_data\":%" PRIu64 ",\"initial_max_stream_data_bidi_local\":%" PRIu64
+            ",\"initial_max_stream_data_bidi_remote\":%" PRIu64
+            ",\"initial_max_stream_data_uni\":%" PRIu64 ",\"initial_max_streams_bidi\":%" PRIu64
+            ",\"initial_max_streams_uni\":%" PRIu64 ",\"max_idle_timeout\":%" PRIu64
+            ",\"max_udp_payload_size\":%" PRIu64 ",\"ack_delay_exponent\":%" PRIu64
+            ",\"max_ack_delay\":%" PRIu64 ",\"active_connection_id_limit\":%" PRIu64
+            ",\"disable_active_migration\":%s",
+            t->initial_max_data, t->initial_max_stream_data_bidi_local,
+            t->initial_max_stream_data_bidi_remote, t->initial_max_stream_data_uni,
+            t->initial_max_streams_bidi, t->initial_max_streams_uni, t->max_idle_timeout,
+            t->max_udp_payload_size, t->ack_delay_exponent, t->max_ack_delay,
+            t->active_connection_id_limit, t->disable_active_migration ? "true" : "false");
+    if (t->present & L4_QUIC_TP_HAS_INITIAL_SCID)
+        json_hex(f, "initial_source_connection_id", t->initial_scid.data, t->initial_scid.len);
+    if (t->present & L4_QUIC_TP_HAS_ORIGINAL_DCID)
+        json_hex(f, "original_destination_connection_id", t->original_dcid.data,
+                 t->original_dcid.len);
+    if (t->present & L4_QUIC_TP_HAS_RETRY_SCID)
+        json_hex(f, "retry_source_connection_id", t->retry_scid.data, t->retry_scid.len);
+    if (t->present & L4_QUIC_TP_HAS_RESET_TOKEN)
+        json_hex(f, "stateless_reset_token", t->reset_token, sizeof t->reset_token);
+    if (t->present & L4_QUIC_TP_HAS_PREFERRED_ADDR)
+        fputs(",\"preferred_address\":true", f);
+    fputs("}", f);
+}
+
 static void text_tls(FILE *f, const disq_dgram *g, const disq_frame *fr, int verbose)
 {
     if (!fr->n_tls)
@@ -96,7 +174,7 @@ static void text_tls(FILE *f, const disq_dgram *g, const disq_frame *fr, int ver
                 fprintf(f, verbose ? ", cipher suite 0x%04x" : " cipher=0x%04x", m->cipher);
         }
         if (verbose && m->has_tp)
-            fprintf(f, ", transport parameters %zu bytes", m->tp_len);
+            text_tp(f, m);
     }
     if (!verbose)
         fputs(")", f);
@@ -536,7 +614,7 @@ static void json_tls(FILE *f, const disq_dgram *g, const disq_frame *fr)
             json_str(f, dis_tls_cipher_name(m->cipher));
         }
         if (m->has_tp)
-            fprintf(f, ",\"transport_parameters_len\":%zu", m->tp_len);
+            json_tp(f, m);
         fputs("}", f);
     }
     fputs("]", f);

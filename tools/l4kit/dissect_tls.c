@@ -108,9 +108,12 @@ static int parse_exts(dis_tls_msg *m, rd *r)
             ext_sni(m, e);
         else if (type == EXT_ALPN)
             ext_alpn(m, e);
-        else if (type == EXT_QUIC_TP || type == EXT_QUIC_TP_OLD) {
+        else if ((type == EXT_QUIC_TP || type == EXT_QUIC_TP_OLD) && !m->has_tp) {
             m->has_tp = 1;
             m->tp_len = (size_t)(e.end - e.p);
+            m->tp_err =
+                l4_quic_tp_decode(&m->tp, e.p, m->tp_len, m->type == DIS_TLS_ENCRYPTED_EXTENSIONS);
+            m->tp.preferred_addr = NULL; /* it would point into the message */
         }
     }
     return 0;

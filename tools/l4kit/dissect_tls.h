@@ -5,15 +5,17 @@
  * (to find the connection's secrets in a key log), server name (RFC 6066
  * §3) and offered ALPN protocols (RFC 7301 §3.1); from a ServerHello the
  * cipher suite (which AEAD protects the Handshake and 1-RTT packets) or that
- * it is a HelloRetryRequest; from EncryptedExtensions the chosen ALPN. The
- * quic_transport_parameters extension (RFC 9001 §8.2) is located, not
- * decoded. Nothing here prints or allocates.
+ * it is a HelloRetryRequest; from EncryptedExtensions the chosen ALPN; from
+ * both the quic_transport_parameters extension (RFC 9001 §8.2), decoded
+ * with wire/quic_tp.h. Nothing here prints or allocates.
  */
 #ifndef L4_TOOLS_DISSECT_TLS_H
 #define L4_TOOLS_DISSECT_TLS_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "wire/quic_tp.h"
 
 /* Handshake message types (RFC 8446 §4). */
 #define DIS_TLS_CLIENT_HELLO         1
@@ -39,8 +41,11 @@ typedef struct dis_tls_msg {
     uint16_t cipher; /* ServerHello: the chosen cipher suite */
     char sni[256];   /* ClientHello: host_name, printable ASCII ('?' for other bytes); "" none */
     char alpn[128];  /* ClientHello: offered, comma-separated; EncryptedExtensions: chosen */
-    size_t tp_len;   /* the quic_transport_parameters extension's length; 0 when absent */
-    int has_tp;
+    int has_tp;      /* a quic_transport_parameters extension: */
+    size_t tp_len;   /* its length */
+    int tp_err;      /* 0, or l4_quic_tp_decode's error */
+    l4_quic_tp tp;   /* decoded (ClientHello: a client's; EncryptedExtensions: a server's);
+                        tp.preferred_addr is not kept (NULL) */
 } dis_tls_msg;
 
 /**
