@@ -1,7 +1,8 @@
 /*
  * tools/l4kit/dissect_quic_internal.h — the state behind dissect_quic.h,
- * shared by dissect_quic.c (datagrams, packets, frames) and
- * dissect_quic_conn.c (connections, connection IDs, keys, CRYPTO streams).
+ * shared by dissect_quic.c (datagrams, packets, frames),
+ * dissect_quic_keys.c (unprotection) and dissect_quic_conn.c (connections,
+ * connection IDs, key slots, CRYPTO streams).
  */
 #ifndef L4_TOOLS_DISSECT_QUIC_INTERNAL_H
 #define L4_TOOLS_DISSECT_QUIC_INTERNAL_H
@@ -168,5 +169,19 @@ int dq_slot_init(dq_slot *s, int aead, const uint8_t *secret, size_t len);
  */
 int dq_crypto_add(dis_quic *q, dq_conn *c, int side, int level, const l4_quic_frame *f,
                   disq_frame *fr);
+
+/* ---- dissect_quic_keys.c ---- */
+
+/** Sets p->dec and the reason p->why (printf-style). */
+__attribute__((format(printf, 3, 4))) void dq_why(disq_pkt *p, int dec, const char *fmt, ...);
+
+/**
+ * Removes the protection of packet p (header parsed, p->off and p->len set)
+ * of connection c sent by `sender`, in q->work; sets p->dec (and p->why when
+ * it is not DISQ_DEC_OK), and when decrypted the packet number, first byte,
+ * payload, key phase and generation, and updates the largest packet number
+ * of that space.
+ */
+void dq_unprotect(dis_quic *q, dq_conn *c, int sender, disq_pkt *p, const uint8_t *data);
 
 #endif

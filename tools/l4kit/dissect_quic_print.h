@@ -24,7 +24,18 @@ void disq_text_sublines(FILE *f, const disq_dgram *g);
 /** Every header field and every frame field, indented, for -v. */
 void disq_text_verbose(FILE *f, const disq_dgram *g);
 
-/** `,"quic":{"packets":[...]}` for the packet's JSON object. */
+/** `,"quic":{"packets":[...]}` for the packet's JSON object (dissect_quic_json.c). */
 void disq_json(FILE *f, const disq_dgram *g);
+
+/* Shared by the text and JSON printers. */
+
+/** Writes n bytes as lowercase hex. */
+void disq_hex(FILE *f, const uint8_t *p, size_t n);
+
+/** Printable ASCII of untrusted bytes into dst (at most cap - 1, '?' for others, NUL-ended). */
+void disq_text_of(char *dst, size_t cap, const uint8_t *p, size_t n);
+
+/** "Initial", "Handshake", "1-RTT", "Version Negotiation", "Stateless Reset", "long header"... */
+const char *disq_type_name(const disq_pkt *p);
 
 #endif
