@@ -236,7 +236,11 @@ static int dq_long(dis_quic *q, dq_conn **cp, int *sender, disq_pkt *p, const ui
     if (h->type == L4_QUIC_PKT_RETRY)
         return dq_retry(q, c, p, data);
     if (!c) {
-        dq_why(p, DISQ_DEC_NO_CONN, "its connection's first Initial was not in the capture");
+        if (q->conns_full && h->type == L4_QUIC_PKT_INITIAL)
+            dq_why(p, DISQ_DEC_NO_CONN, "too many connections in the capture (%d tracked)",
+                   DQ_MAX_CONNS);
+        else
+            dq_why(p, DISQ_DEC_NO_CONN, "its connection's first Initial was not in the capture");
         return 0;
     }
     if (p->off + p->len > captured) {

@@ -13,8 +13,12 @@
 dq_conn *dq_conn_new(dis_quic *q, const l4_addr *caddr, uint16_t cport, const l4_addr *saddr,
                      uint16_t sport, const uint8_t *odcid, size_t odcid_len)
 {
-    if (q->n_conns >= DQ_MAX_CONNS || odcid_len > L4_QUIC_MAX_CID_LEN)
+    if (odcid_len > L4_QUIC_MAX_CID_LEN)
         return NULL;
+    if (q->n_conns >= DQ_MAX_CONNS) {
+        q->conns_full = 1;
+        return NULL;
+    }
     if (q->n_conns == q->cap_conns) {
         size_t cap = q->cap_conns ? q->cap_conns * 2 : 16;
         dq_conn **n = realloc(q->conns, cap * sizeof *n);
@@ -71,8 +75,13 @@ static void dq_conn_free(dq_conn *c)
 
 void dq_conn_drop_last(dis_quic *q)
 {
-    if (q->n_conns)
-        dq_conn_free(q->conns[--q->n_conns]);
+    if (!q->n_conns)
+        return;
+    dq_conn *c = q->conns[--q->n_conns];
+    for (int s = 0; s < 2; s++)
+        for (int l = 0; l < 3; l++)
+            q->crypto_mem -= c->side[s].crypto[l].cap;
+    dq_conn_free(c);
 }
 
 uint32_t dq_conn_id(const dis_quic *q, const dq_conn *c)
@@ -343,8 +352,9 @@ int dq_crypto_add(dis_quic *q, dq_conn *c, int side, int level, const l4_quic_fr
     uint64_t off = f->u.crypto.offset, len = f->u.crypto.len;
     fr->tls0 = q->n_tls;
     fr->n_tls = 0;
-    if (s->stuck || len == 0 || off >= DQ_CRYPTO_MAX)
-        return 0;
+    uint64_t have = s->got.n && s->got.r[0].lo == 0 ? s->got.r[0].hi : 0;
+    if (s->stuck || len == 0 || off >= DQ_CRYPTO_MAX || off > have + DQ_CRYPTO_AHEAD)
+        return 0; /* (far beyond a gap: not kept) */
     if (off + len > DQ_CRYPTO_MAX)
         len = DQ_CRYPTO_MAX - off;
     if (off + len > s->cap) {
@@ -353,9 +363,14 @@ int dq_crypto_add(dis_quic *q, dq_conn *c, int side, int level, const l4_quic_fr
             cap *= 2;
         if (cap > DQ_CRYPTO_MAX)
             cap = DQ_CRYPTO_MAX;
+        if (q->crypto_mem + (cap - s->cap) > DQ_CRYPTO_BUDGET) {
+            s->stuck = 1; /* a capture of very many handshakes: stop naming */
+            return 0;
+        }
         uint8_t *n = realloc(s->buf, cap);
         if (!n)
             return L4_ERR_NOMEM;
+        q->crypto_mem += cap - s->cap;
         s->buf = n;
         s->cap = cap;
     }
@@ -366,7 +381,7 @@ int dq_crypto_add(dis_quic *q, dq_conn *c, int side, int level, const l4_quic_fr
         s->stuck = 1;
         return 0;
     }
-    uint64_t have = s->got.n && s->got.r[0].lo == 0 ? s->got.r[0].hi : 0;
+    have = s->got.n && s->got.r[0].lo == 0 ? s->got.r[0].hi : 0;
     /* Every message now complete, in order (RFC 8446 §4: type, uint24 length). */
     while (s->parsed + DIS_TLS_HDR <= have) {
         const uint8_t *p = s->buf + s->parsed;

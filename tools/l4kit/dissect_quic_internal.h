@@ -19,10 +19,12 @@
 #define DQ_SP_HANDSHAKE 1
 #define DQ_SP_APP       2
 
-#define DQ_CRYPTO_MAX 65536 /* bytes of one CRYPTO stream kept for naming TLS messages */
-#define DQ_TRIALS     8     /* packets of a connection tried against every key log entry */
-#define DQ_MAX_CONNS  65536 /* connections tracked (a hostile capture cannot make more) */
-#define DQ_MAX_CIDS   (1u << 20)
+#define DQ_CRYPTO_MAX    65536       /* bytes of one CRYPTO stream kept for naming TLS messages */
+#define DQ_TRIALS        8           /* packets of a connection tried against every key log entry */
+#define DQ_MAX_CONNS     16384       /* connections tracked (about 4 KB each, plus keys) */
+#define DQ_CRYPTO_BUDGET (64u << 20) /* CRYPTO stream bytes kept over all connections */
+#define DQ_CRYPTO_AHEAD  16384 /* CRYPTO data kept beyond a gap (RFC 9000 §7.5 asks for 4096) */
+#define DQ_MAX_CIDS      (1u << 20)
 
 /*
  * Keys for one sender at one level. When the AEAD is not known yet (no
@@ -99,6 +101,8 @@ struct dis_quic {
     uint32_t cid_lens; /* bit L: some connection ID of length L is known */
     dq_token *tokens;
     size_t n_tokens, cap_tokens;
+    size_t crypto_mem; /* bytes of CRYPTO stream buffers, at most DQ_CRYPTO_BUDGET */
+    int conns_full;    /* a connection was not tracked: DQ_MAX_CONNS reached */
     /* the current datagram */
     uint8_t work[65536]; /* a copy, unprotected in place */
     disq_frame *frames;
