@@ -405,7 +405,8 @@ void disq_text_line(FILE *f, const disq_dgram *g, size_t udp_len)
         fputc(' ', f);
         text_pkt(f, g, &g->pkts[0]);
     } else {
-        fprintf(f, ", %zu packets", g->n_pkts + g->more_pkts);
+        size_t n = g->n_pkts + g->more_pkts;
+        fprintf(f, ", %zu packet%s", n, n == 1 ? "" : "s");
         if (g->gso)
             fprintf(f, " in %zu datagrams of %zu bytes sent with GSO (captured as one)",
                     (udp_len + g->gso - 1) / g->gso, g->gso);
@@ -531,7 +532,8 @@ void disq_text_verbose(FILE *f, const disq_dgram *g)
                 p->aead);
         if (h->type == L4_QUIC_PKT_1RTT)
             fprintf(f, ", key generation %" PRIu64, p->key_gen);
-        fprintf(f, ", payload %zu bytes + 16-byte tag, %zu frames", p->payload_len, p->n_frames);
+        fprintf(f, ", payload %zu bytes + 16-byte tag, %zu frame%s", p->payload_len, p->n_frames,
+                p->n_frames == 1 ? "" : "s");
         for (size_t k = 0; k < p->n_frames; k++)
             text_frame(f, g, p, &g->frames[p->frame0 + k], 1);
         fputs("\n", f);
