@@ -34,6 +34,7 @@ void l4_tcp_settings_default(l4_tcp_settings *s)
     s->max_retries = 15;
     s->syn_retries = 6;
     s->challenge_ack_limit = 10;
+    s->rfc1337 = 1;
     s->cc = "reno";
 }
 

@@ -83,6 +83,14 @@ typedef struct l4_tcp_settings {
     uint32_t syn_retries;         /* SYN / SYN-ACK retransmissions; default 6 */
     uint32_t challenge_ack_limit; /* RFC 5961 §7: challenge ACKs per second; default 10 */
     uint8_t ecn;                  /* negotiate ECN (RFC 3168); default 0 (off) */
+    /* RFC 1337 TIME_WAIT assassination protection ("TW1"): a RST received in
+       TIME_WAIT is ignored and the 2 MSL wait runs to its end, as Linux's
+       net.ipv4.tcp_rfc1337 = 1. Default 1: a RST cannot then end TIME_WAIT
+       early and let an old duplicate of this connection's data be accepted
+       by a new incarnation of the same 4-tuple (RFC 1337 hazards H1-H3); a
+       peer never needs to reset a connection that is already closed on both
+       sides. 0: RFC 9293 §3.10.7.4, an acceptable RST closes it at once. */
+    uint8_t rfc1337;
     /* TCP segmentation offload: 0 or 1 (default) sends one MSS per segment;
        N > 1 lets new data leave as one segment of up to N full segments
        (bounded by the output buffer and a 64 KB IP packet), for a device

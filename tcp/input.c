@@ -56,6 +56,11 @@ static void become_established(l4_tcp_conn *c, l4_time now)
        data starts with an RTO of 3 s. */
     if (!c->rtt.has_sample && c->retries > 0 && c->rtt.initial < 3 * L4_S)
         c->rtt.initial = 3 * L4_S;
+    /* RFC 5681 §3.1: after a lost SYN or SYN-ACK (we sent ours more than
+       once: a timeout, or the peer's SYN came again because our SYN-ACK was
+       lost) the initial window is one segment. */
+    if (c->st.retransmits > 0 && c->snd_max == c->iss + 1)
+        l4_cc_set_initial_window(c->cc, c->smss);
     l4_tcp_enter(c, L4_TCP_ESTABLISHED, now);
     c->retries = 0;
     c->rto_at = L4_TIME_NONE;
@@ -535,6 +540,10 @@ static int in_sync(l4_tcp_conn *c, const l4_tcp_hdr *seg, uint8_t ecn, l4_time n
     }
 
     /* Second: RST (RFC 5961 §3.2: only an exact match resets; in-window gets a challenge). */
+    if ((fl & L4_TCP_RST) && c->state == L4_TCP_TIME_WAIT && c->set.rfc1337) {
+        c->st.rst_received++; /* RFC 1337 TW1: ignored; the 2 MSL timer is not restarted */
+        return 0;
+    }
     if (fl & L4_TCP_RST) {
         if (seq != c->rcv_nxt) {
             l4_tcp_challenge_ack(c, now);

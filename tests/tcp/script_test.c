@@ -560,7 +560,9 @@ static void test_simultaneous_close(void)
 
 static void test_fin_wait_1_fin_ack_to_time_wait(void)
 {
-    l4_tcp_conn *c = mk_est(NULL);
+    l4_tcp_settings s = th_settings();
+    s.rfc1337 = 0; /* RFC 9293 behaviour; the default (RFC 1337) is in state_table_test */
+    l4_tcp_conn *c = mk_est(&s);
     l4_tcp_hdr h;
     l4_tcp_conn_shutdown(c, MS(200));
     RECV(c, MS(200), h);
@@ -1518,6 +1520,66 @@ static void test_rto_3s_after_lost_syn(void)
     l4_tcp_conn_del(c);
 }
 
+/* RFC 5681 §3.1: "if the SYN or SYN/ACK is lost, the initial window used by
+   a sender after a correctly transmitted SYN MUST be one segment". Without
+   a loss the window is 4 segments of 1000 bytes (RFC 5681 §3.1 eq. 1). */
+static void test_iw_one_segment_after_lost_syn(void)
+{
+    static uint8_t d[8000];
+    l4_tcp_hdr h;
+    l4_addr la = th_local(), ra = th_remote();
+    l4_tcp_settings s = th_settings();
+    s.nodelay = 1;
+    for (int lost = 0; lost < 2; lost++) {
+        /* Active open: the first SYN is lost, the second is answered. */
+        l4_tcp_conn *c = mk(&s);
+        l4_tcp_conn_connect(c, &la, LOCAL_PORT, &ra, REMOTE_PORT, 0);
+        RECV(c, 0, h);
+        l4_time t = MS(100);
+        if (lost) {
+            l4_tcp_conn_handle_timeout(c, L4_S);
+            RECV(c, L4_S, h);
+            EXPECT(h, S, LOCAL_ISS, 0);
+            t = MS(1100);
+        }
+        l4_tcp_hdr sa = th_seg(S | A, REMOTE_ISS, LOCAL_ISS + 1, 65535, NULL, 0);
+        sa.opts.present = L4_TCP_HAS_MSS;
+        sa.opts.mss = 1000;
+        CHECK_EQ(th_send(c, &sa, t), 0);
+        RECV(c, t, h);
+        l4_tcp_info i;
+        l4_tcp_conn_get_info(c, &i);
+        CHECK_EQU(i.cwnd, lost ? 1000 : 4000);
+        CHECK_EQU(i.ssthresh, UINT64_MAX); /* only the window: ssthresh stays high */
+        l4_tcp_conn_send(c, d, sizeof d, t);
+        CHECK_EQ(drain_data(c, t, NULL), lost ? 1 : 4);
+        /* Slow start from there: the ACK of one segment adds one to cwnd
+           (2000 with nothing left in flight, or 5000 with 3000 out). */
+        SEND(c, A, REMOTE_ISS + 1, LOCAL_ISS + 1001, 65535, NULL, 0, t + MS(100));
+        CHECK_EQ(drain_data(c, t + MS(100), NULL), 2);
+        l4_tcp_conn_del(c);
+
+        /* Passive open: the SYN-ACK is lost, the peer's SYN comes again. */
+        c = mk_listen(&s);
+        l4_tcp_hdr syn = th_seg(S, REMOTE_ISS, 0, 65535, NULL, 0);
+        syn.opts.present = L4_TCP_HAS_MSS;
+        syn.opts.mss = 1000;
+        CHECK_EQ(th_send(c, &syn, 0), 0);
+        RECV(c, 0, h);
+        EXPECT(h, S | A, LOCAL_ISS, REMOTE_ISS + 1);
+        if (lost) {
+            CHECK_EQ(th_send(c, &syn, L4_S), 0);
+            RECV(c, L4_S, h);
+            EXPECT(h, S | A, LOCAL_ISS, REMOTE_ISS + 1);
+        }
+        SEND(c, A, REMOTE_ISS + 1, LOCAL_ISS + 1, 65535, NULL, 0, MS(1100));
+        STATE(c, L4_TCP_ESTABLISHED);
+        l4_tcp_conn_send(c, d, sizeof d, MS(1100));
+        CHECK_EQ(drain_data(c, MS(1100), NULL), lost ? 1 : 4);
+        l4_tcp_conn_del(c);
+    }
+}
+
 enum { ECE = L4_TCP_ECE, CWR = L4_TCP_CWR };
 
 static void test_ecn_negotiation_and_echo(void)
@@ -1792,6 +1854,7 @@ static const l4_test TESTS[] = {
     TEST(test_sender_sws_override_timer),
     TEST(test_answers_peer_keepalive_and_window_probe),
     TEST(test_rto_3s_after_lost_syn),
+    TEST(test_iw_one_segment_after_lost_syn),
     TEST(test_ecn_negotiation_and_echo),
     TEST(test_ecn_sender_reaction_once_per_window),
     TEST(test_ecn_passive_and_not_negotiated),
