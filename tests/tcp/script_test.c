@@ -1122,6 +1122,13 @@ static void test_sack_recovery_retransmits_only_the_hole(void)
     l4_tcp_conn_del(c);
 }
 
+/* RACK (RFC 8985 §6.2): segments 2 and 3 SACKed at 250 ms give RACK.rtt
+   50 ms; segment 1, sent before them, is lost when 50 ms + reo_wnd
+   (min_RTT / 4 = 25 ms: only 2 segments SACKed, no reordering seen) have
+   passed: the reordering timer sends it at 275 ms. That copy is lost too;
+   at the timeout (500 ms, RTO 300 ms from the first send) the head and
+   segment 4 (sent more than RACK.rtt ago) are lost (§6.3); the head goes
+   at once, then NextSeg skips the SACKed 1000..3000. */
 static void test_rto_go_back_skips_sacked(void)
 {
     l4_tcp_conn *c = mk_est_sack();
@@ -1136,7 +1143,20 @@ static void test_rto_go_back_skips_sacked(void)
     sack_ack(c, base, base + 1000, base + 3000, MS(250));
     RECV_NONE(c, MS(250));
     l4_time t = l4_tcp_conn_next_timeout(c);
-    CHECK_EQU(t, MS(500)); /* RTO 300 ms from the first send */
+    CHECK_EQU(t, MS(275));
+    l4_tcp_info i;
+    l4_tcp_conn_get_info(c, &i);
+    CHECK_EQ(i.timer, L4_TCP_TIMER_REORDER);
+    CHECK_STR(l4_tcp_timer_name(i.timer), "on");
+    l4_tcp_conn_handle_timeout(c, t);
+    RECV(c, t, h);
+    EXPECT(h, A, base, REMOTE_ISS + 1);
+    RECV_NONE(c, t);
+    l4_tcp_conn_get_info(c, &i);
+    CHECK_EQ(i.fast_retransmits, 1);
+    CHECK_EQ(i.rack_timeouts, 1);
+    t = l4_tcp_conn_next_timeout(c);
+    CHECK_EQU(t, MS(500));
     l4_tcp_conn_handle_timeout(c, t);
     RECV(c, t, h);
     EXPECT(h, A, base, REMOTE_ISS + 1); /* cwnd is one segment now */
@@ -1146,9 +1166,9 @@ static void test_rto_go_back_skips_sacked(void)
     RECV(c, t + MS(100), h); /* the SACKed 1000..3000 are skipped */
     EXPECT(h, A | P, base + 3000, REMOTE_ISS + 1);
     CHECK_EQ(h.payload_len, 1000);
-    l4_tcp_info i;
     l4_tcp_conn_get_info(c, &i);
-    CHECK_EQ(i.retransmits, 2);
+    CHECK_EQ(i.retransmits, 3);
+    CHECK_EQ(i.rto_expiries, 1);
     l4_tcp_conn_del(c);
 }
 
@@ -1302,10 +1322,11 @@ static void test_rto_newreno_dupacks_below_recover(void)
     l4_tcp_conn_del(c);
 }
 
-/* A retransmission that is lost again is resent once SACKs show that
-   DupThresh segments sent after it arrived, without a second cwnd cut
-   (Linux's pre-RACK tcp_mark_lost_retrans; RFC 6675 IsLost applied to what
-   was sent after the copy). Before, only the timer found it. */
+/* A retransmission that is lost again is found as soon as a segment sent
+   after it is delivered and RACK.rtt (+ reo_wnd, 0 in recovery with no
+   reordering seen) has passed since it left (RFC 8985 §6.2): no DupThresh
+   of later SACKs is needed, and there is no second cwnd cut. Before RACK,
+   three segments' worth had to be SACKed beyond its SND.MAX mark. */
 static void test_lost_retransmission_resent_on_later_sacks(void)
 {
     uint32_t snd_max = 0;
@@ -1315,37 +1336,31 @@ static void test_lost_retransmission_resent_on_later_sacks(void)
     l4_tcp_info i;
     l4_tcp_conn_get_info(c, &i);
     uint64_t ssthresh = i.ssthresh;
-    /* The fast retransmission went out when SND.MAX was base + 20000; one
-       new segment followed (20000..21000). SACKs up to SND.MAX let recovery
-       send more new data. */
+    /* The fast retransmission left at 413 ms, the new segment 20000..21000
+       after it. Its SACK at 500 ms: RACK.rtt 87 ms, the copy was sent
+       before it 87 ms ago: lost, and resent at once, once. */
     l4_time t = MS(500);
-    uint32_t top = snd_max;
     sack_ack(c, base + 10000, base + 11000, snd_max, t);
-    drain_data(c, t, &top);
-    CHECK(top >= base + 24000);
     l4_tcp_hdr h;
-    /* Two segments SACKed beyond the mark: not yet (RFC 6675 IsLost wants
-       more than (DupThresh - 1) * SMSS, or DupThresh ranges). */
-    sack_ack(c, base + 10000, base + 11000, base + 22000, t + 1);
-    while (th_recv(c, B, sizeof B, &h, t + 1) == 1)
-        CHECK(h.seq != base + 10000);
-    l4_tcp_conn_get_info(c, &i);
-    CHECK_EQ(i.lost_retransmits, 0);
-    /* Three: the hole goes out again at once. */
-    sack_ack(c, base + 10000, base + 11000, base + 23000, t + 2);
-    RECV(c, t + 2, h);
-    EXPECT(h, A, base + 10000, REMOTE_ISS + 1);
-    CHECK_EQ(h.payload_len, 1000);
+    int resent = 0;
+    while (th_recv(c, B, sizeof B, &h, t) == 1)
+        if (h.seq == base + 10000) {
+            resent++;
+            CHECK_EQ(h.payload_len, 1000);
+        }
+    CHECK_EQ(resent, 1);
     l4_tcp_conn_get_info(c, &i);
     CHECK_EQ(i.lost_retransmits, 1);
     CHECK_EQ(i.fast_retransmits, 1);
     CHECK_EQ(i.rto_expiries, 0);
     CHECK_EQU(i.ssthresh, ssthresh); /* no second congestion response */
-    /* Once per copy: the next SACK (nothing sent after this copy is SACKed
-       yet) does not send it a third time. */
-    sack_ack(c, base + 10000, base + 11000, base + 24000, t + 3);
-    while (th_recv(c, B, sizeof B, &h, t + 3) == 1)
+    CHECK_EQ(i.in_recovery, 1);
+    /* The same news again finds nothing new: no third copy. */
+    sack_ack(c, base + 10000, base + 11000, snd_max, t);
+    while (th_recv(c, B, sizeof B, &h, t) == 1)
         CHECK(h.seq != base + 10000);
+    l4_tcp_conn_get_info(c, &i);
+    CHECK_EQ(i.lost_retransmits, 1);
     l4_tcp_conn_del(c);
 }
 
