@@ -164,9 +164,8 @@ l4_time l4_tcp_rack_reo_wnd(const l4_tcp_conn *c)
             return 0;
         /* RACK.segs_sacked >= DupThresh (RFC 6675 IsLost's count of SACKed
            segments: DupThresh ranges, or more than DupThresh - 1 SMSS). */
-        if (c->sacked.n >= L4_TCP_DUPTHRESH ||
-            l4_tcp_ranges_bytes_above(&c->sacked, c->snd_una) >
-                (uint64_t)(L4_TCP_DUPTHRESH - 1) * c->smss)
+        if (c->sacked.n >= L4_TCP_DUPTHRESH || l4_tcp_ranges_bytes_above(&c->sacked, c->snd_una) >
+                                                   (uint64_t)(L4_TCP_DUPTHRESH - 1) * c->smss)
             return 0;
     }
     if (c->rack.min_rtt == L4_TIME_NONE)
@@ -372,7 +371,8 @@ void l4_tcp_tlp_on_ack(l4_tcp_conn *c, const l4_tcp_hdr *seg, uint32_t prior_una
             l4_cc_on_recovery_end(c->cc, now);
             c->st.tlp_recoveries++;
         }
-    } else if (seg->ack == prior_una && !seg->payload_len && !(seg->opts.present & L4_TCP_HAS_SACK)) {
+    } else if (seg->ack == prior_una && !seg->payload_len &&
+               !(seg->opts.present & L4_TCP_HAS_SACK)) {
         c->tlp_active = 0; /* a duplicate ACK without SACK: the original arrived */
     }
 }
