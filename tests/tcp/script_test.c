@@ -1364,6 +1364,220 @@ static void test_lost_retransmission_resent_on_later_sacks(void)
     l4_tcp_conn_del(c);
 }
 
+/* RFC 8985 §7: the last three segments of a transfer are lost. SRTT is
+   100 ms (RTO 300 ms); after the ACK of the first segment at 300 ms three
+   segments are out, so the probe timeout is 2 SRTT: at 500 ms the last
+   segment goes again (nothing new to send). Its SACK at 600 ms lets RACK
+   mark the two before it lost (sent at 200 ms, RACK.rtt 100 ms + reo_wnd
+   25 ms ago): fast recovery resends both at once, and the ACK at 700 ms
+   ends it. No timeout: the RTO would have fired at 600 ms with cwnd 1 and
+   finished at 800 ms. */
+static void test_tlp_repairs_tail_loss(void)
+{
+    l4_tcp_conn *c = mk_est_sack();
+    CHECK(c);
+    l4_tcp_hdr h;
+    uint8_t d[4000] = {0};
+    const uint32_t base = LOCAL_ISS + 1;
+    CHECK_EQ(l4_tcp_conn_send(c, d, sizeof d, MS(200)), 4000);
+    CHECK_EQ(drain_data(c, MS(200), NULL), 4);
+    sack_ack(c, base + 1000, 0, 0, MS(300)); /* 2, 3, 4 are lost */
+    RECV_NONE(c, MS(300));
+    l4_tcp_info i;
+    l4_tcp_conn_get_info(c, &i);
+    CHECK_EQ(i.timer, L4_TCP_TIMER_PROBE);
+    CHECK_EQU(i.timer_at, MS(500));
+    CHECK_EQU(i.rto, MS(300));
+    l4_tcp_conn_handle_timeout(c, MS(499));
+    RECV_NONE(c, MS(499));
+    l4_tcp_conn_handle_timeout(c, MS(500));
+    RECV(c, MS(500), h);
+    EXPECT(h, A | P, base + 3000, REMOTE_ISS + 1); /* the last segment, again */
+    CHECK_EQ(h.payload_len, 1000);
+    RECV_NONE(c, MS(500));
+    l4_tcp_conn_get_info(c, &i);
+    CHECK_EQ(i.tlp_probes, 1);
+    CHECK_EQ(i.timer, L4_TCP_TIMER_RTO); /* re-armed from the probe (§7.3) */
+    CHECK_EQU(i.timer_at, MS(800));
+    sack_ack(c, base + 1000, base + 3000, base + 4000, MS(600));
+    RECV(c, MS(600), h);
+    EXPECT(h, A, base + 1000, REMOTE_ISS + 1);
+    RECV(c, MS(600), h);
+    EXPECT(h, A, base + 2000, REMOTE_ISS + 1);
+    RECV_NONE(c, MS(600));
+    l4_tcp_conn_get_info(c, &i);
+    CHECK_EQ(i.in_recovery, 1);
+    CHECK_EQ(i.fast_retransmits, 1);
+    CHECK_EQU(i.cwnd, 2000); /* FlightSize 3000 / 2, at least 2 SMSS: not 1 SMSS */
+    sack_ack(c, base + 4000, 0, 0, MS(700));
+    l4_tcp_conn_get_info(c, &i);
+    CHECK_EQ(i.in_recovery, 0);
+    CHECK_EQU(i.snd_una, base + 4000);
+    CHECK_EQ(i.rto_expiries, 0);
+    CHECK_EQ(i.retransmits, 3);
+    CHECK_EQ(i.timer, L4_TCP_TIMER_NONE);
+    l4_tcp_conn_del(c);
+}
+
+/* One segment out (a request's answer) and lost: the probe timeout is
+   2 SRTT + TLP.max_ack_delay = 400 ms, past the RTO (300 ms), so the probe
+   goes at the RTO's time in its place: the segment is resent without a
+   timeout (no cwnd collapse, no backoff). The probe repaired a loss, which
+   the ACK of later data shows (§7.4.2: ACK beyond TLP.end_seq without a
+   D-SACK): one cwnd reduction then. */
+static void test_tlp_single_segment(void)
+{
+    l4_tcp_conn *c = mk_est_sack();
+    CHECK(c);
+    l4_tcp_hdr h;
+    const uint32_t base = LOCAL_ISS + 1;
+    CHECK_EQ(l4_tcp_conn_send(c, "0123456789", 10, MS(200)), 10);
+    RECV(c, MS(200), h);
+    l4_tcp_info i;
+    l4_tcp_conn_get_info(c, &i);
+    CHECK_EQ(i.timer, L4_TCP_TIMER_RTO); /* both at 500 ms; the RTO is named first */
+    CHECK_EQU(i.timer_at, MS(500));
+    l4_tcp_conn_handle_timeout(c, MS(500));
+    RECV(c, MS(500), h);
+    EXPECT(h, A | P, base, REMOTE_ISS + 1);
+    CHECK_EQ(h.payload_len, 10);
+    l4_tcp_conn_get_info(c, &i);
+    CHECK_EQ(i.rto_expiries, 0);
+    CHECK_EQ(i.tlp_probes, 1);
+    CHECK_EQU(i.cwnd, 4000);
+    CHECK_EQU(i.timer_at, MS(800)); /* the RTO, not backed off */
+    sack_ack(c, base + 10, 0, 0, MS(600));
+    l4_tcp_conn_get_info(c, &i);
+    CHECK_EQ(i.tlp_recoveries, 0); /* ACK = TLP.end_seq: not yet known */
+    CHECK_EQ(l4_tcp_conn_send(c, "abc", 3, MS(700)), 3);
+    RECV(c, MS(700), h);
+    sack_ack(c, base + 13, 0, 0, MS(800));
+    l4_tcp_conn_get_info(c, &i);
+    CHECK_EQ(i.tlp_recoveries, 1);
+    CHECK_EQU(i.ssthresh, 2000);
+    CHECK_EQ(i.rto_expiries, 0);
+    l4_tcp_conn_del(c);
+}
+
+/* RFC 2883 §4 at the receiver: data received again is reported in the
+   first SACK block of the next ACK, once; when it lies in out-of-order
+   data we hold, the block that holds it comes second. */
+static void test_dsack_blocks(void)
+{
+    l4_tcp_conn *c = mk_est_sack();
+    CHECK(c);
+    l4_tcp_hdr h;
+    static uint8_t d[400];
+    const uint32_t r = REMOTE_ISS + 1;
+    SEND(c, A, r, LOCAL_ISS + 1, 65535, d, 100, MS(200));
+    SEND(c, A, r, LOCAL_ISS + 1, 65535, d, 100, MS(201)); /* again: all old */
+    RECV(c, MS(201), h);
+    EXPECT(h, A, LOCAL_ISS + 1, r + 100);
+    CHECK_EQ(h.opts.sack_count, 1);
+    CHECK_EQU(h.opts.sack[0].left, r);
+    CHECK_EQU(h.opts.sack[0].right, r + 100);
+    RECV_NONE(c, MS(201));
+    /* Out of order [200, 400), then [300, 400) again. */
+    SEND(c, A, r + 200, LOCAL_ISS + 1, 65535, d, 100, MS(210));
+    RECV(c, MS(210), h);
+    CHECK_EQ(h.opts.sack_count, 1); /* the D-SACK went once */
+    CHECK_EQU(h.opts.sack[0].left, r + 200);
+    SEND(c, A, r + 300, LOCAL_ISS + 1, 65535, d, 100, MS(211));
+    RECV(c, MS(211), h);
+    SEND(c, A, r + 300, LOCAL_ISS + 1, 65535, d, 100, MS(212));
+    RECV(c, MS(212), h);
+    EXPECT(h, A, LOCAL_ISS + 1, r + 100);
+    CHECK_EQ(h.opts.sack_count, 2);
+    CHECK_EQU(h.opts.sack[0].left, r + 300);
+    CHECK_EQU(h.opts.sack[0].right, r + 400);
+    CHECK_EQU(h.opts.sack[1].left, r + 200);
+    CHECK_EQU(h.opts.sack[1].right, r + 400);
+    /* A segment half old, half new: the old half is the D-SACK. */
+    SEND(c, A, r + 50, LOCAL_ISS + 1, 65535, d, 100, MS(220));
+    RECV(c, MS(220), h);
+    EXPECT(h, A, LOCAL_ISS + 1, r + 150);
+    CHECK_EQU(h.opts.sack[0].left, r + 50);
+    CHECK_EQU(h.opts.sack[0].right, r + 100);
+    CHECK_EQU(h.opts.sack[1].left, r + 200);
+    l4_tcp_conn_del(c);
+    /* settings.dsack = 0: plain SACK. */
+    l4_tcp_settings st = th_settings();
+    st.sack = 1;
+    st.dsack = 0;
+    c = mk(&st);
+    l4_addr la = th_local(), ra = th_remote();
+    l4_tcp_conn_connect(c, &la, LOCAL_PORT, &ra, REMOTE_PORT, 0);
+    RECV(c, 0, h);
+    l4_tcp_hdr sa = th_seg(S | A, REMOTE_ISS, LOCAL_ISS + 1, 65535, NULL, 0);
+    sa.opts.present = L4_TCP_HAS_SACK_PERM;
+    th_send(c, &sa, MS(100));
+    RECV(c, MS(100), h);
+    SEND(c, A, r, LOCAL_ISS + 1, 65535, d, 100, MS(200));
+    SEND(c, A, r, LOCAL_ISS + 1, 65535, d, 100, MS(201));
+    RECV(c, MS(201), h);
+    CHECK_EQ(h.opts.sack_count, 0);
+    l4_tcp_conn_del(c);
+}
+
+/* D-SACK at the sender (RFC 2883 §4, RFC 3708): segment 1 is delayed
+   behind 2, 3 and 4; with three SACKed and no reordering seen, RACK
+   (reo_wnd 0) resends it and fast recovery halves cwnd. The original
+   arrives, then the peer reports the copy as a duplicate: the only
+   retransmission of the episode was spurious, the cut is undone (cwnd and
+   ssthresh back), reordering is seen, and the window grows (reo_wnd_mult
+   2: 2 x min_RTT / 4 = 50 ms). The same reordering again costs nothing:
+   the SACKs wait (RACK.rtt + 50 ms), and the late segment arrives before. */
+static void test_dsack_undoes_spurious_recovery(void)
+{
+    l4_tcp_conn *c = mk_est_sack();
+    CHECK(c);
+    l4_tcp_hdr h;
+    static uint8_t d[8000];
+    const uint32_t base = LOCAL_ISS + 1;
+    CHECK_EQ(l4_tcp_conn_send(c, d, 4000, MS(200)), 4000);
+    CHECK_EQ(drain_data(c, MS(200), NULL), 4);
+    sack_ack(c, base, base + 1000, base + 2000, MS(300));
+    sack_ack(c, base, base + 1000, base + 3000, MS(301));
+    RECV_NONE(c, MS(301));
+    sack_ack(c, base, base + 1000, base + 4000, MS(302));
+    RECV(c, MS(302), h);
+    EXPECT(h, A, base, REMOTE_ISS + 1);
+    l4_tcp_info i;
+    l4_tcp_conn_get_info(c, &i);
+    CHECK_EQ(i.fast_retransmits, 1);
+    CHECK_EQU(i.cwnd, 2000);
+    CHECK_EQU(i.ssthresh, 2000);
+    sack_ack(c, base + 4000, 0, 0, MS(303)); /* the original */
+    l4_tcp_conn_get_info(c, &i);
+    CHECK_EQ(i.in_recovery, 0);
+    CHECK_EQU(i.cwnd, 2000);
+    /* The copy arrives as a duplicate: D-SACK below the cumulative ACK. */
+    sack_ack(c, base + 4000, base, base + 1000, MS(402));
+    l4_tcp_conn_get_info(c, &i);
+    CHECK_EQ(i.dsacks_received, 1);
+    CHECK_EQ(i.spurious_retransmits, 1);
+    CHECK_EQ(i.undos, 1);
+    CHECK_EQU(i.cwnd, 4000);
+    CHECK_EQU(i.ssthresh, UINT64_MAX);
+    CHECK_EQ(i.reordering_seen, 1);
+    CHECK_EQU(i.reo_wnd, MS(50));
+    /* Again: 5 delayed behind 6, 7, 8. */
+    CHECK_EQ(l4_tcp_conn_send(c, d, 4000, MS(402)), 4000);
+    CHECK_EQ(drain_data(c, MS(402), NULL), 4);
+    sack_ack(c, base + 4000, base + 5000, base + 6000, MS(502));
+    sack_ack(c, base + 4000, base + 5000, base + 7000, MS(503));
+    sack_ack(c, base + 4000, base + 5000, base + 8000, MS(504));
+    RECV_NONE(c, MS(504));
+    CHECK_EQU(l4_tcp_conn_next_timeout(c), MS(554)); /* 402 + RACK.rtt 102 + 50 */
+    sack_ack(c, base + 8000, 0, 0, MS(510));
+    RECV_NONE(c, MS(510));
+    l4_tcp_conn_get_info(c, &i);
+    CHECK_EQ(i.fast_retransmits, 1);
+    CHECK_EQ(i.retransmits, 1);
+    CHECK_EQU(i.snd_una, base + 8000);
+    l4_tcp_conn_del(c);
+}
+
 static void test_send_buffer_full_and_writable(void)
 {
     l4_tcp_settings s = th_settings();
@@ -1862,6 +2076,10 @@ static const l4_test TESTS[] = {
     TEST(test_rto_in_sack_recovery_ssthresh_and_no_new_recovery),
     TEST(test_rto_newreno_dupacks_below_recover),
     TEST(test_lost_retransmission_resent_on_later_sacks),
+    TEST(test_tlp_repairs_tail_loss),
+    TEST(test_tlp_single_segment),
+    TEST(test_dsack_blocks),
+    TEST(test_dsack_undoes_spurious_recovery),
     TEST(test_send_buffer_full_and_writable),
     TEST(test_window_scale_up_to_1gib),
     TEST(test_ipv6_checksums),
