@@ -1578,6 +1578,78 @@ static void test_dsack_undoes_spurious_recovery(void)
     l4_tcp_conn_del(c);
 }
 
+/* F-RTO (RFC 5682 §3, SACK-enhanced). The RTT jumps from 100 ms to 600 ms
+   (a delay spike, nothing lost): segments 1-4 leave at 200 ms, the probe
+   (new segment 5) at 400 ms, the timeout at 700 ms resends segment 1 with
+   cwnd 1. The ACK of the original 1 arrives at 800 ms (step 2 b: two new
+   segments instead of retransmissions), the ACK of the original 2 at
+   801 ms acknowledges data never resent (step 3 b): the timeout was
+   spurious, and the window and ssthresh it took are given back. When the
+   loss is real (the segments and the probe lost), the ACK after the new
+   segments reports only them (step 3 a): the recovery goes on. */
+static void test_frto_spurious_and_real_timeout(void)
+{
+    for (int spurious = 1; spurious >= 0; spurious--) {
+        l4_tcp_conn *c = mk_est_sack();
+        CHECK(c);
+        l4_tcp_hdr h;
+        static uint8_t d[8000];
+        const uint32_t base = LOCAL_ISS + 1;
+        CHECK_EQ(l4_tcp_conn_send(c, d, sizeof d, MS(200)), 8000);
+        CHECK_EQ(drain_data(c, MS(200), NULL), 4);
+        l4_tcp_conn_handle_timeout(c, MS(400)); /* the probe: new data */
+        RECV(c, MS(400), h);
+        EXPECT(h, A, base + 4000, REMOTE_ISS + 1);
+        RECV_NONE(c, MS(400));
+        CHECK_EQU(l4_tcp_conn_next_timeout(c), MS(700));
+        l4_tcp_conn_handle_timeout(c, MS(700));
+        RECV(c, MS(700), h);
+        EXPECT(h, A, base, REMOTE_ISS + 1);
+        RECV_NONE(c, MS(700));
+        l4_tcp_info i;
+        l4_tcp_conn_get_info(c, &i);
+        CHECK_EQ(i.rto_expiries, 1);
+        CHECK_EQU(i.cwnd, 1000);
+        uint64_t ssthresh_rto = i.ssthresh;
+        CHECK(ssthresh_rto < 4000);
+        /* Step 2: SND.UNA moves, not to `recover`: two new segments. */
+        sack_ack(c, base + 1000, 0, 0, MS(800));
+        RECV(c, MS(800), h);
+        EXPECT(h, A, base + 5000, REMOTE_ISS + 1);
+        RECV(c, MS(800), h);
+        EXPECT(h, A, base + 6000, REMOTE_ISS + 1);
+        RECV_NONE(c, MS(800));
+        if (spurious) {
+            sack_ack(c, base + 2000, 0, 0, MS(801)); /* original 2: never resent */
+            l4_tcp_conn_get_info(c, &i);
+            CHECK_EQ(i.spurious_rtos, 1);
+            CHECK_EQ(i.undos, 1);
+            CHECK_EQU(i.cwnd, 4000);
+            CHECK_EQU(i.ssthresh, UINT64_MAX);
+            CHECK_EQ(i.retransmits, 1);
+            /* Nothing is resent: 3..7 are on their way (5000 bytes, more
+               than cwnd). Their ACK lets the last segment go. */
+            RECV_NONE(c, MS(801));
+            sack_ack(c, base + 7000, 0, 0, MS(900));
+            RECV(c, MS(900), h);
+            EXPECT(h, A | P, base + 7000, REMOTE_ISS + 1);
+            l4_tcp_conn_get_info(c, &i);
+            CHECK_EQ(i.retransmits, 1);
+            CHECK_EQ(i.rto_expiries, 1);
+        } else {
+            /* 2..5 were lost: the peer SACKs the new 6 (above `recover`). */
+            sack_ack(c, base + 1000, base + 5000, base + 6000, MS(900));
+            l4_tcp_conn_get_info(c, &i);
+            CHECK_EQ(i.spurious_rtos, 0);
+            CHECK_EQ(i.undos, 0);
+            CHECK_EQU(i.ssthresh, ssthresh_rto);
+            RECV(c, MS(900), h); /* conventional recovery: the lost 2 */
+            EXPECT(h, A, base + 1000, REMOTE_ISS + 1);
+        }
+        l4_tcp_conn_del(c);
+    }
+}
+
 static void test_send_buffer_full_and_writable(void)
 {
     l4_tcp_settings s = th_settings();
@@ -2080,6 +2152,7 @@ static const l4_test TESTS[] = {
     TEST(test_tlp_single_segment),
     TEST(test_dsack_blocks),
     TEST(test_dsack_undoes_spurious_recovery),
+    TEST(test_frto_spurious_and_real_timeout),
     TEST(test_send_buffer_full_and_writable),
     TEST(test_window_scale_up_to_1gib),
     TEST(test_ipv6_checksums),
