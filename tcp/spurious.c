@@ -114,10 +114,14 @@ void l4_tcp_frto_on_ack(l4_tcp_conn *c, uint32_t prior_una, int sack_new, int sa
             c->frto = 0; /* 2 a: everything outstanding is acknowledged */
             return;
         }
-        /* 2 b: new data instead of retransmissions, if any can go. */
+        /* 2 b: new data instead of retransmissions, if any can go: the
+           peer's window has room and there is data beyond SND.MAX, or
+           there may be (the application refills the send buffer this ACK
+           just emptied after the ACK is processed; output sends it). */
         uint32_t data_end = c->buf_seq + (uint32_t)c->snd.len;
         uint32_t wnd_edge = c->snd_una + (uint32_t)c->snd_wnd;
-        if (!c->fin_sent && l4_seq_lt(c->snd_max, data_end) && l4_seq_lt(c->snd_max, wnd_edge)) {
+        int more = l4_seq_lt(c->snd_max, data_end) || !c->fin_queued;
+        if (!c->fin_sent && more && l4_seq_lt(c->snd_max, wnd_edge)) {
             c->frto = 2;
             c->frto_new = 2;
         } else {
