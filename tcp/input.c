@@ -403,7 +403,10 @@ static int process_ack(l4_tcp_conn *c, const l4_tcp_hdr *seg, l4_time now)
         /* The SYN's sequence number is not data for congestion control. */
         uint32_t acked = ack - c->snd_una - (c->snd_una == c->iss ? 1u : 0u);
         uint32_t data_acked = 0;
-        if (c->sack_ok)
+        /* RACK needs what a cumulative ACK delivers only when something
+           above it can be judged (SACKed data, lost data or copies out);
+           otherwise everything sent before it is acknowledged now. */
+        if (c->sack_ok && (c->sacked.n || c->rexmits.n || c->lost.n))
             l4_tcp_ranges_each_gap(&c->sacked, c->snd_una, ack, rack_gap, &w);
         if (l4_seq_gt(ack, c->buf_seq)) {
             data_acked = ack - c->buf_seq;
@@ -496,9 +499,11 @@ static int process_ack(l4_tcp_conn *c, const l4_tcp_hdr *seg, l4_time now)
         l4_tcp_tlp_on_ack(c, seg, prior_una, dsack, dsack_l, dsack_r, now);
         if (c->frto && (dup || l4_seq_gt(c->snd_una, prior_una)))
             l4_tcp_frto_on_ack(c, prior_una, sack_new, sack_above, now);
-        l4_tcp_rack_detect(c, now);
+        if (c->sacked.n || c->rexmits.n || c->rack_at != L4_TIME_NONE)
+            l4_tcp_rack_detect(c, now);
         l4_tcp_rack_maybe_recover(c, now);
-        l4_tcp_undo_check(c, now);
+        if (c->undo_valid)
+            l4_tcp_undo_check(c, now);
     }
     return 0;
 }

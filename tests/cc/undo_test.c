@@ -40,8 +40,8 @@ static void test_every_algorithm_undoes(void)
                 l4_cc_on_rto(cc, cwnd, L4_S);
             else
                 l4_cc_on_congestion_event(cc, cwnd, L4_S);
-            CHECK_MSG(l4_cc_cwnd(cc) < cwnd || !strcmp(names[i], "bbr"),
-                      "%s: no reduction (%d)", names[i], rto);
+            CHECK_MSG(l4_cc_cwnd(cc) < cwnd || !strcmp(names[i], "bbr"), "%s: no reduction (%d)",
+                      names[i], rto);
             CHECK(l4_cc_on_undo(cc, L4_S + 1));
             CHECK_MSG(l4_cc_cwnd(cc) >= cwnd, "%s rto=%d: cwnd %ju, was %ju", names[i], rto,
                       (uintmax_t)l4_cc_cwnd(cc), (uintmax_t)cwnd);
