@@ -75,7 +75,7 @@ secs() { [ $QUICK -eq 1 ] && echo "$2" || echo "$1"; }
 
 # ---------------------------------------------------------------------------------------
 e1() {
-  local link="rate 10mbit delay 50ms drop-at 600ms,6s blackout 11s+300ms"
+  local link="rate 10mbit delay 50ms drop-at 600ms,6s blackout 11s+500ms"
   for cc in reno cubic; do
     sim e1_$cc --cc $cc --duration 16s --link "$link" --link-back "rate 10mbit delay 50ms" \
       --csv "$OUT/e1_$cc.csv" --plot "$OUT/e1_${cc}_cwnd.svg"

@@ -245,6 +245,25 @@ static void bbr_on_recovery_end(void *p, l4_time now)
         s->cwnd = s->prior_cwnd;
 }
 
+static void bbr_set_initial_window(void *p, uint64_t bytes)
+{
+    bbr_state *s = p;
+    s->cwnd = bytes;
+    s->at_iw = 0;
+}
+
+/* Linux bbr_undo_cwnd: the window the episode began with, and the search
+   for a full pipe starts over. */
+static void bbr_on_undo(void *p, l4_time now)
+{
+    (void)now;
+    bbr_state *s = p;
+    if (s->cwnd < s->prior_cwnd)
+        s->cwnd = s->prior_cwnd;
+    s->full_bw = 0;
+    s->full_bw_cnt = 0;
+}
+
 static void bbr_on_ecn_ce(void *p, uint64_t in_flight, l4_time now)
 {
     (void)p;
@@ -289,6 +308,8 @@ const l4_cc_ops l4_cc_bbr = {
     .pacing_rate = bbr_pacing_rate,
     .flags = L4_CC_F_RATE | L4_CC_F_ACK_IN_RECOVERY,
     .on_recovery_end = bbr_on_recovery_end,
+    .set_initial_window = bbr_set_initial_window,
+    .on_undo = bbr_on_undo,
 };
 
 static const bbr_state *bbr_of(const l4_cc *cc)

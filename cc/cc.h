@@ -93,6 +93,18 @@ typedef struct l4_cc_ops {
     /* Optional (may be NULL): a loss episode ended: the ACK that ends a fast
        recovery, or the one that covers what was outstanding at a timeout. */
     void (*on_recovery_end)(void *st, l4_time now);
+    /* Optional: before any data is sent, the window becomes `bytes` (TCP:
+       one segment after a lost SYN or SYN-ACK, RFC 5681 §3.1); ssthresh
+       and everything else stay as reset left them. */
+    void (*set_initial_window)(void *st, uint64_t bytes);
+    /* Optional: the last congestion response (on_congestion_event or
+       on_rto) answered a loss that did not happen (a spurious timeout found
+       by F-RTO, RFC 5682; retransmissions all reported as duplicates by
+       D-SACK, RFC 3708): the window and threshold go back to at least what
+       they were just before it (cwnd = max(cwnd, prior), ssthresh likewise;
+       RFC 4015 §3 restores the pre-timeout state the same way, Linux's
+       tcp_undo_cwnd_reduction too). Called at most once per response. */
+    void (*on_undo)(void *st, l4_time now);
 } l4_cc_ops;
 
 /**
@@ -179,6 +191,19 @@ static inline void l4_cc_on_recovery_end(l4_cc *cc, l4_time now)
 {
     if (cc->ops->on_recovery_end)
         cc->ops->on_recovery_end(cc->state, now);
+}
+static inline void l4_cc_set_initial_window(l4_cc *cc, uint64_t bytes)
+{
+    if (cc->ops->set_initial_window)
+        cc->ops->set_initial_window(cc->state, bytes);
+}
+/* Returns 1 when the algorithm can undo (has on_undo), after undoing. */
+static inline int l4_cc_on_undo(l4_cc *cc, l4_time now)
+{
+    if (!cc->ops->on_undo)
+        return 0;
+    cc->ops->on_undo(cc->state, now);
+    return 1;
 }
 
 #endif

@@ -22,7 +22,12 @@ typedef struct cubic_state {
     uint64_t round_end;
     l4_time last_round_min, cur_round_min, css_baseline;
     uint32_t rtt_count, css_rounds;
+    /* Before the last loss response (on_undo). */
+    double undo_cwnd, undo_ssthresh, undo_w_max, undo_cwnd_prior;
+    uint8_t undo_phase, undo_hystart;
 } cubic_state;
+
+static void cubic_save(cubic_state *s);
 
 double l4_cubic_k(double w_max, double cwnd_epoch)
 {
@@ -55,6 +60,7 @@ static void cubic_reset(void *p, uint32_t mss, l4_time now)
     s->acked = s->round_end = 0;
     s->last_round_min = s->cur_round_min = s->css_baseline = L4_TIME_NONE;
     s->rtt_count = s->css_rounds = 0;
+    cubic_save(s);
 }
 
 static void cubic_set_mss(void *p, uint32_t mss)
@@ -189,6 +195,16 @@ static void cubic_on_ack(void *p, const l4_cc_ack *a)
         cubic_avoidance(s, a);
 }
 
+static void cubic_save(cubic_state *s)
+{
+    s->undo_cwnd = s->cwnd;
+    s->undo_ssthresh = s->ssthresh;
+    s->undo_w_max = s->w_max;
+    s->undo_cwnd_prior = s->cwnd_prior;
+    s->undo_phase = s->phase;
+    s->undo_hystart = s->hystart;
+}
+
 static void cubic_reduce(cubic_state *s, uint64_t in_flight, double floor)
 {
     /* RFC 9438 §4.6 uses the flight size; it is capped at cwnd here (as
@@ -215,6 +231,7 @@ static void cubic_on_congestion_event(void *p, uint64_t in_flight, l4_time now)
 {
     cubic_state *s = p;
     (void)now;
+    cubic_save(s);
     cubic_reduce(s, in_flight, 2.0);
     s->cwnd = s->ssthresh;
 }
@@ -231,9 +248,37 @@ static void cubic_on_rto(void *p, uint64_t in_flight, l4_time now)
 {
     cubic_state *s = p;
     (void)now;
+    cubic_save(s);
     cubic_reduce(s, in_flight, 2.0);
     s->cwnd = 1.0;
     s->w_max = 0; /* §4.8: the next epoch has K = 0, W_max = cwnd at its start */
+}
+
+static void cubic_set_initial_window(void *p, uint64_t bytes)
+{
+    cubic_state *s = p;
+    double w = (double)bytes / s->mss;
+    s->cwnd = w < 1.0 ? 1.0 : w;
+    s->at_iw = 0;
+}
+
+/* The state before the reduction comes back; a new epoch starts at the
+   next ACK (K from the restored W_max and the window then). */
+static void cubic_on_undo(void *p, l4_time now)
+{
+    (void)now;
+    cubic_state *s = p;
+    if (s->cwnd < s->undo_cwnd)
+        s->cwnd = s->undo_cwnd;
+    if (s->ssthresh < s->undo_ssthresh)
+        s->ssthresh = s->undo_ssthresh;
+    s->w_max = s->undo_w_max;
+    s->cwnd_prior = s->undo_cwnd_prior;
+    s->epoch_start = L4_TIME_NONE;
+    if (s->cwnd < s->ssthresh) {
+        s->phase = s->undo_phase;
+        s->hystart = s->undo_hystart;
+    }
 }
 
 static void cubic_on_app_limited(void *p, l4_time now)
@@ -278,6 +323,8 @@ const l4_cc_ops l4_cc_cubic = {
     .pacing_rate = cubic_pacing_rate,
     /* Rate samples bring an RTT sample on every ACK: HyStart++ needs 8 per round. */
     .flags = L4_CC_F_RATE,
+    .set_initial_window = cubic_set_initial_window,
+    .on_undo = cubic_on_undo,
 };
 
 static const cubic_state *cubic_of(const l4_cc *cc)

@@ -5,13 +5,14 @@ typedef struct dctcp_state {
     uint64_t cwnd, ssthresh, ca_acked;
     uint32_t mss;
     double alpha;
-    uint64_t acked_total; /* bytes acknowledged so far */
-    uint64_t window_end;  /* acked_total that ends the observation window */
-    uint64_t win_acked;   /* DCTCP.BytesAcked */
-    uint64_t win_marked;  /* DCTCP.BytesMarked */
-    uint64_t cut_end;     /* no second cut before acked_total reaches this */
-    uint8_t cut_armed;    /* 0 until the first cut (cut_end not yet set) */
-    uint8_t at_iw;        /* no ACK or congestion event yet: cwnd is the IW */
+    uint64_t acked_total;                /* bytes acknowledged so far */
+    uint64_t window_end;                 /* acked_total that ends the observation window */
+    uint64_t win_acked;                  /* DCTCP.BytesAcked */
+    uint64_t win_marked;                 /* DCTCP.BytesMarked */
+    uint64_t cut_end;                    /* no second cut before acked_total reaches this */
+    uint8_t cut_armed;                   /* 0 until the first cut (cut_end not yet set) */
+    uint8_t at_iw;                       /* no ACK or congestion event yet: cwnd is the IW */
+    uint64_t prior_cwnd, prior_ssthresh; /* before the last loss response (on_undo) */
 } dctcp_state;
 
 static void dctcp_reset(void *p, uint32_t mss, l4_time now)
@@ -27,6 +28,8 @@ static void dctcp_reset(void *p, uint32_t mss, l4_time now)
     s->acked_total = s->window_end = s->win_acked = s->win_marked = 0;
     s->cut_end = 0;
     s->cut_armed = 0;
+    s->prior_cwnd = s->cwnd;
+    s->prior_ssthresh = s->ssthresh;
 }
 
 static void dctcp_set_mss(void *p, uint32_t mss)
@@ -100,6 +103,8 @@ static void dctcp_on_congestion_event(void *p, uint64_t in_flight, l4_time now)
 {
     (void)now;
     dctcp_state *s = p;
+    s->prior_cwnd = s->cwnd;
+    s->prior_ssthresh = s->ssthresh;
     s->cwnd = s->ssthresh = dctcp_half(s, in_flight);
     s->ca_acked = 0;
     s->at_iw = 0;
@@ -109,6 +114,8 @@ static void dctcp_on_rto(void *p, uint64_t in_flight, l4_time now)
 {
     (void)now;
     dctcp_state *s = p;
+    s->prior_cwnd = s->cwnd;
+    s->prior_ssthresh = s->ssthresh;
     s->ssthresh = dctcp_half(s, in_flight);
     s->cwnd = s->mss;
     s->ca_acked = 0;
@@ -121,6 +128,24 @@ static void dctcp_on_ecn_ce(void *p, uint64_t in_flight, l4_time now)
     dctcp_state *s = p;
     s->at_iw = 0;
     dctcp_cut(s, in_flight);
+}
+
+static void dctcp_set_initial_window(void *p, uint64_t bytes)
+{
+    dctcp_state *s = p;
+    s->cwnd = bytes;
+    s->at_iw = 0;
+}
+
+static void dctcp_on_undo(void *p, l4_time now)
+{
+    (void)now;
+    dctcp_state *s = p;
+    if (s->cwnd < s->prior_cwnd)
+        s->cwnd = s->prior_cwnd;
+    if (s->ssthresh < s->prior_ssthresh)
+        s->ssthresh = s->prior_ssthresh;
+    s->ca_acked = 0;
 }
 
 static void dctcp_on_app_limited(void *p, l4_time now)
@@ -159,6 +184,8 @@ const l4_cc_ops l4_cc_dctcp = {
     .ssthresh = dctcp_ssthresh,
     .pacing_rate = dctcp_pacing_rate,
     .flags = L4_CC_F_ECN | L4_CC_F_ECN_BYTES,
+    .set_initial_window = dctcp_set_initial_window,
+    .on_undo = dctcp_on_undo,
 };
 
 double l4_cc_dctcp_alpha(const l4_cc *cc)

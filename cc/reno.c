@@ -6,7 +6,8 @@ typedef struct reno_state {
     uint64_t ssthresh;
     uint64_t bytes_acked; /* RFC 3465 counter for congestion avoidance */
     uint32_t mss;
-    uint8_t at_iw; /* no ACK or congestion event yet: cwnd is the IW */
+    uint8_t at_iw;                       /* no ACK or congestion event yet: cwnd is the IW */
+    uint64_t prior_cwnd, prior_ssthresh; /* before the last reduction (on_undo) */
 } reno_state;
 
 static void reno_reset(void *p, uint32_t mss, l4_time now)
@@ -18,6 +19,8 @@ static void reno_reset(void *p, uint32_t mss, l4_time now)
     s->at_iw = 1;
     s->ssthresh = UINT64_MAX; /* "arbitrarily high" (RFC 5681 §3.1) */
     s->bytes_acked = 0;
+    s->prior_cwnd = s->cwnd;
+    s->prior_ssthresh = s->ssthresh;
 }
 
 static void reno_set_mss(void *p, uint32_t mss)
@@ -61,10 +64,17 @@ static uint64_t reno_half_flight(const reno_state *s, uint64_t in_flight)
     return h > 2ull * s->mss ? h : 2ull * s->mss;
 }
 
+static void reno_save(reno_state *s)
+{
+    s->prior_cwnd = s->cwnd;
+    s->prior_ssthresh = s->ssthresh;
+}
+
 static void reno_on_congestion_event(void *p, uint64_t in_flight, l4_time now)
 {
     (void)now;
     reno_state *s = p;
+    reno_save(s);
     s->ssthresh = reno_half_flight(s, in_flight);
     s->cwnd = s->ssthresh;
     s->bytes_acked = 0;
@@ -75,10 +85,34 @@ static void reno_on_rto(void *p, uint64_t in_flight, l4_time now)
 {
     (void)now;
     reno_state *s = p;
+    reno_save(s);
     s->ssthresh = reno_half_flight(s, in_flight);
     s->cwnd = s->mss; /* loss window, RFC 5681 §3.1 */
     s->bytes_acked = 0;
     s->at_iw = 0;
+}
+
+static void reno_on_ecn_ce(void *p, uint64_t in_flight, l4_time now)
+{
+    reno_on_congestion_event(p, in_flight, now);
+}
+
+static void reno_set_initial_window(void *p, uint64_t bytes)
+{
+    reno_state *s = p;
+    s->cwnd = bytes;
+    s->at_iw = 0;
+}
+
+static void reno_on_undo(void *p, l4_time now)
+{
+    (void)now;
+    reno_state *s = p;
+    if (s->cwnd < s->prior_cwnd)
+        s->cwnd = s->prior_cwnd;
+    if (s->ssthresh < s->prior_ssthresh)
+        s->ssthresh = s->prior_ssthresh;
+    s->bytes_acked = 0;
 }
 
 static void reno_on_app_limited(void *p, l4_time now)
@@ -111,9 +145,11 @@ const l4_cc_ops l4_cc_reno = {
     .on_ack = reno_on_ack,
     .on_congestion_event = reno_on_congestion_event,
     .on_rto = reno_on_rto,
-    .on_ecn_ce = reno_on_congestion_event,
+    .on_ecn_ce = reno_on_ecn_ce,
     .on_app_limited = reno_on_app_limited,
     .cwnd = reno_cwnd,
     .ssthresh = reno_ssthresh,
     .pacing_rate = reno_pacing_rate,
+    .set_initial_window = reno_set_initial_window,
+    .on_undo = reno_on_undo,
 };

@@ -4,7 +4,7 @@
  * Invariants: the parser never crashes and always NUL-terminates its error
  * message; a spec it accepts formats to canonical text that parses back to
  * the same spec, and formatting that again gives the same text, which
- * always fits L4_LINK_SPEC_TEXT_MAX bytes (drop-at / blackout lists included).
+ * always fits L4_LINK_SPEC_TEXT_MAX bytes (drop-at / blackout / delay-at lists included).
  */
 #include <stdlib.h>
 
@@ -20,7 +20,9 @@ static int spec_eq(const l4_link_spec *a, const l4_link_spec *b)
            a->ecn_threshold == b->ecn_threshold && a->n_drop_at == b->n_drop_at &&
            a->n_blackout == b->n_blackout &&
            memcmp(a->drop_at, b->drop_at, a->n_drop_at * sizeof a->drop_at[0]) == 0 &&
-           memcmp(a->blackout, b->blackout, a->n_blackout * sizeof a->blackout[0]) == 0;
+           memcmp(a->blackout, b->blackout, a->n_blackout * sizeof a->blackout[0]) == 0 &&
+           a->n_delay_at == b->n_delay_at &&
+           memcmp(a->delay_at, b->delay_at, a->n_delay_at * sizeof a->delay_at[0]) == 0;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -189,9 +189,9 @@ static int link_carry(l4_sim *sim, sim_linkdir *ld, const uint8_t *src, size_t l
         ld->stats.queue_delay_max = start - now;
 
     /* 6. delay + jitter (FIFO), 7. reorder (skips the delay). */
-    l4_time delay = s->delay;
+    l4_time delay = s->n_delay_at ? l4_link_spec_delay_at(s, now) : s->delay;
     if (s->jitter) {
-        double d = (double)s->delay + (double)s->jitter * l4_rng_normal(&ld->rng);
+        double d = (double)delay + (double)s->jitter * l4_rng_normal(&ld->rng);
         delay = d <= 0.0 ? 0 : (l4_time)llround(d);
     }
     l4_time arrival;

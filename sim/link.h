@@ -49,7 +49,8 @@
  *                it starts at max(now, end of the previous packet) and lasts
  *                len*8/rate seconds (exact over time: fractions of a
  *                nanosecond carry to the next packet of a busy period).
- *  6. delay      The packet arrives `delay` + jitter after its last bit left,
+ *  6. delay      The packet arrives `delay` (or the delay-at step in force
+ *                when it was offered) + jitter after its last bit left,
  *                where jitter is normal with standard deviation `jitter`,
  *                drawn per packet, and the total delay is clipped at 0.
  *                Jitter never reorders: a packet arrives no earlier than the

@@ -168,11 +168,12 @@ enum {
     SPEC_ECN,
     SPEC_DROP_AT,
     SPEC_BLACKOUT,
+    SPEC_DELAY_AT,
     SPEC_NKEYS
 };
 static const char *const SPEC_KEYS[SPEC_NKEYS] = {
-    "rate",      "delay",   "jitter", "loss",          "loss-burst", "reorder",
-    "duplicate", "corrupt", "queue",  "ecn-threshold", "drop-at",    "blackout"};
+    "rate",    "delay", "jitter",        "loss",    "loss-burst", "reorder", "duplicate",
+    "corrupt", "queue", "ecn-threshold", "drop-at", "blackout",   "delay-at"};
 
 /* Times of drop-at / blackout: like delay (ns..s, bare 0), at most 1e15 ns. */
 static int spec_time(spec_tok t, l4_time *out)
@@ -222,6 +223,48 @@ static int spec_drop_at(l4_link_spec *s, spec_tok val, char *err, size_t errcap)
             return spec_fail(err, errcap, "bad drop-at '%.*s' (trailing comma)", (int)val.n, val.p);
     }
     return 0;
+}
+
+/* "T=D[,T=D...]" into s->delay_at, sorted by time. */
+static int spec_delay_at(l4_link_spec *s, spec_tok val, char *err, size_t errcap)
+{
+    spec_tok rest = val;
+    s->n_delay_at = 0;
+    while (rest.n > 0 || s->n_delay_at == 0) {
+        spec_tok it = spec_item(&rest);
+        size_t eq = 0;
+        while (eq < it.n && it.p[eq] != '=')
+            eq++;
+        spec_tok a = {it.p, eq}, b = {it.p + eq + 1, eq < it.n ? it.n - eq - 1 : 0};
+        l4_link_delay_step st;
+        if (eq == it.n || spec_time(a, &st.at) < 0 || spec_time(b, &st.delay) < 0)
+            return spec_fail(err, errcap,
+                             "bad delay-at '%.*s' (TIME=DELAY, comma-separated, e.g. "
+                             "2s=300ms,3s=10ms)",
+                             (int)val.n, val.p);
+        if (s->n_delay_at == L4_LINK_MAX_TIMED)
+            return spec_fail(err, errcap, "too many delay-at steps (at most %u)",
+                             L4_LINK_MAX_TIMED);
+        uint32_t k = s->n_delay_at++;
+        while (k > 0 && s->delay_at[k - 1].at > st.at) {
+            s->delay_at[k] = s->delay_at[k - 1];
+            k--;
+        }
+        s->delay_at[k] = st;
+        if (rest.n == 0 && it.p + it.n < val.p + val.n)
+            return spec_fail(err, errcap, "bad delay-at '%.*s' (trailing comma)", (int)val.n,
+                             val.p);
+    }
+    return 0;
+}
+
+l4_time l4_link_spec_delay_at(const l4_link_spec *s, l4_time now)
+{
+    l4_time d = s->delay;
+    for (uint32_t i = 0; i < s->n_delay_at && i < L4_LINK_MAX_TIMED && s->delay_at[i].at <= now;
+         i++)
+        d = s->delay_at[i].delay;
+    return d;
 }
 
 /* "T+D[,T+D...]" into s->blackout, sorted by start. */
@@ -342,6 +385,8 @@ static int spec_set(l4_link_spec *s, int k, spec_tok key, spec_tok val, char *er
         return spec_drop_at(s, val, err, errcap);
     case SPEC_BLACKOUT:
         return spec_blackout(s, val, err, errcap);
+    case SPEC_DELAY_AT:
+        return spec_delay_at(s, val, err, errcap);
     default:
         return spec_fail(err, errcap, "unknown key '%.*s'", (int)key.n, key.p);
     }
@@ -489,6 +534,15 @@ int l4_link_spec_format(const l4_link_spec *s, char *buf, size_t cap)
             n += spec_time_text(list + n, sizeof list - n, "+", s->blackout[i].len);
         }
         spec_put(&o, "blackout %s", list);
+    }
+    if (s->n_delay_at) {
+        char list[L4_LINK_MAX_TIMED * 48];
+        size_t n = 0;
+        for (uint32_t i = 0; i < s->n_delay_at && i < L4_LINK_MAX_TIMED; i++) {
+            n += spec_time_text(list + n, sizeof list - n, i ? "," : "", s->delay_at[i].at);
+            n += spec_time_text(list + n, sizeof list - n, "=", s->delay_at[i].delay);
+        }
+        spec_put(&o, "delay-at %s", list);
     }
     if (o.len >= cap) {
         if (buf && cap > 0)

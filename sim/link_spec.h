@@ -24,6 +24,10 @@
  *                  order (kept sorted). A time listed twice drops two packets.
  *   blackout       T+D[,T+D...]: drop every packet offered in [T, T+D), e.g.
  *                  "blackout 3s+1.5s"; D > 0; up to L4_LINK_MAX_TIMED.
+ *   delay-at       T=D[,T=D...]: from virtual time T on, the propagation
+ *                  delay is D instead of `delay` (a route change, a delay
+ *                  spike: "delay-at 2s=300ms,3s=10ms"), any order (kept
+ *                  sorted); up to L4_LINK_MAX_TIMED.
  * The semantics of each impairment are in sim/link.h.
  */
 #ifndef L4_SIM_LINK_SPEC_H
@@ -40,7 +44,7 @@
 #define L4_LINK_ECN_OFF UINT32_MAX
 
 /** A buffer of this many bytes always holds the canonical text of a spec. */
-#define L4_LINK_SPEC_TEXT_MAX 1536u
+#define L4_LINK_SPEC_TEXT_MAX 2560u
 
 /** Most drop-at times, and most blackouts, one spec holds. */
 #define L4_LINK_MAX_TIMED 16u
@@ -50,6 +54,12 @@ typedef struct l4_link_blackout {
     l4_time start;
     l4_time len; /* > 0 */
 } l4_link_blackout;
+
+/** From `at` on, the propagation delay is `delay`. */
+typedef struct l4_link_delay_step {
+    l4_time at;
+    l4_time delay;
+} l4_link_delay_step;
 
 /** One direction of a link. Probabilities are fractions in [0, 1]. */
 typedef struct l4_link_spec {
@@ -66,9 +76,14 @@ typedef struct l4_link_spec {
     uint32_t ecn_threshold; /* CE-mark above this many queued packets; L4_LINK_ECN_OFF */
     uint32_t n_drop_at;     /* entries of drop_at used */
     uint32_t n_blackout;    /* entries of blackout used */
-    l4_time drop_at[L4_LINK_MAX_TIMED];           /* ascending virtual times */
-    l4_link_blackout blackout[L4_LINK_MAX_TIMED]; /* ascending by start */
+    l4_time drop_at[L4_LINK_MAX_TIMED];             /* ascending virtual times */
+    l4_link_blackout blackout[L4_LINK_MAX_TIMED];   /* ascending by start */
+    uint32_t n_delay_at;                            /* entries of delay_at used */
+    l4_link_delay_step delay_at[L4_LINK_MAX_TIMED]; /* ascending by time */
 } l4_link_spec;
+
+/** The propagation delay of `s` for a packet offered at `now` (delay-at). */
+l4_time l4_link_spec_delay_at(const l4_link_spec *s, l4_time now);
 
 /**
  * Fills `*s` with the ideal link: unlimited rate, no delay, no impairment,

@@ -34,6 +34,11 @@ void l4_tcp_settings_default(l4_tcp_settings *s)
     s->max_retries = 15;
     s->syn_retries = 6;
     s->challenge_ack_limit = 10;
+    s->rfc1337 = 1;
+    s->tlp = 1;
+    s->tlp_max_ack_delay = L4_TCP_TLP_MAX_ACK_DELAY;
+    s->frto = 1;
+    s->dsack = 1;
     s->cc = "reno";
 }
 
@@ -100,7 +105,9 @@ int l4_tcp_conn_new(l4_tcp_conn **pconn, const l4_tcp_settings *settings,
     c->nodelay = s.nodelay;
     l4_rtt_init(&c->rtt, s.initial_rto, s.min_rto, s.max_rto, s.clock_granularity);
     c->rto_at = c->persist_at = c->delack_at = c->keep_at = c->tw_at = c->fw2_at = L4_TIME_NONE;
-    c->pace_at = L4_TIME_NONE;
+    c->pace_at = c->rack_at = c->tlp_at = L4_TIME_NONE;
+    c->rack.reo_wnd_mult = 1;
+    c->rack.min_rtt = L4_TIME_NONE;
     c->peer_mss = L4_TCP_DEFAULT_MSS;
     c->smss = s.mss < L4_TCP_DEFAULT_MSS ? s.mss : L4_TCP_DEFAULT_MSS;
     *pconn = c;
@@ -118,6 +125,9 @@ void l4_tcp_conn_del(l4_tcp_conn *c)
     l4_tcp_ranges_free(&c->sacked);
     l4_tcp_ranges_free(&c->rcv.ooo);
     l4_tcp_rexmits_free(&c->rexmits);
+    l4_tcp_ranges_free(&c->lost);
+    l4_tcp_ranges_free(&c->rtxd);
+    l4_tcp_txlog_free(&c->tx);
     free(c);
 }
 
@@ -167,6 +177,8 @@ void l4_tcp_enter(l4_tcp_conn *c, l4_tcp_state s, l4_time now)
         /* RFC 9293 §3.10.7.4: TIME-WAIT lasts 2 MSL; nothing else runs. */
         c->tw_at = now + 2 * c->set.msl;
         c->rto_at = c->persist_at = c->keep_at = c->fw2_at = L4_TIME_NONE;
+        c->rack_at = c->tlp_at = L4_TIME_NONE;
+        c->tlp_pending = 0;
     }
 }
 
@@ -174,6 +186,8 @@ void l4_tcp_close_now(l4_tcp_conn *c, l4_tcp_close_reason why)
 {
     c->state = L4_TCP_CLOSED;
     c->rto_at = c->persist_at = c->delack_at = c->keep_at = c->tw_at = c->fw2_at = L4_TIME_NONE;
+    c->rack_at = c->tlp_at = L4_TIME_NONE;
+    c->tlp_pending = 0;
     c->ack_now = 0;
     c->force_probe = c->rtx_one = c->keep_probe_pending = 0;
     if (why == L4_TCP_CLOSE_RESET || why == L4_TCP_CLOSE_ABORTED || why == L4_TCP_CLOSE_TIMEOUT)
@@ -471,13 +485,16 @@ size_t l4_tcp_conn_footprint(const l4_tcp_conn *c)
     return sizeof *c + (c->snd.buf ? c->snd.cap : 0) + (c->rcv.buf ? c->rcv.cap : 0) +
            sizeof(l4_cc) + c->cc->ops->state_size + l4_tcp_ranges_footprint(&c->sacked) +
            l4_tcp_ranges_footprint(&c->rcv.ooo) + (size_t)c->rexmits.cap * sizeof(l4_tcp_rexmit) +
-           (size_t)c->rate.cap * sizeof(l4_tcp_rate_rec);
+           l4_tcp_ranges_footprint(&c->lost) + l4_tcp_ranges_footprint(&c->rtxd) +
+           (size_t)c->tx.cap * sizeof(l4_tcp_txrec) + (size_t)c->rate.cap * sizeof(l4_tcp_rate_rec);
 }
 
 const char *l4_tcp_timer_name(l4_tcp_timer t)
 {
-    static const char *const names[] = {"-",         "on",       "persist",    "delack",
-                                        "keepalive", "timewait", "fin_wait_2", "pacing"};
+    /* ss shows "on" for RACK's reordering timer and the loss probe too (Linux
+       reports ICSK_TIME_REO_TIMEOUT and ICSK_TIME_LOSS_PROBE as timer 1). */
+    static const char *const names[] = {"-",        "on",         "persist", "delack", "keepalive",
+                                        "timewait", "fin_wait_2", "pacing",  "on",     "on"};
     return (unsigned)t < sizeof names / sizeof names[0] ? names[t] : "-";
 }
 
@@ -496,6 +513,8 @@ static void tcp_next_timer(const l4_tcp_conn *c, l4_tcp_info *i)
         {c->tw_at, L4_TCP_TIMER_TIMEWAIT, 0},
         {c->fw2_at, L4_TCP_TIMER_FIN_WAIT_2, 0},
         {c->pace_at, L4_TCP_TIMER_PACING, 0},
+        {c->rack_at, L4_TCP_TIMER_REORDER, 0},
+        {c->tlp_at, L4_TCP_TIMER_PROBE, 0},
     };
     i->timer = L4_TCP_TIMER_NONE;
     i->timer_at = L4_TIME_NONE;
@@ -533,5 +552,6 @@ void l4_tcp_conn_get_info(const l4_tcp_conn *c, l4_tcp_info *i)
     i->sack_ok = c->sack_ok;
     i->in_recovery = c->in_recovery;
     i->ecn_ok = c->ecn_ok;
+    i->reo_wnd = c->sack_ok ? l4_tcp_rack_reo_wnd(c) : 0;
     tcp_next_timer(c, i);
 }

@@ -22,7 +22,9 @@
  * sender SWS avoidance, zero-window probing, keepalive, TIME_WAIT and
  * FIN_WAIT_2 timers, urgent pointer reporting, classic ECN (RFC 3168, off by
  * default), SYN cookies (tcp/syncookie.h), segmentation offload (tso_max).
- * Not implemented: RACK-TLP, PMTUD, TFO, accurate ECN.
+ * RACK-TLP loss detection (RFC 8985), D-SACK (RFC 2883) and F-RTO (RFC 5682)
+ * with undo on SACK connections, RFC 1337 TIME_WAIT protection.
+ * Not implemented: PMTUD, TFO, accurate ECN.
  */
 #ifndef L4_TCP_CONN_H
 #define L4_TCP_CONN_H
@@ -83,6 +85,25 @@ typedef struct l4_tcp_settings {
     uint32_t syn_retries;         /* SYN / SYN-ACK retransmissions; default 6 */
     uint32_t challenge_ack_limit; /* RFC 5961 §7: challenge ACKs per second; default 10 */
     uint8_t ecn;                  /* negotiate ECN (RFC 3168); default 0 (off) */
+    /* RFC 1337 TIME_WAIT assassination protection ("TW1"): a RST received in
+       TIME_WAIT is ignored and the 2 MSL wait runs to its end, as Linux's
+       net.ipv4.tcp_rfc1337 = 1. Default 1: a RST cannot then end TIME_WAIT
+       early and let an old duplicate of this connection's data be accepted
+       by a new incarnation of the same 4-tuple (RFC 1337 hazards H1-H3); a
+       peer never needs to reset a connection that is already closed on both
+       sides. 0: RFC 9293 §3.10.7.4, an acceptable RST closes it at once. */
+    uint8_t rfc1337;
+    /* RFC 8985 §7 tail loss probes (SACK connections); default 1. */
+    uint8_t tlp;
+    /* TLP.max_ack_delay: added to the probe timeout when one segment is in
+       flight (the peer may delay its ACK that long); default 200 ms. */
+    l4_time tlp_max_ack_delay;
+    /* RFC 5682 §3 SACK-enhanced F-RTO after a first timeout, with the cwnd
+       collapse undone when the timeout was spurious; default 1. */
+    uint8_t frto;
+    /* Report duplicate segments in the first SACK block (RFC 2883 D-SACK,
+       SACK connections); default 1. */
+    uint8_t dsack;
     /* TCP segmentation offload: 0 or 1 (default) sends one MSS per segment;
        N > 1 lets new data leave as one segment of up to N full segments
        (bounded by the output buffer and a 64 KB IP packet), for a device
@@ -119,12 +140,15 @@ typedef enum l4_tcp_timer {
     L4_TCP_TIMER_TIMEWAIT,   /* 2 MSL */
     L4_TCP_TIMER_FIN_WAIT_2, /* FIN_WAIT_2 after close() */
     L4_TCP_TIMER_PACING,     /* the pacer releases the next segment */
+    L4_TCP_TIMER_REORDER,    /* RACK reordering timer (RFC 8985 §6.2) */
+    L4_TCP_TIMER_PROBE,      /* tail loss probe timeout (RFC 8985 §7.2) */
 } l4_tcp_timer;
 
 /**
- * The name `ss -o` gives a timer ("on" for retransmission, "persist",
- * "keepalive", "timewait"), and "delack", "fin_wait_2", "pacing" for the
- * ones it does not show; "-" for none or an unknown value. Never NULL.
+ * The name `ss -o` gives a timer ("on" for retransmission, RACK's
+ * reordering timer and the loss probe, "persist", "keepalive",
+ * "timewait"), and "delack", "fin_wait_2", "pacing" for the ones it does
+ * not show; "-" for none or an unknown value. Never NULL.
  */
 const char *l4_tcp_timer_name(l4_tcp_timer t);
 
@@ -152,6 +176,16 @@ typedef struct l4_tcp_info {
     uint64_t rst_sent, rst_received, keepalive_probes, window_probes;
     uint64_t ce_received, ecn_reductions; /* CE-marked segments in; cwnd cuts on ECE */
     uint64_t lost_retransmits;            /* retransmissions found lost by SACK and sent again */
+    /* RACK-TLP (RFC 8985), D-SACK (RFC 2883), F-RTO (RFC 5682), SACK only: */
+    uint64_t tlp_probes;           /* loss probes sent */
+    uint64_t tlp_recoveries;       /* probes that repaired a loss (one cwnd cut each) */
+    uint64_t rack_timeouts;        /* reordering-timer expiries */
+    uint64_t dsacks_received;      /* ACKs with a D-SACK block */
+    uint64_t spurious_retransmits; /* retransmitted segments the peer reported as duplicates */
+    uint64_t spurious_rtos;        /* timeouts F-RTO found spurious */
+    uint64_t undos;                /* congestion responses undone (F-RTO or D-SACK) */
+    uint8_t reordering_seen;       /* RACK saw the network reorder segments */
+    l4_time reo_wnd;               /* RACK's reordering window now */
     /* The next deadline (what l4_tcp_conn_next_timeout returns), the timer it
        belongs to (the first of RTO, persist, delayed ACK, keepalive, TIME_WAIT,
        FIN_WAIT_2, pacing when several fall at once), and that timer's count

@@ -14,10 +14,12 @@
 #include "cc/rtt.h"
 #include "tcp/buf.h"
 #include "tcp/conn.h"
+#include "tcp/rack.h"
 #include "tcp/ranges.h"
 #include "tcp/rate.h"
 #include "tcp/rexmit.h"
 #include "tcp/seq.h"
+#include "tcp/txlog.h"
 
 /* Option bytes a timestamp takes in every segment (NOP NOP TS). */
 #define L4_TCP_TS_LEN 12
@@ -84,6 +86,10 @@ struct l4_tcp_conn {
     uint8_t ack_now;
     uint32_t unacked_segs;                  /* full-sized segments received since our last ACK */
     uint32_t last_seg_left, last_seg_right; /* most recent out-of-order block (RFC 2018) */
+    /* RFC 2883 D-SACK: duplicate data received, reported once as the first
+       SACK block of the next segment. */
+    uint8_t dsack_pending;
+    uint32_t dsack_left, dsack_right;
 
     /* Control segments waiting for output. */
     uint8_t rst_pending;
@@ -113,21 +119,41 @@ struct l4_tcp_conn {
     uint32_t recover;     /* RFC 6582 "recover" / RFC 6675 RecoveryPoint */
     uint64_t inflate;     /* NewReno window inflation (RFC 6582 §3.2) */
     l4_tcp_ranges sacked; /* scoreboard: SACKed ranges above snd_una */
-    /* SACK only: the retransmissions in flight (RFC 6675's retransmitted
-       bytes, one record per copy; tcp/rexmit.h, sack.c), and RACK.xmit_ts
-       (RFC 8985): when the latest-sent retransmission known delivered left. */
+    /* SACK only (sack.c, rack.c): the retransmissions in flight (RFC 6675's
+       retransmitted bytes, one record per copy; tcp/rexmit.h), the bytes
+       deemed lost (by RACK or a timeout; never SACKed ones), the bytes ever
+       retransmitted (above SND.UNA, or the undo episode's start while one is
+       open), when each first transmission left, and RACK's state. */
     l4_tcp_rexmits rexmits;
-    l4_time rack_xmit;
-    uint8_t rack_valid;
     uint8_t rexmit_nomem; /* a copy could not be recorded: NextSeg waits for the timer */
+    l4_tcp_ranges lost;
+    l4_tcp_ranges rtxd;
+    l4_tcp_txlog tx;
+    l4_tcp_rack rack;
+    /* Tail loss probe (RFC 8985 §7): the PTO deadline is computed from
+       tlp_base (the last new data sent or cumulative ACK); a probe is due
+       (tlp_pending) or outstanding (tlp_active: TLP.end_seq, TLP.is_retrans). */
+    l4_time tlp_base;
+    uint8_t tlp_pending, tlp_active, tlp_is_retrans;
+    uint32_t tlp_end;
+    /* Spurious-retransmission undo (spurious.c, RFC 3708 with D-SACK, RFC
+       5682 F-RTO): the episode's SND.UNA at its start, the segments it
+       retransmitted and those not yet reported as duplicates. */
+    uint8_t undo_valid;
+    uint32_t undo_marker, undo_sent, undo_retrans;
+    /* F-RTO (RFC 5682 §3): 1 = step 2 (wait for the first ACK after the
+       timeout), 2 = step 3 (new data sent, wait for the next ACK). */
+    uint8_t frto;
+    uint8_t frto_new; /* new segments step 2 b may still send */
     /* Karn's rule for cumulative ACKs: an ACK that covers retransmitted
        data gives no RTT sample (rtx_high: end of the highest retransmission
        while SND.UNA is below it). */
     uint8_t rtx_high_valid;
     uint32_t rtx_high;
 
-    /* Timers (L4_TIME_NONE when off). */
-    l4_time rto_at, persist_at, delack_at, keep_at, tw_at, fw2_at;
+    /* Timers (L4_TIME_NONE when off); rack_at: RACK's reordering timer,
+       tlp_at: the probe timeout (RFC 8985 §6.2, §7.2). */
+    l4_time rto_at, persist_at, delack_at, keep_at, tw_at, fw2_at, rack_at, tlp_at;
     uint32_t persist_backoff;
     uint32_t keep_probes;
     l4_time last_rcv, keep_last;
@@ -167,8 +193,8 @@ void l4_tcp_timers_update(l4_tcp_conn *c, l4_time now);
 void l4_tcp_timers_run(l4_tcp_conn *c, l4_time now);
 l4_time l4_tcp_timers_next(const l4_tcp_conn *c);
 
-/* sack.c — RFC 6675 scoreboard queries. */
-int l4_tcp_sack_is_lost(const l4_tcp_conn *c, uint32_t seq);
+/* sack.c — the scoreboard: RFC 6675 pipe and NextSeg over the SACKed, lost
+   and retransmitted ranges. */
 uint64_t l4_tcp_sack_pipe(const l4_tcp_conn *c);
 /* Next sequence to retransmit under RFC 6675 NextSeg rule 1 (lost, no copy in
    flight), with *len; 0 if none. */
@@ -177,10 +203,80 @@ int l4_tcp_sack_next_lost(const l4_tcp_conn *c, uint32_t *seq, uint32_t *len);
    (when even that allocation fails, NextSeg resends nothing until the next
    timeout, rather than the same bytes again and again). */
 void l4_tcp_sack_sent_rexmit(l4_tcp_conn *c, uint32_t seq, uint32_t len, l4_time now);
-/* After an ACK updated SND.UNA and the SACKed ranges: drops delivered
-   retransmissions, finds lost ones (they become NextSeg's again); returns
-   how many were lost (counted in lost_retransmits). */
-int l4_tcp_sack_update_rexmits(l4_tcp_conn *c, l4_time now);
+/* New data [seq, end) left at `now` (SACK only: its send time for RACK). */
+void l4_tcp_sack_sent_new(l4_tcp_conn *c, uint32_t end, l4_time now);
+/* [a, b) was SACKed: it is no longer lost. */
+void l4_tcp_sack_sacked(l4_tcp_conn *c, uint32_t a, uint32_t b);
+/* Marks [a, b) lost, except SACKed bytes and bytes with a copy in flight;
+   returns the bytes newly marked. */
+uint64_t l4_tcp_sack_mark_lost(l4_tcp_conn *c, uint32_t a, uint32_t b);
+/* After an ACK moved SND.UNA: forgets what lies below it. */
+void l4_tcp_sack_trim(l4_tcp_conn *c);
+/* After an ACK: drops the records of retransmissions now delivered. */
+void l4_tcp_sack_drop_delivered(l4_tcp_conn *c);
+/* Forgets everything above SND.UNA (back to LISTEN, reneging). */
+void l4_tcp_sack_clear(l4_tcp_conn *c);
+
+/* rack.c — RACK-TLP loss detection (RFC 8985), SACK connections. */
+/* One ACK's deliveries: rack_ack_begin, then rack_delivered for every
+   stretch newly SACKed or cumulatively acknowledged (before the scoreboard
+   changes), then rack_ack_end. */
+typedef struct l4_tcp_rack_ack {
+    l4_time best_sent; /* the most recently sent valid delivery (RFC 8985 §6.2 step 2) */
+    uint32_t best_end;
+    uint8_t best_valid;
+    uint8_t has_ts; /* the ACK carried TSecr (RFC 8985 §6.2: ambiguity check) */
+    uint32_t ts_ecr;
+    uint32_t high; /* highest sequence delivered by this ACK */
+    uint8_t high_valid;
+} l4_tcp_rack_ack;
+void l4_tcp_rack_ack_begin(const l4_tcp_conn *c, const l4_tcp_hdr *seg, l4_tcp_rack_ack *a);
+void l4_tcp_rack_delivered(l4_tcp_conn *c, l4_tcp_rack_ack *a, uint32_t left, uint32_t right,
+                           l4_time now);
+void l4_tcp_rack_ack_end(l4_tcp_conn *c, const l4_tcp_rack_ack *a, int dsack, l4_time now);
+/* RACK_detect_loss (§6.2 step 5): marks what is lost, arms or stops the
+   reordering timer; returns the bytes newly marked lost. */
+uint64_t l4_tcp_rack_detect(l4_tcp_conn *c, l4_time now);
+/* The current reordering window (§6.2 step 4). */
+l4_time l4_tcp_rack_reo_wnd(const l4_tcp_conn *c);
+/* A loss recovery ended (step 4: reo_wnd_persist). */
+void l4_tcp_rack_recovery_ended(l4_tcp_conn *c);
+/* At a retransmission timeout (§6.3): the first outstanding segment is lost,
+   the others when they were sent at least RACK.rtt + reo_wnd ago. */
+void l4_tcp_rack_on_rto(l4_tcp_conn *c, l4_time now);
+/* Loss found (by RACK, its timer, or a probe): enter fast recovery when
+   allowed (not in a recovery, SND.UNA at or past `recover`). */
+void l4_tcp_rack_maybe_recover(l4_tcp_conn *c, l4_time now);
+/* TLP: the probe timeout to arm now, or L4_TIME_NONE (§7.2). */
+l4_time l4_tcp_tlp_deadline(const l4_tcp_conn *c);
+/* TLP_process_ack (§7.4.2); `dsack_l/r` the ACK's D-SACK block (dsack 0: none). */
+void l4_tcp_tlp_on_ack(l4_tcp_conn *c, const l4_tcp_hdr *seg, uint32_t prior_una, int dsack,
+                       uint32_t dsack_l, uint32_t dsack_r, l4_time now);
+/* A probe left [seq, end) (§7.3). */
+void l4_tcp_tlp_sent(l4_tcp_conn *c, uint32_t end, int retrans, l4_time now);
+
+/* Entering fast recovery (input.c): one congestion event. */
+void l4_tcp_enter_recovery(l4_tcp_conn *c, l4_time now);
+
+/* spurious.c — D-SACK at the sender (RFC 2883 §4, RFC 3708) and F-RTO
+   (RFC 5682 §3). */
+/* A loss episode (fast recovery or timeout) began: undo bookkeeping. */
+void l4_tcp_undo_start(l4_tcp_conn *c);
+/* A retransmission of `len` bytes left while an episode is open. */
+void l4_tcp_undo_sent(l4_tcp_conn *c, uint32_t len);
+/* The ACK's first SACK block [l, r) is a D-SACK: counts it, matches it to
+   the episode's retransmissions. */
+void l4_tcp_dsack_received(l4_tcp_conn *c, uint32_t l, uint32_t r);
+/* After an ACK: undo when every retransmission of a finished episode was
+   reported as a duplicate (RFC 3708 §3). */
+void l4_tcp_undo_check(l4_tcp_conn *c, l4_time now);
+/* F-RTO: the timeout of this episode starts step 1 when allowed. */
+void l4_tcp_frto_on_rto(l4_tcp_conn *c);
+/* F-RTO steps 2 and 3 for an ACK that advanced SND.UNA by `acked` or
+   brought new SACK information (`sack_new`; `sack_above` when some lies at
+   or above `recover`). */
+void l4_tcp_frto_on_ack(l4_tcp_conn *c, uint32_t prior_una, int sack_new, int sack_above,
+                        l4_time now);
 
 /* ECN wanted: by the settings or by the congestion-control algorithm. */
 static inline int l4_tcp_ecn_wanted(const l4_tcp_conn *c)

@@ -56,6 +56,11 @@ static void become_established(l4_tcp_conn *c, l4_time now)
        data starts with an RTO of 3 s. */
     if (!c->rtt.has_sample && c->retries > 0 && c->rtt.initial < 3 * L4_S)
         c->rtt.initial = 3 * L4_S;
+    /* RFC 5681 §3.1: after a lost SYN or SYN-ACK (we sent ours more than
+       once: a timeout, or the peer's SYN came again because our SYN-ACK was
+       lost) the initial window is one segment. */
+    if (c->st.retransmits > 0 && c->snd_max == c->iss + 1)
+        l4_cc_set_initial_window(c->cc, c->smss);
     l4_tcp_enter(c, L4_TCP_ESTABLISHED, now);
     c->retries = 0;
     c->rto_at = L4_TIME_NONE;
@@ -129,6 +134,14 @@ static l4_time rtt_sample_on_ack(l4_tcp_conn *c, uint32_t ack, int acked_rtx, l4
         if (acked_rtx)
             return 0;
         l4_rtt_sample(&c->rtt, now - c->rtt_start);
+        /* RFC 8985 §6.2: RACK.min_RTT from the RFC 6298 samples. Not from
+           SACKed ones: a segment SACKed was delivered out of order, and on a
+           path that reorders by letting some packets overtake (netem's and
+           the emulator's reorder) its RTT is not the path's: with it the
+           reordering window, a multiple of min_RTT / 4, stayed far below
+           the reordering it had to absorb. */
+        if (c->rtt.latest < c->rack.min_rtt)
+            c->rack.min_rtt = c->rtt.latest;
         return c->rtt.latest;
     }
     return 0;
@@ -142,6 +155,20 @@ static l4_time rtt_sample_on_sack(l4_tcp_conn *c, l4_time now)
         return c->rtt.latest;
     }
     return 0;
+}
+
+/* RFC 2883 §4: a segment brought `len` bytes at `seq` that we already hold;
+   the next ACK reports them in its first SACK block (SACK connections). A
+   later duplicate replaces an unsent report (§4: only the most recent one
+   goes out). */
+static void note_dsack(l4_tcp_conn *c, uint32_t seq, uint32_t len)
+{
+    if (!c->sack_ok || !c->set.dsack || len == 0)
+        return;
+    c->dsack_pending = 1;
+    c->dsack_left = seq;
+    c->dsack_right = seq + len;
+    c->ack_now = 1;
 }
 
 static void process_text(l4_tcp_conn *c, uint32_t seq, const uint8_t *data, size_t n, l4_time now);
@@ -210,8 +237,7 @@ static void back_to_listen(l4_tcp_conn *c)
     c->snd.len = c->snd.head = 0;
     c->rcv.len = c->rcv.head = 0;
     l4_tcp_ranges_clear(&c->rcv.ooo);
-    l4_tcp_ranges_clear(&c->sacked);
-    l4_tcp_rexmits_clear(&c->rexmits);
+    l4_tcp_sack_clear(c);
     c->fin_queued = c->fin_sent = 0;
     c->retries = 0;
     c->rtt_timing = 0;
@@ -238,7 +264,7 @@ static void fin_acked_transitions(l4_tcp_conn *c, l4_time now)
     }
 }
 
-static void enter_recovery(l4_tcp_conn *c, l4_time now)
+void l4_tcp_enter_recovery(l4_tcp_conn *c, l4_time now)
 {
     uint64_t flight = (uint32_t)(c->snd_max - c->snd_una);
     c->in_recovery = 1;
@@ -248,6 +274,9 @@ static void enter_recovery(l4_tcp_conn *c, l4_time now)
     c->rtx_one = 1;
     c->rtt_timing = 0;
     c->st.fast_retransmits++;
+    /* RFC 8985 §7.1: a recovery ends any probe episode. */
+    c->tlp_active = c->tlp_pending = 0;
+    l4_tcp_undo_start(c);
 }
 
 /* The delivery-rate sample of this ACK into `a` (L4_CC_F_RATE only). */
@@ -280,6 +309,31 @@ static void rate_sample(l4_tcp_conn *c, l4_cc_ack *a, l4_time now)
     }
 }
 
+typedef struct sack_walk {
+    l4_tcp_conn *c;
+    l4_tcp_rack_ack *ra;
+    l4_time now;
+} sack_walk;
+
+static int rack_gap(void *u, uint32_t a, uint32_t b)
+{
+    sack_walk *w = u;
+    l4_tcp_rack_delivered(w->c, w->ra, a, b, w->now);
+    return 0;
+}
+
+/* RFC 2883 §4: the first block reports a duplicate when it lies below the
+   cumulative ACK or inside the second block. */
+static int is_dsack(const l4_tcp_hdr *seg, int n)
+{
+    uint32_t l = seg->opts.sack[0].left, r = seg->opts.sack[0].right;
+    if (n < 1 || !l4_seq_lt(l, r))
+        return 0;
+    if (l4_seq_le(r, seg->ack))
+        return 1;
+    return n >= 2 && l4_seq_ge(l, seg->opts.sack[1].left) && l4_seq_le(r, seg->opts.sack[1].right);
+}
+
 /* Returns 1 when the segment must be dropped after the ACK step. */
 static int process_ack(l4_tcp_conn *c, const l4_tcp_hdr *seg, l4_time now)
 {
@@ -293,21 +347,42 @@ static int process_ack(l4_tcp_conn *c, const l4_tcp_hdr *seg, l4_time now)
     }
     uint64_t seg_wnd = (uint64_t)seg->window << c->snd_wscale;
     int same_wnd = seg_wnd == c->snd_wnd;
+    uint32_t prior_una = c->snd_una;
 
-    int sack_new = 0;
+    /* SACK (RFC 2018, RFC 2883, RFC 8985): the scoreboard, RACK's view of
+       what this ACK delivered (taken before the scoreboard changes). */
+    int sack_new = 0, sack_above = 0, dsack = 0;
+    uint32_t dsack_l = 0, dsack_r = 0;
     l4_time sack_rtt = 0;
+    l4_tcp_rack_ack ra;
+    sack_walk w = {c, &ra, now};
+    if (c->sack_ok)
+        l4_tcp_rack_ack_begin(c, seg, &ra);
     if (c->sack_ok && (seg->opts.present & L4_TCP_HAS_SACK)) {
-        for (int i = 0; i < seg->opts.sack_count && i < L4_TCP_MAX_SACK; i++) {
+        int n = seg->opts.sack_count < L4_TCP_MAX_SACK ? seg->opts.sack_count : L4_TCP_MAX_SACK;
+        dsack = is_dsack(seg, n);
+        if (dsack) {
+            dsack_l = seg->opts.sack[0].left;
+            dsack_r = seg->opts.sack[0].right;
+        }
+        for (int i = dsack; i < n; i++) {
             uint32_t l = seg->opts.sack[i].left, r = seg->opts.sack[i].right;
-            /* Only blocks inside (SND.UNA, SND.MAX] carry news (D-SACKs do not). */
+            /* Only blocks inside (SND.UNA, SND.MAX] carry news. */
             if (!l4_seq_lt(l, r) || l4_seq_le(l, c->snd_una) || l4_seq_gt(r, c->snd_max))
                 continue;
-            if (l4_tcp_ranges_add(&c->sacked, l, r) == 1)
+            l4_tcp_ranges_each_gap(&c->sacked, l, r, rack_gap, &w);
+            if (l4_tcp_ranges_add(&c->sacked, l, r) == 1) {
                 sack_new = 1;
+                if (l4_seq_gt(r, c->recover))
+                    sack_above = 1;
+            }
+            l4_tcp_sack_sacked(c, l, r);
         }
         if (sack_new)
             sack_rtt = rtt_sample_on_sack(c, now);
     }
+    if (dsack)
+        l4_tcp_dsack_received(c, dsack_l, dsack_r);
 
     /* Window update (RFC 9293 §3.10.7.4, fifth step): only from an ACK in
        [SND.UNA, SND.MAX] that is not older than the last update. */
@@ -322,11 +397,17 @@ static int process_ack(l4_tcp_conn *c, const l4_tcp_hdr *seg, l4_time now)
     if (c->snd_wnd == 0)
         c->retries = 0; /* the peer answers: a zero window is not a dead peer (§3.8.6.1) */
 
+    int dup = 0;
     if (l4_seq_gt(ack, c->snd_una)) {
         uint64_t flight = (uint32_t)(c->snd_max - c->snd_una);
         /* The SYN's sequence number is not data for congestion control. */
         uint32_t acked = ack - c->snd_una - (c->snd_una == c->iss ? 1u : 0u);
         uint32_t data_acked = 0;
+        /* RACK needs what a cumulative ACK delivers only when something
+           above it can be judged (SACKed data, lost data or copies out);
+           otherwise everything sent before it is acknowledged now. */
+        if (c->sack_ok && (c->sacked.n || c->rexmits.n || c->lost.n))
+            l4_tcp_ranges_each_gap(&c->sacked, c->snd_una, ack, rack_gap, &w);
         if (l4_seq_gt(ack, c->buf_seq)) {
             data_acked = ack - c->buf_seq;
             if (data_acked > c->snd.len)
@@ -344,11 +425,10 @@ static int process_ack(l4_tcp_conn *c, const l4_tcp_hdr *seg, l4_time now)
         c->snd_una = ack;
         if (l4_seq_lt(c->snd_nxt, ack))
             c->snd_nxt = ack;
-        l4_tcp_ranges_trim_below(&c->sacked, ack);
-        if (c->sack_ok)
-            l4_tcp_sack_update_rexmits(c, now);
+        l4_tcp_sack_trim(c);
         c->retries = 0;
         c->rto_at = L4_TIME_NONE; /* restarted by the timer update (RFC 6298 §5.3) */
+        c->tlp_base = now;        /* RFC 8985 §7.2: the probe timeout restarts too */
         c->st.bytes_acked += data_acked;
         if (c->in_recovery && (l4_cc_flags(c->cc) & L4_CC_F_ACK_IN_RECOVERY)) {
             l4_cc_ack a = {.bytes_acked = acked, .rtt = sample, .in_flight = flight, .now = now};
@@ -358,7 +438,9 @@ static int process_ack(l4_tcp_conn *c, const l4_tcp_hdr *seg, l4_time now)
         /* The go-back-N after a timeout is over: the loss episode ends. */
         if (c->rto_recovery && l4_seq_ge(ack, c->recover)) {
             c->rto_recovery = 0;
+            c->frto = 0;
             l4_cc_on_recovery_end(c->cc, now);
+            l4_tcp_rack_recovery_ended(c);
         }
         if (c->in_recovery) {
             if (l4_seq_ge(ack, c->recover)) {
@@ -367,6 +449,7 @@ static int process_ack(l4_tcp_conn *c, const l4_tcp_hdr *seg, l4_time now)
                 c->inflate = 0;
                 c->dupacks = 0;
                 l4_cc_on_recovery_end(c->cc, now);
+                l4_tcp_rack_recovery_ended(c);
             } else if (!c->sack_ok) {
                 /* Partial ACK (RFC 6582 §3.2 step 4): retransmit the next hole,
                    deflate by the amount acked, add back one SMSS. */
@@ -388,10 +471,9 @@ static int process_ack(l4_tcp_conn *c, const l4_tcp_hdr *seg, l4_time now)
     } else if (ack == c->snd_una && c->snd_una != c->snd_max && seg->payload_len == 0 &&
                !(seg->flags & (L4_TCP_SYN | L4_TCP_FIN)) && (same_wnd || sack_new)) {
         /* Duplicate ACK (RFC 5681 §2; RFC 6675 §2 counts new SACK information). */
+        dup = 1;
         c->dupacks++;
         c->st.dup_acks++;
-        if (sack_new)
-            l4_tcp_sack_update_rexmits(c, now);
         if (sack_new && (l4_cc_flags(c->cc) & L4_CC_F_ACK_IN_RECOVERY)) {
             /* SACKed data was delivered: a rate sample for model-based cc. */
             l4_cc_ack a = {
@@ -399,22 +481,29 @@ static int process_ack(l4_tcp_conn *c, const l4_tcp_hdr *seg, l4_time now)
             rate_sample(c, &a, now);
             l4_cc_on_ack(c->cc, &a);
         }
-        if (!c->in_recovery) {
-            int trigger = c->dupacks >= L4_TCP_DUPTHRESH ||
-                          (c->sack_ok && l4_tcp_sack_is_lost(c, c->snd_una));
-            /* A new recovery only once the cumulative ACK covers `recover`
-               (SND.MAX when the last recovery or timeout began, one past the
-               highest sequence number then sent): RFC 6582 §3.2 step 2 and §4
-               (duplicate ACKs for data sent before a timeout are not a new
-               loss), RFC 6675 §5 and §5.1 (no recovery after an RTO until
-               HighACK reaches RecoveryPoint). */
-            if (trigger && l4_seq_ge(ack, c->recover))
-                enter_recovery(c, now);
-        } else if (!c->sack_ok) {
+        /* Without SACK: DupThresh duplicate ACKs (RFC 5681 §3.2). A new
+           recovery only once the cumulative ACK covers `recover` (SND.MAX
+           when the last recovery or timeout began, one past the highest
+           sequence number then sent): RFC 6582 §3.2 step 2 and §4
+           (duplicate ACKs for data sent before a timeout are not a new
+           loss). With SACK, RACK decides (below). */
+        if (!c->sack_ok && !c->in_recovery && c->dupacks >= L4_TCP_DUPTHRESH &&
+            l4_seq_ge(ack, c->recover))
+            l4_tcp_enter_recovery(c, now);
+        else if (!c->sack_ok && c->in_recovery)
             c->inflate += c->smss; /* RFC 6582 §3.2 step 3 */
-        }
-    } else if (sack_new) {
-        l4_tcp_sack_update_rexmits(c, now); /* SACKs on a data segment or a window update */
+    }
+    if (c->sack_ok) {
+        l4_tcp_sack_drop_delivered(c);
+        l4_tcp_rack_ack_end(c, &ra, dsack, now);
+        l4_tcp_tlp_on_ack(c, seg, prior_una, dsack, dsack_l, dsack_r, now);
+        if (c->frto && (dup || l4_seq_gt(c->snd_una, prior_una)))
+            l4_tcp_frto_on_ack(c, prior_una, sack_new, sack_above, now);
+        if (c->sacked.n || c->rexmits.n || c->rack_at != L4_TIME_NONE)
+            l4_tcp_rack_detect(c, now);
+        l4_tcp_rack_maybe_recover(c, now);
+        if (c->undo_valid)
+            l4_tcp_undo_check(c, now);
     }
     return 0;
 }
@@ -450,6 +539,11 @@ static void process_text(l4_tcp_conn *c, uint32_t seq, const uint8_t *data, size
         return;
     int had_ooo = c->rcv.ooo.n > 0;
     int stored = 0;
+    /* Out-of-order data we already hold, all of it: a D-SACK (RFC 2883 §4,
+       reported with the block that holds it as the second). */
+    int k = seq != c->rcv_nxt ? l4_tcp_ranges_find(&c->rcv.ooo, seq) : -1;
+    if (k >= 0 && l4_seq_ge(c->rcv.ooo.r[k].right, seq + (uint32_t)n))
+        note_dsack(c, seq, (uint32_t)n);
     uint32_t adv = l4_tcp_rcvbuf_store(&c->rcv, c->rcv_nxt, seq, data, n, &stored);
     if (stored) {
         c->last_seg_left = seq;
@@ -519,6 +613,10 @@ static int in_sync(l4_tcp_conn *c, const l4_tcp_hdr *seg, uint8_t ecn, l4_time n
                 c->ack_now = 1;
             else
                 l4_tcp_challenge_ack(c, now);
+            /* Old data sent again (all of it below RCV.NXT): a D-SACK. */
+            if (seg->payload_len && l4_seq_le(seq + (uint32_t)seg->payload_len, c->rcv_nxt) &&
+                c->rcv_nxt - seq <= 0x40000000u)
+                note_dsack(c, seq, (uint32_t)seg->payload_len);
             /* A retransmitted FIN in TIME_WAIT restarts the 2 MSL timer. */
             if (c->state == L4_TCP_TIME_WAIT && (fl & L4_TCP_FIN))
                 l4_tcp_enter(c, L4_TCP_TIME_WAIT, now);
@@ -535,6 +633,10 @@ static int in_sync(l4_tcp_conn *c, const l4_tcp_hdr *seg, uint8_t ecn, l4_time n
     }
 
     /* Second: RST (RFC 5961 §3.2: only an exact match resets; in-window gets a challenge). */
+    if ((fl & L4_TCP_RST) && c->state == L4_TCP_TIME_WAIT && c->set.rfc1337) {
+        c->st.rst_received++; /* RFC 1337 TW1: ignored; the 2 MSL timer is not restarted */
+        return 0;
+    }
     if (fl & L4_TCP_RST) {
         if (seq != c->rcv_nxt) {
             l4_tcp_challenge_ack(c, now);
@@ -632,6 +734,8 @@ static int in_sync(l4_tcp_conn *c, const l4_tcp_hdr *seg, uint8_t ecn, l4_time n
     int fin = !!(fl & L4_TCP_FIN);
     if (l4_seq_lt(seq, c->rcv_nxt)) {
         uint32_t d = c->rcv_nxt - seq;
+        if (n)
+            note_dsack(c, seq, d < n ? d : (uint32_t)n); /* the part we had */
         if (d > n) {
             n = 0;
             if (d > seg->payload_len)

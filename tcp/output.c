@@ -37,13 +37,25 @@ static uint16_t adv_window(l4_tcp_conn *c, int syn)
 }
 
 /* SACK blocks for the receiver's out-of-order data, most recently changed
-   first (RFC 2018 §4). */
+   first (RFC 2018 §4); a pending D-SACK first, then the out-of-order block
+   that holds it, if any (RFC 2883 §4). */
 static void add_sack_blocks(const l4_tcp_conn *c, l4_tcp_opts *o, int max)
 {
     const l4_tcp_ranges *s = &c->rcv.ooo;
-    int k = 0;
+    int k = 0, skip = -1;
+    if (c->dsack_pending) {
+        o->sack[k].left = c->dsack_left;
+        o->sack[k].right = c->dsack_right;
+        k++;
+        skip = l4_tcp_ranges_find(s, c->dsack_left);
+        if (skip >= 0 && k < max) {
+            o->sack[k].left = s->r[skip].left;
+            o->sack[k].right = s->r[skip].right;
+            k++;
+        }
+    }
     uint32_t below = UINT32_MAX; /* stamps are unique: take them in decreasing order */
-    while (k < max && k < s->n) {
+    while (k < max) {
         int best = -1;
         for (int i = 0; i < s->n; i++)
             if (s->r[i].stamp < below && (best < 0 || s->r[i].stamp > s->r[best].stamp))
@@ -51,6 +63,8 @@ static void add_sack_blocks(const l4_tcp_conn *c, l4_tcp_opts *o, int max)
         if (best < 0)
             break;
         below = s->r[best].stamp;
+        if (best == skip)
+            continue;
         o->sack[k].left = s->r[best].left;
         o->sack[k].right = s->r[best].right;
         k++;
@@ -64,6 +78,7 @@ static void add_sack_blocks(const l4_tcp_conn *c, l4_tcp_opts *o, int max)
 static void ack_sent(l4_tcp_conn *c)
 {
     c->ack_now = 0;
+    c->dsack_pending = 0;
     c->delack_at = L4_TIME_NONE;
     c->unacked_segs = 0;
     c->last_ack_sent = c->rcv_nxt;
@@ -237,7 +252,7 @@ static l4_ssize out_data(l4_tcp_conn *c, uint8_t *buf, size_t cap, uint8_t *ecn,
         h.opts.ts_val = l4_tcp_ts_now(c, now);
         h.opts.ts_ecr = c->ts_recent;
     }
-    if (c->sack_ok && c->rcv.ooo.n)
+    if (c->sack_ok && (c->rcv.ooo.n || c->dsack_pending))
         add_sack_blocks(c, &h.opts, c->ts_ok ? 3 : 4);
     l4_ssize optlen = l4_tcp_opts_len(&h.opts);
     if (optlen < 0)
@@ -267,14 +282,51 @@ static l4_ssize out_data(l4_tcp_conn *c, uint8_t *buf, size_t cap, uint8_t *ecn,
         }
     }
 
-    if (can && c->rtx_one) {
-        /* Fast retransmit / partial ACK: the segment at SND.UNA, now. */
+    int tlp = 0;
+    if (c->tlp_pending && state_sends_data(c->state)) {
+        /* RFC 8985 §7.3: the loss probe, whatever cwnd and the pacer say:
+           one new segment if the peer's window takes it, else the last
+           segment sent again. */
+        c->tlp_pending = 0;
+        tlp = 1;
+        can = 1;
+        uint32_t wnd_edge = c->snd_una + (uint32_t)c->snd_wnd;
+        uint32_t avail = l4_seq_lt(c->snd_max, data_end) ? data_end - c->snd_max : 0;
+        uint32_t usable = l4_seq_lt(c->snd_max, wnd_edge) ? wnd_edge - c->snd_max : 0;
+        if (avail && usable && !c->fin_sent) {
+            seq = c->snd_max;
+            len = min_u32(min_u32(avail, usable), maxpay);
+        } else {
+            uint32_t top = c->fin_sent ? c->fin_seq : c->snd_max; /* data only */
+            len = min_u32(maxpay, (uint32_t)(top - c->snd_una));
+            seq = top - len;
+            rtx = 1;
+            advance_nxt = 0;
+        }
+    } else if (can && c->rtx_one) {
+        /* Fast retransmit / partial ACK: the segment at SND.UNA, now; with
+           SACK the first lost stretch with no copy in flight (RFC 6675 §5
+           step 4.3). */
         seq = c->snd_una;
-        len = l4_seq_lt(seq, data_end) ? min_u32(maxpay, data_end - seq) : 0;
+        uint32_t l = maxpay;
+        if (c->sack_ok && !l4_tcp_sack_next_lost(c, &seq, &l))
+            l = 0;
+        len = l4_seq_lt(seq, data_end) ? min_u32(min_u32(maxpay, l), data_end - seq) : 0;
         len = min_u32(len, c->snd_max - seq); /* a retransmission carries no new data */
         rtx = 1;
         advance_nxt = 0;
         c->rtx_one = 0;
+    } else if (can && c->sack_ok && c->frto == 2) {
+        /* F-RTO step 2 b (RFC 5682 §3): up to two new segments instead of
+           retransmissions, within cwnd - pipe. */
+        uint64_t pipe = l4_tcp_sack_pipe(c), cwnd = l4_cc_cwnd(c->cc);
+        if (c->frto_new && cwnd >= pipe + c->smss) {
+            seq = c->snd_max;
+            uint32_t wnd_edge = c->snd_una + (uint32_t)c->snd_wnd;
+            uint32_t avail = l4_seq_lt(seq, data_end) ? data_end - seq : 0;
+            uint32_t usable = l4_seq_lt(seq, wnd_edge) ? wnd_edge - seq : 0;
+            len = min_u32(min_u32(avail, usable), maxpay);
+        }
     } else if (can && c->sack_ok && (c->in_recovery || c->rto_recovery)) {
         /* RFC 6675 §5 step (C): send while cwnd - pipe >= 1 SMSS: the first
            lost hole with no copy in flight (NextSeg rule 1), else new data
@@ -413,6 +465,8 @@ static l4_ssize out_data(l4_tcp_conn *c, uint8_t *buf, size_t cap, uint8_t *ecn,
         l4_pacer_sent(&c->pacer, len, prate, now);
     if (len && new_data && (l4_cc_flags(c->cc) & L4_CC_F_RATE))
         l4_tcp_rate_on_send(&c->rate, seq + len, c->snd_una == c->snd_max, now);
+    if (new_data && c->frto == 2 && c->frto_new)
+        c->frto_new--;
     if (len || fin) {
         if (rtx || l4_seq_lt(seq, c->snd_max)) {
             c->st.retransmits++;
@@ -426,6 +480,7 @@ static l4_ssize out_data(l4_tcp_conn *c, uint8_t *buf, size_t cap, uint8_t *ecn,
             c->rtx_high_valid = 1;
             /* SACK: the copy is in flight until delivered or found lost (sack.c). */
             l4_tcp_sack_sent_rexmit(c, seq, end - seq, now);
+            l4_tcp_undo_sent(c, end - seq);
         } else if (!c->rtt_timing) {
             c->rtt_timing = 1;
             c->rtt_seq = seq;
@@ -435,7 +490,12 @@ static l4_ssize out_data(l4_tcp_conn *c, uint8_t *buf, size_t cap, uint8_t *ecn,
             uint32_t fresh = end - l4_seq_max(seq, c->snd_max);
             c->st.bytes_sent += fin ? fresh - 1 : fresh;
             c->snd_max = end;
+            l4_tcp_sack_sent_new(c, end, now);
+            if (!tlp)
+                c->tlp_base = now; /* RFC 8985 §7.2: new data (not a probe) restarts the PTO */
         }
+        if (tlp)
+            l4_tcp_tlp_sent(c, c->snd_max, rtx, now);
         if (advance_nxt && l4_seq_gt(end, c->snd_nxt))
             c->snd_nxt = end;
         if (fin)

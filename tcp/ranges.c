@@ -114,3 +114,56 @@ int l4_tcp_ranges_find(const l4_tcp_ranges *s, uint32_t seq)
         return i;
     return -1;
 }
+
+int l4_tcp_ranges_remove(l4_tcp_ranges *s, uint32_t left, uint32_t right)
+{
+    if (!l4_seq_lt(left, right))
+        return 0;
+    int i = l4_tcp_ranges_first_after(s, left);
+    if (i < s->n && l4_seq_lt(s->r[i].left, left) && l4_seq_gt(s->r[i].right, right)) {
+        /* Inside one range: split it. */
+        int e = s->n == s->cap ? grow(s) : 0;
+        if (e) {
+            s->r[i].right = left; /* no slot: the part above goes too */
+            return e;
+        }
+        memmove(&s->r[i + 1], &s->r[i], (size_t)(s->n - i) * sizeof s->r[0]);
+        s->n++;
+        s->r[i].right = left;
+        s->r[i + 1].left = right;
+        return 0;
+    }
+    if (i < s->n && l4_seq_lt(s->r[i].left, left)) {
+        s->r[i].right = left;
+        i++;
+    }
+    int j = i;
+    while (j < s->n && l4_seq_le(s->r[j].right, right))
+        j++;
+    if (j < s->n && l4_seq_lt(s->r[j].left, right))
+        s->r[j].left = right;
+    if (j > i) {
+        memmove(&s->r[i], &s->r[j], (size_t)(s->n - j) * sizeof s->r[0]);
+        s->n -= j - i;
+    }
+    return 0;
+}
+
+int l4_tcp_ranges_each_gap(const l4_tcp_ranges *s, uint32_t left, uint32_t right, l4_tcp_gap_fn fn,
+                           void *u)
+{
+    uint32_t pos = left;
+    for (int i = l4_tcp_ranges_first_after(s, left); i < s->n && l4_seq_lt(pos, right); i++) {
+        if (!l4_seq_lt(s->r[i].left, right))
+            break;
+        if (l4_seq_lt(pos, s->r[i].left)) {
+            int v = fn(u, pos, s->r[i].left);
+            if (v)
+                return v;
+        }
+        pos = l4_seq_max(pos, s->r[i].right);
+    }
+    if (l4_seq_lt(pos, right))
+        return fn(u, pos, right);
+    return 0;
+}

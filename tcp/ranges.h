@@ -54,6 +54,23 @@ int l4_tcp_ranges_find(const l4_tcp_ranges *s, uint32_t seq);
 /** Index of the first range that ends after `seq` (n when none). */
 int l4_tcp_ranges_first_after(const l4_tcp_ranges *s, uint32_t seq);
 
+/**
+ * Removes [left, right). Returns 0, or L4_ERR_LIMIT / L4_ERR_NOMEM when a
+ * range had to be split and no slot was left: then the part of that range
+ * above `right` is removed too (the set only ever shrinks here).
+ */
+int l4_tcp_ranges_remove(l4_tcp_ranges *s, uint32_t left, uint32_t right);
+
+/** Called for one stretch [a, b); a non-zero return stops the walk. */
+typedef int (*l4_tcp_gap_fn)(void *u, uint32_t a, uint32_t b);
+
+/**
+ * Calls fn for each stretch of [left, right) the set does not cover, in
+ * order; returns the first non-zero value fn returned, else 0.
+ */
+int l4_tcp_ranges_each_gap(const l4_tcp_ranges *s, uint32_t left, uint32_t right, l4_tcp_gap_fn fn,
+                           void *u);
+
 /** Empties the set (keeps the array). */
 void l4_tcp_ranges_clear(l4_tcp_ranges *s);
 

@@ -1,168 +1,143 @@
 /*
- * tcp/sack.c — the sender's SACK scoreboard (RFC 6675): IsLost, the pipe
- * estimate, NextSeg, and the retransmissions in flight (tcp/rexmit.h) with
- * the detection of lost retransmissions.
+ * tcp/sack.c — the sender's SACK scoreboard (RFC 6675 §3): the SACKed
+ * ranges, the bytes deemed lost (marked by RACK, tcp/rack.c, or at a
+ * timeout), the retransmissions in flight (tcp/rexmit.h) and the bytes ever
+ * retransmitted; RFC 6675's pipe (SetPipe) and NextSeg over them.
  *
- * Holes are the un-SACKed stretches between SND.UNA and SND.MAX; all bytes
- * of one hole have the same SACKed data above them, so a hole is lost or
- * not as a whole. After a timeout (SACK connections) every hole below
- * `recover` is lost: everything outstanding then is presumed lost and is
- * resent by NextSeg (RFC 6675 §5.1 keeps the SACK information; Linux
- * tcp_enter_loss marks the un-SACKed data lost the same way). Each walk is
- * linear in the number of SACKed ranges and records.
+ * Invariants: every set lies at or above SND.UNA (rtxd may reach down to
+ * the undo episode's start); lost and SACKed bytes are disjoint. A byte is
+ * "in the network" when it is neither SACKed nor lost, plus once per copy in
+ * flight (a lost byte with a copy out counts once, for the copy).
  */
 #include "tcp/conn_internal.h"
 
-/* RFC 6675 §4 IsLost with the counts above the hole precomputed. */
-static int lost_by_count(const l4_tcp_conn *c, int ranges_above, uint64_t bytes_above)
-{
-    return ranges_above >= L4_TCP_DUPTHRESH ||
-           bytes_above > (uint64_t)(L4_TCP_DUPTHRESH - 1) * c->smss;
-}
-
-/* After a timeout everything that was outstanding is lost. */
-static int lost_by_rto(const l4_tcp_conn *c, uint32_t seq)
-{
-    return c->rto_recovery && l4_seq_lt(seq, c->recover);
-}
-
-/* SACKed ranges wholly at or above `seq` and the SACKed bytes there;
-   O(log n) plus the few ranges at the top when the count is small. */
-static int lost_above(const l4_tcp_conn *c, uint32_t seq)
-{
-    const l4_tcp_ranges *s = &c->sacked;
-    int k = l4_tcp_ranges_first_after(s, seq);
-    int whole = s->n - k - (k < s->n && l4_seq_lt(s->r[k].left, seq) ? 1 : 0);
-    if (whole >= L4_TCP_DUPTHRESH)
-        return 1;
-    uint64_t bytes = 0;
-    for (int i = k; i < s->n; i++)
-        bytes += s->r[i].right - l4_seq_max(s->r[i].left, seq);
-    return lost_by_count(c, whole, bytes);
-}
-
-int l4_tcp_sack_is_lost(const l4_tcp_conn *c, uint32_t seq)
-{
-    return lost_by_rto(c, seq) || lost_above(c, seq + 1);
-}
-
-/* Calls fn for each hole [a, b) from SND.UNA to SND.MAX with whether it is
-   lost; stops when fn returns non-zero and returns that. */
-typedef int (*hole_fn)(const l4_tcp_conn *c, uint32_t a, uint32_t b, int lost, void *u);
-
-/* One hole, split at `recover` after a timeout (lost below, RFC 6675 IsLost
-   above, where new data went out after the timeout). */
-static int emit_hole(const l4_tcp_conn *c, uint32_t a, uint32_t b, int lost_count, hole_fn fn,
-                     void *u)
-{
-    if (!lost_by_rto(c, a))
-        return fn(c, a, b, lost_count, u);
-    if (!l4_seq_gt(b, c->recover))
-        return fn(c, a, b, 1, u);
-    int v = fn(c, a, c->recover, 1, u);
-    return v ? v : fn(c, c->recover, b, lost_count, u);
-}
-
-static int walk_holes(const l4_tcp_conn *c, hole_fn fn, void *u)
-{
-    const l4_tcp_ranges *s = &c->sacked;
-    uint64_t above = l4_tcp_ranges_bytes_above(s, c->snd_una);
-    uint32_t pos = c->snd_una;
-    for (int i = l4_tcp_ranges_first_after(s, c->snd_una); i < s->n; i++) {
-        const l4_tcp_range *r = &s->r[i];
-        if (l4_seq_lt(pos, r->left)) {
-            int v = emit_hole(c, pos, r->left, lost_by_count(c, s->n - i, above), fn, u);
-            if (v)
-                return v;
-        }
-        above -= r->right - l4_seq_max(r->left, c->snd_una);
-        pos = l4_seq_max(pos, r->right);
-    }
-    if (l4_seq_lt(pos, c->snd_max))
-        return emit_hole(c, pos, c->snd_max, 0, fn, u);
-    return 0;
-}
-
-static int pipe_hole(const l4_tcp_conn *c, uint32_t a, uint32_t b, int lost, void *u)
-{
-    (void)c;
-    if (!lost)
-        *(uint64_t *)u += b - a; /* RFC 6675 §4 SetPipe (a) */
-    return 0;
-}
-
 uint64_t l4_tcp_sack_pipe(const l4_tcp_conn *c)
 {
-    uint64_t pipe = 0;
-    walk_holes(c, pipe_hole, &pipe);
-    /* SetPipe (b): retransmitted and not yet delivered or found lost. */
-    return pipe + l4_tcp_rexmits_bytes(&c->rexmits);
-}
-
-typedef struct next_seg {
-    int j; /* first record that may overlap the current hole */
-    uint32_t seq, len;
-} next_seg;
-
-static int next_hole(const l4_tcp_conn *c, uint32_t a, uint32_t b, int lost, void *u)
-{
-    next_seg *ns = u;
-    const l4_tcp_rexmits *x = &c->rexmits;
-    while (ns->j < x->n && l4_seq_le(x->r[ns->j].right, a))
-        ns->j++;
-    if (!lost)
-        return 0;
-    /* The first stretch of the hole with no retransmission in flight. */
-    uint32_t pos = a;
-    for (int j = ns->j; j < x->n && l4_seq_lt(x->r[j].left, b); j++) {
-        if (l4_seq_lt(pos, x->r[j].left))
-            break;
-        pos = l4_seq_max(pos, x->r[j].right);
-    }
-    if (!l4_seq_lt(pos, b))
-        return 0;
-    uint32_t end = b;
-    for (int j = ns->j; j < x->n; j++)
-        if (l4_seq_gt(x->r[j].left, pos)) {
-            end = l4_seq_min(end, x->r[j].left);
-            break;
-        }
-    ns->seq = pos;
-    ns->len = end - pos;
-    return 1;
+    uint64_t out = (uint32_t)(c->snd_max - c->snd_una);
+    uint64_t sacked = l4_tcp_ranges_bytes_above(&c->sacked, c->snd_una);
+    uint64_t lost = l4_tcp_ranges_bytes_above(&c->lost, c->snd_una);
+    uint64_t gone = sacked + lost;
+    /* SetPipe (a) and (b): not SACKed, not lost; plus the copies in flight. */
+    return (out > gone ? out - gone : 0) + l4_tcp_rexmits_bytes(&c->rexmits);
 }
 
 int l4_tcp_sack_next_lost(const l4_tcp_conn *c, uint32_t *seq, uint32_t *len)
 {
-    next_seg ns = {0, 0, 0};
     if (c->rexmit_nomem)
         return 0;
-    if (!walk_holes(c, next_hole, &ns))
-        return 0;
-    *seq = ns.seq;
-    *len = ns.len;
-    return 1;
+    const l4_tcp_rexmits *x = &c->rexmits;
+    int j = 0;
+    for (int i = l4_tcp_ranges_first_after(&c->lost, c->snd_una); i < c->lost.n; i++) {
+        uint32_t a = l4_seq_max(c->lost.r[i].left, c->snd_una), b = c->lost.r[i].right;
+        /* The first stretch of this lost range with no copy in flight. */
+        while (j < x->n && l4_seq_le(x->r[j].right, a))
+            j++;
+        uint32_t pos = a;
+        int k = j;
+        for (; k < x->n && l4_seq_lt(x->r[k].left, b); k++) {
+            if (l4_seq_lt(pos, x->r[k].left))
+                break;
+            pos = l4_seq_max(pos, x->r[k].right);
+        }
+        if (!l4_seq_lt(pos, b))
+            continue;
+        uint32_t end = b;
+        if (k < x->n && l4_seq_lt(x->r[k].left, end))
+            end = x->r[k].left;
+        *seq = pos;
+        *len = end - pos;
+        return 1;
+    }
+    return 0;
 }
 
 void l4_tcp_sack_sent_rexmit(l4_tcp_conn *c, uint32_t seq, uint32_t len, l4_time now)
 {
-    if (c->sack_ok && len && l4_tcp_rexmits_add(&c->rexmits, seq, seq + len, c->snd_max, now))
-        c->rexmit_nomem = 1;
-}
-
-/* A retransmission was delivered: its send time moves RACK.xmit_ts
-   (RFC 8985 §6.2 step 2), unless the ACK came sooner than the path's
-   minimum RTT after it left, which means the original got through. */
-static void rexmit_delivered(l4_tcp_conn *c, const l4_tcp_rexmit *r, l4_time now)
-{
-    if (c->rtt.min_rtt != L4_TIME_NONE && now - r->sent < c->rtt.min_rtt)
+    if (!c->sack_ok || !len)
         return;
-    if (!c->rack_valid || r->sent > c->rack_xmit)
-        c->rack_xmit = r->sent;
-    c->rack_valid = 1;
+    if (l4_tcp_rexmits_add(&c->rexmits, seq, seq + len, c->snd_max, now))
+        c->rexmit_nomem = 1;
+    (void)l4_tcp_ranges_add(&c->rtxd, seq, seq + len);
 }
 
-int l4_tcp_sack_update_rexmits(l4_tcp_conn *c, l4_time now)
+void l4_tcp_sack_sent_new(l4_tcp_conn *c, uint32_t end, l4_time now)
+{
+    if (c->sack_ok)
+        l4_tcp_txlog_sent(&c->tx, end, now);
+}
+
+void l4_tcp_sack_sacked(l4_tcp_conn *c, uint32_t a, uint32_t b)
+{
+    if (c->lost.n)
+        (void)l4_tcp_ranges_remove(&c->lost, a, b);
+}
+
+typedef struct mark_ctx {
+    l4_tcp_conn *c;
+    uint64_t added;
+} mark_ctx;
+
+static int mark_one(void *u, uint32_t a, uint32_t b)
+{
+    mark_ctx *m = u;
+    /* Count what is new: the gaps of the lost set within [a, b). */
+    const l4_tcp_ranges *l = &m->c->lost;
+    uint64_t had = 0;
+    for (int i = l4_tcp_ranges_first_after(l, a); i < l->n && l4_seq_lt(l->r[i].left, b); i++)
+        had += l4_seq_min(l->r[i].right, b) - l4_seq_max(l->r[i].left, a);
+    if (l4_tcp_ranges_add(&m->c->lost, a, b) >= 0)
+        m->added += (b - a) - had;
+    return 0;
+}
+
+/* The stretches of an un-SACKed gap that have no copy in flight. */
+static int mark_gap(void *u, uint32_t a, uint32_t b)
+{
+    mark_ctx *m = u;
+    const l4_tcp_rexmits *x = &m->c->rexmits;
+    uint32_t pos = a;
+    for (int k = 0; k < x->n && l4_seq_lt(pos, b); k++) {
+        if (l4_seq_le(x->r[k].right, pos))
+            continue;
+        if (!l4_seq_lt(x->r[k].left, b))
+            break;
+        if (l4_seq_lt(pos, x->r[k].left))
+            mark_one(m, pos, x->r[k].left);
+        pos = x->r[k].right;
+    }
+    if (l4_seq_lt(pos, b))
+        mark_one(m, pos, b);
+    return 0;
+}
+
+uint64_t l4_tcp_sack_mark_lost(l4_tcp_conn *c, uint32_t a, uint32_t b)
+{
+    if (l4_seq_lt(a, c->snd_una))
+        a = c->snd_una;
+    if (l4_seq_gt(b, c->snd_max))
+        b = c->snd_max;
+    if (!l4_seq_lt(a, b))
+        return 0;
+    mark_ctx m = {c, 0};
+    l4_tcp_ranges_each_gap(&c->sacked, a, b, mark_gap, &m);
+    return m.added;
+}
+
+void l4_tcp_sack_trim(l4_tcp_conn *c)
+{
+    l4_tcp_ranges_trim_below(&c->sacked, c->snd_una);
+    l4_tcp_ranges_trim_below(&c->lost, c->snd_una);
+    l4_tcp_rexmits_trim_below(&c->rexmits, c->snd_una);
+    l4_tcp_txlog_trim(&c->tx, c->snd_una);
+    uint32_t keep = c->snd_una;
+    if (c->undo_valid && l4_seq_lt(c->undo_marker, keep))
+        keep = c->undo_marker;
+    l4_tcp_ranges_trim_below(&c->rtxd, keep);
+    if ((uint32_t)(c->rack.mark - c->snd_una) > (uint32_t)(c->snd_max - c->snd_una))
+        c->rack.mark = c->snd_una;
+}
+
+void l4_tcp_sack_drop_delivered(l4_tcp_conn *c)
 {
     l4_tcp_rexmits *x = &c->rexmits;
     /* Delivered: cumulatively acknowledged, or SACKed as a whole. A record
@@ -178,32 +153,19 @@ int l4_tcp_sack_update_rexmits(l4_tcp_conn *c, l4_time now)
         }
         if (!done && (k = l4_tcp_ranges_find(&c->sacked, r->right - 1)) >= 0)
             r->right = c->sacked.r[k].left; /* above r->left: that byte is not SACKed */
-        if (done) {
-            rexmit_delivered(c, r, now);
+        if (done)
             l4_tcp_rexmits_remove(x, i);
-        } else {
+        else
             i++;
-        }
     }
-    l4_tcp_rexmits_trim_below(x, c->snd_una);
-    /* Lost again: DupThresh segments' worth of data sent after the copy was
-       SACKed (RFC 6675 IsLost applied beyond its mark), or a retransmission
-       sent more than a reordering window after it arrived first (RFC 8985
-       §6.2, RACK.reo_wnd = min_RTT / 4). The bytes go back to "lost, not
-       retransmitted" and NextSeg sends them again. */
-    l4_time reo = c->rtt.min_rtt == L4_TIME_NONE ? 0 : c->rtt.min_rtt / 4;
-    int lost = 0;
-    for (int i = 0; i < x->n;) {
-        const l4_tcp_rexmit *r = &x->r[i];
-        int gone = (l4_seq_gt(c->snd_max, r->mark) && lost_above(c, r->mark)) ||
-                   (c->rack_valid && c->rack_xmit > r->sent + reo);
-        if (gone) {
-            l4_tcp_rexmits_remove(x, i);
-            lost++;
-        } else {
-            i++;
-        }
-    }
-    c->st.lost_retransmits += (uint64_t)lost;
-    return lost;
+}
+
+void l4_tcp_sack_clear(l4_tcp_conn *c)
+{
+    l4_tcp_ranges_clear(&c->sacked);
+    l4_tcp_ranges_clear(&c->lost);
+    l4_tcp_ranges_clear(&c->rtxd);
+    l4_tcp_rexmits_clear(&c->rexmits);
+    l4_tcp_txlog_clear(&c->tx);
+    c->rexmit_nomem = 0;
 }

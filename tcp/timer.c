@@ -20,12 +20,14 @@ void l4_tcp_timers_update(l4_tcp_conn *c, l4_time now)
     l4_tcp_state s = c->state;
     if (s == L4_TCP_CLOSED || s == L4_TCP_LISTEN) {
         c->rto_at = c->persist_at = c->delack_at = c->keep_at = c->fw2_at = L4_TIME_NONE;
+        c->rack_at = c->tlp_at = L4_TIME_NONE;
         if (s == L4_TCP_LISTEN)
             c->tw_at = L4_TIME_NONE;
         return;
     }
     if (s == L4_TCP_TIME_WAIT) {
         c->rto_at = c->persist_at = c->keep_at = c->fw2_at = L4_TIME_NONE;
+        c->rack_at = c->tlp_at = L4_TIME_NONE;
         return;
     }
     int outstanding = c->snd_una != c->snd_max;
@@ -58,6 +60,10 @@ void l4_tcp_timers_update(l4_tcp_conn *c, l4_time now)
     } else if (c->persist_at == L4_TIME_NONE || !outstanding) {
         c->rto_at = L4_TIME_NONE;
     }
+    /* RACK's reordering timer and the loss probe need data outstanding. */
+    if (!outstanding)
+        c->rack_at = L4_TIME_NONE;
+    c->tlp_at = l4_tcp_tlp_deadline(c);
     /* Keepalive only on an idle, established connection. */
     if (c->set.keepalive && (s == L4_TCP_ESTABLISHED || s == L4_TCP_CLOSE_WAIT) && !outstanding &&
         !has_unsent(c))
@@ -84,6 +90,8 @@ l4_time l4_tcp_timers_next(const l4_tcp_conn *c)
     t = l4_time_min(t, c->tw_at);
     t = l4_time_min(t, c->fw2_at);
     t = l4_time_min(t, c->pace_at);
+    t = l4_time_min(t, c->rack_at);
+    t = l4_time_min(t, c->tlp_at);
     return t;
 }
 
@@ -121,8 +129,16 @@ static void on_rto(l4_tcp_conn *c, l4_time now)
         c->snd_nxt = c->iss;
         return;
     }
-    if (c->retries == 1) /* the first expiry for this data (RFC 5681 §3.1) */
+    int was_recovering = c->in_recovery || c->rto_recovery;
+    if (c->retries == 1) { /* the first expiry for this data (RFC 5681 §3.1) */
         l4_cc_on_rto(c->cc, rto_flight_size(c), now);
+        l4_tcp_undo_start(c);
+    }
+    /* F-RTO (RFC 5682 §3 step 1) for a first timeout outside a recovery. */
+    c->frto = 0;
+    if (c->retries == 1 && !was_recovering)
+        l4_tcp_frto_on_rto(c);
+    c->tlp_active = c->tlp_pending = 0; /* RFC 8985 §7.1 */
     /* Go back N from SND.UNA and end any fast recovery. recover = the
        highest sent (RFC 6582 §4; RFC 6675 §5.1 RecoveryPoint = HighData):
        duplicate ACKs for data sent before the timeout start no recovery
@@ -135,10 +151,14 @@ static void on_rto(l4_tcp_conn *c, l4_time now)
     c->rtx_one = 0;
     c->recover = c->snd_max;
     c->rto_recovery = 1;
-    /* SACK: every hole below `recover` is lost now, the copies in flight
-       too; output resends them by NextSeg under cwnd - pipe (sack.c). */
-    l4_tcp_rexmits_clear(&c->rexmits);
+    /* SACK (RFC 8985 §6.3): the first outstanding segment is lost, the
+       others once sent at least RACK.rtt + reo_wnd ago (copies in flight
+       too); output resends them by NextSeg under cwnd - pipe (sack.c). */
+    l4_tcp_rack_on_rto(c, now);
     c->rexmit_nomem = 0;
+    /* The first lost segment goes now whatever the pipe (data sent within
+       the last RACK.rtt still counts in it). */
+    c->rtx_one = c->sack_ok;
 }
 
 void l4_tcp_timers_run(l4_tcp_conn *c, l4_time now)
@@ -157,10 +177,25 @@ void l4_tcp_timers_run(l4_tcp_conn *c, l4_time now)
         l4_tcp_close_now(c, L4_TCP_CLOSE_TIMEOUT);
         return;
     }
+    if (c->tlp_at <= now) {
+        /* RFC 8985 §7.3: the probe goes (output), and the RTO is re-armed
+           when it leaves; a PTO at the RTO's time stands in for it. */
+        c->tlp_at = L4_TIME_NONE;
+        c->tlp_pending = 1;
+        if (c->rto_at <= now)
+            c->rto_at = now + l4_rtt_rto(&c->rtt);
+    }
     if (c->rto_at <= now) {
         on_rto(c, now);
         if (c->state == L4_TCP_CLOSED)
             return;
+    }
+    if (c->rack_at <= now) {
+        /* RFC 8985 §6.2 step 5: the reordering timer. */
+        c->rack_at = L4_TIME_NONE;
+        c->st.rack_timeouts++;
+        l4_tcp_rack_detect(c, now);
+        l4_tcp_rack_maybe_recover(c, now);
     }
     if (c->persist_at <= now) {
         c->persist_at = L4_TIME_NONE;

@@ -196,8 +196,11 @@ static void test_timer_names(void)
     CHECK_EQ(e.timer_us, 600000000);
     CHECK_EQU(e.timer_count, 0);
 
-    /* data lost on the way: retransmission, 200 ms (the RTO floor), then
-       after one expiry 400 ms and a count of 1 */
+    /* data lost on the way: retransmission, 200 ms (the RTO floor); at
+       200 ms the tail loss probe goes in the RTO's place (RFC 8985 §7.2:
+       2 SRTT + 200 ms with one segment out, capped at the RTO), resending
+       the segment, and the RTO runs again from then, no expiry counted;
+       after the first real expiry 400 ms and a count of 1 */
     CHECK_EQ(l4_socket_send(cli, cs, "lost", 4, now), 4);
     uint8_t buf[2048];
     while (l4_host_output(cli, buf, sizeof buf, now) > 0) {
@@ -205,6 +208,14 @@ static void test_timer_names(void)
     e = ctl_test_line(cli, "ESTAB", cport, now);
     CHECK_STR(e.timer, "on");
     CHECK_EQ(e.timer_us, 200000);
+    CHECK_EQU(e.timer_count, 0);
+    now += 200 * L4_MS;
+    l4_host_handle_timeout(cli, now);
+    while (l4_host_output(cli, buf, sizeof buf, now) > 0) {
+    }
+    e = ctl_test_line(cli, "ESTAB", cport, now + 100 * L4_MS);
+    CHECK_STR(e.timer, "on");
+    CHECK_EQ(e.timer_us, 100000);
     CHECK_EQU(e.timer_count, 0);
     now += 200 * L4_MS;
     l4_host_handle_timeout(cli, now);

@@ -235,8 +235,22 @@ static void test_timed_loss_keys(void)
     CHECK_EQU(s.blackout[0].len, 20 * L4_MS);
     CHECK_EQU(s.blackout[1].start, 3 * L4_S);
     CHECK_EQU(s.blackout[1].len, 1500 * L4_MS);
+    /* delay-at: steps sorted by time; the delay in force at a time. */
+    CHECK_EQ(l4_link_spec_parse(&s, "delay 10ms delay-at 3s=10ms,2s=300ms", err, sizeof err), 0);
+    CHECK_EQU(s.n_delay_at, 2);
+    CHECK_EQU(s.delay_at[0].at, 2 * L4_S);
+    CHECK_EQU(s.delay_at[0].delay, 300 * L4_MS);
+    CHECK_EQU(l4_link_spec_delay_at(&s, 1999 * L4_MS), 10 * L4_MS);
+    CHECK_EQU(l4_link_spec_delay_at(&s, 2 * L4_S), 300 * L4_MS);
+    CHECK_EQU(l4_link_spec_delay_at(&s, 3 * L4_S), 10 * L4_MS);
+    char fmt[128];
+    CHECK(l4_link_spec_format(&s, fmt, sizeof fmt) > 0);
+    CHECK_STR(fmt, "delay 10ms delay-at 2s=300ms,3s=10ms");
+    CHECK_EQ(l4_link_spec_parse(&s, "delay-at 2s", err, sizeof err), L4_ERR_MALFORMED);
+    CHECK_STR(err, "bad delay-at '2s' (TIME=DELAY, comma-separated, e.g. 2s=300ms,3s=10ms)");
+    CHECK_EQ(l4_link_spec_parse(&s, "delay-at 2s=1ms,", err, sizeof err), L4_ERR_MALFORMED);
     /* 16 of each fit; the longest canonical text fits L4_LINK_SPEC_TEXT_MAX */
-    char text[2048];
+    char text[3072];
     int off = snprintf(text, sizeof text,
                        "rate 999999999999bit delay 999999999999999ns jitter 999999999999999ns "
                        "loss 99.999999999%% loss-burst 999999.999999 reorder 99.999999999%% "
@@ -249,9 +263,14 @@ static void test_timed_loss_keys(void)
     for (int i = 0; i < 16; i++)
         off += snprintf(text + off, sizeof text - (size_t)off,
                         "%s99999999999999%dns+999999999999999ns", i ? "," : "", i % 10);
+    off += snprintf(text + off, sizeof text - (size_t)off, " delay-at ");
+    for (int i = 0; i < 16; i++)
+        off += snprintf(text + off, sizeof text - (size_t)off,
+                        "%s99999999999999%dns=999999999999999ns", i ? "," : "", i % 10);
     CHECK_MSG(l4_link_spec_parse(&s, text, err, sizeof err) == 0, "%s", err);
     CHECK_EQU(s.n_drop_at, 16);
     CHECK_EQU(s.n_blackout, 16);
+    CHECK_EQU(s.n_delay_at, 16);
     char canon[L4_LINK_SPEC_TEXT_MAX];
     int n = l4_link_spec_format(&s, canon, sizeof canon);
     CHECK_MSG(n > 0 && (size_t)n < sizeof canon, "canonical text %d bytes", n);

@@ -4,7 +4,9 @@
 # bounds a broken feature fails:
 #  - losses at chosen times: Reno through slow start, a single drop (fast
 #    recovery halves the window), congestion avoidance, a second drop, and a
-#    blackout (an RTO collapses the window to 1 MSS at the blackout time);
+#    blackout (an RTO collapses the window to 1 MSS at the blackout time: it
+#    lasts 500 ms, so that the tail loss probe, 2 SRTT after the last ACK,
+#    is lost in it too; a shorter one is repaired by the probe and RACK);
 #    the plot names the phases;
 #  - the queue getter and the queueing-delay statistics: CUBIC fills a
 #    10 x BDP buffer, BBR keeps it nearly empty;
@@ -14,7 +16,7 @@
 . "$(dirname "$0")/lib.sh"
 
 # ---- experiment 1: the congestion-window picture, losses placed on the link ---------
-E1_LINK="rate 10mbit delay 50ms drop-at 600ms,6s blackout 11s+300ms"
+E1_LINK="rate 10mbit delay 50ms drop-at 600ms,6s blackout 11s+500ms"
 "$L4KIT" sim --proto tcp --cc reno --duration 16s --link "$E1_LINK" \
   --link-back "rate 10mbit delay 50ms" --csv e1.csv --plot e1.svg --json >e1.json 2>e1.err ||
   fail "experiment 1 exit: $(cat e1.err)"

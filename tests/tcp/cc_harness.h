@@ -44,6 +44,9 @@ static uint8_t cch_zero[65536];
 /* Send and receive buffer of every connection cch_setup_n creates. */
 static uint32_t cch_bufsize = 4u << 20;
 
+/* When set, adjusts the settings of every connection cch_setup_n creates. */
+static void (*cch_settings_hook)(l4_tcp_settings *s);
+
 static void cch_fill(cch_node *n, l4_time now)
 {
     for (int k = 0; k < n->n; k++) {
@@ -185,6 +188,8 @@ static int cch_setup_n(cch_run *r, int n, int started, const char *cc, int ecn, 
             s.ecn = (uint8_t)ecn;
             s.sndbuf = s.rcvbuf = cch_bufsize;
             s.nodelay = 1;
+            if (cch_settings_hook)
+                cch_settings_hook(&s);
             cch_node *nd = side ? &r->sv : &r->cl;
             if (l4_tcp_conn_new(&nd->c[k], &s, NULL, NULL) != 0)
                 return -1;

@@ -310,6 +310,105 @@ static void test_sack_repairs_a_burst_in_about_one_rtt(void)
     cch_free(&r);
 }
 
+static void frto_off(l4_tcp_settings *s)
+{
+    s->frto = 0;
+}
+
+/* RFC 8985 §6.2: a link that lets 5 % of the data packets overtake the
+   others (netem-like reorder: they skip the 10 ms delay) with ACKs in
+   order. The first SACKs above a late segment make RACK resend it (no
+   reordering seen yet, window 0); the D-SACKs of those copies show the
+   reordering, the reordering window grows, the cwnd cuts are undone. Once
+   adapted (after the first 2 s) no fast retransmit happens any more and the
+   flow keeps the link. Before RACK, RFC 6675's DupThresh rule took each
+   reordering for a loss: 11 Mbit/s and ~1300 retransmissions per 200 MB. */
+static void test_rack_adapts_to_reordering(void)
+{
+    cch_run r;
+    CHECK_EQ(cch_setup(&r, 1, "reno", 0, "rate 100mbit delay 10ms reorder 5%",
+                       "rate 100mbit delay 10ms", 3),
+             0);
+    l4_tcp_conn *c = r.cl.c[0];
+    cch_run_until(&r, 2 * L4_S);
+    l4_tcp_info i0, i1;
+    l4_tcp_conn_get_info(c, &i0);
+    uint64_t b0 = cch_total(&r);
+    l4_time end = 2 * L4_S + 6 * L4_S / PIPE_SIZE_DIV;
+    cch_run_until(&r, end);
+    l4_tcp_conn_get_info(c, &i1);
+    double mbps = (double)(cch_total(&r) - b0) * 8 / ((double)(end - 2 * L4_S) / 1e9) / 1e6;
+    if (verbose())
+        fprintf(stderr,
+                "  reorder 5%%: first 2 s %ju fast retransmits, %ju D-SACKs, %ju undos; then "
+                "%ju fast retransmits, %ju retransmissions, %.1f Mbit/s, reo_wnd %.1f ms\n",
+                (uintmax_t)i0.fast_retransmits, (uintmax_t)i0.dsacks_received, (uintmax_t)i0.undos,
+                (uintmax_t)(i1.fast_retransmits - i0.fast_retransmits),
+                (uintmax_t)(i1.retransmits - i0.retransmits), mbps, (double)i1.reo_wnd / 1e6);
+    CHECK(i1.reordering_seen);
+    CHECK(i0.dsacks_received > 0 && i0.undos > 0);
+    CHECK_MSG(i1.fast_retransmits - i0.fast_retransmits == 0,
+              "%ju spurious fast retransmits after adapting",
+              (uintmax_t)(i1.fast_retransmits - i0.fast_retransmits));
+    CHECK_MSG(i1.retransmits - i0.retransmits <= 2, "%ju retransmissions after adapting",
+              (uintmax_t)(i1.retransmits - i0.retransmits));
+    CHECK_MSG(mbps > 85, "%.1f Mbit/s", mbps);
+    CHECK_EQ(i1.rto_expiries, 0);
+    cch_free(&r);
+}
+
+/* RFC 5682 F-RTO: at 3 s the one-way delay jumps from 10 ms to 400 ms (no
+   loss; Reno in congestion avoidance, a 100-packet queue): the RTO (about
+   220 ms) fires before the ACKs of what was sent after the jump. F-RTO
+   resends only the first segment, sends two new ones on the first ACK and
+   finds the timeout spurious on the second: the cwnd collapse is undone and
+   nothing else is resent. Without it the whole window is resent go-back-N
+   style after the timeout, every copy a duplicate (D-SACK then undoes the
+   cut, but only once the window has been sent twice). */
+static void frto_run(int on, l4_tcp_info *d, double *mbps)
+{
+    cch_run r;
+    cch_settings_hook = on ? NULL : frto_off;
+    CHECK_EQ(cch_setup(&r, 1, "reno", 0, "rate 100mbit delay 10ms queue 100 delay-at 3s=400ms",
+                       "rate 100mbit delay 10ms", 4),
+             0);
+    cch_settings_hook = NULL;
+    cch_run_until(&r, 2900 * L4_MS);
+    l4_tcp_info i0, i1;
+    l4_tcp_conn_get_info(r.cl.c[0], &i0);
+    uint64_t b0 = cch_total(&r);
+    cch_run_until(&r, 6 * L4_S);
+    l4_tcp_conn_get_info(r.cl.c[0], &i1);
+    *mbps = (double)(cch_total(&r) - b0) * 8 / 3.1 / 1e6;
+    *d = i1;
+    d->rto_expiries -= i0.rto_expiries;
+    d->retransmits -= i0.retransmits;
+    d->spurious_rtos -= i0.spurious_rtos;
+    d->undos -= i0.undos;
+    if (verbose())
+        fprintf(stderr,
+                "  delay 10 -> 400 ms at 3 s, F-RTO %s: %.1f Mbit/s over 2.9-6 s, %ju RTOs (%ju "
+                "spurious), %ju retransmissions, %ju undos\n",
+                on ? "on" : "off", *mbps, (uintmax_t)d->rto_expiries, (uintmax_t)d->spurious_rtos,
+                (uintmax_t)d->retransmits, (uintmax_t)d->undos);
+    cch_free(&r);
+}
+
+static void test_frto_undoes_spurious_timeout(void)
+{
+    l4_tcp_info on, off;
+    double mon, moff;
+    frto_run(1, &on, &mon);
+    frto_run(0, &off, &moff);
+    CHECK_EQ(on.rto_expiries, 1);
+    CHECK_EQ(on.spurious_rtos, 1);
+    CHECK_EQ(on.undos, 1);
+    CHECK_MSG(on.retransmits <= 2, "%ju retransmissions", (uintmax_t)on.retransmits);
+    CHECK_EQ(off.spurious_rtos, 0);
+    CHECK_MSG(off.retransmits > 50, "%ju retransmissions", (uintmax_t)off.retransmits);
+    CHECK_MSG(mon >= moff, "%.1f vs %.1f Mbit/s", mon, moff);
+}
+
 static const l4_test TESTS[] = {
     TEST(test_bbr_keeps_link_at_five_percent_loss),
     TEST(test_four_bbr_flows_fill_the_link),
@@ -319,6 +418,8 @@ static const l4_test TESTS[] = {
     TEST(test_two_flows_converge_to_fair_share),
     TEST(test_bbr_keeps_link_at_one_percent_loss),
     TEST(test_dctcp_holds_queue_near_threshold),
+    TEST(test_rack_adapts_to_reordering),
+    TEST(test_frto_undoes_spurious_timeout),
     TEST_END,
 };
 

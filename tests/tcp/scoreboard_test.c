@@ -1,7 +1,8 @@
 /*
  * tests/tcp/scoreboard_test.c — the SACK scoreboard: growable ranges, the
- * retransmissions-in-flight records, and RFC 6675 pipe / NextSeg / lost
- * retransmission detection over them (white box: tcp/conn_internal.h).
+ * retransmissions-in-flight records, RFC 6675 pipe / NextSeg over the
+ * SACKed and lost sets, and RACK's time-based marking (RFC 8985) of
+ * segments and copies (white box: tcp/conn_internal.h).
  */
 #include "check.h"
 #include "tcp/conn_internal.h"
@@ -87,8 +88,9 @@ static void test_rexmit_records(void)
     l4_tcp_rexmits_free(&x);
 }
 
-/* A sender with SMSS 1000, SND.UNA 0, SND.MAX 20000 (conn created, fields
-   set as the engine would). */
+/* A sender with SMSS 1000, SND.UNA 0, SND.MAX 20000, each 1000-byte
+   segment k first sent at k ms (conn created, fields set as the engine
+   would), RACK.min_RTT 100 ms. */
 static l4_tcp_conn *mk_sender(void)
 {
     l4_tcp_settings s;
@@ -100,14 +102,15 @@ static l4_tcp_conn *mk_sender(void)
     c->smss = 1000;
     c->snd_una = 0;
     c->snd_max = c->snd_nxt = 20000;
-    c->rtt.min_rtt = MS(100);
+    for (uint32_t k = 0; k < 20; k++)
+        l4_tcp_sack_sent_new(c, (k + 1) * 1000, MS(k));
+    c->rtt.min_rtt = c->rack.min_rtt = MS(100);
     return c;
 }
 
-/* RFC 6675 with one record per copy: holes [1000,2000) and [5000,6000) are
-   lost (3+ segments SACKed above), [9000,10000) not yet; pipe counts the
-   un-lost hole and the copies in flight; NextSeg skips a hole whose copy is
-   in flight. */
+/* The scoreboard's sets: pipe counts what is neither SACKed nor lost, and
+   each copy in flight; NextSeg skips a lost stretch whose copy is out;
+   marking never covers SACKed bytes or copies; SACKs unmark. */
 static void test_pipe_and_next_seg_with_copies_in_flight(void)
 {
     l4_tcp_conn *c = mk_sender();
@@ -115,106 +118,129 @@ static void test_pipe_and_next_seg_with_copies_in_flight(void)
     l4_tcp_ranges_add(&c->sacked, 2000, 5000);
     l4_tcp_ranges_add(&c->sacked, 6000, 9000);
     l4_tcp_ranges_add(&c->sacked, 10000, 12000);
-    /* pipe: [0,2000) lost, [5000,6000) lost, [9000,10000) has 2000 above (not
-       lost), [12000,20000) not lost. */
-    CHECK_EQU(l4_tcp_sack_pipe(c), 1000 + 8000);
+    CHECK_EQU(l4_tcp_sack_pipe(c), 20000 - 8000);
+    CHECK_EQU(l4_tcp_sack_mark_lost(c, 0, 6000), 3000); /* [0,2000) and [5000,6000) */
+    CHECK_EQU(l4_tcp_sack_mark_lost(c, 0, 6000), 0);
+    CHECK_EQU(l4_tcp_sack_pipe(c), 20000 - 8000 - 3000);
     uint32_t seq, len;
     CHECK(l4_tcp_sack_next_lost(c, &seq, &len));
     CHECK_EQU(seq, 0);
     CHECK_EQU(len, 2000);
-    l4_tcp_sack_sent_rexmit(c, 0, 1000, MS(10));
+    l4_tcp_sack_sent_rexmit(c, 0, 1000, MS(110));
     CHECK(l4_tcp_sack_next_lost(c, &seq, &len));
     CHECK_EQU(seq, 1000);
     CHECK_EQU(len, 1000);
-    l4_tcp_sack_sent_rexmit(c, 1000, 1000, MS(10));
+    l4_tcp_sack_sent_rexmit(c, 1000, 1000, MS(110));
     CHECK(l4_tcp_sack_next_lost(c, &seq, &len));
     CHECK_EQU(seq, 5000);
-    l4_tcp_sack_sent_rexmit(c, 5000, 1000, MS(11));
+    l4_tcp_sack_sent_rexmit(c, 5000, 1000, MS(111));
     CHECK(!l4_tcp_sack_next_lost(c, &seq, &len));
     CHECK_EQU(l4_tcp_sack_pipe(c), 9000 + 3000);
+    /* A copy's bytes are not marked again while it is out. */
+    CHECK_EQU(l4_tcp_sack_mark_lost(c, 9000, 10000), 1000);
+    CHECK_EQU(l4_tcp_ranges_bytes_above(&c->lost, 0), 4000);
+    /* A SACK of lost bytes unmarks them (a split in the middle). */
+    l4_tcp_ranges_add(&c->sacked, 9200, 9400);
+    l4_tcp_sack_sacked(c, 9200, 9400);
+    CHECK_EQU(l4_tcp_ranges_bytes_above(&c->lost, 0), 3800);
+    CHECK_EQ(c->lost.n, 4);
     l4_tcp_conn_del(c);
 }
 
-/* A lost copy anywhere in the window is found and becomes NextSeg's again:
-   by SACKs of more than 2 SMSS sent after it (its mark), or by a copy sent
-   later (by more than min_RTT / 4) arriving first (RACK). The copy at
-   SND.UNA, sent last, stays. */
-static void test_lost_copy_found_beyond_snd_una(void)
+/* Feeds one ACK's deliveries to RACK as input.c does. */
+static void deliver(l4_tcp_conn *c, uint32_t l, uint32_t r, l4_time now)
+{
+    l4_tcp_hdr seg;
+    memset(&seg, 0, sizeof seg);
+    l4_tcp_rack_ack a;
+    l4_tcp_rack_ack_begin(c, &seg, &a);
+    l4_tcp_rack_delivered(c, &a, l, r, now);
+    l4_tcp_ranges_add(&c->sacked, l, r);
+    l4_tcp_sack_sacked(c, l, r);
+    l4_tcp_sack_drop_delivered(c);
+    l4_tcp_rack_ack_end(c, &a, 0, now);
+}
+
+/* RFC 8985 §6.2: segment 10 (sent at 10 ms) SACKed at 110 ms gives
+   RACK.rtt 100 ms; with reordering not seen and fewer than DupThresh
+   segments SACKed the window is min_RTT / 4 = 25 ms: segments sent by
+   10 ms are lost once 125 ms after they left. Segment 0 is due at 125 ms,
+   segment 9 at 134 ms: the reordering timer is set for the last of them;
+   at 134 ms all ten are marked, 11.. (sent after RACK.segment) are not. */
+static void test_rack_marks_by_time_and_arms_the_timer(void)
 {
     l4_tcp_conn *c = mk_sender();
     CHECK(c);
-    l4_tcp_ranges_add(&c->sacked, 1000, 4000);
-    l4_tcp_ranges_add(&c->sacked, 5000, 8000);
-    l4_tcp_ranges_add(&c->sacked, 9000, 20000);
-    /* Holes [0,1000), [4000,5000), [8000,9000), all lost. Copies: the one of
-       [4000,5000) went out when SND.MAX was 20000; [0,1000) was resent later
-       (mark 26000), [8000,9000) later still. */
-    l4_tcp_sack_sent_rexmit(c, 4000, 1000, MS(100));
-    c->snd_max = 26000;
+    deliver(c, 10000, 11000, MS(110));
+    CHECK(c->rack.valid);
+    CHECK_EQU(c->rack.rtt, MS(100));
+    CHECK_EQU(c->rack.xmit_ts, MS(10));
+    CHECK_EQU(l4_tcp_rack_reo_wnd(c), MS(25));
+    CHECK_EQU(l4_tcp_rack_detect(c, MS(110)), 0);
+    CHECK_EQU(c->rack_at, MS(134));
+    CHECK_EQU(l4_tcp_rack_detect(c, MS(127)), 3000); /* 0, 1, 2: sent by 2 ms */
+    CHECK_EQU(c->rack.mark, 3000);
+    CHECK_EQU(c->rack_at, MS(134));
+    CHECK_EQU(l4_tcp_rack_detect(c, MS(134)), 7000);
+    CHECK_EQU(l4_tcp_ranges_bytes_above(&c->lost, 0), 10000);
+    CHECK_EQU(c->rack_at, L4_TIME_NONE);
+    /* Three segments SACKed with no reordering seen: the window is 0, and
+       segment 11 (sent at 11 ms) is lost as soon as 13 (13 ms) comes back
+       after 100 ms. */
+    deliver(c, 12000, 14000, MS(113));
+    CHECK_EQU(l4_tcp_rack_reo_wnd(c), 0);
+    CHECK_EQU(l4_tcp_rack_detect(c, MS(113)), 1000);
+    l4_tcp_conn_del(c);
+}
+
+/* A copy is lost when a segment sent after it is delivered and RACK.rtt +
+   reo_wnd have passed since it left: no DupThresh of later SACKs needed. A
+   copy acknowledged sooner than min_RTT after it left is ambiguous (the
+   original got through) and moves nothing. */
+static void test_rack_finds_lost_copies(void)
+{
+    l4_tcp_conn *c = mk_sender();
+    CHECK(c);
+    l4_tcp_ranges_add(&c->sacked, 1000, 4000); /* hole [0, 1000) */
+    l4_tcp_sack_mark_lost(c, 0, 1000);
     l4_tcp_sack_sent_rexmit(c, 0, 1000, MS(150));
-    l4_tcp_sack_sent_rexmit(c, 8000, 1000, MS(150));
-    c->snd_max = 30000;
-    CHECK_EQ(l4_tcp_sack_update_rexmits(c, MS(160)), 0);
-    /* New data 20000..23000 SACKed: more than 2 SMSS beyond 20000, not beyond
-       26000. */
-    l4_tcp_ranges_add(&c->sacked, 20000, 23000);
-    CHECK_EQ(l4_tcp_sack_update_rexmits(c, MS(170)), 1);
-    CHECK_EQ(c->rexmits.n, 2);
+    c->snd_max = 21000;
+    l4_tcp_sack_sent_new(c, 21000, MS(160));
+    /* The new segment comes back at 260 ms: the copy (150 ms) was sent
+       before it and RACK.rtt (100) + reo_wnd (0: 3 segments SACKed) have
+       passed at 250 ms: lost, and NextSeg has it again. */
+    deliver(c, 20000, 21000, MS(260));
+    CHECK_EQU(c->rack.xmit_ts, MS(160));
+    CHECK_EQ(c->rexmits.n, 1);
+    l4_tcp_rack_detect(c, MS(260));
+    CHECK_EQ(c->rexmits.n, 0);
     CHECK_EQU(c->st.lost_retransmits, 1);
     uint32_t seq, len;
     CHECK(l4_tcp_sack_next_lost(c, &seq, &len));
-    CHECK_EQU(seq, 4000);
-    CHECK_EQU(len, 1000);
-    l4_tcp_sack_sent_rexmit(c, 4000, 1000, MS(170));
-    /* RACK: the copy of [8000,9000) (sent at 150 ms) is SACKed at 260 ms;
-       the copy of [4000,5000) sent at 170 ms is younger: kept; the one of
-       [0,1000), also sent at 150 ms, is not older by more than min_RTT / 4. */
-    l4_tcp_ranges_add(&c->sacked, 8000, 9000);
-    CHECK_EQ(l4_tcp_sack_update_rexmits(c, MS(260)), 0);
-    CHECK_EQ(c->rexmits.n, 2);
-    /* The copy of [4000,5000) arrives at 300 ms: [0,1000), sent 20 ms before
-       it (> 100 / 4 ms? no: 20 < 25): kept. */
-    l4_tcp_ranges_add(&c->sacked, 4000, 5000);
-    CHECK_EQ(l4_tcp_sack_update_rexmits(c, MS(300)), 0);
-    CHECK_EQ(c->rexmits.n, 1);
-    /* A copy sent at 200 ms (> 150 + 25) delivered: [0,1000)'s copy is lost. */
-    c->snd_max = 40000;
-    l4_tcp_sack_sent_rexmit(c, 30000, 1000, MS(200));
-    l4_tcp_ranges_add(&c->sacked, 30000, 31000);
-    CHECK_EQ(l4_tcp_sack_update_rexmits(c, MS(310)), 1);
-    CHECK_EQ(c->rexmits.n, 0);
-    CHECK(l4_tcp_sack_next_lost(c, &seq, &len));
     CHECK_EQU(seq, 0);
-    /* A copy acknowledged sooner than min_RTT after it left: the original
-       got through (reordering); RACK.xmit_ts does not move. */
-    l4_tcp_sack_sent_rexmit(c, 0, 1000, MS(310));
-    c->snd_una = 1000;
-    CHECK_EQ(l4_tcp_sack_update_rexmits(c, MS(320)), 0);
+    /* Resent at 270 ms, acknowledged at 300 ms (< min_RTT): ambiguous. */
+    l4_tcp_sack_sent_rexmit(c, 0, 1000, MS(270));
+    deliver(c, 0, 1000, MS(300));
+    CHECK_EQU(c->rack.xmit_ts, MS(160));
     CHECK_EQ(c->rexmits.n, 0);
-    CHECK_EQU(c->rack_xmit, MS(200));
     l4_tcp_conn_del(c);
 }
 
-/* After a timeout every hole below `recover` is lost, whatever the SACKs
-   above it; the pipe is then only the copies sent since. */
-static void test_timeout_makes_every_hole_lost(void)
+/* RFC 8985 §6.3: at a timeout the first outstanding segment is lost; the
+   others only once sent at least RACK.rtt + reo_wnd ago (here 100 ms: the
+   segments sent after 10 ms are still on their way at 110 ms). */
+static void test_timeout_marks_old_segments(void)
 {
     l4_tcp_conn *c = mk_sender();
     CHECK(c);
-    l4_tcp_ranges_add(&c->sacked, 15000, 16000);
-    CHECK_EQU(l4_tcp_sack_pipe(c), 19000);
+    deliver(c, 15000, 16000, MS(115)); /* RACK.rtt 100 ms */
+    l4_tcp_rack_detect(c, MS(115));    /* 0..4 due at 125..129 ms: timer */
     c->rto_recovery = 1;
     c->recover = c->snd_max;
-    CHECK_EQU(l4_tcp_sack_pipe(c), 0);
-    uint32_t seq, len;
-    CHECK(l4_tcp_sack_next_lost(c, &seq, &len));
-    CHECK_EQU(seq, 0);
-    CHECK_EQU(len, 15000);
-    l4_tcp_sack_sent_rexmit(c, 0, 1000, MS(1));
-    CHECK_EQU(l4_tcp_sack_pipe(c), 1000);
-    /* New data above recover is judged by RFC 6675 IsLost again. */
-    c->snd_max = 24000;
-    CHECK_EQU(l4_tcp_sack_pipe(c), 1000 + 4000);
+    l4_tcp_rack_on_rto(c, MS(110));
+    /* Head [0,1000) and segments sent by 10 ms ([0, 11000)); SACKed 15. */
+    CHECK_EQU(l4_tcp_ranges_bytes_above(&c->lost, 0), 11000);
+    CHECK_EQU(l4_tcp_sack_pipe(c), 20000 - 11000 - 1000);
     l4_tcp_conn_del(c);
 }
 
@@ -222,8 +248,9 @@ static const l4_test TESTS[] = {
     TEST(test_ranges_grow_and_stay_sorted),
     TEST(test_rexmit_records),
     TEST(test_pipe_and_next_seg_with_copies_in_flight),
-    TEST(test_lost_copy_found_beyond_snd_una),
-    TEST(test_timeout_makes_every_hole_lost),
+    TEST(test_rack_marks_by_time_and_arms_the_timer),
+    TEST(test_rack_finds_lost_copies),
+    TEST(test_timeout_marks_old_segments),
     TEST_END,
 };
 

@@ -560,7 +560,9 @@ static void test_simultaneous_close(void)
 
 static void test_fin_wait_1_fin_ack_to_time_wait(void)
 {
-    l4_tcp_conn *c = mk_est(NULL);
+    l4_tcp_settings s = th_settings();
+    s.rfc1337 = 0; /* RFC 9293 behaviour; the default (RFC 1337) is in state_table_test */
+    l4_tcp_conn *c = mk_est(&s);
     l4_tcp_hdr h;
     l4_tcp_conn_shutdown(c, MS(200));
     RECV(c, MS(200), h);
@@ -1120,6 +1122,13 @@ static void test_sack_recovery_retransmits_only_the_hole(void)
     l4_tcp_conn_del(c);
 }
 
+/* RACK (RFC 8985 §6.2): segments 2 and 3 SACKed at 250 ms give RACK.rtt
+   50 ms; segment 1, sent before them, is lost when 50 ms + reo_wnd
+   (min_RTT / 4 = 25 ms: only 2 segments SACKed, no reordering seen) have
+   passed: the reordering timer sends it at 275 ms. That copy is lost too;
+   at the timeout (500 ms, RTO 300 ms from the first send) the head and
+   segment 4 (sent more than RACK.rtt ago) are lost (§6.3); the head goes
+   at once, then NextSeg skips the SACKed 1000..3000. */
 static void test_rto_go_back_skips_sacked(void)
 {
     l4_tcp_conn *c = mk_est_sack();
@@ -1134,7 +1143,20 @@ static void test_rto_go_back_skips_sacked(void)
     sack_ack(c, base, base + 1000, base + 3000, MS(250));
     RECV_NONE(c, MS(250));
     l4_time t = l4_tcp_conn_next_timeout(c);
-    CHECK_EQU(t, MS(500)); /* RTO 300 ms from the first send */
+    CHECK_EQU(t, MS(275));
+    l4_tcp_info i;
+    l4_tcp_conn_get_info(c, &i);
+    CHECK_EQ(i.timer, L4_TCP_TIMER_REORDER);
+    CHECK_STR(l4_tcp_timer_name(i.timer), "on");
+    l4_tcp_conn_handle_timeout(c, t);
+    RECV(c, t, h);
+    EXPECT(h, A, base, REMOTE_ISS + 1);
+    RECV_NONE(c, t);
+    l4_tcp_conn_get_info(c, &i);
+    CHECK_EQ(i.fast_retransmits, 1);
+    CHECK_EQ(i.rack_timeouts, 1);
+    t = l4_tcp_conn_next_timeout(c);
+    CHECK_EQU(t, MS(500));
     l4_tcp_conn_handle_timeout(c, t);
     RECV(c, t, h);
     EXPECT(h, A, base, REMOTE_ISS + 1); /* cwnd is one segment now */
@@ -1144,9 +1166,9 @@ static void test_rto_go_back_skips_sacked(void)
     RECV(c, t + MS(100), h); /* the SACKed 1000..3000 are skipped */
     EXPECT(h, A | P, base + 3000, REMOTE_ISS + 1);
     CHECK_EQ(h.payload_len, 1000);
-    l4_tcp_info i;
     l4_tcp_conn_get_info(c, &i);
-    CHECK_EQ(i.retransmits, 2);
+    CHECK_EQ(i.retransmits, 3);
+    CHECK_EQ(i.rto_expiries, 1);
     l4_tcp_conn_del(c);
 }
 
@@ -1300,10 +1322,11 @@ static void test_rto_newreno_dupacks_below_recover(void)
     l4_tcp_conn_del(c);
 }
 
-/* A retransmission that is lost again is resent once SACKs show that
-   DupThresh segments sent after it arrived, without a second cwnd cut
-   (Linux's pre-RACK tcp_mark_lost_retrans; RFC 6675 IsLost applied to what
-   was sent after the copy). Before, only the timer found it. */
+/* A retransmission that is lost again is found as soon as a segment sent
+   after it is delivered and RACK.rtt (+ reo_wnd, 0 in recovery with no
+   reordering seen) has passed since it left (RFC 8985 §6.2): no DupThresh
+   of later SACKs is needed, and there is no second cwnd cut. Before RACK,
+   three segments' worth had to be SACKed beyond its SND.MAX mark. */
 static void test_lost_retransmission_resent_on_later_sacks(void)
 {
     uint32_t snd_max = 0;
@@ -1313,38 +1336,318 @@ static void test_lost_retransmission_resent_on_later_sacks(void)
     l4_tcp_info i;
     l4_tcp_conn_get_info(c, &i);
     uint64_t ssthresh = i.ssthresh;
-    /* The fast retransmission went out when SND.MAX was base + 20000; one
-       new segment followed (20000..21000). SACKs up to SND.MAX let recovery
-       send more new data. */
+    /* The fast retransmission left at 413 ms, the new segment 20000..21000
+       after it. Its SACK at 500 ms: RACK.rtt 87 ms, the copy was sent
+       before it 87 ms ago: lost, and resent at once, once. */
     l4_time t = MS(500);
-    uint32_t top = snd_max;
     sack_ack(c, base + 10000, base + 11000, snd_max, t);
-    drain_data(c, t, &top);
-    CHECK(top >= base + 24000);
     l4_tcp_hdr h;
-    /* Two segments SACKed beyond the mark: not yet (RFC 6675 IsLost wants
-       more than (DupThresh - 1) * SMSS, or DupThresh ranges). */
-    sack_ack(c, base + 10000, base + 11000, base + 22000, t + 1);
-    while (th_recv(c, B, sizeof B, &h, t + 1) == 1)
-        CHECK(h.seq != base + 10000);
-    l4_tcp_conn_get_info(c, &i);
-    CHECK_EQ(i.lost_retransmits, 0);
-    /* Three: the hole goes out again at once. */
-    sack_ack(c, base + 10000, base + 11000, base + 23000, t + 2);
-    RECV(c, t + 2, h);
-    EXPECT(h, A, base + 10000, REMOTE_ISS + 1);
-    CHECK_EQ(h.payload_len, 1000);
+    int resent = 0;
+    while (th_recv(c, B, sizeof B, &h, t) == 1)
+        if (h.seq == base + 10000) {
+            resent++;
+            CHECK_EQ(h.payload_len, 1000);
+        }
+    CHECK_EQ(resent, 1);
     l4_tcp_conn_get_info(c, &i);
     CHECK_EQ(i.lost_retransmits, 1);
     CHECK_EQ(i.fast_retransmits, 1);
     CHECK_EQ(i.rto_expiries, 0);
     CHECK_EQU(i.ssthresh, ssthresh); /* no second congestion response */
-    /* Once per copy: the next SACK (nothing sent after this copy is SACKed
-       yet) does not send it a third time. */
-    sack_ack(c, base + 10000, base + 11000, base + 24000, t + 3);
-    while (th_recv(c, B, sizeof B, &h, t + 3) == 1)
+    CHECK_EQ(i.in_recovery, 1);
+    /* The same news again finds nothing new: no third copy. */
+    sack_ack(c, base + 10000, base + 11000, snd_max, t);
+    while (th_recv(c, B, sizeof B, &h, t) == 1)
         CHECK(h.seq != base + 10000);
+    l4_tcp_conn_get_info(c, &i);
+    CHECK_EQ(i.lost_retransmits, 1);
     l4_tcp_conn_del(c);
+}
+
+/* RFC 8985 §7: the last three segments of a transfer are lost. SRTT is
+   100 ms (RTO 300 ms); after the ACK of the first segment at 300 ms three
+   segments are out, so the probe timeout is 2 SRTT: at 500 ms the last
+   segment goes again (nothing new to send). Its SACK at 600 ms lets RACK
+   mark the two before it lost (sent at 200 ms, RACK.rtt 100 ms + reo_wnd
+   25 ms ago): fast recovery resends both at once, and the ACK at 700 ms
+   ends it. No timeout: the RTO would have fired at 600 ms with cwnd 1 and
+   finished at 800 ms. */
+static void test_tlp_repairs_tail_loss(void)
+{
+    l4_tcp_conn *c = mk_est_sack();
+    CHECK(c);
+    l4_tcp_hdr h;
+    uint8_t d[4000] = {0};
+    const uint32_t base = LOCAL_ISS + 1;
+    CHECK_EQ(l4_tcp_conn_send(c, d, sizeof d, MS(200)), 4000);
+    CHECK_EQ(drain_data(c, MS(200), NULL), 4);
+    sack_ack(c, base + 1000, 0, 0, MS(300)); /* 2, 3, 4 are lost */
+    RECV_NONE(c, MS(300));
+    l4_tcp_info i;
+    l4_tcp_conn_get_info(c, &i);
+    CHECK_EQ(i.timer, L4_TCP_TIMER_PROBE);
+    CHECK_EQU(i.timer_at, MS(500));
+    CHECK_EQU(i.rto, MS(300));
+    l4_tcp_conn_handle_timeout(c, MS(499));
+    RECV_NONE(c, MS(499));
+    l4_tcp_conn_handle_timeout(c, MS(500));
+    RECV(c, MS(500), h);
+    EXPECT(h, A | P, base + 3000, REMOTE_ISS + 1); /* the last segment, again */
+    CHECK_EQ(h.payload_len, 1000);
+    RECV_NONE(c, MS(500));
+    l4_tcp_conn_get_info(c, &i);
+    CHECK_EQ(i.tlp_probes, 1);
+    CHECK_EQ(i.timer, L4_TCP_TIMER_RTO); /* re-armed from the probe (§7.3) */
+    CHECK_EQU(i.timer_at, MS(800));
+    sack_ack(c, base + 1000, base + 3000, base + 4000, MS(600));
+    RECV(c, MS(600), h);
+    EXPECT(h, A, base + 1000, REMOTE_ISS + 1);
+    RECV(c, MS(600), h);
+    EXPECT(h, A, base + 2000, REMOTE_ISS + 1);
+    RECV_NONE(c, MS(600));
+    l4_tcp_conn_get_info(c, &i);
+    CHECK_EQ(i.in_recovery, 1);
+    CHECK_EQ(i.fast_retransmits, 1);
+    CHECK_EQU(i.cwnd, 2000); /* FlightSize 3000 / 2, at least 2 SMSS: not 1 SMSS */
+    sack_ack(c, base + 4000, 0, 0, MS(700));
+    l4_tcp_conn_get_info(c, &i);
+    CHECK_EQ(i.in_recovery, 0);
+    CHECK_EQU(i.snd_una, base + 4000);
+    CHECK_EQ(i.rto_expiries, 0);
+    CHECK_EQ(i.retransmits, 3);
+    CHECK_EQ(i.timer, L4_TCP_TIMER_NONE);
+    l4_tcp_conn_del(c);
+}
+
+/* One segment out (a request's answer) and lost: the probe timeout is
+   2 SRTT + TLP.max_ack_delay = 400 ms, past the RTO (300 ms), so the probe
+   goes at the RTO's time in its place: the segment is resent without a
+   timeout (no cwnd collapse, no backoff). The probe repaired a loss, which
+   the ACK of later data shows (§7.4.2: ACK beyond TLP.end_seq without a
+   D-SACK): one cwnd reduction then. */
+static void test_tlp_single_segment(void)
+{
+    l4_tcp_conn *c = mk_est_sack();
+    CHECK(c);
+    l4_tcp_hdr h;
+    const uint32_t base = LOCAL_ISS + 1;
+    CHECK_EQ(l4_tcp_conn_send(c, "0123456789", 10, MS(200)), 10);
+    RECV(c, MS(200), h);
+    l4_tcp_info i;
+    l4_tcp_conn_get_info(c, &i);
+    CHECK_EQ(i.timer, L4_TCP_TIMER_RTO); /* both at 500 ms; the RTO is named first */
+    CHECK_EQU(i.timer_at, MS(500));
+    l4_tcp_conn_handle_timeout(c, MS(500));
+    RECV(c, MS(500), h);
+    EXPECT(h, A | P, base, REMOTE_ISS + 1);
+    CHECK_EQ(h.payload_len, 10);
+    l4_tcp_conn_get_info(c, &i);
+    CHECK_EQ(i.rto_expiries, 0);
+    CHECK_EQ(i.tlp_probes, 1);
+    CHECK_EQU(i.cwnd, 4000);
+    CHECK_EQU(i.timer_at, MS(800)); /* the RTO, not backed off */
+    sack_ack(c, base + 10, 0, 0, MS(600));
+    l4_tcp_conn_get_info(c, &i);
+    CHECK_EQ(i.tlp_recoveries, 0); /* ACK = TLP.end_seq: not yet known */
+    CHECK_EQ(l4_tcp_conn_send(c, "abc", 3, MS(700)), 3);
+    RECV(c, MS(700), h);
+    sack_ack(c, base + 13, 0, 0, MS(800));
+    l4_tcp_conn_get_info(c, &i);
+    CHECK_EQ(i.tlp_recoveries, 1);
+    CHECK_EQU(i.ssthresh, 2000);
+    CHECK_EQ(i.rto_expiries, 0);
+    l4_tcp_conn_del(c);
+}
+
+/* RFC 2883 §4 at the receiver: data received again is reported in the
+   first SACK block of the next ACK, once; when it lies in out-of-order
+   data we hold, the block that holds it comes second. */
+static void test_dsack_blocks(void)
+{
+    l4_tcp_conn *c = mk_est_sack();
+    CHECK(c);
+    l4_tcp_hdr h;
+    static uint8_t d[400];
+    const uint32_t r = REMOTE_ISS + 1;
+    SEND(c, A, r, LOCAL_ISS + 1, 65535, d, 100, MS(200));
+    SEND(c, A, r, LOCAL_ISS + 1, 65535, d, 100, MS(201)); /* again: all old */
+    RECV(c, MS(201), h);
+    EXPECT(h, A, LOCAL_ISS + 1, r + 100);
+    CHECK_EQ(h.opts.sack_count, 1);
+    CHECK_EQU(h.opts.sack[0].left, r);
+    CHECK_EQU(h.opts.sack[0].right, r + 100);
+    RECV_NONE(c, MS(201));
+    /* Out of order [200, 400), then [300, 400) again. */
+    SEND(c, A, r + 200, LOCAL_ISS + 1, 65535, d, 100, MS(210));
+    RECV(c, MS(210), h);
+    CHECK_EQ(h.opts.sack_count, 1); /* the D-SACK went once */
+    CHECK_EQU(h.opts.sack[0].left, r + 200);
+    SEND(c, A, r + 300, LOCAL_ISS + 1, 65535, d, 100, MS(211));
+    RECV(c, MS(211), h);
+    SEND(c, A, r + 300, LOCAL_ISS + 1, 65535, d, 100, MS(212));
+    RECV(c, MS(212), h);
+    EXPECT(h, A, LOCAL_ISS + 1, r + 100);
+    CHECK_EQ(h.opts.sack_count, 2);
+    CHECK_EQU(h.opts.sack[0].left, r + 300);
+    CHECK_EQU(h.opts.sack[0].right, r + 400);
+    CHECK_EQU(h.opts.sack[1].left, r + 200);
+    CHECK_EQU(h.opts.sack[1].right, r + 400);
+    /* A segment half old, half new: the old half is the D-SACK. */
+    SEND(c, A, r + 50, LOCAL_ISS + 1, 65535, d, 100, MS(220));
+    RECV(c, MS(220), h);
+    EXPECT(h, A, LOCAL_ISS + 1, r + 150);
+    CHECK_EQU(h.opts.sack[0].left, r + 50);
+    CHECK_EQU(h.opts.sack[0].right, r + 100);
+    CHECK_EQU(h.opts.sack[1].left, r + 200);
+    l4_tcp_conn_del(c);
+    /* settings.dsack = 0: plain SACK. */
+    l4_tcp_settings st = th_settings();
+    st.sack = 1;
+    st.dsack = 0;
+    c = mk(&st);
+    l4_addr la = th_local(), ra = th_remote();
+    l4_tcp_conn_connect(c, &la, LOCAL_PORT, &ra, REMOTE_PORT, 0);
+    RECV(c, 0, h);
+    l4_tcp_hdr sa = th_seg(S | A, REMOTE_ISS, LOCAL_ISS + 1, 65535, NULL, 0);
+    sa.opts.present = L4_TCP_HAS_SACK_PERM;
+    th_send(c, &sa, MS(100));
+    RECV(c, MS(100), h);
+    SEND(c, A, r, LOCAL_ISS + 1, 65535, d, 100, MS(200));
+    SEND(c, A, r, LOCAL_ISS + 1, 65535, d, 100, MS(201));
+    RECV(c, MS(201), h);
+    CHECK_EQ(h.opts.sack_count, 0);
+    l4_tcp_conn_del(c);
+}
+
+/* D-SACK at the sender (RFC 2883 §4, RFC 3708): segment 1 is delayed
+   behind 2, 3 and 4; with three SACKed and no reordering seen, RACK
+   (reo_wnd 0) resends it and fast recovery halves cwnd. The original
+   arrives, then the peer reports the copy as a duplicate: the only
+   retransmission of the episode was spurious, the cut is undone (cwnd and
+   ssthresh back), reordering is seen, and the window grows (reo_wnd_mult
+   2: 2 x min_RTT / 4 = 50 ms). The same reordering again costs nothing:
+   the SACKs wait (RACK.rtt + 50 ms), and the late segment arrives before. */
+static void test_dsack_undoes_spurious_recovery(void)
+{
+    l4_tcp_conn *c = mk_est_sack();
+    CHECK(c);
+    l4_tcp_hdr h;
+    static uint8_t d[8000];
+    const uint32_t base = LOCAL_ISS + 1;
+    CHECK_EQ(l4_tcp_conn_send(c, d, 4000, MS(200)), 4000);
+    CHECK_EQ(drain_data(c, MS(200), NULL), 4);
+    sack_ack(c, base, base + 1000, base + 2000, MS(300));
+    sack_ack(c, base, base + 1000, base + 3000, MS(301));
+    RECV_NONE(c, MS(301));
+    sack_ack(c, base, base + 1000, base + 4000, MS(302));
+    RECV(c, MS(302), h);
+    EXPECT(h, A, base, REMOTE_ISS + 1);
+    l4_tcp_info i;
+    l4_tcp_conn_get_info(c, &i);
+    CHECK_EQ(i.fast_retransmits, 1);
+    CHECK_EQU(i.cwnd, 2000);
+    CHECK_EQU(i.ssthresh, 2000);
+    sack_ack(c, base + 4000, 0, 0, MS(303)); /* the original */
+    l4_tcp_conn_get_info(c, &i);
+    CHECK_EQ(i.in_recovery, 0);
+    CHECK_EQU(i.cwnd, 2000);
+    /* The copy arrives as a duplicate: D-SACK below the cumulative ACK. */
+    sack_ack(c, base + 4000, base, base + 1000, MS(402));
+    l4_tcp_conn_get_info(c, &i);
+    CHECK_EQ(i.dsacks_received, 1);
+    CHECK_EQ(i.spurious_retransmits, 1);
+    CHECK_EQ(i.undos, 1);
+    CHECK_EQU(i.cwnd, 4000);
+    CHECK_EQU(i.ssthresh, UINT64_MAX);
+    CHECK_EQ(i.reordering_seen, 1);
+    CHECK_EQU(i.reo_wnd, MS(50));
+    /* Again: 5 delayed behind 6, 7, 8. */
+    CHECK_EQ(l4_tcp_conn_send(c, d, 4000, MS(402)), 4000);
+    CHECK_EQ(drain_data(c, MS(402), NULL), 4);
+    sack_ack(c, base + 4000, base + 5000, base + 6000, MS(502));
+    sack_ack(c, base + 4000, base + 5000, base + 7000, MS(503));
+    sack_ack(c, base + 4000, base + 5000, base + 8000, MS(504));
+    RECV_NONE(c, MS(504));
+    CHECK_EQU(l4_tcp_conn_next_timeout(c), MS(554)); /* 402 + RACK.rtt 102 + 50 */
+    sack_ack(c, base + 8000, 0, 0, MS(510));
+    RECV_NONE(c, MS(510));
+    l4_tcp_conn_get_info(c, &i);
+    CHECK_EQ(i.fast_retransmits, 1);
+    CHECK_EQ(i.retransmits, 1);
+    CHECK_EQU(i.snd_una, base + 8000);
+    l4_tcp_conn_del(c);
+}
+
+/* F-RTO (RFC 5682 §3, SACK-enhanced). The RTT jumps from 100 ms to 600 ms
+   (a delay spike, nothing lost): segments 1-4 leave at 200 ms, the probe
+   (new segment 5) at 400 ms, the timeout at 700 ms resends segment 1 with
+   cwnd 1. The ACK of the original 1 arrives at 800 ms (step 2 b: two new
+   segments instead of retransmissions), the ACK of the original 2 at
+   801 ms acknowledges data never resent (step 3 b): the timeout was
+   spurious, and the window and ssthresh it took are given back. When the
+   loss is real (the segments and the probe lost), the ACK after the new
+   segments reports only them (step 3 a): the recovery goes on. */
+static void test_frto_spurious_and_real_timeout(void)
+{
+    for (int spurious = 1; spurious >= 0; spurious--) {
+        l4_tcp_conn *c = mk_est_sack();
+        CHECK(c);
+        l4_tcp_hdr h;
+        static uint8_t d[8000];
+        const uint32_t base = LOCAL_ISS + 1;
+        CHECK_EQ(l4_tcp_conn_send(c, d, sizeof d, MS(200)), 8000);
+        CHECK_EQ(drain_data(c, MS(200), NULL), 4);
+        l4_tcp_conn_handle_timeout(c, MS(400)); /* the probe: new data */
+        RECV(c, MS(400), h);
+        EXPECT(h, A, base + 4000, REMOTE_ISS + 1);
+        RECV_NONE(c, MS(400));
+        CHECK_EQU(l4_tcp_conn_next_timeout(c), MS(700));
+        l4_tcp_conn_handle_timeout(c, MS(700));
+        RECV(c, MS(700), h);
+        EXPECT(h, A, base, REMOTE_ISS + 1);
+        RECV_NONE(c, MS(700));
+        l4_tcp_info i;
+        l4_tcp_conn_get_info(c, &i);
+        CHECK_EQ(i.rto_expiries, 1);
+        CHECK_EQU(i.cwnd, 1000);
+        uint64_t ssthresh_rto = i.ssthresh;
+        CHECK(ssthresh_rto < 4000);
+        /* Step 2: SND.UNA moves, not to `recover`: two new segments. */
+        sack_ack(c, base + 1000, 0, 0, MS(800));
+        RECV(c, MS(800), h);
+        EXPECT(h, A, base + 5000, REMOTE_ISS + 1);
+        RECV(c, MS(800), h);
+        EXPECT(h, A, base + 6000, REMOTE_ISS + 1);
+        RECV_NONE(c, MS(800));
+        if (spurious) {
+            sack_ack(c, base + 2000, 0, 0, MS(801)); /* original 2: never resent */
+            l4_tcp_conn_get_info(c, &i);
+            CHECK_EQ(i.spurious_rtos, 1);
+            CHECK_EQ(i.undos, 1);
+            CHECK_EQU(i.cwnd, 4000);
+            CHECK_EQU(i.ssthresh, UINT64_MAX);
+            CHECK_EQ(i.retransmits, 1);
+            /* Nothing is resent: 3..7 are on their way (5000 bytes, more
+               than cwnd). Their ACK lets the last segment go. */
+            RECV_NONE(c, MS(801));
+            sack_ack(c, base + 7000, 0, 0, MS(900));
+            RECV(c, MS(900), h);
+            EXPECT(h, A | P, base + 7000, REMOTE_ISS + 1);
+            l4_tcp_conn_get_info(c, &i);
+            CHECK_EQ(i.retransmits, 1);
+            CHECK_EQ(i.rto_expiries, 1);
+        } else {
+            /* 2..5 were lost: the peer SACKs the new 6 (above `recover`). */
+            sack_ack(c, base + 1000, base + 5000, base + 6000, MS(900));
+            l4_tcp_conn_get_info(c, &i);
+            CHECK_EQ(i.spurious_rtos, 0);
+            CHECK_EQ(i.undos, 0);
+            CHECK_EQU(i.ssthresh, ssthresh_rto);
+            RECV(c, MS(900), h); /* conventional recovery: the lost 2 */
+            EXPECT(h, A, base + 1000, REMOTE_ISS + 1);
+        }
+        l4_tcp_conn_del(c);
+    }
 }
 
 static void test_send_buffer_full_and_writable(void)
@@ -1516,6 +1819,66 @@ static void test_rto_3s_after_lost_syn(void)
     RECV(c, MS(1200), h);
     CHECK_EQU(l4_tcp_conn_next_timeout(c), MS(1200) + 3 * L4_S); /* RFC 6298 §5.7 */
     l4_tcp_conn_del(c);
+}
+
+/* RFC 5681 §3.1: "if the SYN or SYN/ACK is lost, the initial window used by
+   a sender after a correctly transmitted SYN MUST be one segment". Without
+   a loss the window is 4 segments of 1000 bytes (RFC 5681 §3.1 eq. 1). */
+static void test_iw_one_segment_after_lost_syn(void)
+{
+    static uint8_t d[8000];
+    l4_tcp_hdr h;
+    l4_addr la = th_local(), ra = th_remote();
+    l4_tcp_settings s = th_settings();
+    s.nodelay = 1;
+    for (int lost = 0; lost < 2; lost++) {
+        /* Active open: the first SYN is lost, the second is answered. */
+        l4_tcp_conn *c = mk(&s);
+        l4_tcp_conn_connect(c, &la, LOCAL_PORT, &ra, REMOTE_PORT, 0);
+        RECV(c, 0, h);
+        l4_time t = MS(100);
+        if (lost) {
+            l4_tcp_conn_handle_timeout(c, L4_S);
+            RECV(c, L4_S, h);
+            EXPECT(h, S, LOCAL_ISS, 0);
+            t = MS(1100);
+        }
+        l4_tcp_hdr sa = th_seg(S | A, REMOTE_ISS, LOCAL_ISS + 1, 65535, NULL, 0);
+        sa.opts.present = L4_TCP_HAS_MSS;
+        sa.opts.mss = 1000;
+        CHECK_EQ(th_send(c, &sa, t), 0);
+        RECV(c, t, h);
+        l4_tcp_info i;
+        l4_tcp_conn_get_info(c, &i);
+        CHECK_EQU(i.cwnd, lost ? 1000 : 4000);
+        CHECK_EQU(i.ssthresh, UINT64_MAX); /* only the window: ssthresh stays high */
+        l4_tcp_conn_send(c, d, sizeof d, t);
+        CHECK_EQ(drain_data(c, t, NULL), lost ? 1 : 4);
+        /* Slow start from there: the ACK of one segment adds one to cwnd
+           (2000 with nothing left in flight, or 5000 with 3000 out). */
+        SEND(c, A, REMOTE_ISS + 1, LOCAL_ISS + 1001, 65535, NULL, 0, t + MS(100));
+        CHECK_EQ(drain_data(c, t + MS(100), NULL), 2);
+        l4_tcp_conn_del(c);
+
+        /* Passive open: the SYN-ACK is lost, the peer's SYN comes again. */
+        c = mk_listen(&s);
+        l4_tcp_hdr syn = th_seg(S, REMOTE_ISS, 0, 65535, NULL, 0);
+        syn.opts.present = L4_TCP_HAS_MSS;
+        syn.opts.mss = 1000;
+        CHECK_EQ(th_send(c, &syn, 0), 0);
+        RECV(c, 0, h);
+        EXPECT(h, S | A, LOCAL_ISS, REMOTE_ISS + 1);
+        if (lost) {
+            CHECK_EQ(th_send(c, &syn, L4_S), 0);
+            RECV(c, L4_S, h);
+            EXPECT(h, S | A, LOCAL_ISS, REMOTE_ISS + 1);
+        }
+        SEND(c, A, REMOTE_ISS + 1, LOCAL_ISS + 1, 65535, NULL, 0, MS(1100));
+        STATE(c, L4_TCP_ESTABLISHED);
+        l4_tcp_conn_send(c, d, sizeof d, MS(1100));
+        CHECK_EQ(drain_data(c, MS(1100), NULL), lost ? 1 : 4);
+        l4_tcp_conn_del(c);
+    }
 }
 
 enum { ECE = L4_TCP_ECE, CWR = L4_TCP_CWR };
@@ -1785,6 +2148,11 @@ static const l4_test TESTS[] = {
     TEST(test_rto_in_sack_recovery_ssthresh_and_no_new_recovery),
     TEST(test_rto_newreno_dupacks_below_recover),
     TEST(test_lost_retransmission_resent_on_later_sacks),
+    TEST(test_tlp_repairs_tail_loss),
+    TEST(test_tlp_single_segment),
+    TEST(test_dsack_blocks),
+    TEST(test_dsack_undoes_spurious_recovery),
+    TEST(test_frto_spurious_and_real_timeout),
     TEST(test_send_buffer_full_and_writable),
     TEST(test_window_scale_up_to_1gib),
     TEST(test_ipv6_checksums),
@@ -1792,6 +2160,7 @@ static const l4_test TESTS[] = {
     TEST(test_sender_sws_override_timer),
     TEST(test_answers_peer_keepalive_and_window_probe),
     TEST(test_rto_3s_after_lost_syn),
+    TEST(test_iw_one_segment_after_lost_syn),
     TEST(test_ecn_negotiation_and_echo),
     TEST(test_ecn_sender_reaction_once_per_window),
     TEST(test_ecn_passive_and_not_negotiated),

@@ -169,7 +169,7 @@ static const row TABLE[] = {
     {TW, K_SYNACK, A, I + 2, RR + 2, TW},
     {TW, K_ACK, 0, 0, 0, TW},
     {TW, K_FIN, A, I + 2, RR + 2, TW},
-    {TW, K_RST, 0, 0, 0, CL},
+    {TW, K_RST, 0, 0, 0, TW}, /* RFC 1337 TW1 (settings.rfc1337, default on) */
     {TW, K_DATA, 0, 0, 0, TW},
     {TW, K_OOW, A, I + 2, RR + 2, TW},
     {TW, K_BADACK, A, I + 2, RR + 2, TW},
@@ -325,8 +325,64 @@ static void test_state_by_segment_table(void)
     }
 }
 
+/* RFC 1337: a RST in TIME_WAIT, exact or merely in the window, is ignored
+   and the 2 MSL wait keeps its deadline; with rfc1337 = 0 the exact RST
+   closes at once (RFC 9293 §3.10.7.4) and an inexact one draws a challenge
+   ACK (RFC 5961 §3.2). */
+static void test_time_wait_rst_rfc1337(void)
+{
+    uint32_t sn, rn;
+    int fin_in;
+    sn_rn(L4_TCP_TIME_WAIT, &sn, &rn, &fin_in);
+    l4_tcp_conn *c = drive_to(L4_TCP_TIME_WAIT);
+    CHECK(c);
+    l4_time tw_end = l4_tcp_conn_next_timeout(c);
+    CHECK_EQU(tw_end, L4_MS + 2 * 30 * L4_S); /* entered at 1 ms, 2 MSL = 60 s */
+    l4_tcp_hdr h;
+    feed(c, R, rn, 0, NULL, 0, 10 * L4_S);
+    feed(c, R, rn + 5, 0, NULL, 0, 11 * L4_S);
+    CHECK_EQ(take(c, &h, 11 * L4_S), 0); /* not even a challenge ACK */
+    CHECK_EQ(l4_tcp_conn_state(c), L4_TCP_TIME_WAIT);
+    CHECK_EQU(l4_tcp_conn_next_timeout(c), tw_end);
+    CHECK_EQ(EV.closed, 0);
+    l4_tcp_info i;
+    l4_tcp_conn_get_info(c, &i);
+    CHECK_EQ(i.rst_received, 2);
+    l4_tcp_conn_handle_timeout(c, tw_end);
+    CHECK_EQ(l4_tcp_conn_state(c), L4_TCP_CLOSED);
+    CHECK_EQ(EV.reason, L4_TCP_CLOSE_NORMAL);
+    l4_tcp_conn_del(c);
+
+    /* Off: RFC 9293 / RFC 5961. */
+    memset(&EV, 0, sizeof EV);
+    l4_tcp_settings s = th_settings();
+    s.rfc1337 = 0;
+    c = NULL;
+    CHECK_EQ(l4_tcp_conn_new(&c, &s, &th_callbacks, &EV), 0);
+    l4_addr la = th_local(), ra = th_remote();
+    l4_tcp_conn_connect(c, &la, LOCAL_PORT, &ra, REMOTE_PORT, 0);
+    take(c, &h, 0);
+    feed(c, S | A, RR, I + 1, NULL, 0, L4_MS);
+    take(c, &h, L4_MS);
+    l4_tcp_conn_shutdown(c, L4_MS);
+    take(c, &h, L4_MS);
+    feed(c, A, RR + 1, I + 2, NULL, 0, L4_MS);
+    feed(c, F | A, RR + 1, I + 2, NULL, 0, L4_MS);
+    take(c, &h, L4_MS);
+    CHECK_EQ(l4_tcp_conn_state(c), L4_TCP_TIME_WAIT);
+    feed(c, R, rn + 5, 0, NULL, 0, 10 * L4_S);
+    CHECK_EQ(take(c, &h, 10 * L4_S), 1);
+    CHECK_EQU(h.flags, A); /* challenge ACK */
+    CHECK_EQ(l4_tcp_conn_state(c), L4_TCP_TIME_WAIT);
+    feed(c, R, rn, 0, NULL, 0, 11 * L4_S);
+    CHECK_EQ(take(c, &h, 11 * L4_S), 0);
+    CHECK_EQ(l4_tcp_conn_state(c), L4_TCP_CLOSED);
+    CHECK_EQ(EV.closed, 1);
+    l4_tcp_conn_del(c);
+}
+
 static const l4_test TESTS[] = {TEST(test_drive_to_every_state), TEST(test_state_by_segment_table),
-                                TEST_END};
+                                TEST(test_time_wait_rst_rfc1337), TEST_END};
 
 int main(int argc, char **argv)
 {

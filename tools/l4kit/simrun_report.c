@@ -293,15 +293,26 @@ void simrun_report_json(FILE *f, const simrun_opts *o, const simrun_result *r)
     fprintf(f, ",\"sim_seconds\":%.9f,\"transfer_seconds\":%.9f,\"goodput_mbps\":%.3f",
             (double)r->end / 1e9, (double)r->transfer_end / 1e9, simrun_goodput_mbps(r));
     if (tcp) {
-        uint64_t rto = 0, fr = 0;
+        uint64_t rto = 0, fr = 0, tlp = 0, spur = 0, dsack = 0, srto = 0, undo = 0;
         for (int i = 0; i < r->nflows; i++) {
-            rto += r->flows[i].snd_info.rto_expiries;
-            fr += r->flows[i].snd_info.fast_retransmits;
+            const l4_tcp_info *s = &r->flows[i].snd_info;
+            rto += s->rto_expiries;
+            fr += s->fast_retransmits;
+            tlp += s->tlp_probes;
+            spur += s->spurious_retransmits;
+            dsack += s->dsacks_received;
+            srto += s->spurious_rtos;
+            undo += s->undos;
         }
         fprintf(f,
                 ",\"retransmits\":%" PRIu64 ",\"rto_expiries\":%" PRIu64
                 ",\"fast_retransmits\":%" PRIu64 ",\"srtt_ms\":%.3f",
                 report_retransmits(r), rto, fr, report_srtt_ms(r));
+        fprintf(f,
+                ",\"tlp_probes\":%" PRIu64 ",\"dsacks_received\":%" PRIu64
+                ",\"spurious_retransmits\":%" PRIu64 ",\"spurious_rtos\":%" PRIu64
+                ",\"undos\":%" PRIu64,
+                tlp, dsack, spur, srto, undo);
     } else if (quic) {
         uint64_t pto = 0, retx = 0, sent = 0;
         for (int i = 0; i < r->nflows; i++) {
