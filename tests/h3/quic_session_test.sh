@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # tests/h3/quic_session_test.sh — `l4kit quic-get --session FILE` against
 # `l4kit quic-server` through a UDP relay that delays each direction 25 ms
-# (tests/h3/udp_delay.py; RTT 50 ms, so round trips can be counted):
+# (tests/h3/udp_delay.py; RTT 100 ms, so round trips can be counted even when a sanitizer build spends milliseconds of CPU per handshake):
 #   1. first visit to a --retry server: a Retry (2 RTT handshake), first
 #      byte after 3 RTT; the session file (mode 0600) gets a ticket, the
 #      NEW_TOKEN token and the server's transport parameters;
@@ -26,8 +26,8 @@ h3_gen 4000 "$tmp/gen4000"
 h3_start_server main --retry --root "$tmp/www" --cert "$tmp/cert.pem" --key "$tmp/key.pem" --json ||
   fail "quic-server did not start"
 SRV=${pids[-1]}
-relay() { # relay PORT: starts a 25 ms relay to PORT, sets RP
-  python3 "$(dirname "$0")/udp_delay.py" "$1" 25 >"$tmp/relay.$1" &
+relay() { # relay PORT: starts a 50 ms relay to PORT, sets RP
+  python3 "$(dirname "$0")/udp_delay.py" "$1" 50 >"$tmp/relay.$1" &
   pids+=($!)
   for _ in $(seq 50); do [ -s "$tmp/relay.$1" ] && break; sleep 0.05; done
   RP=$(head -1 "$tmp/relay.$1")
@@ -48,7 +48,7 @@ check() { # check N PYTHON-EXPR: asserts about run N's report r
   python3 - "$tmp/get$1.json" "$2" <<'PY' || fail "run $1: $2: $(cat "$tmp/get$1.json")"
 import json, sys
 r = json.load(open(sys.argv[1]))
-assert r["ok"] and 45 < r["min_rtt_ms"] < 80, r
+assert r["ok"] and 95 < r["min_rtt_ms"] < 150, r
 assert eval(sys.argv[2]), sys.argv[2]
 PY
 }
