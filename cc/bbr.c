@@ -60,12 +60,12 @@ static void bbr_set_gains(bbr_state *s)
     }
 }
 
-static void bbr_reset(void *p, uint32_t mss, l4_time now)
+static void bbr_reset(void *p, uint32_t mss, uint64_t iw, l4_time now)
 {
     bbr_state *s = p;
     *s = (bbr_state){0};
     s->mss = mss;
-    s->cwnd = l4_cc_initial_window(mss); /* RFC 5681 §3.1 */
+    s->cwnd = iw; /* the transport's rule: RFC 5681 §3.1, RFC 9002 §7.2 */
     s->at_iw = 1;
     s->mode = L4_BBR_STARTUP;
     s->min_rtt = L4_TIME_NONE;
@@ -76,11 +76,11 @@ static void bbr_reset(void *p, uint32_t mss, l4_time now)
     s->pacing_rate = (uint64_t)(L4_BBR_HIGH_GAIN * (double)s->cwnd * 1000.0);
 }
 
-static void bbr_set_mss(void *p, uint32_t mss)
+static void bbr_set_mss(void *p, uint32_t mss, uint64_t iw)
 {
     bbr_state *s = p;
     if (mss && s->at_iw) {
-        s->cwnd = l4_cc_initial_window(mss);
+        s->cwnd = iw;
         s->pacing_rate = (uint64_t)(L4_BBR_HIGH_GAIN * (double)s->cwnd * 1000.0); /* as reset */
     } else if (s->mss && mss) {
         s->cwnd = s->cwnd / s->mss * mss;

@@ -14,12 +14,12 @@ typedef struct dctcp_state {
     uint8_t at_iw;        /* no ACK or congestion event yet: cwnd is the IW */
 } dctcp_state;
 
-static void dctcp_reset(void *p, uint32_t mss, l4_time now)
+static void dctcp_reset(void *p, uint32_t mss, uint64_t iw, l4_time now)
 {
     (void)now;
     dctcp_state *s = p;
     s->mss = mss;
-    s->cwnd = l4_cc_initial_window(mss); /* RFC 5681 §3.1 */
+    s->cwnd = iw; /* the transport's rule: RFC 5681 §3.1, RFC 9002 §7.2 */
     s->at_iw = 1;
     s->ssthresh = UINT64_MAX;
     s->ca_acked = 0;
@@ -29,11 +29,11 @@ static void dctcp_reset(void *p, uint32_t mss, l4_time now)
     s->cut_armed = 0;
 }
 
-static void dctcp_set_mss(void *p, uint32_t mss)
+static void dctcp_set_mss(void *p, uint32_t mss, uint64_t iw)
 {
     dctcp_state *s = p;
     if (mss && s->at_iw) {
-        s->cwnd = l4_cc_initial_window(mss);
+        s->cwnd = iw;
     } else if (s->mss && mss) {
         s->cwnd = s->cwnd / s->mss * mss;
         if (s->cwnd < mss)

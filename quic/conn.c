@@ -177,7 +177,10 @@ static int conn_common(l4_quic_conn **out, int is_server, const l4_quic_settings
     c->rx_window = s->tp.initial_max_data;
     c->local_max_bidi = s->tp.initial_max_streams_bidi;
     c->local_max_uni = s->tp.initial_max_streams_uni;
-    int rc = l4_cc_new(&c->cc, c->set.cc, (uint32_t)s->max_datagram, now);
+    /* RFC 9002 §7.2: ten datagrams (at most 14,720 bytes, at least two) */
+    l4_cc_params ccp = {.mss = (uint32_t)s->max_datagram,
+                        .initial_window = l4_cc_initial_window_quic};
+    int rc = l4_cc_new_params(&c->cc, c->set.cc, &ccp, now);
     if (rc < 0) {
         l4_quic_conn_free(c);
         return rc;
