@@ -1,6 +1,8 @@
 /* cc/bbr.c — BBR v1 (Linux tcp_bbr.c); see bbr.h. */
 #include "cc/bbr.h"
 
+#include "cc/pacer.h"
+
 static const double bbr_cycle[L4_BBR_CYCLE_LEN] = {1.25, 0.75, 1, 1, 1, 1, 1, 1};
 
 typedef struct bbr_state {
@@ -202,7 +204,11 @@ static void bbr_on_ack(void *p, const l4_cc_ack *a)
             s->pacing_rate = r;
     }
     /* cwnd. */
-    uint64_t target = bbr_bdp(s, s->cwnd_gain) + 3ull * s->mss;
+    /* plus the offload budget, 3 send quanta (draft-cardwell-iccrg-bbr-
+       congestion-control BBRQuantizationBudget; Linux bbr_quantization_budget:
+       3 TSO bursts), so batched sends and stretched ACKs do not cap a fast
+       path below its rate */
+    uint64_t target = bbr_bdp(s, s->cwnd_gain) + 3 * l4_pacer_quantum(s->pacing_rate, s->mss);
     if (s->filled_pipe) {
         s->cwnd += a->bytes_acked;
         if (s->cwnd > target)

@@ -530,6 +530,8 @@ static void qg_report(const qg *g, const qg_cfg *k, const char *host, int ok, co
         json_str(stdout, host);
         printf(",\"ok\":%s,\"error\":", ok ? "true" : "false");
         json_str(stdout, why);
+        printf(",\"cc\":");
+        json_str(stdout, k->o.cc ? k->o.cc : "reno");
         printf(",\"handshake_ms\":%.3f,\"handshake_rtts\":%.2f,\"min_rtt_ms\":%.3f,"
                "\"srtt_ms\":%.3f,\"ttfb_rtts\":%.2f,\"resumed\":%s,\"zero_rtt\":\"%s\","
                "\"zero_rtt_packets\":%" PRIu64 ",\"zero_rtt_bytes\":%" PRIu64

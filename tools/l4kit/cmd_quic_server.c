@@ -499,7 +499,7 @@ int cmd_quic_server(int argc, char **argv)
     S.ep = NULL;
     if (json)
         printf(
-            "{\"connections\":%" PRIu64 ",\"requests\":%" PRIu64 ",\"ok\":%" PRIu64
+            "{\"cc\":\"%s\",\"connections\":%" PRIu64 ",\"requests\":%" PRIu64 ",\"ok\":%" PRIu64
             ",\"client_errors\":%" PRIu64 ",\"body_bytes\":%" PRIu64 ",\"datagrams_in\":%" PRIu64
             ",\"datagrams_out\":%" PRIu64 ",\"gso_sends\":%" PRIu64 ",\"gro_msgs\":%" PRIu64
             ",\"migrations\":%" PRIu64 ",\"paths_validated\":%" PRIu64 ",\"paths_failed\":%" PRIu64
@@ -509,11 +509,11 @@ int cmd_quic_server(int argc, char **argv)
             ",\"retries\":%" PRIu64 ",\"tokens_valid\":%" PRIu64 ",\"invalid_tokens\":%" PRIu64
             ",\"tokens_sent\":%" PRIu64 ",\"resumed\":%" PRIu64 ",\"zero_rtt\":%" PRIu64
             ",\"early_requests\":%" PRIu64 ",\"seconds\":%.3f,\"cpu_seconds\":%.3f}\n",
-            S.conns, S.requests, S.responses_ok, S.errors4xx, S.bytes_body, st.dgrams_in,
-            st.dgrams_out, st.gso_sends, st.gro_msgs, S.migrations, S.paths_validated,
-            S.paths_failed, S.path_challenges, S.ecn_capable, S.ecn_failed, S.ecn_ce_reported,
-            st.ecn_out, st.ecn_in[2], st.ecn_in[3], st.retries, st.tokens_valid, st.invalid_tokens,
-            st.tokens_sent, S.resumed, S.zero_rtt, S.early_requests, wall, cpu);
+            S.o.cc ? S.o.cc : "reno", S.conns, S.requests, S.responses_ok, S.errors4xx,
+            S.bytes_body, st.dgrams_in, st.dgrams_out, st.gso_sends, st.gro_msgs, S.migrations,
+            S.paths_validated, S.paths_failed, S.path_challenges, S.ecn_capable, S.ecn_failed,
+            S.ecn_ce_reported, st.ecn_out, st.ecn_in[2], st.ecn_in[3], st.retries, st.tokens_valid,
+            st.invalid_tokens, st.tokens_sent, S.resumed, S.zero_rtt, S.early_requests, wall, cpu);
     else
         fprintf(stderr,
                 "l4kit %s: %" PRIu64 " connections, %" PRIu64 " requests (%" PRIu64

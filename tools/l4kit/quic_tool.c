@@ -17,7 +17,7 @@
 
 /* The help lines for these options, in every usage text at its "%s". */
 static const char qt_opts_help[] =
-    "  --cc NAME              congestion control: reno, cubic (default cubic)\n"
+    "  --cc NAME              congestion control: reno (NewReno, the default), cubic, bbr\n"
     "  --max-udp-payload N    largest UDP payload sent, 1200-16384 (default 1452)\n"
     "  --idle-timeout TIME    close a silent connection after TIME (default 30s)\n"
     "  --no-offload           do not use UDP GSO/GRO even where the kernel has them\n"
@@ -49,8 +49,9 @@ int qt_opt(const char *cmd, const char *usage, qt_opts *o, int argc, char **argv
         }
         o->qlog_dir = v;
     } else if (!strcmp(a, "--cc")) {
-        if (strcmp(v, "reno") && strcmp(v, "cubic")) {
-            fprintf(stderr, "l4kit %s: unknown congestion control '%s' (reno, cubic)\n", cmd, v);
+        if (strcmp(v, "reno") && strcmp(v, "newreno") && strcmp(v, "cubic") && strcmp(v, "bbr")) {
+            fprintf(stderr, "l4kit %s: unknown congestion control '%s' (reno, cubic, bbr)\n", cmd,
+                    v);
             return 2;
         }
         o->cc = v;
@@ -75,7 +76,7 @@ int qt_opt(const char *cmd, const char *usage, qt_opts *o, int argc, char **argv
 void qt_settings(const qt_opts *o, l4_quic_settings *s)
 {
     l4_quic_settings_default(s);
-    s->cc = o->cc ? o->cc : "cubic";
+    s->cc = o->cc ? o->cc : "reno"; /* NewReno, as the engine (RFC 9002 §7) */
     s->max_datagram = o->max_udp_payload ? o->max_udp_payload : 1452;
     /* Windows that let one stream fill a fast path: 16 MiB per stream, 24 MiB per
      * connection (ngtcp2's example client uses 16 and 24 MiB too). */

@@ -15,7 +15,7 @@
 
 /** Transport options on both commands. */
 typedef struct qt_opts {
-    const char *cc;         /* congestion control (default cubic) */
+    const char *cc;         /* congestion control (default reno: NewReno) */
     size_t max_udp_payload; /* largest datagram sent (default 1452) */
     int no_offload;         /* do not use UDP GSO/GRO */
     int no_ecn;             /* do not use ECN (RFC 9000 §13.4) */
