@@ -634,6 +634,18 @@ const char *l4_quic_conn_state_name(const l4_quic_conn *c)
     return c->state >= 0 && c->state <= QC_CLOSED ? names[c->state] : "?";
 }
 
+int l4_quic_conn_aead(const l4_quic_conn *c)
+{
+    if (c->app_secret_len)
+        return (int)c->app_aead;
+    const qc_space *hs = &c->sp[L4_QUIC_LEVEL_HANDSHAKE];
+    if (hs->has_tx)
+        return (int)hs->tx.aead;
+    if (hs->has_rx)
+        return (int)hs->rx.aead;
+    return L4_ERR_STATE;
+}
+
 const l4_cc *l4_quic_conn_cc(const l4_quic_conn *c)
 {
     return c->cc;

@@ -390,6 +390,13 @@ const char *l4_quic_conn_state_name(const l4_quic_conn *c);
  */
 const l4_cc *l4_quic_conn_cc(const l4_quic_conn *c);
 
+/**
+ * The AEAD of the cipher suite TLS negotiated (quic/crypto.h; the name:
+ * l4_quic_suite_name in quic/suites.h), known once the Handshake keys are
+ * installed. Errors: L4_ERR_STATE (not negotiated yet).
+ */
+int l4_quic_conn_aead(const l4_quic_conn *c);
+
 /** The peer's transport parameters (valid once the handshake has progressed), or NULL. */
 const l4_quic_tp *l4_quic_conn_peer_tp(const l4_quic_conn *c);
 

@@ -25,6 +25,7 @@
 #include "io/quic_tls_gnutls.h"
 #include "json.h"
 #include "quic/early.h"
+#include "quic/suites.h"
 #include "quic_session.h"
 #include "quic_tool.h"
 #include "units.h"
@@ -97,6 +98,7 @@ typedef struct qg {
     char move_error[128];  /* why the move did not happen */
     uint16_t port0, port1; /* local port before and after the move */
     const char *ecn;       /* the ECN validation state at the end (RFC 9000 §13.4.2) */
+    const char *suite;     /* the TLS cipher suite negotiated, or NULL */
 } qg;
 
 static void qg_submit(qg *g)
@@ -201,6 +203,9 @@ static void qg_capture(qg *g, l4_quic_conn *c)
 {
     l4_quic_conn_get_stats(c, &g->qst);
     g->have_qst = 1;
+    int aead = l4_quic_conn_aead(c);
+    if (aead >= 0)
+        g->suite = l4_quic_suite_name((l4_quic_aead)aead);
     l4_quic_conn_early_info(c, &g->early);
     size_t n;
     const uint8_t *tok = l4_quic_conn_new_token(c, &n);
@@ -409,6 +414,7 @@ static int qg_run(qg *g, const qg_cfg *k, const struct addrinfo *ai, char *why, 
     memset(&tc, 0, sizeof tc);
     tc.server_name = g->it[0].url.host;
     tc.insecure = k->insecure;
+    tc.ciphers = k->o.ciphers;
     tc.ca_pem = k->ca;
     tc.ca_pem_len = k->ca_len;
     tc.keylog = qt_keylog();
@@ -532,6 +538,8 @@ static void qg_report(const qg *g, const qg_cfg *k, const char *host, int ok, co
         json_str(stdout, why);
         printf(",\"cc\":");
         json_str(stdout, k->o.cc ? k->o.cc : "reno");
+        printf(",\"cipher\":");
+        json_str(stdout, g->suite);
         printf(",\"handshake_ms\":%.3f,\"handshake_rtts\":%.2f,\"min_rtt_ms\":%.3f,"
                "\"srtt_ms\":%.3f,\"ttfb_rtts\":%.2f,\"resumed\":%s,\"zero_rtt\":\"%s\","
                "\"zero_rtt_packets\":%" PRIu64 ",\"zero_rtt_bytes\":%" PRIu64
@@ -606,10 +614,10 @@ static void qg_report(const qg *g, const qg_cfg *k, const char *host, int ok, co
     }
     if (g->ready) {
         char sz[32];
-        printf("%s over HTTP/3: handshake %.2f ms = %.1f RTT (min RTT %.3f ms), %zu file%s, %s in "
-               "%.3f s = %.1f Mbit/s%s\n",
-               host, hs_ms, rtts, rtt_ms, g->n, g->n == 1 ? "" : "s",
-               qt_size(sz, sizeof sz, (double)total), secs, mbps,
+        printf("%s over HTTP/3 (%s): handshake %.2f ms = %.1f RTT (min RTT %.3f ms), %zu file%s, "
+               "%s in %.3f s = %.1f Mbit/s%s\n",
+               host, g->suite ? g->suite : "no cipher suite", hs_ms, rtts, rtt_ms, g->n,
+               g->n == 1 ? "" : "s", qt_size(sz, sizeof sz, (double)total), secs, mbps,
                off == 3   ? " (GSO+GRO)"
                : off == 1 ? " (GSO)"
                : off == 2 ? " (GRO)"

@@ -26,6 +26,7 @@
 #include "io/quic_tls_gnutls.h"
 #include "json.h"
 #include "quic/early.h"
+#include "quic/suites.h"
 #include "quic_tool.h"
 
 static const char qs_help[] =
@@ -79,6 +80,7 @@ typedef struct qs {
     /* ECN (RFC 9000 §13.4): connections that validated it / gave it up; CE
        marks the clients reported */
     uint64_t ecn_capable, ecn_failed, ecn_ce_reported;
+    uint64_t suites[3]; /* connections per negotiated TLS cipher suite (l4_quic_aead) */
 } qs;
 
 /* ---- bodies ------------------------------------------------------------- */
@@ -289,6 +291,7 @@ static l4_quic_conn *qs_accept(void *user, const uint8_t *d, size_t len, const l
     cfg.keylog = S->keylog;
     cfg.creds = S->creds;
     cfg.no_early_data = S->no_0rtt;
+    cfg.ciphers = S->o.ciphers;
     l4_quic_tls *tls;
     if (l4_quic_tls_gnutls_new(&tls, &cfg) < 0) {
         l4_h3_free(h);
@@ -334,6 +337,9 @@ static void qs_closed(void *user, l4_quic_conn *c, void *app)
     S->ecn_capable += !strcmp(ecn, "capable");
     S->ecn_failed += !strcmp(ecn, "failed");
     S->ecn_ce_reported += st.ecn_ce_reported;
+    int aead = l4_quic_conn_aead(c);
+    if (aead >= 0 && aead < 3)
+        S->suites[aead]++;
     l4_h3_free(app);
 }
 
@@ -498,22 +504,26 @@ int cmd_quic_server(int argc, char **argv)
     l4_io_quic_ep_free(S.ep); /* the connections left end: their numbers count */
     S.ep = NULL;
     if (json)
-        printf(
-            "{\"cc\":\"%s\",\"connections\":%" PRIu64 ",\"requests\":%" PRIu64 ",\"ok\":%" PRIu64
-            ",\"client_errors\":%" PRIu64 ",\"body_bytes\":%" PRIu64 ",\"datagrams_in\":%" PRIu64
-            ",\"datagrams_out\":%" PRIu64 ",\"gso_sends\":%" PRIu64 ",\"gro_msgs\":%" PRIu64
-            ",\"migrations\":%" PRIu64 ",\"paths_validated\":%" PRIu64 ",\"paths_failed\":%" PRIu64
-            ",\"path_challenges\":%" PRIu64 ",\"ecn_capable\":%" PRIu64 ",\"ecn_failed\":%" PRIu64
-            ",\"ecn_ce_reported\":%" PRIu64 ",\"datagrams_out_ect\":%" PRIu64
-            ",\"datagrams_in_ect0\":%" PRIu64 ",\"datagrams_in_ce\":%" PRIu64
-            ",\"retries\":%" PRIu64 ",\"tokens_valid\":%" PRIu64 ",\"invalid_tokens\":%" PRIu64
-            ",\"tokens_sent\":%" PRIu64 ",\"resumed\":%" PRIu64 ",\"zero_rtt\":%" PRIu64
-            ",\"early_requests\":%" PRIu64 ",\"seconds\":%.3f,\"cpu_seconds\":%.3f}\n",
-            S.o.cc ? S.o.cc : "reno", S.conns, S.requests, S.responses_ok, S.errors4xx,
-            S.bytes_body, st.dgrams_in, st.dgrams_out, st.gso_sends, st.gro_msgs, S.migrations,
-            S.paths_validated, S.paths_failed, S.path_challenges, S.ecn_capable, S.ecn_failed,
-            S.ecn_ce_reported, st.ecn_out, st.ecn_in[2], st.ecn_in[3], st.retries, st.tokens_valid,
-            st.invalid_tokens, st.tokens_sent, S.resumed, S.zero_rtt, S.early_requests, wall, cpu);
+        printf("{\"cc\":\"%s\",\"connections\":%" PRIu64 ",\"requests\":%" PRIu64 ",\"ok\":%" PRIu64
+               ",\"client_errors\":%" PRIu64 ",\"body_bytes\":%" PRIu64 ",\"datagrams_in\":%" PRIu64
+               ",\"datagrams_out\":%" PRIu64 ",\"gso_sends\":%" PRIu64 ",\"gro_msgs\":%" PRIu64
+               ",\"migrations\":%" PRIu64 ",\"paths_validated\":%" PRIu64
+               ",\"paths_failed\":%" PRIu64 ",\"path_challenges\":%" PRIu64
+               ",\"ecn_capable\":%" PRIu64 ",\"ecn_failed\":%" PRIu64
+               ",\"ecn_ce_reported\":%" PRIu64 ",\"datagrams_out_ect\":%" PRIu64
+               ",\"datagrams_in_ect0\":%" PRIu64 ",\"datagrams_in_ce\":%" PRIu64
+               ",\"retries\":%" PRIu64 ",\"tokens_valid\":%" PRIu64 ",\"invalid_tokens\":%" PRIu64
+               ",\"tokens_sent\":%" PRIu64 ",\"resumed\":%" PRIu64 ",\"zero_rtt\":%" PRIu64
+               ",\"early_requests\":%" PRIu64 ",\"ciphers\":{\"%s\":%" PRIu64 ",\"%s\":%" PRIu64
+               ",\"%s\":%" PRIu64 "},\"seconds\":%.3f,\"cpu_seconds\":%.3f}\n",
+               S.o.cc ? S.o.cc : "reno", S.conns, S.requests, S.responses_ok, S.errors4xx,
+               S.bytes_body, st.dgrams_in, st.dgrams_out, st.gso_sends, st.gro_msgs, S.migrations,
+               S.paths_validated, S.paths_failed, S.path_challenges, S.ecn_capable, S.ecn_failed,
+               S.ecn_ce_reported, st.ecn_out, st.ecn_in[2], st.ecn_in[3], st.retries,
+               st.tokens_valid, st.invalid_tokens, st.tokens_sent, S.resumed, S.zero_rtt,
+               S.early_requests, l4_quic_suite_name(L4_QUIC_AEAD_AES_128_GCM), S.suites[0],
+               l4_quic_suite_name(L4_QUIC_AEAD_AES_256_GCM), S.suites[1],
+               l4_quic_suite_name(L4_QUIC_AEAD_CHACHA20_POLY1305), S.suites[2], wall, cpu);
     else
         fprintf(stderr,
                 "l4kit %s: %" PRIu64 " connections, %" PRIu64 " requests (%" PRIu64

@@ -13,6 +13,7 @@
 #include "args.h"
 #include "cc/cc.h"
 #include "io/quic_qlog.h"
+#include "quic/suites.h"
 #include "units.h"
 
 /* The help lines for these options, in every usage text at its "%s". */
@@ -22,7 +23,10 @@ static const char qt_opts_help[] =
     "  --idle-timeout TIME    close a silent connection after TIME (default 30s)\n"
     "  --no-offload           do not use UDP GSO/GRO even where the kernel has them\n"
     "  --no-ecn               do not mark packets ECT(0) nor report ECN counts (RFC 9000 §13.4)\n"
-    "  --qlog DIR             write a qlog file (JSON-SEQ, .sqlog) per connection into DIR\n";
+    "  --qlog DIR             write a qlog file (JSON-SEQ, .sqlog) per connection into DIR\n"
+    "  --ciphers LIST         TLS 1.3 cipher suites offered/accepted, comma-separated:\n"
+    "                         aes128, aes256, chacha20 (or TLS_AES_128_GCM_SHA256 ...;\n"
+    "                         default all three, RFC 9001 §5.3)\n";
 
 int qt_opt(const char *cmd, const char *usage, qt_opts *o, int argc, char **argv, int *i)
 {
@@ -36,12 +40,24 @@ int qt_opt(const char *cmd, const char *usage, qt_opts *o, int argc, char **argv
         return ARGS_TAKEN;
     }
     if (strcmp(a, "--cc") && strcmp(a, "--max-udp-payload") && strcmp(a, "--idle-timeout") &&
-        strcmp(a, "--qlog"))
+        strcmp(a, "--qlog") && strcmp(a, "--ciphers"))
         return args_help(a, usage, qt_opts_help);
     const char *v = args_value(cmd, argc, argv, i);
     if (!v)
         return 2;
-    if (!strcmp(a, "--qlog")) {
+    if (!strcmp(a, "--ciphers")) {
+        const char *bad = NULL;
+        if (l4_quic_suites_parse(v, &o->ciphers, &bad) != 0) {
+            int n = 0;
+            while (bad && bad[n] && bad[n] != ',')
+                n++;
+            fprintf(stderr,
+                    "l4kit %s: --ciphers: unknown cipher suite '%.*s' (aes128, aes256, "
+                    "chacha20)\n",
+                    cmd, n, bad ? bad : "");
+            return 2;
+        }
+    } else if (!strcmp(a, "--qlog")) {
         struct stat st;
         if (stat(v, &st) != 0 || !S_ISDIR(st.st_mode) || access(v, W_OK) != 0) {
             fprintf(stderr, "l4kit %s: --qlog %s: not a writable directory\n", cmd, v);

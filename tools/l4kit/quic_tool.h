@@ -21,6 +21,7 @@ typedef struct qt_opts {
     int no_ecn;             /* do not use ECN (RFC 9000 §13.4) */
     l4_time idle_timeout;   /* QUIC idle timeout (default 30 s) */
     const char *qlog_dir;   /* --qlog DIR: one qlog file per connection there */
+    unsigned ciphers;       /* --ciphers: TLS 1.3 suites (quic/suites.h bits; 0: all) */
 } qt_opts;
 
 /**
