@@ -54,6 +54,10 @@ struct l4_io_quic_ep {
     /* address validation (cfg.validator): policy and key, token nonces */
     l4_quic_validator val;
     l4_rng rng;
+    /* Stateless Reset (cfg.reset_key): the key, and the rate limit's bucket */
+    uint8_t reset_key[16];
+    double reset_tokens;
+    l4_time reset_last;
 };
 
 /* A datagram's network path as the engine sees it (quic/conn.h): the
@@ -191,6 +195,13 @@ static void ep_remove(l4_io_quic_ep *ep, ep_conn *e)
 static int ep_flush(l4_io_quic_ep *ep);
 static int ep_validator_init(l4_io_quic_ep *ep, const l4_quic_validator *v);
 
+/* The Stateless Resets that may leave back to back: a quarter second's worth. */
+static double ep_reset_burst(const l4_io_quic_ep *ep)
+{
+    double rate = ep->cfg.reset_rate ? ep->cfg.reset_rate : 100;
+    return rate / 4 < 1 ? 1 : (double)(unsigned)(rate / 4);
+}
+
 static int ep_bufsize(const l4_io_quic_ep_config *cfg)
 {
     return cfg->sockbuf == 0 ? 4 << 20 : (cfg->sockbuf < 0 ? 0 : cfg->sockbuf);
@@ -227,6 +238,16 @@ int l4_io_quic_ep_open(l4_io_quic_ep **out, const l4_io_quic_ep_config *cfg)
     if (!ep->arena || !ep->rxmem || l4_quic_cid_table_new(&ep->cids, hkey, ep->cfg.cid_len) < 0) {
         l4_io_quic_ep_free(ep);
         return L4_ERR_NOMEM;
+    }
+    uint64_t seed; /* the unpredictable bytes of Stateless Resets (RFC 9000 §10.3) */
+    if (getrandom(&seed, sizeof seed, 0) != (ssize_t)sizeof seed)
+        seed = (uint64_t)(uintptr_t)ep ^ (uint64_t)l4_io_now();
+    l4_rng_init(&ep->rng, seed, 7);
+    if (cfg->reset_key) {
+        memcpy(ep->reset_key, cfg->reset_key, sizeof ep->reset_key);
+        ep->cfg.reset_key = ep->reset_key;
+        ep->reset_last = l4_io_now();
+        ep->reset_tokens = ep_reset_burst(ep); /* a full bucket */
     }
     if (cfg->validator && ep_validator_init(ep, cfg->validator) < 0) {
         l4_io_quic_ep_free(ep);
@@ -484,11 +505,49 @@ static int ep_is_initial(const uint8_t *d, size_t len)
     return len >= L4_QUIC_MIN_INITIAL_LEN && (d[0] & 0xb0) == 0x80;
 }
 
+/* ---- Stateless Reset (RFC 9000 §10.3) ------------------------------------- */
+
+/* Answers a short-header datagram of an unknown connection ID with a
+ * Stateless Reset, within the rate limit (a bucket of rate / 4 resets,
+ * refilled at `rate` per second). */
+static void ep_reset(l4_io_quic_ep *ep, const uint8_t *d, size_t len, const l4_io_udp_addr *from,
+                     l4_time now)
+{
+    double rate = ep->cfg.reset_rate ? ep->cfg.reset_rate : 100;
+    double burst = ep_reset_burst(ep);
+    if (now > ep->reset_last) {
+        ep->reset_tokens += rate * (double)(now - ep->reset_last) / 1e9;
+        if (ep->reset_tokens > burst)
+            ep->reset_tokens = burst;
+        ep->reset_last = now;
+    }
+    uint8_t buf[64];
+    /* one byte shorter than `d`, nothing for 21 bytes or less (§10.3.3) */
+    l4_ssize n =
+        l4_quic_stateless_reset(buf, sizeof buf, ep->reset_key, d, len, ep->cfg.cid_len, &ep->rng);
+    if (n <= 0)
+        return;
+    if (ep->reset_tokens < 1) {
+        ep->st.resets_limited++;
+        return;
+    }
+    ep->reset_tokens -= 1;
+    l4_io_udp_dgram m;
+    memset(&m, 0, sizeof m);
+    m.buf = buf;
+    m.len = (size_t)n;
+    m.peer = *from;
+    if (l4_io_udp_sendv(&ep->sock, &m, 1) == 1)
+        ep->st.resets_sent++;
+}
+
 /* A datagram from an address without a connection (server). */
 static ep_conn *ep_unknown(l4_io_quic_ep *ep, const uint8_t *d, size_t len,
                            const l4_io_udp_addr *from, l4_time now)
 {
     if (len == 0 || !(d[0] & L4_QUIC_HDR_FORM_LONG) || !ep->cfg.is_server) {
+        if (len && ep->cfg.is_server && ep->cfg.reset_key)
+            ep_reset(ep, d, len, from, now); /* a short header: a lost connection */
         ep->st.refused++;
         return NULL;
     }

@@ -71,6 +71,19 @@ typedef struct l4_io_quic_ep_config {
      * handshake completes a NEW_TOKEN token bound to the client's address.
      * The struct is copied; a zero key is replaced by a random one. */
     const l4_quic_validator *validator;
+    /* Server, optional: Stateless Reset (RFC 9000 §10.3). With a key (16
+     * bytes, copied), a short-header datagram whose connection ID names no
+     * connection here (the server restarted, or freed the connection) is
+     * answered with a Stateless Reset carrying the token of that ID under
+     * the key (l4_quic_reset_token), one byte shorter than the datagram and
+     * at most 64 bytes; a datagram of 21 bytes or less, which could itself
+     * be a Stateless Reset, gets none (§10.3.3), nor does a long header.
+     * At most `reset_rate` per second (0: 100) after a burst of a quarter
+     * of that. The connections must issue their IDs under the same key
+     * (settings.reset_key, reset_key_set), so that the tokens their peers
+     * hold match and a peer ends at once instead of at its idle timeout. */
+    const uint8_t *reset_key;
+    unsigned reset_rate;
 } l4_io_quic_ep_config;
 
 /** Counters, for reports and benchmarks. */
@@ -89,6 +102,9 @@ typedef struct l4_io_quic_ep_stats {
     /* server with a validator: Retry packets sent, Initials whose token
      * validated the address, INVALID_TOKEN closes sent, NEW_TOKEN tokens given */
     uint64_t retries, tokens_valid, invalid_tokens, tokens_sent;
+    /* server with a reset key: Stateless Resets sent; short-header datagrams
+       of unknown IDs left unanswered by the rate limit */
+    uint64_t resets_sent, resets_limited;
 } l4_io_quic_ep_stats;
 
 /**

@@ -116,7 +116,8 @@ static void test_no_common_suite(void)
     quic_pair p;
     qp_init(&p, 80);
     p.cl_ciphers = L4_QUIC_SUITE(L4_QUIC_AEAD_CHACHA20_POLY1305);
-    p.sv_ciphers = L4_QUIC_SUITE(L4_QUIC_AEAD_AES_128_GCM) | L4_QUIC_SUITE(L4_QUIC_AEAD_AES_256_GCM);
+    p.sv_ciphers =
+        L4_QUIC_SUITE(L4_QUIC_AEAD_AES_128_GCM) | L4_QUIC_SUITE(L4_QUIC_AEAD_AES_256_GCM);
     CHECK_EQ(qp_start(&p), 0);
     CHECK(qp_run(&p, both_closed, 10 * L4_S));
     CHECK(!p.hs_cl && !p.hs_sv);

@@ -325,6 +325,13 @@ static void qg_conn_problem(const qg *g, const char *where, char *buf, size_t ca
         snprintf(buf, cap, "connection to %s timed out (idle)", where);
         return;
     }
+    if (g->close_by_peer == 3) {
+        snprintf(buf, cap,
+                 "connection to %s reset by the server: it no longer knows the connection "
+                 "(Stateless Reset, RFC 9000 §10.3; restarted?)",
+                 where);
+        return;
+    }
     snprintf(buf, cap, "connection to %s closed by %s: %s error 0x%" PRIx64 "%s%s", where,
              g->close_by_peer ? "the server" : "l4kit", g->close_app ? "application" : "transport",
              e, g->close_reason[0] ? ": " : "", g->close_reason);

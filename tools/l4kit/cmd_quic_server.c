@@ -17,6 +17,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <gnutls/crypto.h>
+
 #include "args.h"
 #include "cmd.h"
 #include "h3/h3.h"
@@ -80,7 +82,8 @@ typedef struct qs {
     /* ECN (RFC 9000 §13.4): connections that validated it / gave it up; CE
        marks the clients reported */
     uint64_t ecn_capable, ecn_failed, ecn_ce_reported;
-    uint64_t suites[3]; /* connections per negotiated TLS cipher suite (l4_quic_aead) */
+    uint64_t suites[3];    /* connections per negotiated TLS cipher suite (l4_quic_aead) */
+    uint8_t reset_key[16]; /* stateless reset tokens (RFC 9000 §10.3.2) derive from it */
 } qs;
 
 /* ---- bodies ------------------------------------------------------------- */
@@ -299,6 +302,8 @@ static l4_quic_conn *qs_accept(void *user, const uint8_t *d, size_t len, const l
     }
     l4_quic_settings set;
     qt_settings(&S->o, &set);
+    memcpy(set.reset_key, S->reset_key, sizeof set.reset_key);
+    set.reset_key_set = 1;
     l4_quic_callbacks qcb;
     l4_h3_quic_callbacks(&qcb);
     l4_quic_conn *c;
@@ -448,6 +453,17 @@ int cmd_quic_server(int argc, char **argv)
                 "l4kit %s: the certificate or key is not usable PEM (or they do not match)\n", cmd);
         goto out;
     }
+    /* RFC 9000 §10.3.2: one static key for every connection's reset tokens;
+     * derived from the private key, so a server restarted with the same
+     * --key resets the connections of its previous run (a generated key
+     * changes at every start, and so does this one). */
+    static const char label[] = "l4kit quic-server stateless reset key v1";
+    uint8_t mac[32];
+    if (gnutls_hmac_fast(GNUTLS_MAC_SHA256, S.key, S.key_len, label, sizeof label - 1, mac) < 0) {
+        fprintf(stderr, "l4kit %s: cannot derive the stateless reset key\n", cmd);
+        goto out;
+    }
+    memcpy(S.reset_key, mac, sizeof S.reset_key);
     S.gen = malloc(L4_H3_GEN_PERIOD + QS_GEN_SPAN);
     if (!S.gen)
         goto out;
@@ -467,6 +483,7 @@ int cmd_quic_server(int argc, char **argv)
     memset(&val, 0, sizeof val);
     val.retry = retry;
     ec.validator = &val;
+    ec.reset_key = S.reset_key; /* short headers of unknown IDs get a Stateless Reset */
     int e = l4_io_quic_ep_open(&S.ep, &ec);
     if (e < 0) {
         fprintf(stderr, "l4kit %s: cannot bind %s port %ld: %s\n", cmd, pos[0], port,
@@ -504,26 +521,26 @@ int cmd_quic_server(int argc, char **argv)
     l4_io_quic_ep_free(S.ep); /* the connections left end: their numbers count */
     S.ep = NULL;
     if (json)
-        printf("{\"cc\":\"%s\",\"connections\":%" PRIu64 ",\"requests\":%" PRIu64 ",\"ok\":%" PRIu64
-               ",\"client_errors\":%" PRIu64 ",\"body_bytes\":%" PRIu64 ",\"datagrams_in\":%" PRIu64
-               ",\"datagrams_out\":%" PRIu64 ",\"gso_sends\":%" PRIu64 ",\"gro_msgs\":%" PRIu64
-               ",\"migrations\":%" PRIu64 ",\"paths_validated\":%" PRIu64
-               ",\"paths_failed\":%" PRIu64 ",\"path_challenges\":%" PRIu64
-               ",\"ecn_capable\":%" PRIu64 ",\"ecn_failed\":%" PRIu64
-               ",\"ecn_ce_reported\":%" PRIu64 ",\"datagrams_out_ect\":%" PRIu64
-               ",\"datagrams_in_ect0\":%" PRIu64 ",\"datagrams_in_ce\":%" PRIu64
-               ",\"retries\":%" PRIu64 ",\"tokens_valid\":%" PRIu64 ",\"invalid_tokens\":%" PRIu64
-               ",\"tokens_sent\":%" PRIu64 ",\"resumed\":%" PRIu64 ",\"zero_rtt\":%" PRIu64
-               ",\"early_requests\":%" PRIu64 ",\"ciphers\":{\"%s\":%" PRIu64 ",\"%s\":%" PRIu64
-               ",\"%s\":%" PRIu64 "},\"seconds\":%.3f,\"cpu_seconds\":%.3f}\n",
-               S.o.cc ? S.o.cc : "reno", S.conns, S.requests, S.responses_ok, S.errors4xx,
-               S.bytes_body, st.dgrams_in, st.dgrams_out, st.gso_sends, st.gro_msgs, S.migrations,
-               S.paths_validated, S.paths_failed, S.path_challenges, S.ecn_capable, S.ecn_failed,
-               S.ecn_ce_reported, st.ecn_out, st.ecn_in[2], st.ecn_in[3], st.retries,
-               st.tokens_valid, st.invalid_tokens, st.tokens_sent, S.resumed, S.zero_rtt,
-               S.early_requests, l4_quic_suite_name(L4_QUIC_AEAD_AES_128_GCM), S.suites[0],
-               l4_quic_suite_name(L4_QUIC_AEAD_AES_256_GCM), S.suites[1],
-               l4_quic_suite_name(L4_QUIC_AEAD_CHACHA20_POLY1305), S.suites[2], wall, cpu);
+        printf(
+            "{\"cc\":\"%s\",\"connections\":%" PRIu64 ",\"requests\":%" PRIu64 ",\"ok\":%" PRIu64
+            ",\"client_errors\":%" PRIu64 ",\"body_bytes\":%" PRIu64 ",\"datagrams_in\":%" PRIu64
+            ",\"datagrams_out\":%" PRIu64 ",\"gso_sends\":%" PRIu64 ",\"gro_msgs\":%" PRIu64
+            ",\"migrations\":%" PRIu64 ",\"paths_validated\":%" PRIu64 ",\"paths_failed\":%" PRIu64
+            ",\"path_challenges\":%" PRIu64 ",\"ecn_capable\":%" PRIu64 ",\"ecn_failed\":%" PRIu64
+            ",\"ecn_ce_reported\":%" PRIu64 ",\"datagrams_out_ect\":%" PRIu64
+            ",\"datagrams_in_ect0\":%" PRIu64 ",\"datagrams_in_ce\":%" PRIu64
+            ",\"retries\":%" PRIu64 ",\"tokens_valid\":%" PRIu64 ",\"invalid_tokens\":%" PRIu64
+            ",\"tokens_sent\":%" PRIu64 ",\"stateless_resets\":%" PRIu64 ",\"resumed\":%" PRIu64
+            ",\"zero_rtt\":%" PRIu64 ",\"early_requests\":%" PRIu64 ",\"ciphers\":{\"%s\":%" PRIu64
+            ",\"%s\":%" PRIu64 ",\"%s\":%" PRIu64 "},\"seconds\":%.3f,\"cpu_seconds\":%.3f}\n",
+            S.o.cc ? S.o.cc : "reno", S.conns, S.requests, S.responses_ok, S.errors4xx,
+            S.bytes_body, st.dgrams_in, st.dgrams_out, st.gso_sends, st.gro_msgs, S.migrations,
+            S.paths_validated, S.paths_failed, S.path_challenges, S.ecn_capable, S.ecn_failed,
+            S.ecn_ce_reported, st.ecn_out, st.ecn_in[2], st.ecn_in[3], st.retries, st.tokens_valid,
+            st.invalid_tokens, st.tokens_sent, st.resets_sent, S.resumed, S.zero_rtt,
+            S.early_requests, l4_quic_suite_name(L4_QUIC_AEAD_AES_128_GCM), S.suites[0],
+            l4_quic_suite_name(L4_QUIC_AEAD_AES_256_GCM), S.suites[1],
+            l4_quic_suite_name(L4_QUIC_AEAD_CHACHA20_POLY1305), S.suites[2], wall, cpu);
     else
         fprintf(stderr,
                 "l4kit %s: %" PRIu64 " connections, %" PRIu64 " requests (%" PRIu64
