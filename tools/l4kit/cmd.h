@@ -31,6 +31,7 @@ int cmd_udp_echo_client(int argc, char **argv);
 int cmd_ss(int argc, char **argv);
 int cmd_iperf3_server(int argc, char **argv);
 int cmd_sim(int argc, char **argv);
+int cmd_compare(int argc, char **argv);
 int cmd_plot(int argc, char **argv);
 int cmd_quic_server(int argc, char **argv);
 int cmd_quic_get(int argc, char **argv);

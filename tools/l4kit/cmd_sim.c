@@ -110,30 +110,14 @@ static int sim_parse_uint(const char *s, uint64_t *out)
     return 0;
 }
 
-static void sim_cc_list(char *buf, size_t cap)
-{
-    size_t off = 0;
-    buf[0] = 0;
-    for (size_t i = 0; l4_cc_name_at(i) && off < cap; i++) {
-        int w = snprintf(buf + off, cap - off, "%s%s", i ? ", " : "", l4_cc_name_at(i));
-        if (w < 0)
-            break;
-        off += (size_t)w;
-    }
-}
-
 int cmd_sim(int argc, char **argv)
 {
     simrun_opts o;
-    memset(&o, 0, sizeof o);
-    o.cc = "reno";
-    o.flows = 1;
-    o.seed = 1;
-    o.payload = 1200;
+    simrun_opts_init(&o);
     o.interval = L4_S;
     const char *link = "rate 100mbit delay 20ms", *link_back = NULL, *proto = NULL;
     const char *rate = NULL;
-    int json = 0, bytes_set = 0, flows_set = 0;
+    int json = 0, bytes_set = 0, flows_set = 0, streams_set = 0;
     char ccbuf[256];
     uint64_t bufsize = 0;
     for (int i = 1; i < argc; i++) {
@@ -215,6 +199,7 @@ int cmd_sim(int argc, char **argv)
             if (sim_parse_uint(v, &u) || u < 1 || u > SIMRUN_MAX_STREAMS)
                 return sim_bad("--streams '%s' must be 1..1000", v);
             o.streams = (int)u;
+            streams_set = 1;
         } else if (!strcmp(a, "--keylog")) {
             o.keylog = v;
         } else if (!strcmp(a, "--qlog")) {
@@ -239,8 +224,8 @@ int cmd_sim(int argc, char **argv)
     else
         return sim_bad("--proto '%s' is not tcp, udp or quic", proto);
     if (o.proto != SIMRUN_QUIC &&
-        (o.streams || o.keylog || o.qlog || o.cid_switch_at || o.rebind_at || o.migrate_at))
-        return sim_bad("%s is for QUIC", o.streams         ? "--streams"
+        (streams_set || o.keylog || o.qlog || o.cid_switch_at || o.rebind_at || o.migrate_at))
+        return sim_bad("%s is for QUIC", streams_set       ? "--streams"
                                          : o.keylog        ? "--keylog"
                                          : o.qlog          ? "--qlog"
                                          : o.cid_switch_at ? "--cid-switch"
@@ -248,32 +233,13 @@ int cmd_sim(int argc, char **argv)
                                                            : "--migrate");
     if (o.qlog && mkdir(o.qlog, 0777) != 0 && errno != EEXIST)
         return sim_bad("--qlog: cannot create directory '%s': %s", o.qlog, strerror(errno));
-    if (!o.streams)
-        o.streams = 1;
-    if (o.proto == SIMRUN_QUIC && !l4_cc_find(o.cc)) {
-        char names[256];
-        sim_cc_list(names, sizeof names);
-        return sim_bad("unknown congestion control '%s' (registered: %s)", o.cc, names);
-    }
+    char err[256];
+    if (o.proto == SIMRUN_QUIC && simrun_cc_check(o.cc, err, sizeof err))
+        return sim_bad("%s", err);
     if (o.proto == SIMRUN_TCP) {
         /* "bbr,cubic": one name per flow, round robin */
-        if (strlen(o.cc) >= sizeof ccbuf)
-            return sim_bad("--cc '%.40s...' is too long", o.cc);
-        memcpy(ccbuf, o.cc, strlen(o.cc) + 1);
-        char *save = NULL;
-        o.nccs = 0;
-        for (char *tok = strtok_r(ccbuf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-            if (!l4_cc_find(tok)) {
-                char names[256];
-                sim_cc_list(names, sizeof names);
-                return sim_bad("unknown congestion control '%s' (registered: %s)", tok, names);
-            }
-            if (o.nccs == SIMRUN_MAX_CC)
-                return sim_bad("--cc names at most %d algorithms", SIMRUN_MAX_CC);
-            o.ccs[o.nccs++] = tok;
-        }
-        if (o.nccs == 0 || o.cc[0] == ',' || o.cc[strlen(o.cc) - 1] == ',' || strstr(o.cc, ",,"))
-            return sim_bad("--cc '%s' is not a name or a comma-separated list of names", o.cc);
+        if (simrun_cc_list(&o, o.cc, ccbuf, sizeof ccbuf, err, sizeof err))
+            return sim_bad("%s", err);
         if (o.nccs > 1 && !flows_set)
             o.flows = o.nccs;
     }
@@ -284,41 +250,23 @@ int cmd_sim(int argc, char **argv)
     if (o.proto == SIMRUN_UDP && (o.csv || o.plot))
         return sim_bad("%s is for TCP and QUIC (the congestion window series)",
                        o.csv ? "--csv" : "--plot");
-    char err[256];
-    if (l4_link_spec_parse(&o.fwd, link, err, sizeof err))
-        return sim_bad("--link: %s", err);
-    if (l4_link_spec_parse(&o.back, link_back ? link_back : link, err, sizeof err))
-        return sim_bad("--link-back: %s", err);
+    if (simrun_opts_links(&o, link, link_back, err, sizeof err))
+        return sim_bad("%s", err);
     if (!bytes_set && !o.duration)
         o.bytes = 10u << 20;
     if (rate) {
-        char spec_text[128];
-        l4_link_spec rs;
-        snprintf(spec_text, sizeof spec_text, "rate %s", rate);
-        if (l4_link_spec_parse(&rs, spec_text, err, sizeof err) || rs.rate_bps == 0)
+        if (simrun_parse_rate(rate, &o.rate_bps))
             return sim_bad("--rate '%s' is not a rate (e.g. 8mbit)", rate);
-        o.rate_bps = rs.rate_bps;
     } else {
         uint64_t total = o.fwd.rate_bps ? o.fwd.rate_bps / 10 * 8 : 100000000u;
         o.rate_bps = total / (uint64_t)o.flows;
         if (o.rate_bps == 0)
             o.rate_bps = 1;
     }
-    if (!bufsize) {
-        /* twice the bandwidth-delay product (both delays + the queue's serialization) */
-        double rtt = (double)(o.fwd.delay + o.back.delay) / 1e9;
-        double bdp = o.fwd.rate_bps ? (double)o.fwd.rate_bps / 8 * rtt : 0;
-        double want = 2 * bdp;
-        bufsize = 256 * 1024;
-        while ((double)bufsize < want && bufsize < (64u << 20))
-            bufsize *= 2;
-    }
-    o.bufsize = (uint32_t)bufsize;
+    o.bufsize = bufsize ? (uint32_t)bufsize : simrun_auto_bufsize(&o);
 
     simrun_result r;
-    int rc = o.proto == SIMRUN_TCP    ? simrun_tcp(&o, NULL, &r)
-             : o.proto == SIMRUN_QUIC ? simrun_quic(&o, NULL, &r)
-                                      : simrun_udp(&o, &r);
+    int rc = simrun_run(&o, NULL, &r);
     if (rc != 0) {
         fprintf(stderr, "l4kit sim: %s\n", r.error);
         simrun_result_free(&r);

@@ -153,7 +153,8 @@ static int dq_stream_index(const demo_quic *d, uint64_t sid)
     return sid % 4 == 0 && sid / 4 < (uint64_t)d->streams ? (int)(sid / 4) : -1;
 }
 
-/* A's stream data: the order bytes were first sent, and which streams each packet carried. */
+/* A's stream data: which streams each packet carried (the order bytes were
+ * first sent goes to the head-of-line measurement, hol_quic_event). */
 static void dq_client_sent(demo_quic *d, const l4_quic_event *ev)
 {
     if (ev->pkt_type != L4_QUIC_PKT_1RTT)
@@ -164,26 +165,8 @@ static void dq_client_sent(demo_quic *d, const l4_quic_event *ev)
         if ((f->type & ~(uint64_t)7) != L4_QUIC_FRAME_STREAM)
             continue;
         int s = dq_stream_index(d, f->u.stream.stream_id);
-        if (s < 0)
-            continue;
-        mask |= (uint16_t)(1u << s);
-        dq_stream *st = &d->st[s];
-        uint64_t end = f->u.stream.offset + f->u.stream.len;
-        if (end <= st->next_new)
-            continue; /* a retransmission */
-        uint64_t off = f->u.stream.offset > st->next_new ? f->u.stream.offset : st->next_new;
-        if (d->nrg == d->rgcap) {
-            size_t nc = d->rgcap ? d->rgcap * 2 : 256;
-            dq_range *n = realloc(d->rg, nc * sizeof *n);
-            if (!n) {
-                d->oom = 1;
-                return;
-            }
-            d->rg = n;
-            d->rgcap = nc;
-        }
-        d->rg[d->nrg++] = (dq_range){s, off, end - off};
-        st->next_new = end;
+        if (s >= 0)
+            mask |= (uint16_t)(1u << s);
     }
     if (ev->pn >= d->pkt_cap) {
         size_t nc = d->pkt_cap ? d->pkt_cap : 1024;
@@ -199,23 +182,6 @@ static void dq_client_sent(demo_quic *d, const l4_quic_event *ev)
         d->pkt_cap = nc;
     }
     d->pkt_streams[ev->pn] = mask;
-}
-
-/* B: when each stream byte first arrived. */
-static void dq_server_received(demo_quic *d, const l4_quic_event *ev)
-{
-    for (size_t i = 0; i < ev->nframes; i++) {
-        const l4_quic_frame *f = &ev->frames[i];
-        if ((f->type & ~(uint64_t)7) != L4_QUIC_FRAME_STREAM)
-            continue;
-        int s = dq_stream_index(d, f->u.stream.stream_id);
-        if (s < 0)
-            continue;
-        dq_stream *st = &d->st[s];
-        for (uint64_t k = f->u.stream.offset; k < f->u.stream.offset + f->u.stream.len; k++)
-            if (k < st->bytes && st->arrival[k] == L4_TIME_NONE)
-                st->arrival[k] = ev->now;
-    }
 }
 
 static void dq_packet_item(demo_quic *d, int server, const l4_quic_event *ev)
@@ -288,6 +254,7 @@ static void dq_event(void *user, int flow, int server, const l4_quic_event *ev)
 {
     demo_quic *d = user;
     (void)flow;
+    hol_quic_event(&d->hol, server, ev);
     switch (ev->type) {
     case L4_QUIC_EV_PACKET_SENT:
         if (!server)
@@ -301,10 +268,6 @@ static void dq_event(void *user, int flow, int server, const l4_quic_event *ev)
                 ev->frames[i].type == L4_QUIC_FRAME_CONNECTION_CLOSE_APP)
                 d->phase = 2;
         dq_packet_item(d, server, ev);
-        break;
-    case L4_QUIC_EV_PACKET_RECEIVED:
-        if (server)
-            dq_server_received(d, ev);
         break;
     case L4_QUIC_EV_PACKET_LOST:
         if (server)
@@ -333,51 +296,25 @@ static void dq_event(void *user, int flow, int server, const l4_quic_event *ev)
 
 /* ---- the measurement ----------------------------------------------------------- */
 
-/* Every byte is delivered in order once everything before it arrived:
- * before it in its own stream (QUIC) or before it in the order A first sent
- * the bytes of all streams (one ordered byte stream, as TCP would carry
- * them). The wait is that moment minus the byte's own arrival. */
+/* Each stream's waits as QUIC delivered it and as one ordered byte stream
+ * (hol.h: a byte waits for every byte A sent before it, whatever its stream). */
 static void dq_analyze(demo_quic *d)
 {
     const simrun_flow *fl = &d->r.flows[0];
-    l4_time qmax[DQ_MAX_STREAMS] = {0};
-    double qsum[DQ_MAX_STREAMS] = {0}, onesum[DQ_MAX_STREAMS] = {0};
-    l4_time one = 0;
-    for (size_t k = 0; k < d->nrg; k++) {
-        const dq_range *g = &d->rg[k];
-        dq_stream *st = &d->st[g->stream];
-        for (uint64_t b = g->off; b < g->off + g->len && b < st->bytes; b++) {
-            l4_time a = st->arrival[b];
-            if (a == L4_TIME_NONE)
-                continue; /* never arrived: demo_quic_ok fails */
-            if (a > qmax[g->stream])
-                qmax[g->stream] = a;
-            if (a > one)
-                one = a;
-            l4_time wq = qmax[g->stream] - a, w1 = one - a;
-            if (wq) {
-                st->q_waited++;
-                qsum[g->stream] += (double)wq;
-                if (wq > st->q_max_wait)
-                    st->q_max_wait = wq;
-            }
-            if (w1 && !wq)
-                st->spared++;
-            if (w1) {
-                st->one_waited++;
-                onesum[g->stream] += (double)w1;
-                if (w1 > st->one_max_wait)
-                    st->one_max_wait = w1;
-            }
-        }
-        if (one > st->done_one_stream)
-            st->done_one_stream = one;
-    }
+    hol_result res[DQ_MAX_STREAMS];
+    hol_analyze(&d->hol, res);
     for (int s = 0; s < d->streams; s++) {
         dq_stream *st = &d->st[s];
-        st->done_quic = qmax[s];
-        st->q_mean_wait = st->bytes ? qsum[s] / (double)st->bytes : 0;
-        st->one_mean_wait = st->bytes ? onesum[s] / (double)st->bytes : 0;
+        const hol_result *h = &res[s];
+        st->q_waited = h->waited;
+        st->one_waited = h->one_waited;
+        st->spared = h->spared;
+        st->q_max_wait = h->max_wait;
+        st->one_max_wait = h->one_max_wait;
+        st->done_quic = h->done;
+        st->done_one_stream = h->one_done;
+        st->q_mean_wait = st->bytes ? h->wait_sum / (double)st->bytes : 0;
+        st->one_mean_wait = st->bytes ? h->one_wait_sum / (double)st->bytes : 0;
         if (s < fl->nstreams) {
             st->id = fl->streams[s].id;
             st->done = fl->streams[s].fin ? fl->streams[s].done : 0;
@@ -411,25 +348,21 @@ int demo_quic_run(demo_quic *d, char *err, size_t errcap)
     l4_link_spec_default(&o->back);
     o->back.rate_bps = o->fwd.rate_bps;
     o->back.delay = o->fwd.delay;
-    for (int s = 0; s < d->streams; s++) {
-        dq_stream *st = &d->st[s];
-        st->bytes = d->stream_bytes;
-        st->arrival = malloc((d->stream_bytes ? d->stream_bytes : 1) * sizeof *st->arrival);
-        if (!st->arrival) {
-            snprintf(err, errcap, "out of memory");
-            return 1;
-        }
-        for (uint64_t b = 0; b < st->bytes; b++)
-            st->arrival[b] = L4_TIME_NONE;
+    uint64_t lens[DQ_MAX_STREAMS];
+    for (int s = 0; s < d->streams; s++)
+        lens[s] = d->st[s].bytes = d->stream_bytes;
+    if (hol_init(&d->hol, d->streams, lens)) {
+        snprintf(err, errcap, "out of memory");
+        return 1;
     }
     d->last_type[0] = d->last_type[1] = -1;
     d->last_t[0] = d->last_t[1] = L4_TIME_NONE;
-    simrun_hooks hooks = {NULL, NULL, d, dq_event};
+    simrun_hooks hooks = {.user = d, .quic_event = dq_event};
     if (simrun_quic(o, &hooks, &d->r) != 0) {
         snprintf(err, errcap, "%s", d->r.error);
         return 1;
     }
-    if (d->oom) {
+    if (d->oom || d->hol.oom) {
         snprintf(err, errcap, "out of memory");
         return 1;
     }
@@ -440,13 +373,10 @@ int demo_quic_run(demo_quic *d, char *err, size_t errcap)
 void demo_quic_free(demo_quic *d)
 {
     free(d->it);
-    free(d->rg);
     free(d->pkt_streams);
-    for (int s = 0; s < DQ_MAX_STREAMS; s++)
-        free(d->st[s].arrival);
+    hol_free(&d->hol);
     memset(d->st, 0, sizeof d->st);
     d->it = NULL;
-    d->rg = NULL;
     d->pkt_streams = NULL;
     simrun_result_free(&d->r);
 }
@@ -454,9 +384,8 @@ void demo_quic_free(demo_quic *d)
 static int dq_all_arrived(const demo_quic *d)
 {
     for (int s = 0; s < d->streams; s++)
-        for (uint64_t b = 0; b < d->st[s].bytes; b++)
-            if (d->st[s].arrival[b] == L4_TIME_NONE)
-                return 0;
+        if (!hol_complete(&d->hol, s))
+            return 0;
     return 1;
 }
 

@@ -7,12 +7,12 @@
  *    Initial[CRYPTO ClientHello] -> Initial[ServerHello] + Handshake
  *    [EncryptedExtensions ... Finished] -> Handshake[Finished] + 1-RTT data,
  *    HANDSHAKE_DONE, and at the end CONNECTION_CLOSE, closing and draining;
- *  - head-of-line blocking, measured: every stream's bytes as they first
- *    arrived at B give each stream's completion time as QUIC delivers it
- *    (each stream in order on its own) and as one ordered byte stream would
- *    deliver the same arrivals (TCP: a byte waits for every byte sent before
- *    it, whatever its stream), so the time streams spent waiting behind
- *    another stream's loss is counted rather than claimed.
+ *  - head-of-line blocking, measured (hol.h): every stream's bytes as they
+ *    first arrived at B give each stream's completion time as QUIC delivers
+ *    it (each stream in order on its own) and as one ordered byte stream
+ *    would deliver the same arrivals (TCP: a byte waits for every byte sent
+ *    before it, whatever its stream), so the time streams spent waiting
+ *    behind another stream's loss is counted rather than claimed.
  */
 #ifndef L4_TOOLS_DEMO_QUIC_H
 #define L4_TOOLS_DEMO_QUIC_H
@@ -20,6 +20,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "hol.h"
 #include "simrun.h"
 
 #define DQ_MAX_STREAMS 16
@@ -55,15 +56,7 @@ typedef struct dq_stream {
     uint64_t spared; /* bytes that would have waited in one ordered stream, not in QUIC */
     l4_time q_max_wait, one_max_wait;
     double q_mean_wait, one_mean_wait; /* ns per byte of the stream */
-    l4_time *arrival;                  /* per byte: first arrival at B (0: never) */
-    uint64_t next_new;                 /* A: the next offset never sent */
 } dq_stream;
-
-/* A range of stream bytes in the order A first sent them. */
-typedef struct dq_range {
-    int stream;
-    uint64_t off, len;
-} dq_range;
 
 typedef struct demo_quic {
     /* inputs */
@@ -78,8 +71,7 @@ typedef struct demo_quic {
     dq_item *it;
     size_t nit, itcap;
     dq_stream st[DQ_MAX_STREAMS];
-    dq_range *rg;
-    size_t nrg, rgcap;
+    hol_set hol;           /* each stream byte's first arrival at B, A's order of sending (hol.h) */
     uint16_t *pkt_streams; /* A's 1-RTT packet number -> bitmask of stream indexes */
     size_t pkt_cap;        /* packets the table covers */
     uint64_t lost_pkts, lost_data_pkts;

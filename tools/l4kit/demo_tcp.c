@@ -220,7 +220,7 @@ int demo_tcp_run(demo_tcp *d, char *err, size_t errcap)
     l4_link_spec_default(&o->back);
     o->back.rate_bps = o->fwd.rate_bps;
     o->back.delay = o->fwd.delay;
-    simrun_hooks hooks = {demo_tcp_tap, demo_tcp_sample, d, NULL};
+    simrun_hooks hooks = {.tap = demo_tcp_tap, .sample = demo_tcp_sample, .user = d};
     if (simrun_tcp(o, &hooks, &d->r) != 0) {
         snprintf(err, errcap, "%s", d->r.error);
         return 1;

@@ -9,6 +9,8 @@ const l4_cmd l4_cmds[] = {
     {"demo", "a guided run: TCP handshake, losses and teardown, then UDP, in the emulator",
      cmd_demo},
     {"sim", "one scenario in the emulator: TCP or UDP flows over an impaired link", cmd_sim},
+    {"compare", "the same transfer over TCP, UDP and QUIC in the emulator, side by side",
+     cmd_compare},
     {"plot", "line plots of CSV columns as SVG (the experiments' figures)", cmd_plot},
     {"ports", "port number ranges and service names", cmd_ports},
     {"dissect", "decode the packets of a pcap capture", cmd_dissect},

@@ -45,6 +45,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "host/host.h"
 #include "quic/conn.h"
 #include "sim/sim.h"
 #include "tcp/conn.h"
@@ -155,18 +156,22 @@ typedef struct simrun_stream {
 } simrun_stream;
 
 /**
- * Optional observers (the demo's timeline): `tap` sees every link event
- * (as l4_sim_set_tap; it runs before the pcap writer), `sample` every
- * recorded sender sample, `quic_event` every event of every QUIC
- * connection (quic/conn.h; `server` 0 for A's end, 1 for B's; it takes the
- * connection's observer, so --qlog writes nothing while it is set). Any may
- * be NULL.
+ * Optional observers (the demo's timeline, `l4kit compare`): `tap` sees
+ * every link event (as l4_sim_set_tap; it runs before the pcap writer),
+ * `sample` every recorded sender sample (TCP, QUIC), `quic_event` every
+ * event of every QUIC connection (quic/conn.h; `server` 0 for A's end, 1
+ * for B's; it takes the connection's observer, so --qlog writes nothing
+ * while it is set), `delivered` each read of B's application: `bytes` more
+ * bytes of flow `flow` (TCP, QUIC: in order, every stream counted; UDP: the
+ * pattern bytes of a datagram received for the first time, whatever its
+ * order). Any may be NULL; `user` is passed to each.
  */
 typedef struct simrun_hooks {
     l4_sim_tap_fn tap;
     void (*sample)(void *user, const simrun_sample *s);
     void *user;
     void (*quic_event)(void *user, int flow, int server, const l4_quic_event *ev);
+    void (*delivered)(void *user, int flow, uint64_t bytes, l4_time now);
 } simrun_hooks;
 
 /** What one flow did. */
@@ -203,6 +208,13 @@ typedef struct simrun_flow {
     uint64_t close_err;     /* the code in that CONNECTION_CLOSE (0: no error) */
     int close_app;          /* 1: an application code (0x1d), 0: a transport error (0x1c) */
     l4_time connect_at;     /* TCP: when the flow connected (stagger) */
+    /* the set-up: TCP, A's connection reached ESTABLISHED (the SYN-ACK came
+       back); QUIC, A's handshake completed (1-RTT keys: it may send stream
+       data, RFC 9001 §4.1.1); UDP has none */
+    int setup_done;
+    l4_time setup_at;
+    int got_first_byte;
+    l4_time first_byte; /* when B's application read the flow's first byte */
 } simrun_flow;
 
 /** The result of a run. */
@@ -223,18 +235,27 @@ typedef struct simrun_result {
     simrun_hist qdelay[2], qpkts[2];
     simrun_interval *iv; /* the per-interval series (o->interval) */
     int niv;
-    char error[1024]; /* set when the run could not be set up (exit 1) */
+    l4_host_stats rcv_host; /* host B's counters at the end (checksum drops ...) */
+    char error[1024];       /* set when the run could not be set up (exit 1) */
 } simrun_result;
 
 /**
  * Runs the scenario `o` and fills `*r` (free with simrun_result_free).
- * Writes o->pcap / o->csv / o->plot when set. Returns 0 when the run took
- * place (whatever its outcome), -1 when it could not be set up or an output
- * file could not be written (reason in r->error).
+ * Writes o->pcap / o->csv / o->plot when set. `hooks` (NULL: none) are
+ * called during the run (UDP calls `tap` and `delivered` only). Returns 0
+ * when the run took place (whatever its outcome), -1 when it could not be
+ * set up or an output file could not be written (reason in r->error).
  */
 int simrun_tcp(const simrun_opts *o, const simrun_hooks *hooks, simrun_result *r);
-int simrun_udp(const simrun_opts *o, simrun_result *r);
+int simrun_udp(const simrun_opts *o, const simrun_hooks *hooks, simrun_result *r);
 int simrun_quic(const simrun_opts *o, const simrun_hooks *hooks, simrun_result *r);
+
+/** QUIC: the bytes stream `i` of each flow carries, its share of o->bytes (the first
+ * o->bytes mod o->streams streams carry one more); UINT64_MAX in duration mode. */
+uint64_t simrun_stream_quota(const simrun_opts *o, int i);
+
+/** The one of the three that o->proto names (`hooks` may be NULL). */
+int simrun_run(const simrun_opts *o, const simrun_hooks *hooks, simrun_result *r);
 
 void simrun_result_free(simrun_result *r);
 
@@ -322,6 +343,40 @@ int simrun_trace_plot(const simrun_trace *t, const char *svg, const char *title,
 /** Closes the CSV and frees the trace (NULL ok). Returns 0, or -1 when a write failed. */
 int simrun_trace_close(simrun_trace *t);
 
-/* ---- parsing ------------------------------------------------------------ */
+/* ---- options (simrun_opts.c): what `l4kit sim` and `l4kit compare` share - */
+
+/** The defaults both commands start from: reno, 1 flow, 1 stream, seed 1, 1200-byte datagrams,
+ * the ideal link both ways, interval 0 (no per-interval series). */
+void simrun_opts_init(simrun_opts *o);
+
+/**
+ * Parses `link` into o->fwd and `link_back` (NULL: the same text) into
+ * o->back. Returns 0, or -1 with "--link: REASON" / "--link-back: REASON"
+ * in `err`.
+ */
+int simrun_opts_links(simrun_opts *o, const char *link, const char *link_back, char *err,
+                      size_t errcap);
+
+/**
+ * Checks that `name` is a registered congestion control. Returns 0, or -1
+ * with "unknown congestion control 'X' (registered: reno, ...)" in `err`.
+ */
+int simrun_cc_check(const char *name, char *err, size_t errcap);
+
+/**
+ * "bbr,cubic": one name per flow, round robin (o->ccs, o->nccs). The names
+ * are cut out of `buf` (`cap` bytes, a copy of `list` the caller keeps
+ * while o is used). Returns 0, or -1 with a one-line reason in `err` (an
+ * unknown name, an empty entry, more than SIMRUN_MAX_CC names, too long).
+ */
+int simrun_cc_list(simrun_opts *o, const char *list, char *buf, size_t cap, char *err,
+                   size_t errcap);
+
+/** A rate as the link spec writes it ("8mbit", "1gbit"): 0, or -1 (also for 0). */
+int simrun_parse_rate(const char *text, uint64_t *bps);
+
+/** TCP/QUIC buffers when not given: twice the link's bandwidth-delay product (both delays), a
+ * power of two from 256K to 64M. */
+uint32_t simrun_auto_bufsize(const simrun_opts *o);
 
 #endif

@@ -206,6 +206,8 @@ static void qs_handshake_done(l4_quic_conn *c, void *user)
     if (ref->server)
         return;
     simrun_flow *rf = &t->r->flows[ref->flow];
+    rf->setup_done = 1;
+    rf->setup_at = l4_host_now(t->a.h);
     for (int i = 0; i < rf->nstreams; i++) {
         int rc = l4_quic_stream_open(c, 0, &rf->streams[i].id);
         if (rc < 0) {
@@ -257,11 +259,17 @@ static void qs_readable(l4_quic_conn *c, uint64_t sid, void *user)
             if (!st->bad &&
                 memcmp(t->buf, t->pat + simrun_pattern_index(key, st->delivered), (size_t)k))
                 st->bad = rf->bad = 1;
+            if (!rf->got_first_byte) {
+                rf->got_first_byte = 1;
+                rf->first_byte = now;
+            }
             st->delivered += (uint64_t)k;
             rf->delivered += (uint64_t)k;
             rf->last_byte = now;
             if (now > t->r->transfer_end)
                 t->r->transfer_end = now;
+            if (t->hooks && t->hooks->delivered)
+                t->hooks->delivered(t->hooks->user, ref->flow, (uint64_t)k, now);
         }
         if (fin) {
             st->fin = 1;
@@ -589,8 +597,7 @@ static void qs_settings(const simrun_opts *o, l4_quic_settings *s)
     s->ecn = o->ecn; /* RFC 9000 §13.4: mark ECT(0), validate, react to CE */
 }
 
-/* Each stream's share of the flow's bytes (the first ones take the remainder). */
-static uint64_t qs_quota(const simrun_opts *o, int i)
+uint64_t simrun_stream_quota(const simrun_opts *o, int i)
 {
     if (!o->bytes)
         return UINT64_MAX;
@@ -771,7 +778,7 @@ int simrun_quic(const simrun_opts *o, const simrun_hooks *hooks, simrun_result *
             goto out;
         }
         for (int k = 0; k < o->streams; k++)
-            f->quota[k] = qs_quota(o, k);
+            f->quota[k] = simrun_stream_quota(o, k);
     }
     for (uint32_t i = 0; i < sizeof t->pat; i++)
         t->pat[i] = simrun_pattern_base(i % SIMRUN_PATTERN_PERIOD);
@@ -906,6 +913,7 @@ int simrun_quic(const simrun_opts *o, const simrun_hooks *hooks, simrun_result *
     r->resets_sent = t->resets_sent;
     r->fwd = *l4_sim_link_stats(t->sim, 0, L4_LINK_DIR_AB);
     r->back = *l4_sim_link_stats(t->sim, 0, L4_LINK_DIR_BA);
+    r->rcv_host = *l4_host_stats_get(t->b.h);
     r->samples = simrun_trace_rows(t->trace);
     rc = 0;
     if (t->qlog_err) {

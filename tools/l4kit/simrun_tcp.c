@@ -176,10 +176,21 @@ static void tcp_a_closed(l4_host *h, int sd, void *user)
     tcp_final(t, flow, 1);
 }
 
+static void tcp_a_connected(l4_host *h, int sd, void *user)
+{
+    tcp_run *t = user;
+    int flow = tcp_map_get(t->a_flow, t->a_cap, sd);
+    if (flow >= 0 && !t->r->flows[flow].setup_done) {
+        t->r->flows[flow].setup_done = 1;
+        t->r->flows[flow].setup_at = l4_host_now(h);
+    }
+    tcp_a_event(h, sd, user);
+}
+
 static const l4_socket_callbacks tcp_a_cbs = {
     .readable = tcp_a_event,
     .writable = tcp_a_event,
-    .connected = tcp_a_event,
+    .connected = tcp_a_connected,
     .closed = tcp_a_closed,
     .error = tcp_a_error,
 };
@@ -213,10 +224,16 @@ static void tcp_pump_b(tcp_run *t, int flow)
         if (!f->bad &&
             memcmp(t->buf, t->pat + simrun_pattern_index(flow, f->delivered), (size_t)k) != 0)
             f->bad = 1;
+        if (!f->got_first_byte) {
+            f->got_first_byte = 1;
+            f->first_byte = now;
+        }
         f->delivered += (uint64_t)k;
         f->last_byte = now;
         if (now > t->r->transfer_end)
             t->r->transfer_end = now;
+        if (t->hooks && t->hooks->delivered)
+            t->hooks->delivered(t->hooks->user, flow, (uint64_t)k, now);
     }
 }
 
@@ -655,6 +672,7 @@ int simrun_tcp(const simrun_opts *o, const simrun_hooks *hooks, simrun_result *r
     }
     r->fwd = *l4_sim_link_stats(t->sim, 0, L4_LINK_DIR_AB);
     r->back = *l4_sim_link_stats(t->sim, 0, L4_LINK_DIR_BA);
+    r->rcv_host = *l4_host_stats_get(t->hb);
     r->samples = simrun_trace_rows(t->trace);
     rc = 0;
     if (t->oom) {
@@ -697,6 +715,13 @@ out:
         free(t);
     }
     return rc;
+}
+
+int simrun_run(const simrun_opts *o, const simrun_hooks *hooks, simrun_result *r)
+{
+    return o->proto == SIMRUN_TCP    ? simrun_tcp(o, hooks, r)
+           : o->proto == SIMRUN_QUIC ? simrun_quic(o, hooks, r)
+                                     : simrun_udp(o, hooks, r);
 }
 
 void simrun_result_free(simrun_result *r)

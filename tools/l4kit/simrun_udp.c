@@ -34,6 +34,7 @@ typedef struct udp_flow {
 
 typedef struct udp_run {
     const simrun_opts *o;
+    const simrun_hooks *hooks;
     simrun_result *r;
     l4_sim *sim;
     l4_host *ha, *hb;
@@ -115,15 +116,22 @@ static void udp_rx(l4_host *h, int sd, void *user)
             f->dgrams_dup++;
             continue;
         }
+        l4_time now = l4_host_now(h);
+        if (!f->got_first_byte) {
+            f->got_first_byte = 1;
+            f->first_byte = now;
+        }
         f->dgrams_unique++;
         f->delivered += (uint64_t)(k - UDP_HDR);
+        if (t->hooks && t->hooks->delivered)
+            t->hooks->delivered(t->hooks->user, flow, (uint64_t)(k - UDP_HDR), now);
         if (seq != f->next_seq)
             f->out_of_order = 1;
         if (seq < f->next_seq)
             f->dgrams_late++;
         else
             f->next_seq = seq + 1;
-        f->last_byte = l4_host_now(h);
+        f->last_byte = now;
         if (f->last_byte > t->r->transfer_end)
             t->r->transfer_end = f->last_byte;
     }
@@ -135,6 +143,8 @@ static void udp_tap(void *user, int link, int dir, int event, l4_time now, const
                     size_t len)
 {
     udp_run *t = user;
+    if (t->hooks && t->hooks->tap)
+        t->hooks->tap(t->hooks->user, link, dir, event, now, pkt, len);
     int at_a = dir == L4_LINK_DIR_AB ? event != L4_SIM_TAP_DELIVER : event == L4_SIM_TAP_DELIVER;
     if (t->cap && at_a) {
         l4_sim_pcap_tap(t->cap, link, dir, L4_SIM_TAP_DELIVER, now, pkt, len);
@@ -164,7 +174,7 @@ static void udp_send(udp_run *t, int i)
     u->seq++;
 }
 
-int simrun_udp(const simrun_opts *o, simrun_result *r)
+int simrun_udp(const simrun_opts *o, const simrun_hooks *hooks, simrun_result *r)
 {
     memset(r, 0, sizeof *r);
     int n = o->flows;
@@ -177,6 +187,7 @@ int simrun_udp(const simrun_opts *o, simrun_result *r)
     }
     r->nflows = n;
     t->o = o;
+    t->hooks = hooks;
     t->r = r;
     t->uf = calloc((size_t)n, sizeof *t->uf);
     t->port_flow = malloc(65536 * sizeof *t->port_flow);
@@ -262,6 +273,7 @@ int simrun_udp(const simrun_opts *o, simrun_result *r)
     r->end = l4_sim_now(t->sim);
     r->fwd = *l4_sim_link_stats(t->sim, 0, L4_LINK_DIR_AB);
     r->back = *l4_sim_link_stats(t->sim, 0, L4_LINK_DIR_BA);
+    r->rcv_host = *l4_host_stats_get(t->hb);
     rc = 0;
 out:
     if (t) {
