@@ -87,6 +87,10 @@ static int conn_tls_remote_tp(void *vc, const uint8_t *buf, size_t len)
     if (!c->is_server && (!!(tp.present & L4_QUIC_TP_HAS_RETRY_SCID) != !!c->retry_done ||
                           (c->retry_done && !cid_eq(&tp.retry_scid, &c->retry_scid))))
         return L4_ERR_MALFORMED;
+    /* §9.6: the server's preferred address and its connection ID (seq 1) */
+    if (!c->is_server && (tp.present & L4_QUIC_TP_HAS_PREFERRED_ADDR) &&
+        qc_pref_on_tp(c, tp.preferred_addr, tp.preferred_addr_len) < 0)
+        return L4_ERR_MALFORMED;
     tp.preferred_addr = NULL; /* borrowed bytes: not kept */
     c->peer_tp = tp;
     c->has_peer_tp = 1;
@@ -121,6 +125,13 @@ static l4_ssize conn_tls_local_tp(void *vc, uint8_t *buf, size_t cap)
             tp.present |= L4_QUIC_TP_HAS_RETRY_SCID;
         }
     }
+    uint8_t pref[64];
+    if (c->is_server && c->has_pref) { /* §18.2 (preferred.c) */
+        tp.preferred_addr = pref;
+        tp.preferred_addr_len = qc_pref_encode(c, pref, sizeof pref);
+        tp.present |= L4_QUIC_TP_HAS_PREFERRED_ADDR;
+    }
+    c->local_tp_sent = 1;
     return l4_quic_tp_encode(buf, cap, &tp, c->is_server);
 }
 

@@ -308,8 +308,8 @@ static void test_packet_rules(void)
         got++;
     }
     l4_io_quic_ep_get_stats(sv, &st);
-    CHECK_MSG(got >= 20 && got <= 25 + (int)(100 * secs) + 1, "%d resets to a flood of 100 in %.2f s",
-              got, secs);
+    CHECK_MSG(got >= 20 && got <= 25 + (int)(100 * secs) + 1,
+              "%d resets to a flood of 100 in %.2f s", got, secs);
     CHECK_EQU(st.resets_sent, 3 + (uint64_t)got);
     CHECK(st.resets_limited >= 100 - (uint64_t)got - 1);
     l4_io_quic_ep_free(sv);
