@@ -91,7 +91,9 @@ static int conn_tls_remote_tp(void *vc, const uint8_t *buf, size_t len)
     if (!c->is_server && (tp.present & L4_QUIC_TP_HAS_PREFERRED_ADDR) &&
         qc_pref_on_tp(c, tp.preferred_addr, tp.preferred_addr_len) < 0)
         return L4_ERR_MALFORMED;
-    tp.preferred_addr = NULL; /* borrowed bytes: not kept */
+    tp.preferred_addr = NULL; /* borrowed bytes: not kept (l4_quic_conn_preferred_address) */
+    tp.preferred_addr_len = 0;
+    tp.present &= ~L4_QUIC_TP_HAS_PREFERRED_ADDR;
     c->peer_tp = tp;
     c->has_peer_tp = 1;
     if (!c->is_server && c->pcid[0].used && (tp.present & L4_QUIC_TP_HAS_RESET_TOKEN)) {

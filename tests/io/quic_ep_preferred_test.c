@@ -5,7 +5,9 @@
  * that address) keeps its connection: its new socket is connected to the
  * preferred address, so every datagram it takes from then on left from the
  * server's second socket; 3 MB arrive byte-exact, both ends validate the
- * new path, the server followed it once. Also: a client endpoint refuses a
+ * new path, the server followed it once. A preferred address that swallows
+ * everything: the path fails validation, the client goes back to the
+ * original address and the transfer completes there. Also: a client endpoint refuses a
  * preferred address, a wildcard is refused, a move to another family is
  * refused. */
 #include <stdlib.h>
@@ -102,9 +104,15 @@ static void setup(void)
     free(key);
 }
 
-static void test_move_to_preferred(void)
+/* `blackhole` 0: the client moves to the server's preferred address.
+ * 1: it moves to a socket that swallows everything (as an unreachable
+ * preferred address would): the path does not validate (paths_failed
+ * after max(3 PTO, 2 s)), the client goes back to the original address
+ * (l4_io_quic_ep_move) and the transfer completes there. */
+static void run_move(int blackhole)
 {
     setup();
+    memset(&g_sv, 0, sizeof g_sv);
     l4_io_quic_ep_config ec;
     memset(&ec, 0, sizeof ec);
     ec.addr = "127.0.0.1";
@@ -147,9 +155,19 @@ static void test_move_to_preferred(void)
     for (size_t i = 0; i < TOTAL; i++)
         data[i] = (uint8_t)(i % 253);
     uint64_t sid = 0, sent = 0;
-    int opened = 0, moved = 0;
+    int opened = 0, moved = 0, back = 0;
+    l4_io_udp_sock hole;
+    CHECK_EQ(l4_io_udp_open(&hole, "127.0.0.1", 0), 0); /* never read */
     l4_time t0 = l4_io_now();
     while (l4_io_now() - t0 < 10 * L4_S && !(g_sv.got == TOTAL)) {
+        if (blackhole && moved && !back) {
+            l4_quic_conn_stats st;
+            l4_quic_conn_get_stats(c, &st);
+            if (st.paths_failed) { /* §9.6.1: back to the original address */
+                CHECK_EQ(l4_io_quic_ep_move(cl, NULL, 0, &peer), 0);
+                back = 1;
+            }
+        }
         if (cs.hs && !opened) {
             CHECK_EQ(l4_quic_stream_open(c, 0, &sid), 0);
             opened = 1;
@@ -169,7 +187,7 @@ static void test_move_to_preferred(void)
             CHECK(pa.ipv4[0] == 127 && pa.ipv4[3] == 1);
             CHECK_EQ((pa.port4[0] << 8) | pa.port4[1], pp);
             l4_io_udp_addr to;
-            l4_io_udp_addr_parse(&to, "127.0.0.1", pp);
+            l4_io_udp_addr_parse(&to, "127.0.0.1", blackhole ? l4_io_udp_local_port(&hole) : pp);
             l4_io_udp_addr v6;
             l4_io_udp_addr_parse(&v6, "::1", pp);
             CHECK_EQ(l4_io_quic_ep_move(cl, NULL, 0, &v6), L4_ERR_INVALID_ARGUMENT);
@@ -190,17 +208,36 @@ static void test_move_to_preferred(void)
     l4_quic_conn_stats ss, sc;
     l4_quic_conn_get_stats(g_svc, &ss);
     l4_quic_conn_get_stats(c, &sc);
-    CHECK_EQU(ss.migrations, 1);
-    CHECK_EQU(ss.paths_validated, 1);
     CHECK_EQU(sc.local_migrations, 1);
-    CHECK_EQU(sc.paths_validated, 1);
-    CHECK_EQU(ss.paths_failed + sc.paths_failed, 0);
     CHECK_EQU(l4_quic_conn_dcid_seq(c), 1);
     CHECK(!cs.closed && !g_sv.closed);
+    if (blackhole) {
+        CHECK(back);
+        CHECK_EQU(sc.paths_failed, 1);
+        /* it came back from a new local port: a new path the server validated */
+        CHECK_EQU(ss.migrations, 1);
+        CHECK_EQU(ss.paths_validated, 1);
+    } else {
+        CHECK_EQU(ss.migrations, 1);
+        CHECK_EQU(ss.paths_validated, 1);
+        CHECK_EQU(sc.paths_validated, 1);
+        CHECK_EQU(ss.paths_failed + sc.paths_failed, 0);
+    }
+    l4_io_udp_close(&hole);
     l4_io_quic_ep_free(cl);
     l4_io_quic_ep_free(sv);
     l4_quic_tls_creds_free(g_creds);
     g_creds = NULL;
+}
+
+static void test_move_to_preferred(void)
+{
+    run_move(0);
+}
+
+static void test_preferred_unreachable_back(void)
+{
+    run_move(1);
 }
 
 static void test_bad_config(void)
@@ -225,6 +262,7 @@ static void test_bad_config(void)
 
 static const l4_test TESTS[] = {
     TEST(test_move_to_preferred),
+    TEST(test_preferred_unreachable_back),
     TEST(test_bad_config),
     TEST_END,
 };

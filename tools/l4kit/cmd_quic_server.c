@@ -49,6 +49,9 @@ static const char qs_help[] =
     "  --retry                validate every new client's address with a Retry first\n"
     "                         (RFC 9000 §8.1.2) unless it brings a token from an earlier\n"
     "                         connection (NEW_TOKEN, given after every handshake)\n"
+    "  --preferred ADDR:PORT  also listen there and offer it to every client as the\n"
+    "                         preferred address (RFC 9000 §9.6; [ADDR]:PORT for IPv6,\n"
+    "                         port 0 picks one); clients that follow move there\n"
     "  --no-0rtt              refuse 0-RTT data (sessions still resume); by default a\n"
     "                         resuming client's GET/HEAD requests are answered from its\n"
     "                         first flight (RFC 9001 4.6); 0-RTT can be replayed, so other\n"
@@ -350,6 +353,32 @@ static void qs_closed(void *user, l4_quic_conn *c, void *app)
 
 /* ---- the command ------------------------------------------------------------ */
 
+/* "ADDR:PORT" or "[ADDR]:PORT" (numeric, not a wildcard) into addr / port. */
+static int qs_parse_hostport(const char *v, char *addr, size_t cap, long *port)
+{
+    const char *colon = strrchr(v, ':');
+    if (!colon)
+        return -1;
+    const char *a = v;
+    size_t n = (size_t)(colon - v);
+    if (*v == '[') {
+        if (n < 2 || v[n - 1] != ']')
+            return -1;
+        a = v + 1;
+        n -= 2;
+    }
+    if (n == 0 || n >= cap)
+        return -1;
+    memcpy(addr, a, n);
+    addr[n] = 0;
+    l4_io_udp_addr t;
+    if (args_long(colon + 1, 0, 65535, port) != 0 || l4_io_udp_addr_parse(&t, addr, 0) < 0)
+        return -1;
+    if (!strcmp(addr, "0.0.0.0") || !strcmp(addr, "::"))
+        return -1;
+    return 0;
+}
+
 int cmd_quic_server(int argc, char **argv)
 {
     const char *cmd = "quic-server";
@@ -357,6 +386,8 @@ int cmd_quic_server(int argc, char **argv)
     memset(&S, 0, sizeof S);
     S.rootfd = -1;
     const char *certf = NULL, *keyf = NULL, *pos[2] = {NULL, NULL};
+    char pref_addr[64] = "";
+    long pref_port = -1;
     int npos = 0, json = 0, rc = 2, retry = 0;
     long max_conns = 0;
     for (int i = 1; i < argc; i++) {
@@ -388,6 +419,17 @@ int cmd_quic_server(int argc, char **argv)
                 certf = v;
             else
                 keyf = v;
+        } else if (!strcmp(a, "--preferred")) {
+            const char *v = args_value(cmd, argc, argv, &i);
+            if (!v)
+                goto out;
+            if (qs_parse_hostport(v, pref_addr, sizeof pref_addr, &pref_port) != 0) {
+                fprintf(stderr,
+                        "l4kit %s: bad --preferred '%s' (ADDR:PORT or [ADDR]:PORT, numeric, "
+                        "not 0.0.0.0 or ::)\n",
+                        cmd, v);
+                goto out;
+            }
         } else if (!strcmp(a, "--max-conns")) {
             const char *v = args_value(cmd, argc, argv, &i);
             if (!v)
@@ -484,6 +526,10 @@ int cmd_quic_server(int argc, char **argv)
     val.retry = retry;
     ec.validator = &val;
     ec.reset_key = S.reset_key; /* short headers of unknown IDs get a Stateless Reset */
+    if (pref_port >= 0) {
+        ec.preferred_addr = pref_addr;
+        ec.preferred_port = (uint16_t)pref_port;
+    }
     int e = l4_io_quic_ep_open(&S.ep, &ec);
     if (e < 0) {
         fprintf(stderr, "l4kit %s: cannot bind %s port %ld: %s\n", cmd, pos[0], port,
@@ -500,7 +546,15 @@ int cmd_quic_server(int argc, char **argv)
     char where[80];
     l4_io_udp_addr_format(&bound, where, sizeof where);
     unsigned off = l4_io_quic_ep_offload(S.ep);
-    fprintf(stderr, "l4kit %s: listening on %s (HTTP/3%s%s%s)\n", cmd, where,
+    char pwhere[128] = "";
+    if (pref_port >= 0) {
+        l4_io_udp_addr pa;
+        l4_io_udp_addr_parse(&pa, pref_addr, l4_io_quic_ep_preferred_port(S.ep));
+        char t[80];
+        l4_io_udp_addr_format(&pa, t, sizeof t);
+        snprintf(pwhere, sizeof pwhere, " and %s (preferred)", t);
+    }
+    fprintf(stderr, "l4kit %s: listening on %s%s (HTTP/3%s%s%s)\n", cmd, where, pwhere,
             S.root ? ", root " : ", generated objects only", S.root ? S.root : "",
             off == 3   ? ", GSO+GRO"
             : off == 1 ? ", GSO"
