@@ -1,8 +1,10 @@
 /*
- * tools/l4kit/cmd_dissect.c — `l4kit dissect FILE [-v] [--json]`: one line
- * per packet of a capture (or every header field with -v, or a JSON array),
- * decoded with l4kit's own wire/ parsers.
+ * tools/l4kit/cmd_dissect.c — `l4kit dissect FILE [-v] [--json] [--keylog
+ * KEYS]`: one line per packet of a capture (or every header field with -v,
+ * or a JSON array), decoded with l4kit's own wire/ parsers; QUIC packets and
+ * their frames with dissect_quic.h.
  */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +12,9 @@
 
 #include "cmd.h"
 #include "dissect.h"
+#include "dissect_keylog.h"
+#include "dissect_quic.h"
+#include "dissect_quic_print.h"
 #include "io/pcap.h"
 #include "io/pcap_link.h"
 #include "json.h"
@@ -17,15 +22,31 @@
 #include "util/err.h"
 
 static const char dissect_usage[] =
-    "usage: l4kit dissect FILE [-v] [--json]\n"
+    "usage: l4kit dissect FILE [-v] [--json] [--keylog KEYS]\n"
     "\n"
     "Decodes every packet of a pcap/pcapng capture (l4kit's own, tcpdump's, tshark's):\n"
     "time since the first packet, addresses and ports, protocol, TCP flags, seq, ack,\n"
-    "window and payload length; UDP ports and length; ICMP/ICMPv6 types.\n"
+    "window and payload length; UDP ports and length; ICMP/ICMPv6 types; QUIC.\n"
     "\n"
     "  -v, --verbose   every header field: IP (DSCP, ECN, id, flags, TTL, checksum),\n"
-    "                  TCP (data offset, each option, checksum, urgent pointer)\n"
-    "  --json          a JSON array with one object per packet (all fields)\n"
+    "                  TCP (data offset, each option, checksum, urgent pointer),\n"
+    "                  QUIC (first byte, lengths, tokens, every frame field)\n"
+    "  --json          a JSON array with one object per packet (all fields; QUIC\n"
+    "                  datagrams add \"quic\": {\"packets\": [header fields, \"frames\"]})\n"
+    "  --keylog KEYS   TLS secrets in NSS key log format (SSLKEYLOGFILE; what l4kit sim\n"
+    "                  --keylog, l4kit demo and quic-get/quic-server write): decrypts\n"
+    "                  QUIC Handshake, 0-RTT and 1-RTT packets (key updates included)\n"
+    "\n"
+    "QUIC on any UDP port: a long header of version 1 (Initial, 0-RTT, Handshake,\n"
+    "Retry), Version Negotiation, or another QUIC version (shown, not decoded); a\n"
+    "short header only on a connection whose long headers were seen (its connection\n"
+    "IDs and their length, its addresses). Coalesced packets get a line each. Initial\n"
+    "packets are always decrypted (their keys come from the client's first DCID,\n"
+    "RFC 9001 §5.2): packet number, frames, and the TLS messages in CRYPTO frames\n"
+    "(ClientHello with server name and ALPN, ServerHello with the cipher suite...).\n"
+    "The others need --keylog; a packet that does not decrypt says why. A capture\n"
+    "taken on the sending host holds what it sent with UDP GSO as one datagram: it\n"
+    "is split into its segments. QUIC v2 and drafts are shown, not decrypted.\n"
     "\n"
     "FILE - reads standard input. Link types: Ethernet (one VLAN tag), raw IP,\n"
     "Linux cooked v1/v2, BSD loopback.\n"
@@ -40,6 +61,8 @@ typedef struct dis_out {
     int verbose;
     int json;
     uint64_t n; /* packets printed */
+    dis_quic *quic;
+    disq_dgram qd; /* the current packet's QUIC, when qd.is_quic */
     uint8_t scratch[DIS_SCRATCH];
 } dis_out;
 
@@ -117,7 +140,7 @@ static void dis_text_icmp(const dis_pkt *d)
     }
 }
 
-static void dis_text_line(const dis_pkt *d)
+static void dis_text_line(const dis_pkt *d, const disq_dgram *q)
 {
     char src[80], dst[80];
     uint16_t sp = 0, dp = 0;
@@ -133,7 +156,7 @@ static void dis_text_line(const dis_pkt *d)
         dis_addr(&d->ip.src, src, sizeof src);
         dis_addr(&d->ip.dst, dst, sizeof dst);
     }
-    printf("%s → %s %s", src, dst, dis_l4_name(d));
+    printf("%s → %s %s", src, dst, q && q->is_quic ? "QUIC" : dis_l4_name(d));
     if (d->ip.is_fragment && d->ip.frag_off != 0) {
         printf(" fragment offset=%u len=%zu", d->ip.frag_off, d->ip.payload_len);
     } else if (d->l4_cut) {
@@ -146,10 +169,10 @@ static void dis_text_line(const dis_pkt *d)
         dis_flags(d->tcp.flags, f, sizeof f);
         printf(" [%s] seq=%" PRIu32 " ack=%" PRIu32 " win=%u len=%zu", f, d->tcp.seq, d->tcp.ack,
                d->tcp.window, d->tcp.payload_len);
+    } else if (d->l4 == DIS_L4_UDP && q && q->is_quic) {
+        disq_text_line(stdout, q, d->udp.payload_len);
     } else if (d->l4 == DIS_L4_UDP) {
         printf(" len=%zu", d->udp.payload_len);
-        if (d->quic)
-            printf(" (QUIC %s header?)", d->quic == 'L' ? "long" : "short");
     } else if (d->l4 == DIS_L4_ICMP) {
         dis_text_icmp(d);
     } else {
@@ -213,7 +236,8 @@ static void dis_text_tcp_opts(const dis_pkt *d)
     }
 }
 
-static void dis_text_verbose(const dis_pkt *d, const l4_pcap_record *rec, const l4_pcap_link *lk)
+static void dis_text_verbose(const dis_pkt *d, const l4_pcap_record *rec, const l4_pcap_link *lk,
+                             const disq_dgram *q)
 {
     printf("        frame: %" PRIu32 " bytes captured of %" PRIu32 ", link %s", rec->caplen,
            rec->origlen, l4_pcap_link_name(rec->linktype));
@@ -274,6 +298,8 @@ static void dis_text_verbose(const dis_pkt *d, const l4_pcap_record *rec, const 
                u->len);
         dis_text_ck(u->cksum, d->l4_ck, d->l4_ck_want);
         printf(", payload %zu bytes\n", u->payload_len);
+        if (q->is_quic)
+            disq_text_verbose(stdout, q);
     } else if (d->l4 == DIS_L4_ICMP) {
         const l4_icmp_msg *m = &d->icmp;
         printf("        %s: type %u, code %u, ", dis_l4_name(d), m->type, m->code);
@@ -340,7 +366,7 @@ static void dis_json_tcp(const dis_pkt *d)
 }
 
 static void dis_json_packet(const dis_pkt *d, const l4_pcap_record *rec, const l4_pcap_link *lk,
-                            int link_rc, double t)
+                            int link_rc, double t, const disq_dgram *q)
 {
     printf("{\"index\":%" PRIu64 ",\"time\":%.6f,\"ts_ns\":%" PRIu64 ",\"caplen\":%" PRIu32
            ",\"len\":%" PRIu32 ",\"link\":",
@@ -408,10 +434,9 @@ static void dis_json_packet(const dis_pkt *d, const l4_pcap_record *rec, const l
         const l4_udp_hdr *u = &d->udp;
         printf(",\"udp\":{\"sport\":%u,\"dport\":%u,\"len\":%u", u->sport, u->dport, u->len);
         dis_json_ck(u->cksum, d->l4_ck, d->l4_ck_want);
-        printf(",\"payload_len\":%zu", u->payload_len);
-        if (d->quic)
-            printf(",\"quic_header\":\"%s\"", d->quic == 'L' ? "long" : "short");
-        printf("}");
+        printf(",\"payload_len\":%zu}", u->payload_len);
+        if (q->is_quic)
+            disq_json(stdout, q);
     } else if (d->l4 == DIS_L4_ICMP) {
         const l4_icmp_msg *m = &d->icmp;
         const char *tn = dis_icmp_type_name(d->ip.version, m->type);
@@ -449,6 +474,23 @@ static const char *dis_link_err(const l4_pcap_record *rec, int rc)
     return l4_strerror(rc);
 }
 
+/* The QUIC in a UDP datagram (o->qd.is_quic 0 when none). */
+static void dis_quic_of(dis_out *o, const dis_pkt *d, const uint8_t *ip)
+{
+    o->qd.is_quic = 0;
+    if (!d->have_ip || d->l4 != DIS_L4_UDP || d->l4_err || d->l4_cut || !d->udp.payload_len ||
+        d->ip.is_fragment)
+        return;
+    /* Bytes of the payload the capture holds (the rest of a cut packet is zero fill). */
+    const uint8_t *base =
+        d->udp.payload >= o->scratch && d->udp.payload < o->scratch + DIS_SCRATCH ? o->scratch : ip;
+    size_t at = (size_t)(d->udp.payload - base);
+    size_t captured = d->captured > at ? d->captured - at : 0;
+    if (dis_quic_datagram(o->quic, &o->qd, &d->ip.src, d->udp.sport, &d->ip.dst, d->udp.dport,
+                          d->udp.payload, d->udp.payload_len, captured) < 0)
+        fprintf(stderr, "l4kit dissect: out of memory decoding QUIC in packet\n");
+}
+
 static void dis_one(dis_out *o, const l4_pcap_record *rec, double t)
 {
     l4_pcap_link lk;
@@ -457,9 +499,10 @@ static void dis_one(dis_out *o, const l4_pcap_record *rec, double t)
     memset(&d, 0, sizeof d);
     if (!link_rc)
         dis_decode(&d, lk.ip, lk.ip_len, rec->origlen - (rec->caplen - lk.ip_len), o->scratch);
+    dis_quic_of(o, &d, lk.ip);
     if (o->json) {
         printf("%s\n", o->n ? "," : "");
-        dis_json_packet(&d, rec, &lk, link_rc, t);
+        dis_json_packet(&d, rec, &lk, link_rc, t, &o->qd);
         o->n++;
         return;
     }
@@ -478,13 +521,15 @@ static void dis_one(dis_out *o, const l4_pcap_record *rec, double t)
                    rec->origlen);
         printf("\n");
     } else {
-        dis_text_line(&d);
+        dis_text_line(&d, &o->qd);
         if (d.cut)
             printf(" [captured %" PRIu32 " of %" PRIu32 " bytes]", rec->caplen, rec->origlen);
         printf("\n");
+        if (o->qd.is_quic)
+            disq_text_sublines(stdout, &o->qd);
     }
     if (o->verbose)
-        dis_text_verbose(&d, rec, &lk);
+        dis_text_verbose(&d, rec, &lk, &o->qd);
     o->n++;
 }
 
@@ -496,7 +541,9 @@ int cmd_dissect(int argc, char **argv)
         return 1;
     }
     int status = 0;
-    const char *file = NULL;
+    const char *file = NULL, *keylog = NULL;
+    dis_keylog kl;
+    memset(&kl, 0, sizeof kl);
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
@@ -506,6 +553,13 @@ int cmd_dissect(int argc, char **argv)
             o->verbose = 1;
         } else if (!strcmp(a, "--json")) {
             o->json = 1;
+        } else if (!strcmp(a, "--keylog")) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "l4kit dissect: --keylog needs a file (NSS key log format)\n");
+                status = 2;
+                goto done;
+            }
+            keylog = argv[++i];
         } else if (a[0] == '-' && a[1]) {
             fprintf(stderr, "l4kit dissect: unknown option '%s' (try --help)\n", a);
             status = 2;
@@ -521,6 +575,28 @@ int cmd_dissect(int argc, char **argv)
     if (!file) {
         fprintf(stderr, "l4kit dissect: missing FILE (a pcap or pcapng capture; try --help)\n");
         status = 2;
+        goto done;
+    }
+    if (keylog) {
+        int krc = dis_keylog_load(&kl, keylog);
+        if (krc < 0) {
+            fprintf(stderr, "l4kit dissect: --keylog %s: %s\n", keylog,
+                    krc == L4_ERR_IO ? strerror(errno) : l4_strerror(krc));
+            status = 1;
+            goto done;
+        }
+        if (kl.lines_ignored)
+            fprintf(stderr,
+                    "l4kit dissect: --keylog %s: %zu lines are not NSS key log lines (the first "
+                    "is line %zu); ignored\n",
+                    keylog, kl.lines_ignored, kl.first_bad);
+        if (!kl.secrets)
+            fprintf(stderr, "l4kit dissect: --keylog %s: no TLS 1.3 traffic secrets in it\n",
+                    keylog);
+    }
+    if (dis_quic_new(&o->quic, &kl) < 0) {
+        fprintf(stderr, "l4kit dissect: out of memory\n");
+        status = 1;
         goto done;
     }
     l4_pcap_reader *r = NULL;
@@ -552,6 +628,8 @@ int cmd_dissect(int argc, char **argv)
     }
     l4_pcap_reader_close(r);
 done:
+    dis_quic_free(o->quic);
+    dis_keylog_free(&kl);
     free(o);
     return status;
 }

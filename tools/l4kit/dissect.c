@@ -98,12 +98,6 @@ static void dis_udp(dis_pkt *d, int verify)
         d->l4_ck_want = want ? want : 0xffff; /* RFC 768: a computed 0 is sent as all ones */
         d->l4_ck = dis_ck_verdict(rc, d->udp.cksum, s);
     }
-    /* QUIC on its usual ports: the fixed bit (0x40) must be set; the high
-     * bit tells a long header from a short one (RFC 9000 §17.2, §17.3). */
-    uint16_t sp = d->udp.sport, dp = d->udp.dport;
-    if ((sp == 443 || dp == 443 || sp == 4433 || dp == 4433) && d->udp.payload_len > 0 &&
-        (d->udp.payload[0] & 0x40))
-        d->quic = d->udp.payload[0] & 0x80 ? 'L' : 'S';
 }
 
 /* The addresses and ports of the packet an ICMP error quotes (RFC 792: the

@@ -1,7 +1,8 @@
 /*
  * tools/l4kit/dissect.h — one captured IP packet taken apart with the wire/
  * parsers, into a struct that the text, verbose and JSON printers of
- * `l4kit dissect` share. Nothing here prints.
+ * `l4kit dissect` share. Nothing here prints. QUIC inside the UDP datagrams
+ * needs state across packets: dissect_quic.h.
  */
 #ifndef L4_TOOLS_DISSECT_H
 #define L4_TOOLS_DISSECT_H
@@ -55,7 +56,6 @@ typedef struct dis_pkt {
     dis_tcp_opt opts[DIS_MAX_OPTS];
     int n_opts;
     l4_udp_hdr udp;
-    int quic; /* 0, 'L' (long header) or 'S' (short header) guess for UDP 443/4433 */
     l4_icmp_msg icmp;
     /* For ICMP errors: the quoted packet's addresses and ports, when readable. */
     int quote_ok;
