@@ -1,6 +1,8 @@
 /* cc/bbr.c — BBR v1 (Linux tcp_bbr.c); see bbr.h. */
 #include "cc/bbr.h"
 
+#include "cc/pacer.h"
+
 static const double bbr_cycle[L4_BBR_CYCLE_LEN] = {1.25, 0.75, 1, 1, 1, 1, 1, 1};
 
 typedef struct bbr_state {
@@ -60,12 +62,12 @@ static void bbr_set_gains(bbr_state *s)
     }
 }
 
-static void bbr_reset(void *p, uint32_t mss, l4_time now)
+static void bbr_reset(void *p, uint32_t mss, uint64_t iw, l4_time now)
 {
     bbr_state *s = p;
     *s = (bbr_state){0};
     s->mss = mss;
-    s->cwnd = l4_cc_initial_window(mss); /* RFC 5681 §3.1 */
+    s->cwnd = iw; /* the transport's rule: RFC 5681 §3.1, RFC 9002 §7.2 */
     s->at_iw = 1;
     s->mode = L4_BBR_STARTUP;
     s->min_rtt = L4_TIME_NONE;
@@ -76,11 +78,11 @@ static void bbr_reset(void *p, uint32_t mss, l4_time now)
     s->pacing_rate = (uint64_t)(L4_BBR_HIGH_GAIN * (double)s->cwnd * 1000.0);
 }
 
-static void bbr_set_mss(void *p, uint32_t mss)
+static void bbr_set_mss(void *p, uint32_t mss, uint64_t iw)
 {
     bbr_state *s = p;
     if (mss && s->at_iw) {
-        s->cwnd = l4_cc_initial_window(mss);
+        s->cwnd = iw;
         s->pacing_rate = (uint64_t)(L4_BBR_HIGH_GAIN * (double)s->cwnd * 1000.0); /* as reset */
     } else if (s->mss && mss) {
         s->cwnd = s->cwnd / s->mss * mss;
@@ -202,7 +204,11 @@ static void bbr_on_ack(void *p, const l4_cc_ack *a)
             s->pacing_rate = r;
     }
     /* cwnd. */
-    uint64_t target = bbr_bdp(s, s->cwnd_gain) + 3ull * s->mss;
+    /* plus the offload budget, 3 send quanta (draft-cardwell-iccrg-bbr-
+       congestion-control BBRQuantizationBudget; Linux bbr_quantization_budget:
+       3 TSO bursts), so batched sends and stretched ACKs do not cap a fast
+       path below its rate */
+    uint64_t target = bbr_bdp(s, s->cwnd_gain) + 3 * l4_pacer_quantum(s->pacing_rate, s->mss);
     if (s->filled_pipe) {
         s->cwnd += a->bytes_acked;
         if (s->cwnd > target)

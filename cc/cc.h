@@ -69,12 +69,13 @@ typedef struct l4_cc_ack {
 typedef struct l4_cc_ops {
     const char *name;
     size_t state_size;
-    /* (Re)starts the algorithm: initial window for `mss`-byte segments. */
-    void (*reset)(void *st, uint32_t mss, l4_time now);
+    /* (Re)starts the algorithm for `mss`-byte segments with a window of
+       `iw` bytes (the transport's initial-window rule, see l4_cc_params). */
+    void (*reset)(void *st, uint32_t mss, uint64_t iw, l4_time now);
     /* The sender's maximum segment size changed (e.g. after the handshake):
-       before any ACK or congestion event the window becomes the initial
-       window for the new size, else it keeps its number of segments. */
-    void (*set_mss)(void *st, uint32_t mss);
+       before any ACK or congestion event the window becomes `iw`, the
+       initial window for the new size, else it keeps its number of segments. */
+    void (*set_mss)(void *st, uint32_t mss, uint64_t iw);
     void (*on_ack)(void *st, const l4_cc_ack *ack);
     /* A loss episode began (fast retransmit or recovery entry). */
     void (*on_congestion_event)(void *st, uint64_t in_flight, l4_time now);
@@ -107,8 +108,11 @@ typedef struct l4_cc_ops {
     void (*on_undo)(void *st, l4_time now);
 } l4_cc_ops;
 
+/** A transport's initial-window rule: the window in bytes for `mss`-byte segments. */
+typedef uint64_t (*l4_cc_iw_fn)(uint32_t mss);
+
 /**
- * The initial window in bytes for `mss`-byte segments (RFC 5681 §3.1, from
+ * TCP's initial window in bytes for `mss`-byte segments (RFC 5681 §3.1, from
  * RFC 3390): 2 segments above 2190 bytes, 3 above 1095, else 4. An
  * algorithm still at its initial window when set_mss learns the segment
  * size (TCP's SYN-ACK) recomputes it; later it keeps the window in segments.
@@ -119,10 +123,31 @@ static inline uint64_t l4_cc_initial_window(uint32_t mss)
     return m > 2190 ? 2 * m : m > 1095 ? 3 * m : 4 * m;
 }
 
-/** An instance: its ops and its state (allocated together by l4_cc_new). */
+/**
+ * QUIC's initial window in bytes for `max_datagram`-byte datagrams (RFC 9002
+ * §7.2): min(10 * max_datagram, max(14720, 2 * max_datagram)), i.e. 10
+ * datagrams up to 1472 bytes (12,000 B for 1200, 14,520 B for 1452).
+ */
+static inline uint64_t l4_cc_initial_window_quic(uint32_t max_datagram)
+{
+    uint64_t m = max_datagram;
+    uint64_t hi = 2 * m > 14720 ? 2 * m : 14720;
+    return 10 * m < hi ? 10 * m : hi;
+}
+
+/** How a transport creates an instance (l4_cc_new_params); start from zero. */
+typedef struct l4_cc_params {
+    uint32_t mss; /* segment (QUIC: datagram) size in bytes; not 0 */
+    /* The initial-window rule, used at every reset and by set_mss while the
+       window is still the initial one; NULL: TCP's, l4_cc_initial_window. */
+    l4_cc_iw_fn initial_window;
+} l4_cc_params;
+
+/** An instance: its ops, its state (allocated together by l4_cc_new) and its IW rule. */
 typedef struct l4_cc {
     const l4_cc_ops *ops;
     void *state;
+    l4_cc_iw_fn iw;
 } l4_cc;
 
 /** The algorithm registered under `name` ("reno"), or NULL. */
@@ -132,10 +157,17 @@ const l4_cc_ops *l4_cc_find(const char *name);
 const char *l4_cc_name_at(size_t i);
 
 /**
- * Allocates an instance of algorithm `name` for `mss`-byte segments and
- * resets it at `now`. The caller owns `*pcc` and frees it with l4_cc_del.
- * Errors: L4_ERR_NOT_FOUND (no such algorithm), L4_ERR_INVALID_ARGUMENT
- * (NULL pcc/name or mss 0), L4_ERR_NOMEM.
+ * Allocates an instance of algorithm `name` for `p->mss`-byte segments with
+ * the initial-window rule `p->initial_window` and resets it at `now`. The
+ * caller owns `*pcc` and frees it with l4_cc_del. Errors: L4_ERR_NOT_FOUND
+ * (no such algorithm), L4_ERR_INVALID_ARGUMENT (NULL pcc/name/p or mss 0),
+ * L4_ERR_NOMEM.
+ */
+int l4_cc_new_params(l4_cc **pcc, const char *name, const l4_cc_params *p, l4_time now);
+
+/**
+ * l4_cc_new_params with TCP's initial window (RFC 5681 §3.1) for
+ * `mss`-byte segments. Errors as l4_cc_new_params.
  */
 int l4_cc_new(l4_cc **pcc, const char *name, uint32_t mss, l4_time now);
 
@@ -163,13 +195,18 @@ static inline void l4_cc_on_app_limited(l4_cc *cc, l4_time now)
 {
     cc->ops->on_app_limited(cc->state, now);
 }
+/* The instance's initial window for `mss`-byte segments. */
+static inline uint64_t l4_cc_iw(const l4_cc *cc, uint32_t mss)
+{
+    return cc->iw ? cc->iw(mss) : l4_cc_initial_window(mss);
+}
 static inline void l4_cc_set_mss(l4_cc *cc, uint32_t mss)
 {
-    cc->ops->set_mss(cc->state, mss);
+    cc->ops->set_mss(cc->state, mss, l4_cc_iw(cc, mss));
 }
 static inline void l4_cc_reset(l4_cc *cc, uint32_t mss, l4_time now)
 {
-    cc->ops->reset(cc->state, mss, now);
+    cc->ops->reset(cc->state, mss, l4_cc_iw(cc, mss), now);
 }
 static inline uint64_t l4_cc_cwnd(const l4_cc *cc)
 {

@@ -42,12 +42,12 @@ double l4_cubic_w(double t, double k, double w_max)
     return L4_CUBIC_C * d * d * d + w_max; /* RFC 9438 §4.2 eq. 1 */
 }
 
-static void cubic_reset(void *p, uint32_t mss, l4_time now)
+static void cubic_reset(void *p, uint32_t mss, uint64_t iw, l4_time now)
 {
     cubic_state *s = p;
     (void)now;
     s->mss = mss;
-    s->cwnd = (double)l4_cc_initial_window(mss) / mss; /* RFC 5681 §3.1 */
+    s->cwnd = (double)iw / mss; /* the transport's rule: RFC 5681 §3.1, RFC 9002 §7.2 */
     s->at_iw = 1;
     s->ssthresh = INFINITY;
     s->w_max = s->cwnd_prior = s->cwnd_epoch = s->w_est = s->k = 0;
@@ -63,14 +63,14 @@ static void cubic_reset(void *p, uint32_t mss, l4_time now)
     cubic_save(s);
 }
 
-static void cubic_set_mss(void *p, uint32_t mss)
+static void cubic_set_mss(void *p, uint32_t mss, uint64_t iw)
 {
     cubic_state *s = p;
     if (!mss)
         return;
     s->mss = mss; /* windows are in segments already */
     if (s->at_iw)
-        s->cwnd = (double)l4_cc_initial_window(mss) / mss;
+        s->cwnd = (double)iw / mss;
 }
 
 static void cubic_enter_avoidance(cubic_state *s)

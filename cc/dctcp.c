@@ -15,12 +15,12 @@ typedef struct dctcp_state {
     uint64_t prior_cwnd, prior_ssthresh; /* before the last loss response (on_undo) */
 } dctcp_state;
 
-static void dctcp_reset(void *p, uint32_t mss, l4_time now)
+static void dctcp_reset(void *p, uint32_t mss, uint64_t iw, l4_time now)
 {
     (void)now;
     dctcp_state *s = p;
     s->mss = mss;
-    s->cwnd = l4_cc_initial_window(mss); /* RFC 5681 §3.1 */
+    s->cwnd = iw; /* the transport's rule: RFC 5681 §3.1, RFC 9002 §7.2 */
     s->at_iw = 1;
     s->ssthresh = UINT64_MAX;
     s->ca_acked = 0;
@@ -32,11 +32,11 @@ static void dctcp_reset(void *p, uint32_t mss, l4_time now)
     s->prior_ssthresh = s->ssthresh;
 }
 
-static void dctcp_set_mss(void *p, uint32_t mss)
+static void dctcp_set_mss(void *p, uint32_t mss, uint64_t iw)
 {
     dctcp_state *s = p;
     if (mss && s->at_iw) {
-        s->cwnd = l4_cc_initial_window(mss);
+        s->cwnd = iw;
     } else if (s->mss && mss) {
         s->cwnd = s->cwnd / s->mss * mss;
         if (s->cwnd < mss)

@@ -1,6 +1,15 @@
 /* cc/pacer.c — token-bucket pacing; see pacer.h. */
 #include "cc/pacer.h"
 
+uint64_t l4_pacer_quantum(uint64_t rate, uint32_t mss)
+{
+    uint64_t floor = (rate < 1200000 / 8 ? 1ull : 2ull) * mss;
+    uint64_t q = rate / 1000; /* 1 ms worth */
+    if (q > 65536)
+        q = 65536;
+    return q > floor ? q : floor;
+}
+
 void l4_pacer_init(l4_pacer *p, uint64_t burst, l4_time now)
 {
     p->burst = burst;

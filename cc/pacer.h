@@ -21,6 +21,16 @@ typedef struct l4_pacer {
     l4_time last;   /* time of the last refill */
 } l4_pacer;
 
+/**
+ * The send quantum for `rate` bytes/s and `mss`-byte packets: the bytes a
+ * paced sender may emit back to back (draft-cardwell-iccrg-bbr-congestion-
+ * control, BBR.send_quantum; Linux's TSO autosizing): what the rate sends in
+ * 1 ms, at most 64 KiB (one GSO/TSO batch), at least 2 packets (1 below
+ * 1.2 Mbit/s). So a fast paced sender wakes once per batch rather than once
+ * per packet (a system call and a timer per 3 packets cap a 1 Gbit/s path).
+ */
+uint64_t l4_pacer_quantum(uint64_t rate, uint32_t mss);
+
 /** Starts a full bucket of `burst` bytes at `now`. */
 void l4_pacer_init(l4_pacer *p, uint64_t burst, l4_time now);
 

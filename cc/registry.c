@@ -35,9 +35,9 @@ const char *l4_cc_name_at(size_t i)
     return i < CC_COUNT ? cc_registry[i]->name : NULL;
 }
 
-int l4_cc_new(l4_cc **pcc, const char *name, uint32_t mss, l4_time now)
+int l4_cc_new_params(l4_cc **pcc, const char *name, const l4_cc_params *p, l4_time now)
 {
-    if (!pcc || !name || mss == 0)
+    if (!pcc || !name || !p || p->mss == 0)
         return L4_ERR_INVALID_ARGUMENT;
     const l4_cc_ops *ops = l4_cc_find(name);
     if (!ops)
@@ -50,9 +50,16 @@ int l4_cc_new(l4_cc **pcc, const char *name, uint32_t mss, l4_time now)
     l4_cc *cc = (l4_cc *)(void *)mem;
     cc->ops = ops;
     cc->state = mem + head;
-    ops->reset(cc->state, mss, now);
+    cc->iw = p->initial_window;
+    l4_cc_reset(cc, p->mss, now);
     *pcc = cc;
     return 0;
+}
+
+int l4_cc_new(l4_cc **pcc, const char *name, uint32_t mss, l4_time now)
+{
+    l4_cc_params p = {.mss = mss, .initial_window = l4_cc_initial_window};
+    return l4_cc_new_params(pcc, name, &p, now);
 }
 
 void l4_cc_del(l4_cc *cc)

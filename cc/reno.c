@@ -10,12 +10,12 @@ typedef struct reno_state {
     uint64_t prior_cwnd, prior_ssthresh; /* before the last reduction (on_undo) */
 } reno_state;
 
-static void reno_reset(void *p, uint32_t mss, l4_time now)
+static void reno_reset(void *p, uint32_t mss, uint64_t iw, l4_time now)
 {
     (void)now;
     reno_state *s = p;
     s->mss = mss;
-    s->cwnd = l4_cc_initial_window(mss); /* RFC 5681 §3.1 */
+    s->cwnd = iw; /* the transport's rule: RFC 5681 §3.1, RFC 9002 §7.2 */
     s->at_iw = 1;
     s->ssthresh = UINT64_MAX; /* "arbitrarily high" (RFC 5681 §3.1) */
     s->bytes_acked = 0;
@@ -23,11 +23,11 @@ static void reno_reset(void *p, uint32_t mss, l4_time now)
     s->prior_ssthresh = s->ssthresh;
 }
 
-static void reno_set_mss(void *p, uint32_t mss)
+static void reno_set_mss(void *p, uint32_t mss, uint64_t iw)
 {
     reno_state *s = p;
     if (mss && s->at_iw) {
-        s->cwnd = l4_cc_initial_window(mss);
+        s->cwnd = iw;
     } else if (s->mss && mss) {
         /* Keep the window in segments. */
         s->cwnd = s->cwnd / s->mss * mss;

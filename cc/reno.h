@@ -2,7 +2,8 @@
  * cc/reno.h — Reno / NewReno congestion control (RFC 5681, with RFC 3465
  * appropriate byte counting, L = 2).
  *
- *   initial window  IW = min(4*SMSS, max(2*SMSS, 4380))      RFC 5681 §3.1
+ *   initial window  the transport's (cc.h): TCP min(4*SMSS, max(2*SMSS, 4380)),
+ *                   RFC 5681 §3.1; QUIC min(10*MDS, max(14720, 2*MDS)), RFC 9002 §7.2
  *   slow start      cwnd += min(bytes_acked, 2*SMSS)          RFC 3465 §2.2
  *   avoidance       cwnd += SMSS once per cwnd bytes acked    RFC 3465 §2.1
  *   loss event      ssthresh = max(flight/2, 2*SMSS), cwnd = ssthresh

@@ -36,14 +36,21 @@ typedef struct ep_conn {
 struct l4_io_quic_ep {
     l4_io_quic_ep_config cfg;
     l4_io_udp_sock sock;
-    l4_io_udp_sock old; /* a client's socket before l4_io_quic_ep_rebind: still read */
-    ep_conn **v;        /* live connections */
+    l4_io_udp_sock old;  /* a client's socket before l4_io_quic_ep_rebind: still read */
+    l4_io_udp_sock pref; /* a server's preferred address (cfg.preferred_addr), or fd -1 */
+    l4_quic_preferred_addr pref_pa; /* ... as offered to every connection */
+    /* the socket the datagrams being fed arrived on (replies leave from it)
+       and its index in the paths of a server with two (0 sock, 1 pref) */
+    l4_io_udp_sock *in;
+    uint8_t in_idx;
+    ep_conn **v; /* live connections */
     size_t n, cap;
     l4_quic_cid_table *cids; /* Destination Connection ID -> ep_conn */
     /* send arena: messages [head, nmsg) wait to be sent */
     uint8_t *arena;
     size_t used;
     l4_io_udp_dgram tx[L4_IO_UDP_BATCH_MAX];
+    uint8_t tx_idx[L4_IO_UDP_BATCH_MAX]; /* the socket each message leaves from (0 sock, 1 pref) */
     size_t nmsg, head;
     int blocked;
     /* receive */
@@ -54,6 +61,10 @@ struct l4_io_quic_ep {
     /* address validation (cfg.validator): policy and key, token nonces */
     l4_quic_validator val;
     l4_rng rng;
+    /* Stateless Reset (cfg.reset_key): the key, and the rate limit's bucket */
+    uint8_t reset_key[16];
+    double reset_tokens;
+    l4_time reset_last;
 };
 
 /* A datagram's network path as the engine sees it (quic/conn.h): the
@@ -191,9 +202,48 @@ static void ep_remove(l4_io_quic_ep *ep, ep_conn *e)
 static int ep_flush(l4_io_quic_ep *ep);
 static int ep_validator_init(l4_io_quic_ep *ep, const l4_quic_validator *v);
 
+/* The Stateless Resets that may leave back to back: a quarter second's worth. */
+static double ep_reset_burst(const l4_io_quic_ep *ep)
+{
+    double rate = ep->cfg.reset_rate ? ep->cfg.reset_rate : 100;
+    return rate / 4 < 1 ? 1 : (double)(unsigned)(rate / 4);
+}
+
 static int ep_bufsize(const l4_io_quic_ep_config *cfg)
 {
     return cfg->sockbuf == 0 ? 4 << 20 : (cfg->sockbuf < 0 ? 0 : cfg->sockbuf);
+}
+
+/* A server's second socket at its preferred address (RFC 9000 §9.6), with
+ * the offloads of the first, and the transport parameter it makes. */
+static int ep_open_preferred(l4_io_quic_ep *ep)
+{
+    const l4_io_quic_ep_config *cfg = &ep->cfg;
+    l4_io_udp_addr a;
+    if (!cfg->is_server || l4_io_udp_addr_parse(&a, cfg->preferred_addr, 0) < 0)
+        return L4_ERR_INVALID_ARGUMENT;
+    int v4 = a.u.sa.sa_family == AF_INET;
+    if (v4 ? a.u.in.sin_addr.s_addr == 0 : IN6_IS_ADDR_UNSPECIFIED(&a.u.in6.sin6_addr))
+        return L4_ERR_INVALID_ARGUMENT; /* a wildcard is no address to move to */
+    int rc = l4_io_udp_open(&ep->pref, cfg->preferred_addr, cfg->preferred_port);
+    if (rc < 0)
+        return rc;
+    l4_io_udp_offload(&ep->pref, l4_io_quic_ep_offload(ep), ep_bufsize(cfg));
+    if (cfg->ecn)
+        l4_io_udp_enable_ecn(&ep->pref);
+    uint16_t port = l4_io_udp_local_port(&ep->pref); /* port 0 picked one */
+    if (!port)
+        return L4_ERR_IO;
+    l4_io_udp_addr_parse(&a, cfg->preferred_addr, port);
+    memset(&ep->pref_pa, 0, sizeof ep->pref_pa);
+    if (v4) {
+        memcpy(ep->pref_pa.ipv4, &a.u.in.sin_addr, 4);
+        memcpy(ep->pref_pa.port4, &a.u.in.sin_port, 2);
+    } else {
+        memcpy(ep->pref_pa.ipv6, &a.u.in6.sin6_addr, 16);
+        memcpy(ep->pref_pa.port6, &a.u.in6.sin6_port, 2);
+    }
+    return 0;
 }
 
 int l4_io_quic_ep_open(l4_io_quic_ep **out, const l4_io_quic_ep_config *cfg)
@@ -213,6 +263,7 @@ int l4_io_quic_ep_open(l4_io_quic_ep **out, const l4_io_quic_ep_config *cfg)
         ep->cfg.max_conns = 4096;
     ep->sock.fd = -1;
     ep->old.fd = -1;
+    ep->pref.fd = -1;
     if (!ep->cfg.cid_len)
         ep->cfg.cid_len = 8;
     if (ep->cfg.cid_len > L4_QUIC_MAX_CID_LEN) {
@@ -228,11 +279,23 @@ int l4_io_quic_ep_open(l4_io_quic_ep **out, const l4_io_quic_ep_config *cfg)
         l4_io_quic_ep_free(ep);
         return L4_ERR_NOMEM;
     }
+    uint64_t seed; /* the unpredictable bytes of Stateless Resets (RFC 9000 §10.3) */
+    if (getrandom(&seed, sizeof seed, 0) != (ssize_t)sizeof seed)
+        seed = (uint64_t)(uintptr_t)ep ^ (uint64_t)l4_io_now();
+    l4_rng_init(&ep->rng, seed, 7);
+    if (cfg->reset_key) {
+        memcpy(ep->reset_key, cfg->reset_key, sizeof ep->reset_key);
+        ep->cfg.reset_key = ep->reset_key;
+        ep->reset_last = l4_io_now();
+        ep->reset_tokens = ep_reset_burst(ep); /* a full bucket */
+    }
     if (cfg->validator && ep_validator_init(ep, cfg->validator) < 0) {
         l4_io_quic_ep_free(ep);
         return L4_ERR_IO; /* no randomness for the token key */
     }
     int rc = l4_io_udp_open(&ep->sock, cfg->addr, cfg->port);
+    if (rc == 0 && cfg->preferred_addr && !cfg->is_server)
+        rc = L4_ERR_INVALID_ARGUMENT;
     if (rc < 0) {
         int e = errno;
         l4_io_quic_ep_free(ep);
@@ -242,6 +305,13 @@ int l4_io_quic_ep_open(l4_io_quic_ep **out, const l4_io_quic_ep_config *cfg)
     l4_io_udp_offload(&ep->sock, cfg->offload, ep_bufsize(cfg));
     if (cfg->ecn)
         l4_io_udp_enable_ecn(&ep->sock);
+    ep->in = &ep->sock;
+    if (cfg->preferred_addr && (rc = ep_open_preferred(ep)) < 0) {
+        int e = errno;
+        l4_io_quic_ep_free(ep);
+        errno = e;
+        return rc;
+    }
     /* GRO gives up to 64 KiB per message; without it one datagram each. */
     size_t per = ep->sock.gro ? 65536 : 16384;
     ep->nrx = EP_RX_BYTES / per;
@@ -271,8 +341,16 @@ int l4_io_quic_ep_add(l4_io_quic_ep *ep, l4_quic_conn *c, void *app, const l4_io
 
 int l4_io_quic_ep_rebind(l4_io_quic_ep *ep, const char *addr, uint16_t port)
 {
+    return l4_io_quic_ep_move(ep, addr, port, NULL);
+}
+
+int l4_io_quic_ep_move(l4_io_quic_ep *ep, const char *addr, uint16_t port,
+                       const l4_io_udp_addr *peer)
+{
     if (!ep || ep->cfg.is_server || ep->n == 0)
         return L4_ERR_STATE;
+    if (peer && (peer->len == 0 || peer->u.sa.sa_family != ep->sock.family))
+        return L4_ERR_INVALID_ARGUMENT;
     const char *a = addr ? addr : (ep->sock.family == AF_INET6 ? "::" : "0.0.0.0");
     l4_io_udp_sock ns;
     int rc = l4_io_udp_open(&ns, a, port);
@@ -282,7 +360,7 @@ int l4_io_quic_ep_rebind(l4_io_quic_ep *ep, const char *addr, uint16_t port)
         l4_io_udp_close(&ns);
         return L4_ERR_INVALID_ARGUMENT;
     }
-    if (l4_io_udp_connect_addr(&ns, &ep->v[0]->peer) < 0) {
+    if (l4_io_udp_connect_addr(&ns, peer ? peer : &ep->v[0]->peer) < 0) {
         int e = errno;
         l4_io_udp_close(&ns);
         errno = e;
@@ -301,6 +379,9 @@ int l4_io_quic_ep_rebind(l4_io_quic_ep *ep, const char *addr, uint16_t port)
     l4_io_udp_close(&ep->old);
     ep->old = ep->sock;
     ep->sock = ns;
+    ep->in = &ep->sock;
+    if (peer)
+        ep->v[0]->peer = *peer;
     ep->st.rebinds++;
     return 0;
 }
@@ -313,6 +394,11 @@ size_t l4_io_quic_ep_count(const l4_io_quic_ep *ep)
 uint16_t l4_io_quic_ep_port(const l4_io_quic_ep *ep)
 {
     return l4_io_udp_local_port(&ep->sock);
+}
+
+uint16_t l4_io_quic_ep_preferred_port(const l4_io_quic_ep *ep)
+{
+    return ep->pref.fd >= 0 ? l4_io_udp_local_port(&ep->pref) : 0;
 }
 
 unsigned l4_io_quic_ep_offload(const l4_io_quic_ep *ep)
@@ -333,8 +419,14 @@ static int ep_flush(l4_io_quic_ep *ep)
 {
     ep->blocked = 0;
     while (ep->head < ep->nmsg) {
-        /* A connected socket sends to its peer: no address per message. */
-        int r = l4_io_udp_sendv(&ep->sock, ep->tx + ep->head, ep->nmsg - ep->head);
+        /* one sendmmsg per run of messages leaving from the same socket (a
+           server with a preferred address has two); a connected socket
+           sends to its peer: no address per message */
+        size_t run = 1;
+        while (ep->head + run < ep->nmsg && ep->tx_idx[ep->head + run] == ep->tx_idx[ep->head])
+            run++;
+        l4_io_udp_sock *s = ep->tx_idx[ep->head] ? &ep->pref : &ep->sock;
+        int r = l4_io_udp_sendv(s, ep->tx + ep->head, run);
         if (r < 0) {
             ep->head = ep->nmsg = ep->used = 0;
             return r;
@@ -400,6 +492,7 @@ static int ep_drain(l4_io_quic_ep *ep, ep_conn *e, l4_time now)
                 m = NULL; /* a short datagram ends a GSO run */
             continue;
         }
+        ep->tx_idx[ep->nmsg] = ep->pref.fd >= 0 && to.len ? (to.id[to.len - 1] ? 1 : 0) : 0;
         m = &ep->tx[ep->nmsg++]; /* a slot is free: checked above */
         m->buf = p;
         m->len = (size_t)n;
@@ -452,7 +545,7 @@ static int ep_screen(l4_io_quic_ep *ep, const uint8_t *d, size_t len, const l4_i
         m.buf = reply;
         m.len = scr->reply_len;
         m.peer = *from;
-        (void)l4_io_udp_sendv(&ep->sock, &m, 1);
+        (void)l4_io_udp_sendv(ep->in, &m, 1);
         if (scr->retry_sent)
             ep->st.retries++;
         else
@@ -484,11 +577,49 @@ static int ep_is_initial(const uint8_t *d, size_t len)
     return len >= L4_QUIC_MIN_INITIAL_LEN && (d[0] & 0xb0) == 0x80;
 }
 
+/* ---- Stateless Reset (RFC 9000 §10.3) ------------------------------------- */
+
+/* Answers a short-header datagram of an unknown connection ID with a
+ * Stateless Reset, within the rate limit (a bucket of rate / 4 resets,
+ * refilled at `rate` per second). */
+static void ep_reset(l4_io_quic_ep *ep, const uint8_t *d, size_t len, const l4_io_udp_addr *from,
+                     l4_time now)
+{
+    double rate = ep->cfg.reset_rate ? ep->cfg.reset_rate : 100;
+    double burst = ep_reset_burst(ep);
+    if (now > ep->reset_last) {
+        ep->reset_tokens += rate * (double)(now - ep->reset_last) / 1e9;
+        if (ep->reset_tokens > burst)
+            ep->reset_tokens = burst;
+        ep->reset_last = now;
+    }
+    uint8_t buf[64];
+    /* one byte shorter than `d`, nothing for 21 bytes or less (§10.3.3) */
+    l4_ssize n =
+        l4_quic_stateless_reset(buf, sizeof buf, ep->reset_key, d, len, ep->cfg.cid_len, &ep->rng);
+    if (n <= 0)
+        return;
+    if (ep->reset_tokens < 1) {
+        ep->st.resets_limited++;
+        return;
+    }
+    ep->reset_tokens -= 1;
+    l4_io_udp_dgram m;
+    memset(&m, 0, sizeof m);
+    m.buf = buf;
+    m.len = (size_t)n;
+    m.peer = *from;
+    if (l4_io_udp_sendv(ep->in, &m, 1) == 1)
+        ep->st.resets_sent++;
+}
+
 /* A datagram from an address without a connection (server). */
 static ep_conn *ep_unknown(l4_io_quic_ep *ep, const uint8_t *d, size_t len,
                            const l4_io_udp_addr *from, l4_time now)
 {
     if (len == 0 || !(d[0] & L4_QUIC_HDR_FORM_LONG) || !ep->cfg.is_server) {
+        if (len && ep->cfg.is_server && ep->cfg.reset_key)
+            ep_reset(ep, d, len, from, now); /* a short header: a lost connection */
         ep->st.refused++;
         return NULL;
     }
@@ -499,7 +630,7 @@ static ep_conn *ep_unknown(l4_io_quic_ep *ep, const uint8_t *d, size_t len,
     l4_ssize vl = l4_quic_version_negotiation(vn, sizeof vn, d, len, grease);
     if (vl > 0) { /* RFC 9000 §6: an unknown version; answer and forget */
         l4_io_udp_dgram m = {vn, (size_t)vl, 0, 0, *from, 0};
-        (void)l4_io_udp_sendv(&ep->sock, &m, 1);
+        (void)l4_io_udp_sendv(ep->in, &m, 1);
         ep->st.refused++;
         return NULL;
     }
@@ -522,6 +653,8 @@ static ep_conn *ep_unknown(l4_io_quic_ep *ep, const uint8_t *d, size_t len,
     }
     if (ep->cfg.validator)
         l4_quic_conn_set_validation(c, &scr);
+    if (ep->pref.fd >= 0) /* §9.6: before its transport parameters are written */
+        (void)l4_quic_conn_set_preferred_address(c, &ep->pref_pa);
     ep_conn *e;
     if (ep_insert(ep, c, app, from, &e) < 0) {
         if (ep->cfg.ops.closed)
@@ -558,6 +691,8 @@ static l4_ssize ep_feed(l4_io_quic_ep *ep, int r)
         ep->st.bytes_in += m->len;
         l4_quic_path from;
         ep_path_of(&m->peer, &from);
+        if (ep->pref.fd >= 0) /* which of the server's two addresses it reached */
+            from.id[from.len++] = ep->in_idx;
         /* GRO coalesces one sender's datagrams: most carry the same DCID */
         const uint8_t *last = NULL;
         size_t last_n = 0;
@@ -594,6 +729,8 @@ static l4_ssize ep_feed(l4_io_quic_ep *ep, int r)
 static l4_ssize ep_receive_sock(l4_io_quic_ep *ep, l4_io_udp_sock *s)
 {
     l4_ssize fed = 0;
+    ep->in = s;
+    ep->in_idx = s == &ep->pref;
     for (int round = 0; round < EP_RX_ROUNDS; round++) {
         int r = l4_io_udp_recvv(s, ep->rx, ep->nrx);
         if (r < 0)
@@ -618,6 +755,12 @@ static l4_ssize ep_receive(l4_io_quic_ep *ep)
             l4_io_udp_close(&ep->old);
             fed = 0;
         }
+    }
+    if (ep->pref.fd >= 0) {
+        l4_ssize p = ep_receive_sock(ep, &ep->pref);
+        if (p < 0)
+            return p;
+        fed += p;
     }
     l4_ssize n = ep_receive_sock(ep, &ep->sock);
     return n < 0 ? n : fed + n;
@@ -673,7 +816,8 @@ int l4_io_quic_ep_step(l4_io_quic_ep *ep, l4_time max_wait)
     l4_time wait = max_wait;
     if (next != L4_TIME_NONE)
         wait = next > now ? (next - now < wait ? next - now : wait) : 0;
-    if (wait > 0 && l4_io_udp_wait_rw2(&ep->sock, &ep->old, ep->blocked, wait) < 0)
+    l4_io_udp_sock *also = ep->pref.fd >= 0 ? &ep->pref : &ep->old;
+    if (wait > 0 && l4_io_udp_wait_rw2(&ep->sock, also, ep->blocked, wait) < 0)
         return L4_ERR_IO;
     return 0;
 }
@@ -686,6 +830,7 @@ void l4_io_quic_ep_free(l4_io_quic_ep *ep)
         ep_remove(ep, ep->v[ep->n - 1]);
     l4_io_udp_close(&ep->sock);
     l4_io_udp_close(&ep->old);
+    l4_io_udp_close(&ep->pref);
     l4_quic_cid_table_free(ep->cids);
     free(ep->v);
     free(ep->arena);

@@ -71,6 +71,28 @@ typedef struct l4_io_quic_ep_config {
      * handshake completes a NEW_TOKEN token bound to the client's address.
      * The struct is copied; a zero key is replaced by a random one. */
     const l4_quic_validator *validator;
+    /* Server, optional: Stateless Reset (RFC 9000 §10.3). With a key (16
+     * bytes, copied), a short-header datagram whose connection ID names no
+     * connection here (the server restarted, or freed the connection) is
+     * answered with a Stateless Reset carrying the token of that ID under
+     * the key (l4_quic_reset_token), one byte shorter than the datagram and
+     * at most 64 bytes; a datagram of 21 bytes or less, which could itself
+     * be a Stateless Reset, gets none (§10.3.3), nor does a long header.
+     * At most `reset_rate` per second (0: 100) after a burst of a quarter
+     * of that. The connections must issue their IDs under the same key
+     * (settings.reset_key, reset_key_set), so that the tokens their peers
+     * hold match and a peer ends at once instead of at its idle timeout. */
+    const uint8_t *reset_key;
+    unsigned reset_rate;
+    /* Server, optional: a preferred address (RFC 9000 §9.6), numeric, not
+     * a wildcard, and its port (0 picks one): a second socket is bound there, every
+     * connection accepted offers it (l4_quic_conn_set_preferred_address)
+     * with a connection ID routed on both sockets, and each connection's
+     * datagrams leave from the socket its peer's current path reached (the
+     * engine's paths carry which one, so a client moving there is a
+     * migration the server validates, §9.6.2). */
+    const char *preferred_addr;
+    uint16_t preferred_port;
 } l4_io_quic_ep_config;
 
 /** Counters, for reports and benchmarks. */
@@ -89,12 +111,17 @@ typedef struct l4_io_quic_ep_stats {
     /* server with a validator: Retry packets sent, Initials whose token
      * validated the address, INVALID_TOKEN closes sent, NEW_TOKEN tokens given */
     uint64_t retries, tokens_valid, invalid_tokens, tokens_sent;
+    /* server with a reset key: Stateless Resets sent; short-header datagrams
+       of unknown IDs left unanswered by the rate limit */
+    uint64_t resets_sent, resets_limited;
 } l4_io_quic_ep_stats;
 
 /**
- * Opens the socket, binds it and turns on the offloads the kernel has.
- * Errors: L4_ERR_INVALID_ARGUMENT (NULL, bad address, max_datagram < 1200
- * or > 65000), L4_ERR_NOMEM, L4_ERR_IO (socket/bind; errno says why).
+ * Opens the socket (and a server's preferred-address socket), binds it and
+ * turns on the offloads the kernel has. Errors: L4_ERR_INVALID_ARGUMENT
+ * (NULL, bad address, max_datagram < 1200 or > 65000, a preferred address
+ * that is not numeric, is a wildcard, or is given to a client), L4_ERR_NOMEM, L4_ERR_IO
+ * (socket/bind; errno says why).
  */
 int l4_io_quic_ep_open(l4_io_quic_ep **out, const l4_io_quic_ep_config *cfg);
 
@@ -125,6 +152,17 @@ int l4_io_quic_ep_add(l4_io_quic_ep *ep, l4_quic_conn *c, void *app, const l4_io
 int l4_io_quic_ep_rebind(l4_io_quic_ep *ep, const char *addr, uint16_t port);
 
 /**
+ * Client: l4_io_quic_ep_rebind that also changes the peer the new socket
+ * is connected to (NULL: the same one): a move to a server's preferred
+ * address (RFC 9000 §9.6.1, after l4_quic_conn_migrate_preferred), or back
+ * to its original address when validating that failed. Errors as
+ * l4_io_quic_ep_rebind, and L4_ERR_INVALID_ARGUMENT for a peer of
+ * another family.
+ */
+int l4_io_quic_ep_move(l4_io_quic_ep *ep, const char *addr, uint16_t port,
+                       const l4_io_udp_addr *peer);
+
+/**
  * One round: receives what is waiting, runs due timers, pumps and drains
  * every connection, sends, frees closed connections; when nothing moved,
  * sleeps until the earliest timer, a datagram, or `max_wait` ns.
@@ -138,6 +176,9 @@ size_t l4_io_quic_ep_count(const l4_io_quic_ep *ep);
 
 /** The bound local port. */
 uint16_t l4_io_quic_ep_port(const l4_io_quic_ep *ep);
+
+/** The bound port of a server's preferred-address socket, or 0 without one. */
+uint16_t l4_io_quic_ep_preferred_port(const l4_io_quic_ep *ep);
 
 /** The offloads in use (L4_IO_UDP_GSO | L4_IO_UDP_GRO). */
 unsigned l4_io_quic_ep_offload(const l4_io_quic_ep *ep);

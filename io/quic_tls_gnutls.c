@@ -24,11 +24,10 @@
 
 #define QTLS_EXT_QUIC_TP 0x39
 
-/* RFC 9001 §8.4: no middlebox-compatibility ChangeCipherSpec in QUIC. The
- * AEADs are those quic/crypto.h implements. */
-#define QTLS_PRIORITY                                                                              \
-    "%DISABLE_TLS13_COMPAT_MODE:NORMAL:-VERS-ALL:+VERS-TLS1.3:-CIPHER-ALL:+AES-128-GCM:"           \
-    "+AES-256-GCM:+CHACHA20-POLY1305"
+/* RFC 9001 §8.4: no middlebox-compatibility ChangeCipherSpec in QUIC; TLS
+ * 1.3 only. The AEADs (those quic/crypto.h implements) follow, each one
+ * in the configured set (qtls_priority). */
+#define QTLS_PRIORITY_BASE "%DISABLE_TLS13_COMPAT_MODE:NORMAL:-VERS-ALL:+VERS-TLS1.3:-CIPHER-ALL"
 
 typedef struct qtls {
     l4_quic_tls base;
@@ -458,8 +457,43 @@ void l4_quic_tls_creds_free(l4_quic_tls_creds *c)
     free(c);
 }
 
+/* The priority string for the suites in `set` (0: all), in the order
+ * AES-128-GCM, AES-256-GCM, ChaCha20-Poly1305 (GnuTLS's own preference). */
+static int qtls_priority(char *buf, size_t cap, unsigned set)
+{
+    static const struct {
+        l4_quic_aead aead;
+        const char *gnutls;
+    } names[] = {
+        {L4_QUIC_AEAD_AES_128_GCM, ":+AES-128-GCM"},
+        {L4_QUIC_AEAD_AES_256_GCM, ":+AES-256-GCM"},
+        {L4_QUIC_AEAD_CHACHA20_POLY1305, ":+CHACHA20-POLY1305"},
+    };
+    if (!set)
+        set = L4_QUIC_SUITES_ALL;
+    if (set & ~(unsigned)L4_QUIC_SUITES_ALL)
+        return L4_ERR_INVALID_ARGUMENT;
+    size_t n = strlen(QTLS_PRIORITY_BASE);
+    if (n + 1 > cap)
+        return L4_ERR_INVALID_ARGUMENT;
+    memcpy(buf, QTLS_PRIORITY_BASE, n + 1);
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        size_t k = strlen(names[i].gnutls);
+        if (!(set & L4_QUIC_SUITE(names[i].aead)))
+            continue;
+        if (n + k + 1 > cap)
+            return L4_ERR_INVALID_ARGUMENT;
+        memcpy(buf + n, names[i].gnutls, k + 1);
+        n += k;
+    }
+    return 0;
+}
+
 static int qtls_setup(qtls *t, const l4_quic_tls_config *cfg)
 {
+    char prio[256];
+    if (qtls_priority(prio, sizeof prio, cfg->ciphers) < 0)
+        return L4_ERR_INVALID_ARGUMENT;
     if (cfg->creds) {
         if (cfg->creds->is_server != !!cfg->is_server ||
             (!cfg->is_server && !cfg->insecure && !cfg->server_name))
@@ -496,7 +530,7 @@ static int qtls_setup(qtls *t, const l4_quic_tls_config *cfg)
         }
     }
     gnutls_session_set_ptr(t->session, t);
-    if (gnutls_priority_set_direct(t->session, QTLS_PRIORITY, NULL) < 0)
+    if (gnutls_priority_set_direct(t->session, prio, NULL) < 0)
         return L4_ERR_UNSUPPORTED;
     if (gnutls_credentials_set(t->session, GNUTLS_CRD_CERTIFICATE, t->cred) < 0)
         return L4_ERR_UNSUPPORTED;

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "quic/suites.h"
 #include "quic/tls.h"
 
 /** Receives one SSLKEYLOGFILE line (NSS format, no newline). */
@@ -33,6 +34,11 @@ typedef struct l4_quic_tls_config {
     const uint8_t *ca_pem;
     size_t ca_pem_len;
     int insecure; /* client: accept any certificate (curl's --insecure) */
+    /* The TLS 1.3 cipher suites (RFC 9001 §5.3) offered (client) or
+     * accepted (server), a set of L4_QUIC_SUITE bits (quic/suites.h; parse a
+     * user's list with l4_quic_suites_parse); 0: all three. Initial packets
+     * use AES-128-GCM whatever this says (RFC 9001 §5.2). */
+    unsigned ciphers;
     l4_quic_keylog_fn keylog;
     void *keylog_user;
     /* Optional: use these credentials (made from a config of the same role)
@@ -62,7 +68,8 @@ typedef struct l4_quic_tls_config {
  * with out->ops->free(out).
  *
  * Errors: L4_ERR_INVALID_ARGUMENT (server without certificate/key, bad PEM,
- * client verifying without server_name, `creds` made for the other role),
+ * client verifying without server_name, `creds` made for the other role,
+ * `ciphers` with bits of no suite),
  * L4_ERR_NOMEM, L4_ERR_UNSUPPORTED (GnuTLS refused the configuration).
  */
 int l4_quic_tls_gnutls_new(l4_quic_tls **out, const l4_quic_tls_config *cfg);

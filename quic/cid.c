@@ -306,6 +306,25 @@ int qc_cid_spare(l4_quic_conn *c, l4_quic_cid *out)
     return 0;
 }
 
+int qc_cid_switch_to(l4_quic_conn *c, uint64_t seq)
+{
+    uint64_t old = c->dcid_seq;
+    qc_pcid *p = NULL;
+    for (int i = 0; i < QC_MAX_PCIDS && !p; i++)
+        if (c->pcid[i].used && c->pcid[i].seq == seq && seq != old)
+            p = &c->pcid[i];
+    if (!p)
+        return qc_cid_switch_retire(c);
+    c->dcid = p->cid;
+    c->dcid_seq = p->seq;
+    p->sent_to = 1;
+    for (int i = 0; i < QC_MAX_PCIDS; i++)
+        if (c->pcid[i].used && c->pcid[i].seq == old)
+            c->pcid[i].used = 0;
+    qc_cid_queue_retire(c, old);
+    return 0;
+}
+
 int qc_cid_switch_retire(l4_quic_conn *c)
 {
     uint64_t old = c->dcid_seq;

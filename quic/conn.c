@@ -87,7 +87,13 @@ static int conn_tls_remote_tp(void *vc, const uint8_t *buf, size_t len)
     if (!c->is_server && (!!(tp.present & L4_QUIC_TP_HAS_RETRY_SCID) != !!c->retry_done ||
                           (c->retry_done && !cid_eq(&tp.retry_scid, &c->retry_scid))))
         return L4_ERR_MALFORMED;
-    tp.preferred_addr = NULL; /* borrowed bytes: not kept */
+    /* §9.6: the server's preferred address and its connection ID (seq 1) */
+    if (!c->is_server && (tp.present & L4_QUIC_TP_HAS_PREFERRED_ADDR) &&
+        qc_pref_on_tp(c, tp.preferred_addr, tp.preferred_addr_len) < 0)
+        return L4_ERR_MALFORMED;
+    tp.preferred_addr = NULL; /* borrowed bytes: not kept (l4_quic_conn_preferred_address) */
+    tp.preferred_addr_len = 0;
+    tp.present &= ~L4_QUIC_TP_HAS_PREFERRED_ADDR;
     c->peer_tp = tp;
     c->has_peer_tp = 1;
     if (!c->is_server && c->pcid[0].used && (tp.present & L4_QUIC_TP_HAS_RESET_TOKEN)) {
@@ -121,6 +127,13 @@ static l4_ssize conn_tls_local_tp(void *vc, uint8_t *buf, size_t cap)
             tp.present |= L4_QUIC_TP_HAS_RETRY_SCID;
         }
     }
+    uint8_t pref[64];
+    if (c->is_server && c->has_pref) { /* §18.2 (preferred.c) */
+        tp.preferred_addr = pref;
+        tp.preferred_addr_len = qc_pref_encode(c, pref, sizeof pref);
+        tp.present |= L4_QUIC_TP_HAS_PREFERRED_ADDR;
+    }
+    c->local_tp_sent = 1;
     return l4_quic_tp_encode(buf, cap, &tp, c->is_server);
 }
 
@@ -177,7 +190,10 @@ static int conn_common(l4_quic_conn **out, int is_server, const l4_quic_settings
     c->rx_window = s->tp.initial_max_data;
     c->local_max_bidi = s->tp.initial_max_streams_bidi;
     c->local_max_uni = s->tp.initial_max_streams_uni;
-    int rc = l4_cc_new(&c->cc, c->set.cc, (uint32_t)s->max_datagram, now);
+    /* RFC 9002 §7.2: ten datagrams (at most 14,720 bytes, at least two) */
+    l4_cc_params ccp = {.mss = (uint32_t)s->max_datagram,
+                        .initial_window = l4_cc_initial_window_quic};
+    int rc = l4_cc_new_params(&c->cc, c->set.cc, &ccp, now);
     if (rc < 0) {
         l4_quic_conn_free(c);
         return rc;
@@ -629,6 +645,18 @@ const char *l4_quic_conn_state_name(const l4_quic_conn *c)
     static const char *const names[] = {"handshaking", "established", "closing", "draining",
                                         "closed"};
     return c->state >= 0 && c->state <= QC_CLOSED ? names[c->state] : "?";
+}
+
+int l4_quic_conn_aead(const l4_quic_conn *c)
+{
+    if (c->app_secret_len)
+        return (int)c->app_aead;
+    const qc_space *hs = &c->sp[L4_QUIC_LEVEL_HANDSHAKE];
+    if (hs->has_tx)
+        return (int)hs->tx.aead;
+    if (hs->has_rx)
+        return (int)hs->rx.aead;
+    return L4_ERR_STATE;
 }
 
 const l4_cc *l4_quic_conn_cc(const l4_quic_conn *c)

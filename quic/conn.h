@@ -179,6 +179,57 @@ l4_ssize l4_quic_conn_output_path(l4_quic_conn *c, uint8_t *buf, size_t cap, l4_
  */
 int l4_quic_conn_migrate(l4_quic_conn *c, int new_addr, l4_time now);
 
+/**
+ * A server's preferred address (RFC 9000 §9.6, §18.2): an IPv4 and/or an
+ * IPv6 address with its port, in network byte order as on the wire; a
+ * family left all zero (address and port) is absent. `cid` and `token` are
+ * the connection ID (sequence 1) and its stateless reset token that come
+ * with it; the engine fills them.
+ */
+typedef struct l4_quic_preferred_addr {
+    uint8_t ipv4[4];
+    uint8_t port4[2];
+    uint8_t ipv6[16];
+    uint8_t port6[2];
+    l4_quic_cid cid;
+    uint8_t token[16];
+} l4_quic_preferred_addr;
+
+/**
+ * Server: offers `pa` (its addresses; cid and token are ignored) as the
+ * preferred address in the transport parameters, with a new connection ID
+ * of sequence 1 for it (issued now: the application routes it, see
+ * l4_quic_conn_local_cids). Call it right after l4_quic_conn_new_server,
+ * before the first datagram is input. The server keeps sending from the
+ * address the client used until the client's non-probing packets arrive
+ * at the preferred one and that path is validated (§9.6.2; that is the
+ * path logic of l4_quic_conn_input_path: the application tells the paths
+ * apart, e.g. by the local socket). Errors: L4_ERR_INVALID_ARGUMENT (NULL,
+ * no address, a zero port beside a non-zero address), L4_ERR_STATE (a
+ * client, or the transport parameters were already sent).
+ */
+int l4_quic_conn_set_preferred_address(l4_quic_conn *c, const l4_quic_preferred_addr *pa);
+
+/**
+ * Client: the preferred address the server offered (with its connection ID
+ * and token) into *pa. Errors: L4_ERR_NOT_FOUND (none; or a server).
+ */
+int l4_quic_conn_preferred_address(const l4_quic_conn *c, l4_quic_preferred_addr *pa);
+
+/**
+ * Client: moves to the server's preferred address (RFC 9000 §9.6.1), once
+ * the handshake is confirmed; the caller then sends to that address (e.g.
+ * l4_io_quic_ep_move). As l4_quic_conn_migrate with a new address: the
+ * connection ID of the preferred address (sequence 1, or another unused one
+ * when the server retired it), PATH_CHALLENGE on the new path, cc and RTT
+ * reset; allowed even when the server sent disable_active_migration
+ * (§18.2). When validation fails (l4_quic_conn_stats.paths_failed) the
+ * client may go back to the original address. Errors: L4_ERR_STATE (a
+ * server, not confirmed, closing, or moved already), L4_ERR_NOT_FOUND (no
+ * preferred address, or no unused connection ID).
+ */
+int l4_quic_conn_migrate_preferred(l4_quic_conn *c, l4_time now);
+
 /** The ECN codepoints (RFC 3168), the low two bits of the IP TOS / traffic class. */
 #define L4_QUIC_ECN_NOT_ECT 0u
 #define L4_QUIC_ECN_ECT1    1u
@@ -389,6 +440,13 @@ const char *l4_quic_conn_state_name(const l4_quic_conn *c);
  * (e.g. l4_cc_bbr_mode); owned by the connection, valid until it is freed.
  */
 const l4_cc *l4_quic_conn_cc(const l4_quic_conn *c);
+
+/**
+ * The AEAD of the cipher suite TLS negotiated (quic/crypto.h; the name:
+ * l4_quic_suite_name in quic/suites.h), known once the Handshake keys are
+ * installed. Errors: L4_ERR_STATE (not negotiated yet).
+ */
+int l4_quic_conn_aead(const l4_quic_conn *c);
 
 /** The peer's transport parameters (valid once the handshake has progressed), or NULL. */
 const l4_quic_tp *l4_quic_conn_peer_tp(const l4_quic_conn *c);

@@ -261,6 +261,11 @@ struct l4_quic_conn {
     l4_quic_path probe_path;
     uint8_t probe_chal[8];
     int probe_state; /* 0 none, 1 challenge to send with the response, 2 sent, 3 validated */
+    /* preferred address (preferred.c, RFC 9000 §9.6): the server's offer,
+       or the one the client received; the client moved there */
+    l4_quic_preferred_addr pref;
+    int has_pref, pref_moved;
+    int local_tp_sent; /* our transport parameters went to TLS */
     qc_stream *buckets[QC_STREAM_BUCKETS];
     qc_stream *streams; /* all, in creation order */
     qc_stream *rr;      /* where the next packet starts looking for data */
@@ -381,6 +386,13 @@ int qc_cid_is_reset(const l4_quic_conn *c, const uint8_t *token);
 /* Moves to another of the peer's IDs and retires the current one (§5.1.2); -1 when none is spare.
  */
 int qc_cid_switch_retire(l4_quic_conn *c);
+/* Moves c->dcid to the peer ID of sequence `seq` (else as
+ * qc_cid_switch_retire) and retires the old one; -1 when none is left. */
+int qc_cid_switch_to(l4_quic_conn *c, uint64_t seq);
+/* preferred.c: the preferred_address parameter's bytes for our transport
+ * parameters (server); the peer's, taken into the connection (client) */
+size_t qc_pref_encode(const l4_quic_conn *c, uint8_t *buf, size_t cap);
+int qc_pref_on_tp(l4_quic_conn *c, const uint8_t *p, size_t len);
 /* The peer ID qc_cid_switch_retire would move to, now marked as sent to; -1 when none. */
 int qc_cid_spare(l4_quic_conn *c, l4_quic_cid *out);
 

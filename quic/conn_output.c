@@ -619,8 +619,12 @@ l4_ssize qc_output(l4_quic_conn *c, uint8_t *buf, size_t cap, l4_time now)
     uint64_t prate = l4_cc_pacing_rate(c->cc);
     int held = 0;
     if (cc_ok && prate && c->state < QC_CLOSING) {
+        /* bursts of the send quantum (1 ms at the rate, 2 datagrams to
+           64 KiB): one GSO batch per wake-up on a fast path */
+        uint64_t q = l4_pacer_quantum(prate, (uint32_t)c->set.max_datagram);
         if (!c->pacer.burst)
-            l4_pacer_init(&c->pacer, 2ull * c->set.max_datagram, now);
+            l4_pacer_init(&c->pacer, q, now);
+        c->pacer.burst = q;
         l4_time t = l4_pacer_next(&c->pacer, prate, now);
         if (t > now) {
             held = 1;

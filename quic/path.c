@@ -264,3 +264,21 @@ int l4_quic_conn_migrate(l4_quic_conn *c, int new_addr, l4_time now)
         path_reset_cc(c, now); /* §9.4 */
     return 0;
 }
+
+int l4_quic_conn_migrate_preferred(l4_quic_conn *c, l4_time now)
+{
+    if (c->is_server || !c->hs_confirmed || c->state >= QC_CLOSING || c->pref_moved)
+        return L4_ERR_STATE;
+    if (!c->has_pref)
+        return L4_ERR_NOT_FOUND;
+    /* §9.6.1: the preferred address's ID (sequence 1) when still unused;
+       disable_active_migration does not apply (§18.2) */
+    if (qc_cid_switch_to(c, 1) < 0)
+        return L4_ERR_NOT_FOUND;
+    c->pref_moved = 1;
+    c->st.local_migrations++;
+    qc_ecn_restart(c);
+    path_challenge(c, now); /* §9.6.1: validate the new path */
+    path_reset_cc(c, now);  /* §9.4: another server address */
+    return 0;
+}

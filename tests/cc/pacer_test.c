@@ -42,7 +42,35 @@ static void test_rate_zero_never_waits(void)
     }
 }
 
+/* The send quantum: 1 ms at the rate, between 2 packets (1 below 1.2
+   Mbit/s) and 64 KiB. */
+static void test_send_quantum(void)
+{
+    CHECK_EQU(l4_pacer_quantum(100000, 1200), 1200);     /* 0.8 Mbit/s: 1 packet */
+    CHECK_EQU(l4_pacer_quantum(1250000, 1200), 2400);    /* 10 Mbit/s: 2 packets */
+    CHECK_EQU(l4_pacer_quantum(12500000, 1452), 12500);  /* 100 Mbit/s: 1 ms */
+    CHECK_EQU(l4_pacer_quantum(125000000, 1452), 65536); /* 1 Gbit/s: one GSO batch */
+    CHECK_EQU(l4_pacer_quantum(6000000000ull, 1452), 65536);
+    CHECK_EQU(l4_pacer_quantum(0, 1452), 1452);
+    /* a fast sender that wakes 50 us late every quantum still keeps most of
+       its rate: 64 KiB per wake-up, not 2 packets */
+    l4_pacer p;
+    uint64_t rate = 625000000; /* 5 Gbit/s */
+    l4_pacer_init(&p, l4_pacer_quantum(rate, 1452), 0);
+    l4_time now = 0;
+    uint64_t sent = 0;
+    while (now < 100 * L4_MS) {
+        while (l4_pacer_next(&p, rate, now) == now) {
+            l4_pacer_sent(&p, 1452, rate, now);
+            sent += 1452;
+        }
+        now = l4_pacer_next(&p, rate, now) + 50 * L4_US;
+    }
+    CHECK_MSG(sent * 10 > rate / 10 * 6, "%llu bytes in 100 ms", (unsigned long long)sent);
+}
+
 static const l4_test TESTS[] = {
+    TEST(test_send_quantum),
     TEST(test_burst_then_spacing),
     TEST(test_rate_zero_never_waits),
     TEST_END,

@@ -78,6 +78,47 @@ static void test_initial_window_follows_mss_for_every_algorithm(void)
     }
 }
 
+/* A transport's own rule (l4_cc_params): QUIC's RFC 9002 §7.2 initial
+   window, min(10 * MDS, max(14720, 2 * MDS)), for every algorithm, at
+   creation, after set_mss while still at the IW, and after a reset (a new
+   path, RFC 9000 §9.4); TCP's rule stays the default of l4_cc_new. */
+static void test_quic_initial_window_for_every_algorithm(void)
+{
+    CHECK_EQU(l4_cc_initial_window_quic(1200), 12000);
+    CHECK_EQU(l4_cc_initial_window_quic(1452), 14520);
+    CHECK_EQU(l4_cc_initial_window_quic(1472), 14720);
+    CHECK_EQU(l4_cc_initial_window_quic(1500), 14720); /* the 14720-byte cap */
+    CHECK_EQU(l4_cc_initial_window_quic(9000), 18000); /* at least 2 datagrams */
+    l4_cc_params p = {.mss = 1200, .initial_window = l4_cc_initial_window_quic};
+    for (size_t k = 0; l4_cc_name_at(k); k++) {
+        const char *name = l4_cc_name_at(k);
+        l4_cc *cc = NULL;
+        CHECK_EQ(l4_cc_new_params(&cc, name, &p, 0), 0);
+        CHECK_MSG(l4_cc_cwnd(cc) == 12000, "%s: IW %ju", name, (uintmax_t)l4_cc_cwnd(cc));
+        l4_cc_set_mss(cc, 1452);
+        CHECK_MSG(l4_cc_cwnd(cc) == 14520, "%s: IW(1452) %ju", name, (uintmax_t)l4_cc_cwnd(cc));
+        l4_cc_on_congestion_event(cc, 14520, L4_MS);
+        /* (BBR's model ignores a loss here) */
+        CHECK_MSG(l4_cc_cwnd(cc) < 14520 || (l4_cc_flags(cc) & L4_CC_F_ACK_IN_RECOVERY),
+                  "%s: %ju after a loss", name, (uintmax_t)l4_cc_cwnd(cc));
+        l4_cc_reset(cc, 1350, 2 * L4_MS);
+        CHECK_MSG(l4_cc_cwnd(cc) == 13500, "%s: IW after reset %ju", name,
+                  (uintmax_t)l4_cc_cwnd(cc));
+        l4_cc_del(cc);
+        CHECK_EQ(l4_cc_new(&cc, name, 1200, 0), 0); /* TCP's: 3 segments */
+        CHECK_MSG(l4_cc_cwnd(cc) == 3600, "%s: TCP IW %ju", name, (uintmax_t)l4_cc_cwnd(cc));
+        l4_cc_del(cc);
+    }
+    l4_cc *cc = NULL;
+    p.initial_window = NULL; /* NULL: TCP's */
+    CHECK_EQ(l4_cc_new_params(&cc, "reno", &p, 0), 0);
+    CHECK_EQU(l4_cc_cwnd(cc), 3600);
+    l4_cc_del(cc);
+    CHECK_EQ(l4_cc_new_params(&cc, "reno", NULL, 0), L4_ERR_INVALID_ARGUMENT);
+    p.mss = 0;
+    CHECK_EQ(l4_cc_new_params(&cc, "reno", &p, 0), L4_ERR_INVALID_ARGUMENT);
+}
+
 static void test_slow_start_byte_counting_l2(void)
 {
     l4_cc *cc = mk(1000);
@@ -139,6 +180,7 @@ static void test_rto_collapses_to_one_segment(void)
 static const l4_test TESTS[] = {TEST(test_registry),
                                 TEST(test_initial_window),
                                 TEST(test_initial_window_follows_mss_for_every_algorithm),
+                                TEST(test_quic_initial_window_for_every_algorithm),
                                 TEST(test_slow_start_byte_counting_l2),
                                 TEST(test_congestion_event_and_avoidance),
                                 TEST(test_rto_collapses_to_one_segment),

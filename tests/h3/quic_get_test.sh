@@ -61,7 +61,8 @@ grep -q "^SERVER_HANDSHAKE_TRAFFIC_SECRET " "$tmp/server.keys" || fail "server S
 "$L4KIT" quic-get --cacert "$tmp/cert.pem" "$base/sub/a.txt" "$base/64K" >"$tmp/get.txt" 2>"$tmp/err" ||
   fail "text report run failed"
 grep -q "^200 .*https://localhost:$P/64K  ttfb [0-9.]* ms" "$tmp/get.txt" || fail "no per-file line"
-grep -q "over HTTP/3: handshake [0-9.]* ms = [0-9.]* RTT" "$tmp/get.txt" || fail "no summary line"
+grep -q "over HTTP/3 (TLS_AES_128_GCM_SHA256): handshake [0-9.]* ms = [0-9.]* RTT" "$tmp/get.txt" ||
+  fail "no summary line"
 
 # 3. 404 for a missing file: exit 1, the status in the report.
 rc=0

@@ -311,6 +311,47 @@ static void test_resume_0rtt(void)
     er_free(&e);
 }
 
+/* The first flight of a resumed connection is the initial window (RFC 9002
+ * §7.2: ten 1200-byte datagrams, 12,000 bytes): an Initial and 0-RTT
+ * packets carrying about 11 KB of a 14 KB request before anything comes
+ * back; the rest follows as the ACKs return, and it all arrives once. */
+static void test_0rtt_first_flight(void)
+{
+    er e;
+    er_init(&e, 105);
+    er_first(&e);
+    er_connect(&e, 1, 1);
+    static uint8_t big[14000];
+    for (size_t i = 0; i < sizeof big; i++)
+        big[i] = (uint8_t)(i * 11 + i / 512);
+    uint64_t sid;
+    CHECK_EQ(l4_quic_stream_open(e.p.cl, 0, &sid), 0);
+    CHECK_EQ(l4_quic_stream_write(e.p.cl, sid, big, sizeof big, 1), (l4_ssize)sizeof big);
+    er_server(&e); /* drains the client's first flight into the queue */
+    size_t n = e.p.nq, bytes = 0;
+    for (size_t i = 0; i < n; i++) {
+        CHECK(e.p.q[i].to_server);
+        CHECK_EQU(e.p.q[i].len, 1200);
+        bytes += e.p.q[i].len;
+    }
+    CHECK_MSG(n == 10, "first flight %zu datagrams", n);
+    l4_quic_early_info ci;
+    l4_quic_conn_early_info(e.p.cl, &ci);
+    CHECK_MSG(ci.bytes >= 10500 && ci.bytes < sizeof big, "0-RTT stream bytes %llu",
+              (unsigned long long)ci.bytes);
+    CHECK_EQU(ci.pkts_sent, 10); /* one coalesced with the Initial */
+    CHECK(qp_run(&e.p, er_got_reply, e.p.now + 5 * L4_S));
+    CHECK_EQU(e.sv.rx_len, sizeof big);
+    CHECK_MEM(e.sv.rx, big, sizeof big);
+    CHECK_EQU(e.cl.rx_len, sizeof big);
+    CHECK_MEM(e.cl.rx, big, sizeof big);
+    l4_quic_early_info si;
+    l4_quic_conn_early_info(e.p.sv, &si);
+    CHECK_EQ(si.state, L4_QUIC_EARLY_ACCEPTED);
+    CHECK(si.bytes >= 10500);
+    er_free(&e);
+}
+
 /* The server refuses 0-RTT: the client learns it at the handshake's end
  * and sends the request again in 1-RTT; it arrives once. */
 static void test_0rtt_rejected(void)
@@ -543,6 +584,7 @@ static void test_resume_only_and_args(void)
 
 static const l4_test TESTS[] = {
     TEST(test_resume_0rtt),
+    TEST(test_0rtt_first_flight),
     TEST(test_0rtt_rejected),
     TEST(test_0rtt_rejected_lower_limits),
     TEST(test_0rtt_loss),

@@ -57,6 +57,7 @@ typedef struct quic_pair {
     const char *server_name; /* what the client verifies; default "localhost" */
     int insecure;
     const char *client_alpn, *server_alpn;
+    unsigned cl_ciphers, sv_ciphers; /* l4_quic_tls_config.ciphers of each side (0: all) */
     int keylog_lines;
     void *app; /* the test's own state */
     /* returns 1 to drop a datagram (before random loss); may be NULL */
@@ -147,6 +148,7 @@ static inline int qp_start(quic_pair *p)
     cfg.ca_pem_len = p->cert_len;
     cfg.insecure = p->insecure;
     cfg.alpn = p->client_alpn;
+    cfg.ciphers = p->cl_ciphers;
     cfg.keylog = qp_keylog;
     cfg.keylog_user = p;
     int rc = l4_quic_tls_gnutls_new(&tls, &cfg);
@@ -167,6 +169,7 @@ static inline int qp_new_server(quic_pair *p, const uint8_t *d, size_t len)
     cfg.key_pem = p->key;
     cfg.key_pem_len = p->key_len;
     cfg.alpn = p->server_alpn;
+    cfg.ciphers = p->sv_ciphers;
     int rc = l4_quic_tls_gnutls_new(&tls, &cfg);
     if (rc < 0)
         return rc;

@@ -618,7 +618,46 @@ static void test_idle_peer_gone(void)
     qp_free(&p);
 }
 
+/* RFC 9002 §7.2: a connection starts with a window of ten datagrams
+ * (min(10 * 1200, max(14720, 2400)) = 12,000 bytes here), not TCP's three
+ * segments: right after the handshake a 100 KB write leaves as one burst of
+ * about ten full datagrams (the window grew a little by the handshake
+ * packets acknowledged), and no more until ACKs come back. */
+static void test_first_flight_is_ten_datagrams(void)
+{
+    quic_pair p;
+    qp_init(&p, 15);
+    CHECK_EQ(qp_start(&p), 0);
+    l4_quic_conn_stats cs;
+    l4_quic_conn_get_stats(p.cl, &cs);
+    CHECK_EQU(cs.cwnd, 12000);
+    CHECK(qp_run(&p, qp_handshaken, 10 * L4_S));
+    while (qp_step(&p, p.now + 100 * L4_MS)) /* the handshake's last ACKs */
+        ;
+    l4_quic_conn_get_stats(p.cl, &cs);
+    CHECK_EQU(cs.bytes_in_flight, 0);
+    CHECK(cs.cwnd >= 12000 && cs.cwnd <= 12000 + 3 * 1200);
+    uint64_t cwnd = cs.cwnd;
+    static uint8_t big[100000];
+    uint64_t sid;
+    CHECK_EQ(l4_quic_stream_open(p.cl, 0, &sid), 0);
+    CHECK_EQ(l4_quic_stream_write(p.cl, sid, big, sizeof big, 1), (l4_ssize)sizeof big);
+    size_t before = p.nq;
+    qp_flush(&p);
+    size_t full = 0, total = 0;
+    for (size_t i = before; i < p.nq; i++) {
+        CHECK(p.q[i].to_server);
+        total++;
+        full += p.q[i].len == 1200;
+    }
+    CHECK_MSG(total == cwnd / 1200 && full == total, "%zu datagrams (%zu full), window %llu", total,
+              full, (unsigned long long)cwnd);
+    CHECK(total >= 10);
+    qp_free(&p);
+}
+
 static const l4_test TESTS[] = {
+    TEST(test_first_flight_is_ten_datagrams),
     TEST(test_idle_peer_gone),
     TEST(test_server_streams_and_echo),
     TEST(test_key_update),

@@ -77,17 +77,25 @@ if command -v tshark >/dev/null; then
   tshark -n -r q.pcap -o tls.keylog_file:keys.txt -T fields -E occurrence=a -E aggregator=';' \
     -e frame.number -e ip.src -e quic.frame_type -e quic.stream.stream_id -e quic.stream.off \
     -e quic.stream.offset -e quic.stream.length -e quic.stream.fin -e _ws.malformed \
-    -e _ws.expert.message -e tls.handshake.type >fields.txt 2>tshark.err ||
+    -e _ws.expert.message -e tls.handshake.type -e quic.packet_number >fields.txt 2>tshark.err ||
     fail "tshark failed: $(cat tshark.err)"
   python3 - fields.txt q.json <<'PY' || fail "tshark's view of the capture"
 import json, sys
 rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1])]
 r = json.load(open(sys.argv[2]))
 assert len(rows) == r["pcap_packets"], (len(rows), r["pcap_packets"])
-hs_types, covered, fins = set(), {}, set()
+hs_types, covered, fins, top = set(), {}, set(), {}
 for row in rows:
-    num, src, ftypes, sids, offs, offsets, lens, fin, malformed, expert, hst = row
+    num, src, ftypes, sids, offs, offsets, lens, fin, malformed, expert, hst, pns = row
     assert not malformed, ("malformed", row)
+    pn = max(int(x) for x in pns.split(";") if x) if pns else 0
+    if "ecrypt" in expert and pn >= top.get(src, 0) + 128:
+        # tshark 4.0 rebuilds a 1-byte packet number only upwards of the last
+        # multiple of 256 (quic_pkt_adjust_pkt_num): a packet reordered across
+        # one gets a number 256 too high and fails to decrypt. Only such
+        # packets are excused (their STREAM bytes are still checked below).
+        continue
+    top[src] = max(top.get(src, 0), pn)
     assert "ecrypt" not in expert and "alformed" not in expert, ("expert", row)
     assert ftypes, ("no frames decoded (not decrypted?)", row)
     hs_types.update(x for x in hst.split(";") if x)

@@ -25,6 +25,7 @@
 #include "io/quic_tls_gnutls.h"
 #include "json.h"
 #include "quic/early.h"
+#include "quic/suites.h"
 #include "quic_session.h"
 #include "quic_tool.h"
 #include "units.h"
@@ -54,6 +55,10 @@ static const char qg_help[] =
     "  --migrate-to ADDR      ... and to local address ADDR (numeric, e.g. 127.0.0.2)\n"
     "  --rebind-after WHEN    as --migrate-after, but without telling QUIC: what a NAT\n"
     "                         rebinding looks like to the server (same connection ID)\n"
+    "  --no-preferred-addr    stay on the address in the URL when the server offers a\n"
+    "                         preferred address (by default the client moves there once\n"
+    "                         the handshake is confirmed, RFC 9000 §9.6, and comes back\n"
+    "                         if that path does not validate)\n"
     "  --json                 print the report as one JSON object\n"
     "%s"
     "\n"
@@ -97,6 +102,14 @@ typedef struct qg {
     char move_error[128];  /* why the move did not happen */
     uint16_t port0, port1; /* local port before and after the move */
     const char *ecn;       /* the ECN validation state at the end (RFC 9000 §13.4.2) */
+    const char *suite;     /* the TLS cipher suite negotiated, or NULL */
+    /* the server's preferred address (RFC 9000 §9.6): 0 not looked at yet,
+       1 none or not taken, 2 moved there, 3 that path validated, 4 it failed
+       and the client went back to the original address */
+    int pref_state;
+    char pref_where[80], pref_note[96];
+    uint64_t pref_ok0, pref_failed0;
+    l4_io_udp_addr orig_peer;
 } qg;
 
 static void qg_submit(qg *g)
@@ -201,6 +214,9 @@ static void qg_capture(qg *g, l4_quic_conn *c)
 {
     l4_quic_conn_get_stats(c, &g->qst);
     g->have_qst = 1;
+    int aead = l4_quic_conn_aead(c);
+    if (aead >= 0)
+        g->suite = l4_quic_suite_name((l4_quic_aead)aead);
     l4_quic_conn_early_info(c, &g->early);
     size_t n;
     const uint8_t *tok = l4_quic_conn_new_token(c, &n);
@@ -320,6 +336,13 @@ static void qg_conn_problem(const qg *g, const char *where, char *buf, size_t ca
         snprintf(buf, cap, "connection to %s timed out (idle)", where);
         return;
     }
+    if (g->close_by_peer == 3) {
+        snprintf(buf, cap,
+                 "connection to %s reset by the server: it no longer knows the connection "
+                 "(Stateless Reset, RFC 9000 §10.3; restarted?)",
+                 where);
+        return;
+    }
     snprintf(buf, cap, "connection to %s closed by %s: %s error 0x%" PRIx64 "%s%s", where,
              g->close_by_peer ? "the server" : "l4kit", g->close_app ? "application" : "transport",
              e, g->close_reason[0] ? ": " : "", g->close_reason);
@@ -327,7 +350,7 @@ static void qg_conn_problem(const qg *g, const char *where, char *buf, size_t ca
 
 typedef struct qg_cfg {
     const char *outdir, *cacert_file, *session_file;
-    int insecure, json, no_0rtt;
+    int insecure, json, no_0rtt, no_pref;
     l4_time timeout;
     /* --migrate-after / --rebind-after: when (one of the two), where, how */
     l4_time move_time;
@@ -376,6 +399,79 @@ static void qg_move(qg *g, const qg_cfg *k, l4_time now)
     g->port1 = l4_io_quic_ep_port(g->ep);
 }
 
+/* RFC 9000 §9.6.1: once the handshake is confirmed, to the server's
+ * preferred address of the family in use: the connection moves (the
+ * address's connection ID, path validation), then the socket. */
+static void qg_pref(qg *g, int take, l4_time now)
+{
+    l4_quic_preferred_addr pa;
+    if (l4_quic_conn_preferred_address(g->c, &pa) < 0) {
+        g->pref_state = 1; /* none offered */
+        return;
+    }
+    l4_io_udp_addr to;
+    memset(&to, 0, sizeof to);
+    static const uint8_t zero[16];
+    if (g->orig_peer.u.sa.sa_family == AF_INET && memcmp(pa.ipv4, zero, 4)) {
+        to.u.in.sin_family = AF_INET;
+        memcpy(&to.u.in.sin_addr, pa.ipv4, 4);
+        memcpy(&to.u.in.sin_port, pa.port4, 2);
+        to.len = sizeof to.u.in;
+    } else if (g->orig_peer.u.sa.sa_family == AF_INET6 && memcmp(pa.ipv6, zero, 16)) {
+        to.u.in6.sin6_family = AF_INET6;
+        memcpy(&to.u.in6.sin6_addr, pa.ipv6, 16);
+        memcpy(&to.u.in6.sin6_port, pa.port6, 2);
+        to.len = sizeof to.u.in6;
+    }
+    if (!to.len) {
+        g->pref_state = 1;
+        snprintf(g->pref_note, sizeof g->pref_note, "offered for the other address family only");
+        return;
+    }
+    l4_io_udp_addr_format(&to, g->pref_where, sizeof g->pref_where);
+    if (!take) {
+        g->pref_state = 1;
+        snprintf(g->pref_note, sizeof g->pref_note, "not taken (--no-preferred-addr)");
+        return;
+    }
+    l4_quic_conn_stats st;
+    l4_quic_conn_get_stats(g->c, &st);
+    int e = l4_quic_conn_migrate_preferred(g->c, now);
+    if (e == L4_ERR_STATE)
+        return; /* not confirmed yet: next round */
+    g->pref_state = 1;
+    if (e < 0) {
+        snprintf(g->pref_note, sizeof g->pref_note, "not taken: %s",
+                 e == L4_ERR_NOT_FOUND ? "no unused connection ID" : l4_strerror(e));
+        return;
+    }
+    g->pref_ok0 = st.paths_validated;
+    g->pref_failed0 = st.paths_failed;
+    e = l4_io_quic_ep_move(g->ep, NULL, 0, &to);
+    if (e < 0) { /* the connection moved, the socket did not: the CID still routes */
+        snprintf(g->pref_note, sizeof g->pref_note, "cannot open a socket to it: %s",
+                 e == L4_ERR_IO ? strerror(errno) : l4_strerror(e));
+        return;
+    }
+    g->pref_state = 2;
+}
+
+/* After the move: validated, or back to the original address (§9.6.1). */
+static void qg_pref_check(qg *g)
+{
+    l4_quic_conn_stats st;
+    l4_quic_conn_get_stats(g->c, &st);
+    if (st.paths_validated > g->pref_ok0) {
+        g->pref_state = 3;
+    } else if (st.paths_failed > g->pref_failed0) {
+        g->pref_state = 4;
+        int e = l4_io_quic_ep_move(g->ep, NULL, 0, &g->orig_peer);
+        snprintf(g->pref_note, sizeof g->pref_note, "%s",
+                 e < 0 ? "the path did not validate; cannot go back"
+                       : "the path did not validate; back to the original address");
+    }
+}
+
 /* One connection attempt to `ai`. Returns 0 done (whatever the items
  * say), 1 refused (try the next address), -1 failed (reason in buf). */
 static int qg_run(qg *g, const qg_cfg *k, const struct addrinfo *ai, char *why, size_t wcap)
@@ -386,6 +482,7 @@ static int qg_run(qg *g, const qg_cfg *k, const struct addrinfo *ai, char *why, 
     peer.len = (uint32_t)ai->ai_addrlen;
     char where[80];
     l4_io_udp_addr_format(&peer, where, sizeof where);
+    g->orig_peer = peer;
     l4_io_quic_ep_config ec;
     qt_ep_config(&k->o, &ec);
     ec.addr = ai->ai_family == AF_INET6 ? "::" : "0.0.0.0";
@@ -409,6 +506,7 @@ static int qg_run(qg *g, const qg_cfg *k, const struct addrinfo *ai, char *why, 
     memset(&tc, 0, sizeof tc);
     tc.server_name = g->it[0].url.host;
     tc.insecure = k->insecure;
+    tc.ciphers = k->o.ciphers;
     tc.ca_pem = k->ca;
     tc.ca_pem_len = k->ca_len;
     tc.keylog = qt_keylog();
@@ -452,6 +550,15 @@ static int qg_run(qg *g, const qg_cfg *k, const struct addrinfo *ai, char *why, 
     while (l4_io_quic_ep_count(g->ep) > 0) {
         int rc = l4_io_quic_ep_step(g->ep, 20 * L4_MS);
         l4_time now = l4_io_now();
+        if (rc < 0 && errno == ECONNREFUSED && g->pref_state == 2) {
+            /* the preferred address is unreachable (ICMP): back (§9.6.1) */
+            g->pref_state = 4;
+            int back = l4_io_quic_ep_move(g->ep, NULL, 0, &g->orig_peer);
+            snprintf(g->pref_note, sizeof g->pref_note, "%s",
+                     back < 0 ? "unreachable (ICMP); cannot go back"
+                              : "unreachable (ICMP); back to the original address");
+            continue;
+        }
         if (rc < 0) {
             if (errno == ECONNREFUSED && !g->hs)
                 return 1;
@@ -474,6 +581,10 @@ static int qg_run(qg *g, const qg_cfg *k, const struct addrinfo *ai, char *why, 
                 break; /* CONNECTION_CLOSE went out in the step above */
             continue;
         }
+        if (g->hs && g->c && !g->closed && g->pref_state == 0)
+            qg_pref(g, !k->no_pref, now);
+        else if (g->pref_state == 2 && g->c && !g->closed)
+            qg_pref_check(g);
         if (k->move && !g->moved && g->hs && g->c && !g->closed &&
             (k->move_bytes ? g->body_bytes >= k->move_bytes : now - g->t_hs >= k->move_time))
             qg_move(g, k, now);
@@ -530,6 +641,10 @@ static void qg_report(const qg *g, const qg_cfg *k, const char *host, int ok, co
         json_str(stdout, host);
         printf(",\"ok\":%s,\"error\":", ok ? "true" : "false");
         json_str(stdout, why);
+        printf(",\"cc\":");
+        json_str(stdout, k->o.cc ? k->o.cc : "reno");
+        printf(",\"cipher\":");
+        json_str(stdout, g->suite);
         printf(",\"handshake_ms\":%.3f,\"handshake_rtts\":%.2f,\"min_rtt_ms\":%.3f,"
                "\"srtt_ms\":%.3f,\"ttfb_rtts\":%.2f,\"resumed\":%s,\"zero_rtt\":\"%s\","
                "\"zero_rtt_packets\":%" PRIu64 ",\"zero_rtt_bytes\":%" PRIu64
@@ -561,6 +676,12 @@ static void qg_report(const qg *g, const qg_cfg *k, const char *host, int ok, co
         printf(",\"marked\":%" PRIu64 ",\"ect0_recv\":%" PRIu64 ",\"ce_recv\":%" PRIu64
                ",\"ce_reported\":%" PRIu64 "}",
                g->qst.ecn_marked, g->qst.ecn_ect0_recv, g->qst.ecn_ce_recv, g->qst.ecn_ce_reported);
+        printf(",\"preferred_address\":{\"offered\":");
+        json_str(stdout, g->pref_where[0] ? g->pref_where : NULL);
+        printf(",\"moved\":%s,\"validated\":%s,\"note\":", g->pref_state >= 2 ? "true" : "false",
+               g->pref_state == 3 ? "true" : "false");
+        json_str(stdout, g->pref_note[0] ? g->pref_note : NULL);
+        printf("}");
         if (k->move) {
             printf(",\"move\":{\"kind\":\"%s\",\"done\":%s,\"from_port\":%u,\"to_port\":%u,"
                    "\"paths_validated\":%" PRIu64 ",\"paths_failed\":%" PRIu64 ",\"error\":",
@@ -590,6 +711,12 @@ static void qg_report(const qg *g, const qg_cfg *k, const char *host, int ok, co
                g->early.resumed ? "resumed the TLS session" : "full handshake",
                g->early.state ? ", 0-RTT " : "", g->early.state ? zr : "", ttfb_rtts);
     }
+    if (g->pref_state >= 2)
+        printf("moved to the server's preferred address %s (RFC 9000 §9.6)%s%s\n", g->pref_where,
+               g->pref_state == 3 ? ": path validated"
+               : g->pref_note[0]  ? ": "
+                                  : "",
+               g->pref_state == 3 ? "" : g->pref_note);
     if (k->move && g->ready) {
         if (!g->moved)
             printf("did not %s: %s\n", k->move_nat ? "rebind" : "migrate",
@@ -604,10 +731,10 @@ static void qg_report(const qg *g, const qg_cfg *k, const char *host, int ok, co
     }
     if (g->ready) {
         char sz[32];
-        printf("%s over HTTP/3: handshake %.2f ms = %.1f RTT (min RTT %.3f ms), %zu file%s, %s in "
-               "%.3f s = %.1f Mbit/s%s\n",
-               host, hs_ms, rtts, rtt_ms, g->n, g->n == 1 ? "" : "s",
-               qt_size(sz, sizeof sz, (double)total), secs, mbps,
+        printf("%s over HTTP/3 (%s): handshake %.2f ms = %.1f RTT (min RTT %.3f ms), %zu file%s, "
+               "%s in %.3f s = %.1f Mbit/s%s\n",
+               host, g->suite ? g->suite : "no cipher suite", hs_ms, rtts, rtt_ms, g->n,
+               g->n == 1 ? "" : "s", qt_size(sz, sizeof sz, (double)total), secs, mbps,
                off == 3   ? " (GSO+GRO)"
                : off == 1 ? " (GSO)"
                : off == 2 ? " (GRO)"
@@ -643,6 +770,8 @@ int cmd_quic_get(int argc, char **argv)
             k.insecure = 1;
         } else if (!strcmp(a, "--no-0rtt")) {
             k.no_0rtt = 1;
+        } else if (!strcmp(a, "--no-preferred-addr")) {
+            k.no_pref = 1;
         } else if (!strcmp(a, "--migrate-after") || !strcmp(a, "--rebind-after") ||
                    !strcmp(a, "--migrate-to")) {
             const char *v = args_value(cmd, argc, argv, &i);

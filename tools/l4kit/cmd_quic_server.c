@@ -17,6 +17,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <gnutls/crypto.h>
+
 #include "args.h"
 #include "cmd.h"
 #include "h3/h3.h"
@@ -26,6 +28,7 @@
 #include "io/quic_tls_gnutls.h"
 #include "json.h"
 #include "quic/early.h"
+#include "quic/suites.h"
 #include "quic_tool.h"
 
 static const char qs_help[] =
@@ -46,6 +49,9 @@ static const char qs_help[] =
     "  --retry                validate every new client's address with a Retry first\n"
     "                         (RFC 9000 §8.1.2) unless it brings a token from an earlier\n"
     "                         connection (NEW_TOKEN, given after every handshake)\n"
+    "  --preferred ADDR:PORT  also listen there and offer it to every client as the\n"
+    "                         preferred address (RFC 9000 §9.6; [ADDR]:PORT for IPv6,\n"
+    "                         port 0 picks one); clients that follow move there\n"
     "  --no-0rtt              refuse 0-RTT data (sessions still resume); by default a\n"
     "                         resuming client's GET/HEAD requests are answered from its\n"
     "                         first flight (RFC 9001 4.6); 0-RTT can be replayed, so other\n"
@@ -79,6 +85,8 @@ typedef struct qs {
     /* ECN (RFC 9000 §13.4): connections that validated it / gave it up; CE
        marks the clients reported */
     uint64_t ecn_capable, ecn_failed, ecn_ce_reported;
+    uint64_t suites[3];    /* connections per negotiated TLS cipher suite (l4_quic_aead) */
+    uint8_t reset_key[16]; /* stateless reset tokens (RFC 9000 §10.3.2) derive from it */
 } qs;
 
 /* ---- bodies ------------------------------------------------------------- */
@@ -289,6 +297,7 @@ static l4_quic_conn *qs_accept(void *user, const uint8_t *d, size_t len, const l
     cfg.keylog = S->keylog;
     cfg.creds = S->creds;
     cfg.no_early_data = S->no_0rtt;
+    cfg.ciphers = S->o.ciphers;
     l4_quic_tls *tls;
     if (l4_quic_tls_gnutls_new(&tls, &cfg) < 0) {
         l4_h3_free(h);
@@ -296,6 +305,8 @@ static l4_quic_conn *qs_accept(void *user, const uint8_t *d, size_t len, const l
     }
     l4_quic_settings set;
     qt_settings(&S->o, &set);
+    memcpy(set.reset_key, S->reset_key, sizeof set.reset_key);
+    set.reset_key_set = 1;
     l4_quic_callbacks qcb;
     l4_h3_quic_callbacks(&qcb);
     l4_quic_conn *c;
@@ -334,10 +345,39 @@ static void qs_closed(void *user, l4_quic_conn *c, void *app)
     S->ecn_capable += !strcmp(ecn, "capable");
     S->ecn_failed += !strcmp(ecn, "failed");
     S->ecn_ce_reported += st.ecn_ce_reported;
+    int aead = l4_quic_conn_aead(c);
+    if (aead >= 0 && aead < 3)
+        S->suites[aead]++;
     l4_h3_free(app);
 }
 
 /* ---- the command ------------------------------------------------------------ */
+
+/* "ADDR:PORT" or "[ADDR]:PORT" (numeric, not a wildcard) into addr / port. */
+static int qs_parse_hostport(const char *v, char *addr, size_t cap, long *port)
+{
+    const char *colon = strrchr(v, ':');
+    if (!colon)
+        return -1;
+    const char *a = v;
+    size_t n = (size_t)(colon - v);
+    if (*v == '[') {
+        if (n < 2 || v[n - 1] != ']')
+            return -1;
+        a = v + 1;
+        n -= 2;
+    }
+    if (n == 0 || n >= cap)
+        return -1;
+    memcpy(addr, a, n);
+    addr[n] = 0;
+    l4_io_udp_addr t;
+    if (args_long(colon + 1, 0, 65535, port) != 0 || l4_io_udp_addr_parse(&t, addr, 0) < 0)
+        return -1;
+    if (!strcmp(addr, "0.0.0.0") || !strcmp(addr, "::"))
+        return -1;
+    return 0;
+}
 
 int cmd_quic_server(int argc, char **argv)
 {
@@ -346,6 +386,8 @@ int cmd_quic_server(int argc, char **argv)
     memset(&S, 0, sizeof S);
     S.rootfd = -1;
     const char *certf = NULL, *keyf = NULL, *pos[2] = {NULL, NULL};
+    char pref_addr[64] = "";
+    long pref_port = -1;
     int npos = 0, json = 0, rc = 2, retry = 0;
     long max_conns = 0;
     for (int i = 1; i < argc; i++) {
@@ -377,6 +419,17 @@ int cmd_quic_server(int argc, char **argv)
                 certf = v;
             else
                 keyf = v;
+        } else if (!strcmp(a, "--preferred")) {
+            const char *v = args_value(cmd, argc, argv, &i);
+            if (!v)
+                goto out;
+            if (qs_parse_hostport(v, pref_addr, sizeof pref_addr, &pref_port) != 0) {
+                fprintf(stderr,
+                        "l4kit %s: bad --preferred '%s' (ADDR:PORT or [ADDR]:PORT, numeric, "
+                        "not 0.0.0.0 or ::)\n",
+                        cmd, v);
+                goto out;
+            }
         } else if (!strcmp(a, "--max-conns")) {
             const char *v = args_value(cmd, argc, argv, &i);
             if (!v)
@@ -442,6 +495,17 @@ int cmd_quic_server(int argc, char **argv)
                 "l4kit %s: the certificate or key is not usable PEM (or they do not match)\n", cmd);
         goto out;
     }
+    /* RFC 9000 §10.3.2: one static key for every connection's reset tokens;
+     * derived from the private key, so a server restarted with the same
+     * --key resets the connections of its previous run (a generated key
+     * changes at every start, and so does this one). */
+    static const char label[] = "l4kit quic-server stateless reset key v1";
+    uint8_t mac[32];
+    if (gnutls_hmac_fast(GNUTLS_MAC_SHA256, S.key, S.key_len, label, sizeof label - 1, mac) < 0) {
+        fprintf(stderr, "l4kit %s: cannot derive the stateless reset key\n", cmd);
+        goto out;
+    }
+    memcpy(S.reset_key, mac, sizeof S.reset_key);
     S.gen = malloc(L4_H3_GEN_PERIOD + QS_GEN_SPAN);
     if (!S.gen)
         goto out;
@@ -461,6 +525,11 @@ int cmd_quic_server(int argc, char **argv)
     memset(&val, 0, sizeof val);
     val.retry = retry;
     ec.validator = &val;
+    ec.reset_key = S.reset_key; /* short headers of unknown IDs get a Stateless Reset */
+    if (pref_port >= 0) {
+        ec.preferred_addr = pref_addr;
+        ec.preferred_port = (uint16_t)pref_port;
+    }
     int e = l4_io_quic_ep_open(&S.ep, &ec);
     if (e < 0) {
         fprintf(stderr, "l4kit %s: cannot bind %s port %ld: %s\n", cmd, pos[0], port,
@@ -477,7 +546,15 @@ int cmd_quic_server(int argc, char **argv)
     char where[80];
     l4_io_udp_addr_format(&bound, where, sizeof where);
     unsigned off = l4_io_quic_ep_offload(S.ep);
-    fprintf(stderr, "l4kit %s: listening on %s (HTTP/3%s%s%s)\n", cmd, where,
+    char pwhere[128] = "";
+    if (pref_port >= 0) {
+        l4_io_udp_addr pa;
+        l4_io_udp_addr_parse(&pa, pref_addr, l4_io_quic_ep_preferred_port(S.ep));
+        char t[80];
+        l4_io_udp_addr_format(&pa, t, sizeof t);
+        snprintf(pwhere, sizeof pwhere, " and %s (preferred)", t);
+    }
+    fprintf(stderr, "l4kit %s: listening on %s%s (HTTP/3%s%s%s)\n", cmd, where, pwhere,
             S.root ? ", root " : ", generated objects only", S.root ? S.root : "",
             off == 3   ? ", GSO+GRO"
             : off == 1 ? ", GSO"
@@ -499,7 +576,7 @@ int cmd_quic_server(int argc, char **argv)
     S.ep = NULL;
     if (json)
         printf(
-            "{\"connections\":%" PRIu64 ",\"requests\":%" PRIu64 ",\"ok\":%" PRIu64
+            "{\"cc\":\"%s\",\"connections\":%" PRIu64 ",\"requests\":%" PRIu64 ",\"ok\":%" PRIu64
             ",\"client_errors\":%" PRIu64 ",\"body_bytes\":%" PRIu64 ",\"datagrams_in\":%" PRIu64
             ",\"datagrams_out\":%" PRIu64 ",\"gso_sends\":%" PRIu64 ",\"gro_msgs\":%" PRIu64
             ",\"migrations\":%" PRIu64 ",\"paths_validated\":%" PRIu64 ",\"paths_failed\":%" PRIu64
@@ -507,13 +584,17 @@ int cmd_quic_server(int argc, char **argv)
             ",\"ecn_ce_reported\":%" PRIu64 ",\"datagrams_out_ect\":%" PRIu64
             ",\"datagrams_in_ect0\":%" PRIu64 ",\"datagrams_in_ce\":%" PRIu64
             ",\"retries\":%" PRIu64 ",\"tokens_valid\":%" PRIu64 ",\"invalid_tokens\":%" PRIu64
-            ",\"tokens_sent\":%" PRIu64 ",\"resumed\":%" PRIu64 ",\"zero_rtt\":%" PRIu64
-            ",\"early_requests\":%" PRIu64 ",\"seconds\":%.3f,\"cpu_seconds\":%.3f}\n",
-            S.conns, S.requests, S.responses_ok, S.errors4xx, S.bytes_body, st.dgrams_in,
-            st.dgrams_out, st.gso_sends, st.gro_msgs, S.migrations, S.paths_validated,
-            S.paths_failed, S.path_challenges, S.ecn_capable, S.ecn_failed, S.ecn_ce_reported,
-            st.ecn_out, st.ecn_in[2], st.ecn_in[3], st.retries, st.tokens_valid, st.invalid_tokens,
-            st.tokens_sent, S.resumed, S.zero_rtt, S.early_requests, wall, cpu);
+            ",\"tokens_sent\":%" PRIu64 ",\"stateless_resets\":%" PRIu64 ",\"resumed\":%" PRIu64
+            ",\"zero_rtt\":%" PRIu64 ",\"early_requests\":%" PRIu64 ",\"ciphers\":{\"%s\":%" PRIu64
+            ",\"%s\":%" PRIu64 ",\"%s\":%" PRIu64 "},\"seconds\":%.3f,\"cpu_seconds\":%.3f}\n",
+            S.o.cc ? S.o.cc : "reno", S.conns, S.requests, S.responses_ok, S.errors4xx,
+            S.bytes_body, st.dgrams_in, st.dgrams_out, st.gso_sends, st.gro_msgs, S.migrations,
+            S.paths_validated, S.paths_failed, S.path_challenges, S.ecn_capable, S.ecn_failed,
+            S.ecn_ce_reported, st.ecn_out, st.ecn_in[2], st.ecn_in[3], st.retries, st.tokens_valid,
+            st.invalid_tokens, st.tokens_sent, st.resets_sent, S.resumed, S.zero_rtt,
+            S.early_requests, l4_quic_suite_name(L4_QUIC_AEAD_AES_128_GCM), S.suites[0],
+            l4_quic_suite_name(L4_QUIC_AEAD_AES_256_GCM), S.suites[1],
+            l4_quic_suite_name(L4_QUIC_AEAD_CHACHA20_POLY1305), S.suites[2], wall, cpu);
     else
         fprintf(stderr,
                 "l4kit %s: %" PRIu64 " connections, %" PRIu64 " requests (%" PRIu64

@@ -13,16 +13,20 @@
 #include "args.h"
 #include "cc/cc.h"
 #include "io/quic_qlog.h"
+#include "quic/suites.h"
 #include "units.h"
 
 /* The help lines for these options, in every usage text at its "%s". */
 static const char qt_opts_help[] =
-    "  --cc NAME              congestion control: reno, cubic (default cubic)\n"
+    "  --cc NAME              congestion control: reno (NewReno, the default), cubic, bbr\n"
     "  --max-udp-payload N    largest UDP payload sent, 1200-16384 (default 1452)\n"
     "  --idle-timeout TIME    close a silent connection after TIME (default 30s)\n"
     "  --no-offload           do not use UDP GSO/GRO even where the kernel has them\n"
     "  --no-ecn               do not mark packets ECT(0) nor report ECN counts (RFC 9000 §13.4)\n"
-    "  --qlog DIR             write a qlog file (JSON-SEQ, .sqlog) per connection into DIR\n";
+    "  --qlog DIR             write a qlog file (JSON-SEQ, .sqlog) per connection into DIR\n"
+    "  --ciphers LIST         TLS 1.3 cipher suites offered/accepted, comma-separated:\n"
+    "                         aes128, aes256, chacha20 (or TLS_AES_128_GCM_SHA256 ...;\n"
+    "                         default all three, RFC 9001 §5.3)\n";
 
 int qt_opt(const char *cmd, const char *usage, qt_opts *o, int argc, char **argv, int *i)
 {
@@ -36,12 +40,24 @@ int qt_opt(const char *cmd, const char *usage, qt_opts *o, int argc, char **argv
         return ARGS_TAKEN;
     }
     if (strcmp(a, "--cc") && strcmp(a, "--max-udp-payload") && strcmp(a, "--idle-timeout") &&
-        strcmp(a, "--qlog"))
+        strcmp(a, "--qlog") && strcmp(a, "--ciphers"))
         return args_help(a, usage, qt_opts_help);
     const char *v = args_value(cmd, argc, argv, i);
     if (!v)
         return 2;
-    if (!strcmp(a, "--qlog")) {
+    if (!strcmp(a, "--ciphers")) {
+        const char *bad = NULL;
+        if (l4_quic_suites_parse(v, &o->ciphers, &bad) != 0) {
+            int n = 0;
+            while (bad && bad[n] && bad[n] != ',')
+                n++;
+            fprintf(stderr,
+                    "l4kit %s: --ciphers: unknown cipher suite '%.*s' (aes128, aes256, "
+                    "chacha20)\n",
+                    cmd, n, bad ? bad : "");
+            return 2;
+        }
+    } else if (!strcmp(a, "--qlog")) {
         struct stat st;
         if (stat(v, &st) != 0 || !S_ISDIR(st.st_mode) || access(v, W_OK) != 0) {
             fprintf(stderr, "l4kit %s: --qlog %s: not a writable directory\n", cmd, v);
@@ -49,8 +65,9 @@ int qt_opt(const char *cmd, const char *usage, qt_opts *o, int argc, char **argv
         }
         o->qlog_dir = v;
     } else if (!strcmp(a, "--cc")) {
-        if (strcmp(v, "reno") && strcmp(v, "cubic")) {
-            fprintf(stderr, "l4kit %s: unknown congestion control '%s' (reno, cubic)\n", cmd, v);
+        if (strcmp(v, "reno") && strcmp(v, "newreno") && strcmp(v, "cubic") && strcmp(v, "bbr")) {
+            fprintf(stderr, "l4kit %s: unknown congestion control '%s' (reno, cubic, bbr)\n", cmd,
+                    v);
             return 2;
         }
         o->cc = v;
@@ -75,7 +92,7 @@ int qt_opt(const char *cmd, const char *usage, qt_opts *o, int argc, char **argv
 void qt_settings(const qt_opts *o, l4_quic_settings *s)
 {
     l4_quic_settings_default(s);
-    s->cc = o->cc ? o->cc : "cubic";
+    s->cc = o->cc ? o->cc : "reno"; /* NewReno, as the engine (RFC 9002 §7) */
     s->max_datagram = o->max_udp_payload ? o->max_udp_payload : 1452;
     /* Windows that let one stream fill a fast path: 16 MiB per stream, 24 MiB per
      * connection (ngtcp2's example client uses 16 and 24 MiB too). */

@@ -15,12 +15,13 @@
 
 /** Transport options on both commands. */
 typedef struct qt_opts {
-    const char *cc;         /* congestion control (default cubic) */
+    const char *cc;         /* congestion control (default reno: NewReno) */
     size_t max_udp_payload; /* largest datagram sent (default 1452) */
     int no_offload;         /* do not use UDP GSO/GRO */
     int no_ecn;             /* do not use ECN (RFC 9000 §13.4) */
     l4_time idle_timeout;   /* QUIC idle timeout (default 30 s) */
     const char *qlog_dir;   /* --qlog DIR: one qlog file per connection there */
+    unsigned ciphers;       /* --ciphers: TLS 1.3 suites (quic/suites.h bits; 0: all) */
 } qt_opts;
 
 /**
